@@ -1,0 +1,20 @@
+"""analytics-collector: composes the collector's components for one stack and exports what users need."""
+
+import pulumi
+
+from components.collector_endpoint import CollectorEndpoint, CollectorEndpointArgs
+from components.firehose_warehouse import FirehoseToS3Warehouse, FirehoseToS3WarehouseArgs
+from stack_config import load_stack_config
+
+config = load_stack_config()
+
+warehouse = FirehoseToS3Warehouse("warehouse", FirehoseToS3WarehouseArgs(**config.args_for("warehouse")))
+endpoint = CollectorEndpoint("collector", CollectorEndpointArgs(
+    delivery_stream_name=warehouse.stream_name,
+    delivery_stream_arn=warehouse.stream_arn,
+    **config.args_for("endpoint"),
+))
+
+pulumi.export("collector_url", endpoint.url)
+pulumi.export("bucket_name", warehouse.bucket_name)
+pulumi.export("delivery_stream_name", warehouse.stream_name)

@@ -1,0 +1,188 @@
+"""FirehoseToS3Warehouse: a DirectPut Firehose stream packing gzip JSON lines into a locked-down bucket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components import iam_policies, warehouse_layout
+from components.tunables import boolean, integer, arn, log_retention, tunable, validate_args
+
+# Multipart uploads that Firehose abandons are invisible but billed; clear them quickly.
+ABORT_INCOMPLETE_UPLOAD_DAYS = 1
+FIREHOSE_LOG_STREAM = "S3Delivery"
+
+
+@dataclass(frozen=True)
+class FirehoseToS3WarehouseArgs:
+    buffering_size_mib: int = tunable(
+        5, integer(1, 128), "Firehose flushes an object when this much data is buffered (MiB).")
+    buffering_interval_seconds: int = tunable(
+        300, integer(0, 900), "...or when the oldest buffered record is this old (seconds).")
+    report_retention_days: int = tunable(
+        400, integer(1, 3650), "Delivered reports expire after this many days.")
+    error_retention_days: int = tunable(
+        30, integer(1, 3650), "Objects Firehose could not deliver expire after this many days.")
+    noncurrent_version_retention_days: int = tunable(
+        7, integer(1, 365), "Overwritten or deleted object versions are kept this many days.")
+    log_retention_days: int = tunable(
+        30, log_retention(), "Retention of Firehose's delivery-error log group.")
+    kms_key_arn: Optional[str] = tunable(
+        None, arn("kms", optional=True), "Customer-managed KMS key for the bucket; unset means SSE-S3.")
+    force_destroy: bool = tunable(
+        False, boolean(), "Let `pulumi destroy` delete a bucket that still holds reports (dev only).")
+
+    def __post_init__(self):
+        validate_args(self)
+
+
+class FirehoseToS3Warehouse(pulumi.ComponentResource):
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    stream_name: pulumi.Output[str]
+    stream_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: FirehoseToS3WarehouseArgs,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("analytics:warehouse:FirehoseToS3Warehouse", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.report_prefix = warehouse_layout.REPORTS_PREFIX
+
+        bucket = aws.s3.Bucket(f"{name}-reports", force_destroy=args.force_destroy, opts=child)
+        self._secure_bucket(name, bucket, args, child)
+        self._expire_objects(name, bucket, args, child)
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-delivery-logs",
+            name=f"/aws/kinesisfirehose/{name}-{pulumi.get_stack()}",
+            retention_in_days=args.log_retention_days,
+            opts=child,
+        )
+        log_stream = aws.cloudwatch.LogStream(
+            f"{name}-delivery-log-stream", name=FIREHOSE_LOG_STREAM, log_group_name=log_group.name, opts=child)
+
+        role, role_policy = self._delivery_role(name, bucket, log_group, log_stream, args, child)
+        stream = aws.kinesis.FirehoseDeliveryStream(
+            f"{name}-stream",
+            destination="extended_s3",
+            server_side_encryption={"enabled": True, "key_type": "AWS_OWNED_CMK"},
+            extended_s3_configuration={
+                "role_arn": role.arn,
+                "bucket_arn": bucket.arn,
+                "prefix": warehouse_layout.FIREHOSE_REPORTS_PREFIX,
+                "error_output_prefix": warehouse_layout.FIREHOSE_ERRORS_PREFIX,
+                "buffering_size": args.buffering_size_mib,
+                "buffering_interval": args.buffering_interval_seconds,
+                "compression_format": "GZIP",
+                "file_extension": warehouse_layout.OBJECT_EXTENSION,
+                "custom_time_zone": "UTC",
+                "kms_key_arn": args.kms_key_arn,
+                "cloudwatch_logging_options": {
+                    "enabled": True,
+                    "log_group_name": log_group.name,
+                    "log_stream_name": log_stream.name,
+                },
+            },
+            # Firehose checks at creation that the role can already write.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[role_policy])),
+        )
+
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.stream_name = stream.name
+        self.stream_arn = stream.arn
+        self.register_outputs({
+            "bucket_name": self.bucket_name,
+            "bucket_arn": self.bucket_arn,
+            "stream_name": self.stream_name,
+            "stream_arn": self.stream_arn,
+        })
+
+    @staticmethod
+    def _secure_bucket(name, bucket, args, child):
+        public_access = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
+        by_default = ({"sse_algorithm": "aws:kms", "kms_master_key_id": args.kms_key_arn}
+                      if args.kms_key_arn else {"sse_algorithm": "AES256"})
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": by_default,
+                    "bucket_key_enabled": bool(args.kms_key_arn)}],
+            opts=child,
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child)
+        tls_only = iam_policies.policy_document({
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        })
+        # S3 rejects a policy write while the public-access block is still being applied.
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only", bucket=bucket.id, policy=tls_only,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_access])))
+
+    @staticmethod
+    def _expire_objects(name, bucket, args, child):
+        def expire(rule_id: str, prefix: str, days: int) -> dict:
+            return {"id": rule_id, "status": "Enabled", "filter": {"prefix": prefix}, "expiration": {"days": days}}
+
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                expire("expire-reports", warehouse_layout.REPORTS_PREFIX, args.report_retention_days),
+                expire("expire-delivery-errors", warehouse_layout.ERRORS_PREFIX, args.error_retention_days),
+                {
+                    "id": "expire-old-versions-and-uploads",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_retention_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
+                    "expiration": {"expired_object_delete_marker": True},
+                },
+            ],
+            opts=child,
+        )
+
+    @staticmethod
+    def _delivery_role(name, bucket, log_group, log_stream, args, child):
+        role = aws.iam.Role(
+            f"{name}-delivery-role",
+            assume_role_policy=iam_policies.service_trust_policy(
+                "firehose.amazonaws.com", iam_policies.current_account_id()),
+            opts=child,
+        )
+        statements = [
+            iam_policies.allow(["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                               [bucket.arn], "ReadBucket"),
+            iam_policies.allow(["s3:AbortMultipartUpload", "s3:PutObject"],
+                               [pulumi.Output.concat(bucket.arn, "/", prefix, "*")
+                                for prefix in (warehouse_layout.REPORTS_PREFIX, warehouse_layout.ERRORS_PREFIX)],
+                               "WriteReportsAndErrors"),
+            iam_policies.allow(["logs:PutLogEvents"],
+                               [pulumi.Output.concat(log_group.arn, ":log-stream:", log_stream.name)],
+                               "WriteDeliveryErrors"),
+        ]
+        if args.kms_key_arn:
+            statements.append(iam_policies.allow(["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn],
+                                                 "EncryptWithBucketKey"))
+        policy = aws.iam.RolePolicy(f"{name}-delivery-policy", role=role.id,
+                                    policy=iam_policies.policy_document(*statements), opts=child)
+        return role, policy

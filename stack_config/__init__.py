@@ -1,0 +1,128 @@
+"""Reads and validates all of a stack's config, once, before any resource is declared.
+
+Each config section is an object whose keys are the camelCase names of a component's tunable
+Args fields; the allowed values and defaults come from those fields (components/tunables.py).
+A bad value stops the program with a message naming the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import pulumi
+
+from components.collector_endpoint import CollectorEndpointArgs
+from components.firehose_warehouse import FirehoseToS3WarehouseArgs
+from components.tunables import ArgsError, boolean, tunable_fields
+
+PROJECT = "analytics-collector"
+
+SECTIONS: dict[str, type] = {
+    "endpoint": CollectorEndpointArgs,
+    "warehouse": FirehoseToS3WarehouseArgs,
+}
+
+# The product's documented opt-out knob, kept under its published name and spelling.
+OPT_OUT_SECTION = "metricsConfig"
+OPT_OUT_KEY = "disable_usage_statistic"
+
+
+class StackConfigError(ValueError):
+    pass
+
+
+def config_key(field_name: str) -> str:
+    head, *rest = field_name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def section_keys(args_type: type) -> dict[str, dataclasses.Field]:
+    return {config_key(f.name): f for f in tunable_fields(args_type)}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    sections: dict[str, dict[str, Any]]
+    usage_reporting_disabled: bool
+
+    def args_for(self, section: str) -> dict[str, Any]:
+        """Keyword arguments for the section's Args class: only what the stack sets."""
+        return dict(self.sections[section])
+
+
+def _read_object(config: pulumi.Config, section: str) -> dict:
+    raw: Optional[str] = config.get(section)
+    if raw is None:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    if not isinstance(value, dict):
+        raise StackConfigError(f"{PROJECT}:{section} = {value!r} is not allowed: expected an object of settings")
+    return value
+
+
+def _unknown_key_error(section: str, key: str, allowed: list[str]) -> StackConfigError:
+    close = [k for k in allowed if re.sub(r"[_-]", "", k).lower() == re.sub(r"[_-]", "", key).lower()]
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return StackConfigError(
+        f"{PROJECT}:{section}.{key} is not a known setting{hint}: allowed keys are {', '.join(sorted(allowed))}")
+
+
+def _read_section(config: pulumi.Config, section: str, args_type: type) -> dict[str, Any]:
+    fields = section_keys(args_type)
+    values = {}
+    for key, value in _read_object(config, section).items():
+        if key not in fields:
+            raise _unknown_key_error(section, key, list(fields))
+        rule = fields[key].metadata["rule"]
+        if not rule.accepts(value):
+            raise StackConfigError(str(ArgsError(f"{PROJECT}:{section}.{key}", value, rule.allowed)))
+        values[fields[key].name] = value
+    try:
+        args_type(**_placeholders(args_type), **values)
+    except ArgsError as error:  # a rule across fields, e.g. settings that go together
+        field_name = error.name.rpartition(".")[2]
+        raise StackConfigError(
+            f"{PROJECT}:{section}.{config_key(field_name)} is missing: expected {error.allowed}") from None
+    return values
+
+
+def _placeholders(args_type: type) -> dict[str, Any]:
+    """Wiring fields (resource outputs) are unknown at config time; fill them to run the cross-field checks."""
+    return {f.name: "wiring" for f in dataclasses.fields(args_type)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+
+
+def _read_opt_out(config: pulumi.Config) -> bool:
+    values = _read_object(config, OPT_OUT_SECTION)
+    for key, value in values.items():
+        if key != OPT_OUT_KEY:
+            raise _unknown_key_error(OPT_OUT_SECTION, key, [OPT_OUT_KEY])
+        if not boolean().accepts(value):
+            raise StackConfigError(str(ArgsError(f"{PROJECT}:{OPT_OUT_SECTION}.{key}", value, boolean().allowed)))
+    return values.get(OPT_OUT_KEY, False)
+
+
+def _set_project_keys() -> set[str]:
+    from pulumi.runtime import config as runtime_config
+
+    keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
+    return {k.partition(":")[2] for k in keys if k.startswith(f"{PROJECT}:")}
+
+
+def load_stack_config(config: Optional[pulumi.Config] = None) -> StackConfig:
+    config = config or pulumi.Config(PROJECT)
+    known = [*SECTIONS, OPT_OUT_SECTION]
+    for key in sorted(_set_project_keys() - set(known)):
+        raise StackConfigError(
+            f"{PROJECT}:{key} is not a known setting: allowed keys are {', '.join(sorted(known))}")
+    return StackConfig(
+        sections={section: _read_section(config, section, args_type) for section, args_type in SECTIONS.items()},
+        usage_reporting_disabled=_read_opt_out(config),
+    )

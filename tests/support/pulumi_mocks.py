@@ -1,0 +1,142 @@
+"""Pulumi mocks that record every registered resource, and a runner for the whole program per stack.
+
+`install()` must run before any module that declares resources is imported (tests/conftest.py does it).
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime.stack import run_pulumi_func
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECT = "analytics-collector"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+STACKS = ("dev", "staging", "prod")
+
+
+@dataclass
+class Registered:
+    typ: str
+    name: str
+    inputs: dict
+    custom: bool
+    parent_type: str = ""
+
+
+@dataclass
+class ProgramRun:
+    resources: list[Registered]
+    exports: dict = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def one(self, typ: str) -> Registered:
+        found = self.of_type(typ)
+        assert len(found) == 1, f"expected one {typ}, found {[r.name for r in found]}"
+        return found[0]
+
+    def named(self, name: str) -> Registered:
+        return next(r for r in self.resources if r.name == name)
+
+    def types(self) -> set[str]:
+        return {r.typ for r in self.resources}
+
+
+def _fake_arn(typ: str, name: str) -> str:
+    service = typ.split(":")[1].split("/")[0]
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{name}"
+
+
+def _computed(args: pulumi_mocks.MockResourceArgs) -> dict:
+    """Provider-computed outputs the program reads, faked plausibly."""
+    typ, name, inputs = args.typ, args.name, args.inputs
+    physical = inputs.get("name") or f"{name}-{uuid.uuid5(uuid.NAMESPACE_DNS, name).hex[:7]}"
+    out = {"arn": _fake_arn(typ, physical), "name": physical}
+    if typ == "aws:s3/bucket:Bucket":
+        bucket = inputs.get("bucket") or physical
+        out.update(bucket=bucket, arn=f"arn:aws:s3:::{bucket}")
+    elif typ == "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
+        out["arn"] = f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{physical}"
+    elif typ == "aws:cloudwatch/logGroup:LogGroup":
+        out["arn"] = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{physical}"
+    elif typ == "aws:apigateway/restApi:RestApi":
+        out["rootResourceId"] = "rootresource"
+    elif typ == "aws:apigateway/stage:Stage":
+        out["invokeUrl"] = f"https://{inputs['restApi']}.execute-api.{REGION}.amazonaws.com/{inputs['stageName']}"
+    elif typ == "aws:apigateway/domainName:DomainName":
+        out.update(regionalDomainName=f"d-1234.execute-api.{REGION}.amazonaws.com", regionalZoneId="Z1UJRXOUMOOFQ8")
+    elif typ == "random:index/randomUuid:RandomUuid":
+        out["result"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pulumi.get_stack()}/{name}"))
+    elif typ == "aws:iam/role:Role":
+        out["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
+    elif typ == "aws:sqs/queue:Queue":
+        out["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
+    return out
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.registered: list[Registered] = []
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        self.registered.append(Registered(args.typ, args.name, dict(args.inputs), bool(args.custom)))
+        return [f"{args.name}-id", {**args.inputs, **_computed(args)}]
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:user/test", "userId": "AIDTEST"}
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"id": REGION, "name": REGION, "region": REGION}
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
+        raise NotImplementedError(f"unmocked invoke {args.token}")
+
+
+MOCKS = RecordingMocks()
+
+
+def install(stack: str = "dev") -> None:
+    pulumi.runtime.set_mocks(MOCKS, project=PROJECT, stack=stack, preview=False)
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """A stack's committed Pulumi.<stack>.yaml as the engine hands it to the program (objects as JSON)."""
+    raw = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+
+
+def run_program(stack: str = "dev", config: dict[str, str] | None = None,
+                program: Path = REPO / "__main__.py") -> ProgramRun:
+    """Run the Pulumi program under mocks with the given config; return what it registered and exported."""
+    install(stack)
+    pulumi.runtime.set_all_config(stack_config(stack) if config is None else config)
+    MOCKS.registered = []
+    exports: dict = {}
+
+    def record_export(name, value):
+        exports[name] = pulumi.Output.from_input(value)
+
+    with mock.patch.object(pulumi, "export", record_export):
+        pulumi_mocks._sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
+    monitor = pulumi.runtime.settings.get_monitor()
+    parents = {urn.split("::")[-1]: urn.split("::")[2] for urn in monitor.resources}
+    for registered in MOCKS.registered:
+        chain = parents.get(registered.name, "").split("$")
+        registered.parent_type = chain[-2] if len(chain) > 1 else ""
+    return ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
+
+
+def resolve(output):
+    """The value of an Output once the mocked engine has settled."""
+    return pulumi_mocks._sync_await(pulumi.Output.from_input(output).future())
