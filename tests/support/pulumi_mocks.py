@@ -30,6 +30,7 @@ class Registered:
     name: str
     inputs: dict
     custom: bool
+    outputs: dict = field(default_factory=dict)  # inputs plus the faked provider-computed values
     parent_type: str = ""
 
 
@@ -90,8 +91,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.registered: list[Registered] = []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
-        self.registered.append(Registered(args.typ, args.name, dict(args.inputs), bool(args.custom)))
-        return [f"{args.name}-id", {**args.inputs, **_computed(args)}]
+        outputs = {**args.inputs, **_computed(args)}
+        self.registered.append(Registered(args.typ, args.name, dict(args.inputs), bool(args.custom), outputs))
+        return [f"{args.name}-id", outputs]
 
     def call(self, args: pulumi_mocks.MockCallArgs):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":

@@ -1,0 +1,270 @@
+"""The whole program under mocks, for every committed stack: the secure defaults hold everywhere."""
+
+import json
+import re
+
+import pulumi
+import pytest
+import yaml
+
+import mapping_templates
+import schemas
+from components import warehouse_layout
+from tests.support.pulumi_mocks import REPO, STACKS, resolve, run_program
+
+RUNS = {}
+
+
+def program(stack):
+    if stack not in RUNS:
+        RUNS[stack] = run_program(stack)
+    return RUNS[stack]
+
+
+def stack_settings(stack, section):
+    return yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"].get(f"analytics-collector:{section}", {})
+
+
+@pytest.fixture(params=STACKS)
+def stack(request):
+    return request.param
+
+
+def policy_statements(run):
+    docs = [json.loads(r.inputs["policy"]) for r in run.resources
+            if r.typ in ("aws:iam/rolePolicy:RolePolicy", "aws:s3/bucketPolicy:BucketPolicy",
+                         "aws:iam/policy:Policy", "aws:sqs/queuePolicy:QueuePolicy")]
+    return [s for doc in docs for s in doc["Statement"]]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def test_every_resource_belongs_to_a_component_with_an_analytics_token(stack):
+    run = program(stack)
+    components = [r for r in run.resources if not r.custom]
+    assert components, "no components registered"
+    for component in components:
+        assert re.fullmatch(r"analytics:[a-z]+:[A-Z][A-Za-z0-9]+", component.typ), component.typ
+    for resource in run.resources:
+        if resource.custom:
+            assert resource.parent_type.startswith("analytics:"), f"{resource.name} has no component parent"
+
+
+def test_resource_names_are_unique(stack):
+    keys = [(r.typ, r.name) for r in program(stack).resources]
+    assert len(keys) == len(set(keys))
+
+
+def test_bucket_blocks_public_access_and_acls(stack):
+    run = program(stack)
+    block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        assert block[flag] is True, flag
+    ownership = run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
+    assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+
+
+def test_bucket_is_encrypted_and_versioned(stack):
+    run = program(stack)
+    sse = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+    versioning = run.one("aws:s3/bucketVersioning:BucketVersioning").inputs
+    assert versioning["versioningConfiguration"]["status"] == "Enabled"
+
+
+def test_bucket_policy_denies_requests_without_tls(stack):
+    statement = json.loads(program(stack).one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"][0]
+    assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert len(statement["Resource"]) == 2 and statement["Resource"][1].endswith("/*")
+
+
+def test_lifecycle_bounds_retention_as_configured(stack):
+    rules = {r["id"]: r for r in program(stack).one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]}
+    configured = stack_settings(stack, "warehouse")
+    reports = rules["expire-reports"]
+    assert reports["filter"]["prefix"] == warehouse_layout.REPORTS_PREFIX
+    assert reports["expiration"]["days"] == configured["reportRetentionDays"]
+    assert rules["expire-delivery-errors"]["expiration"]["days"] == configured["errorRetentionDays"]
+    cleanup = rules["expire-old-versions-and-uploads"]
+    assert cleanup["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
+    assert cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
+    assert all(r["status"] == "Enabled" for r in rules.values())
+
+
+def test_force_destroy_only_in_dev(stack):
+    assert program(stack).one("aws:s3/bucket:Bucket").inputs.get("forceDestroy", False) is (stack == "dev")
+
+
+def test_firehose_writes_gzip_lines_under_daily_partitions(stack):
+    stream = program(stack).one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs
+    configured = stack_settings(stack, "warehouse")
+    assert stream["destination"] == "extended_s3"
+    assert stream["serverSideEncryption"]["enabled"] is True
+    s3 = stream["extendedS3Configuration"]
+    assert s3["compressionFormat"] == "GZIP"
+    assert s3["prefix"] == "reports/dt=!{timestamp:yyyy-MM-dd}/"
+    assert "!{firehose:error-output-type}" in s3["errorOutputPrefix"]
+    assert s3["errorOutputPrefix"].startswith(warehouse_layout.ERRORS_PREFIX)
+    assert s3["bufferingSize"] == configured["bufferingSizeMib"]
+    assert s3["bufferingInterval"] == configured["bufferingIntervalSeconds"]
+    assert s3["cloudwatchLoggingOptions"]["enabled"] is True
+
+
+def test_every_log_group_has_retention(stack):
+    groups = program(stack).of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert groups
+    for group in groups:
+        assert group.inputs.get("retentionInDays", 0) > 0, group.name
+
+
+def test_no_allow_statement_has_a_wildcard_action(stack):
+    for statement in policy_statements(program(stack)):
+        if statement["Effect"] == "Allow":
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, statement
+
+
+def test_firehose_role_writes_only_its_bucket_prefixes_and_log_stream(stack):
+    run = program(stack)
+    bucket = run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    policy = json.loads(run.named("warehouse-delivery-policy").inputs["policy"])
+    resources = [res for s in policy["Statement"] for res in as_list(s["Resource"])]
+    assert "*" not in resources
+    writes = next(s for s in policy["Statement"] if "s3:PutObject" in s["Action"])
+    assert sorted(writes["Resource"]) == sorted(
+        f"arn:aws:s3:::{bucket}/{p}*" for p in (warehouse_layout.REPORTS_PREFIX, warehouse_layout.ERRORS_PREFIX))
+    logs = next(s for s in policy["Statement"] if "logs:PutLogEvents" in s["Action"])
+    assert logs["Resource"][0].endswith(":log-stream:S3Delivery")
+
+
+def test_api_role_may_only_put_records_on_its_stream(stack):
+    run = program(stack)
+    stream_arn = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["arn"]
+    policy = json.loads(run.named("collector-firehose-put").inputs["policy"])
+    assert policy["Statement"] == [{"Sid": "PutReportRecord", "Effect": "Allow",
+                                    "Action": ["firehose:PutRecord"], "Resource": [stream_arn]}]
+
+
+def test_service_roles_trust_one_service_for_this_account_only(stack):
+    for role in program(stack).of_type("aws:iam/role:Role"):
+        (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+        assert set(statement["Principal"]) == {"Service"}
+        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+
+
+def test_model_is_the_schema_file_with_refs_inlined(stack):
+    model = program(stack).one("aws:apigateway/model:Model").inputs
+    assert model["contentType"] == "application/json"
+    assert model["schema"] == schemas.model_schema_json()
+
+
+def test_both_record_paths_validate_and_integrate_with_firehose(stack):
+    run = program(stack)
+    resources = {r.inputs["pathPart"]: r for r in run.of_type("aws:apigateway/resource:Resource")}
+    assert set(resources) == {"record", "deployment"}
+    methods = run.of_type("aws:apigateway/method:Method")
+    integrations = run.of_type("aws:apigateway/integration:Integration")
+    assert len(methods) == len(integrations) == 2
+    validator = run.one("aws:apigateway/requestValidator:RequestValidator").inputs
+    assert validator["validateRequestBody"] is True
+    stream = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["name"]
+    for method in methods:
+        assert method.inputs["httpMethod"] == "POST"
+        assert method.inputs["requestValidatorId"] == "collector-body-validator-id"
+        assert method.inputs["requestModels"] == {"application/json": "UsageReport"}
+    for integration in integrations:
+        inputs = integration.inputs
+        assert inputs["type"] == "AWS" and inputs["integrationHttpMethod"] == "POST"
+        assert inputs["uri"] == "arn:aws:apigateway:us-east-1:firehose:action/PutRecord"
+        assert inputs["passthroughBehavior"] == "NEVER"
+        assert inputs["requestParameters"] == {
+            "integration.request.header.Content-Type": "'application/x-amz-json-1.1'"}
+        assert inputs["requestTemplates"] == {"application/json": mapping_templates.firehose_put_record(stream)}
+        assert inputs["credentials"].startswith("arn:aws:iam::")
+
+
+def test_firehose_errors_never_look_like_success(stack):
+    responses = program(stack).of_type("aws:apigateway/integrationResponse:IntegrationResponse")
+    by_pattern = {}
+    for response in responses:
+        by_pattern.setdefault(response.inputs.get("selectionPattern"), set()).add(response.inputs["statusCode"])
+    assert by_pattern == {None: {"200"}, r"4\d{2}": {"500"}, r"5\d{2}": {"503"}}
+    accepted = next(r for r in responses if r.inputs["statusCode"] == "200")
+    assert json.loads(accepted.inputs["responseTemplates"]["application/json"]) == {"status": "accepted"}
+    for response in responses:
+        assert "RecordId" not in response.inputs["responseTemplates"]["application/json"]
+
+
+def test_invalid_bodies_get_json_errors_with_the_validation_reason(stack):
+    responses = {r.inputs["responseType"]: r.inputs for r in
+                 program(stack).of_type("aws:apigateway/response:Response")}
+    bad_body = responses["BAD_REQUEST_BODY"]
+    assert bad_body["statusCode"] == "400"
+    assert "$context.error.validationErrorString" in bad_body["responseTemplates"]["application/json"]
+    assert responses["UNSUPPORTED_MEDIA_TYPE"]["statusCode"] == "415"
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+
+
+def test_stage_throttles_logs_and_measures(stack):
+    run = program(stack)
+    configured = stack_settings(stack, "endpoint")
+    settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs
+    assert settings["methodPath"] == "*/*"
+    s = settings["settings"]
+    assert s["metricsEnabled"] is True
+    assert s["dataTraceEnabled"] is False
+    assert s["throttlingRateLimit"] == configured["throttleRateLimit"]
+    assert s["throttlingBurstLimit"] == configured["throttleBurstLimit"]
+    assert s["loggingLevel"] == configured.get("executionLogLevel", "ERROR")
+
+
+def test_access_logs_are_json_without_client_identity(stack):
+    stage = program(stack).one("aws:apigateway/stage:Stage").inputs
+    log_format = stage["accessLogSettings"]["format"]
+    assert "\n" not in log_format
+    fields = json.loads(log_format)
+    assert "requestId" in fields
+    for forbidden in ("sourceIp", "userAgent", "identity", "caller", "user"):
+        assert forbidden not in log_format, forbidden
+    assert stage["accessLogSettings"]["destinationArn"].startswith("arn:aws:logs:")
+
+
+def test_execution_log_group_is_precreated_with_retention(stack):
+    group = program(stack).named("collector-execution-logs").inputs
+    assert group["name"] == "API-Gateway-Execution-Logs_collector-api-id/v1"
+    assert group["retentionInDays"] > 0
+
+
+def test_account_cloudwatch_role_is_not_managed_by_default(stack):
+    assert not program(stack).of_type("aws:apigateway/account:Account")
+
+
+def test_exports_name_the_endpoint_bucket_and_stream(stack):
+    exports = program(stack).exports
+    assert exports["collector_url"].startswith("https://") and exports["collector_url"].endswith("/record/deployment")
+    run = program(stack)
+    assert exports["bucket_name"] == run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    assert exports["delivery_stream_name"] == run.one(
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["name"]
+
+
+def test_stacks_differ_where_they_should():
+    rates = {s: stack_settings(s, "endpoint")["throttleRateLimit"] for s in STACKS}
+    retention = {s: stack_settings(s, "warehouse")["reportRetentionDays"] for s in STACKS}
+    buffering = {s: stack_settings(s, "warehouse")["bufferingSizeMib"] for s in STACKS}
+    assert rates["dev"] < rates["staging"] < rates["prod"]
+    assert retention["dev"] < retention["staging"] < retention["prod"]
+    assert buffering["dev"] < buffering["prod"]
+
+
+def test_deployment_is_retriggered_by_template_changes():
+    from components.collector_endpoint import CollectorEndpoint
+
+    trigger = program("dev").one("aws:apigateway/deployment:Deployment").inputs["triggers"]["configuration"]
+    assert re.fullmatch(r"[0-9a-f]{64}", trigger)
+    fingerprint = CollectorEndpoint._fingerprint
+    assert resolve(fingerprint(pulumi.Output.from_input("a"))) != resolve(fingerprint(pulumi.Output.from_input("b")))

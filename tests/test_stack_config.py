@@ -1,0 +1,118 @@
+"""Stack config: every committed stack loads; a bad value fails program start naming key, value and what is allowed."""
+
+import json
+
+import pytest
+
+from stack_config import SECTIONS, StackConfigError, config_key, load_stack_config, section_keys
+from tests.support.pulumi_mocks import STACKS, run_program, stack_config
+
+P = "analytics-collector"
+
+
+def config_with(section: str, **values) -> dict:
+    config = stack_config("staging")
+    merged = {**json.loads(config.get(f"{P}:{section}", "{}")), **values}
+    config[f"{P}:{section}"] = json.dumps(merged)
+    return config
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_committed_stacks_load(stack):
+    import pulumi
+
+    pulumi.runtime.set_all_config(stack_config(stack))
+    config = load_stack_config()
+    assert set(config.sections) == set(SECTIONS)
+
+
+BAD_VALUES = [
+    ("endpoint", "throttleRateLimit", -5, "a number from 0.1 to 10000"),
+    ("endpoint", "throttleRateLimit", "fast", "a number from 0.1 to 10000"),
+    ("endpoint", "throttleBurstLimit", 2.5, "an integer from 1 to 5000"),
+    ("endpoint", "executionLogLevel", "DEBUG", "one of 'ERROR', 'INFO', 'OFF'"),
+    ("endpoint", "accessLogRetentionDays", 10, "a CloudWatch Logs retention in days"),
+    ("endpoint", "manageAccountCloudwatchRole", "yes", "true or false"),
+    ("endpoint", "certificateArn", "arn:aws:iam::123456789012:role/x", "an ARN of acm"),
+    ("warehouse", "bufferingSizeMib", 0, "an integer from 1 to 128"),
+    ("warehouse", "bufferingIntervalSeconds", 901, "an integer from 0 to 900"),
+    ("warehouse", "reportRetentionDays", True, "an integer from 1 to 3650"),
+    ("warehouse", "forceDestroy", 1, "true or false"),
+    ("warehouse", "kmsKeyArn", "alias/mine", "an ARN of kms"),
+]
+
+
+@pytest.mark.parametrize("section,key,value,allowed", BAD_VALUES, ids=[f"{s}.{k}={v!r}" for s, k, v, _ in BAD_VALUES])
+def test_bad_value_fails_program_start_naming_key_value_and_allowed(section, key, value, allowed):
+    with pytest.raises(StackConfigError) as error:
+        run_program("staging", config_with(section, **{key: value}))
+    message = str(error.value)
+    assert f"{P}:{section}.{key}" in message
+    assert repr(value) in message
+    assert allowed in message
+
+
+def test_unknown_key_in_a_section_lists_the_allowed_keys():
+    with pytest.raises(StackConfigError, match=r"endpoint\.throttleRate is not a known setting.*throttleRateLimit"):
+        run_program("staging", config_with("endpoint", throttleRate=5))
+
+
+def test_snake_case_key_gets_a_did_you_mean():
+    with pytest.raises(StackConfigError, match=r"did you mean throttleRateLimit\?"):
+        run_program("staging", config_with("endpoint", throttle_rate_limit=5))
+
+
+def test_unknown_top_level_key_is_rejected():
+    config = stack_config("staging")
+    config[f"{P}:endpiont"] = "{}"
+    with pytest.raises(StackConfigError, match=r"analytics-collector:endpiont is not a known setting"):
+        run_program("staging", config)
+
+
+def test_section_that_is_not_an_object_is_rejected():
+    config = stack_config("staging")
+    config[f"{P}:warehouse"] = "5"
+    with pytest.raises(StackConfigError, match=r"analytics-collector:warehouse = 5 is not allowed: expected an object"):
+        run_program("staging", config)
+
+
+def test_custom_domain_settings_go_together():
+    with pytest.raises(StackConfigError, match=r"endpoint\.certificateArn is missing"):
+        run_program("staging", config_with("endpoint", customDomainName="telemetry.example.com"))
+
+
+def test_opt_out_knob_must_be_a_boolean():
+    config = stack_config("staging")
+    config[f"{P}:metricsConfig"] = json.dumps({"disable_usage_statistic": "true"})
+    with pytest.raises(StackConfigError, match=r"metricsConfig\.disable_usage_statistic = 'true'.*true or false"):
+        run_program("staging", config)
+
+
+def test_http_collector_url_is_rejected_where_urls_are_configurable():
+    from components.tunables import https_url
+
+    assert not https_url().accepts("http://collector.example.com/record")
+    assert https_url().accepts("https://collector.example.com/v1/record/deployment")
+
+
+def test_config_keys_are_camel_case_field_names():
+    assert config_key("throttle_rate_limit") == "throttleRateLimit"
+    for args_type in SECTIONS.values():
+        for key in section_keys(args_type):
+            assert "_" not in key
+
+
+def test_custom_domain_registers_domain_mapping_and_alias():
+    run = run_program("staging", config_with(
+        "endpoint", customDomainName="telemetry.example.com",
+        certificateArn="arn:aws:acm:us-east-1:123456789012:certificate/abc", hostedZoneId="Z123ABC"))
+    domain = run.one("aws:apigateway/domainName:DomainName").inputs
+    assert domain["securityPolicy"] == "TLS_1_2"
+    assert run.one("aws:route53/record:Record").inputs["zoneId"] == "Z123ABC"
+    assert run.exports["collector_url"] == "https://telemetry.example.com/record/deployment"
+
+
+def test_managing_the_account_role_registers_it():
+    run = run_program("staging", config_with("endpoint", manageAccountCloudwatchRole=True))
+    account = run.one("aws:apigateway/account:Account")
+    assert account.parent_type == "analytics:collector:CollectorEndpoint"
