@@ -1,0 +1,205 @@
+"""The GitHub Actions workflows: actionlint-clean, pinned, keyless, serialized per stack, prod behind review."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+TRUST_POLICIES = ROOT / ".github" / "aws-oidc"
+STACK_WORKFLOW = "./.github/workflows/pulumi-stack.yml"
+PINNED_USES = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+
+
+def _load(name: str) -> dict:
+    # PyYAML reads the `on:` key as the boolean True (YAML 1.1); keep it under its written name.
+    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    if True in document:
+        document["on"] = document.pop(True)
+    return document
+
+
+def _workflow_files() -> list[Path]:
+    return sorted(WORKFLOWS.glob("*.yml"))
+
+
+def _actionlint() -> str:
+    # The binary ships inside the pinned wheel, next to this interpreter.
+    beside_python = Path(sys.executable).parent / "actionlint"
+    found = str(beside_python) if beside_python.exists() else shutil.which("actionlint")
+    assert found, "actionlint is not installed: run `make setup` (requirements-dev.txt pins it)"
+    return found
+
+
+def _stack_calls() -> list[tuple[str, str, dict]]:
+    calls = []
+    for path in _workflow_files():
+        for job_name, job in _load(path.name)["jobs"].items():
+            if job.get("uses") == STACK_WORKFLOW:
+                calls.append((path.name, job_name, job))
+    return calls
+
+
+def test_actionlint_finds_no_problem():
+    files = [str(path) for path in _workflow_files()]
+    assert len(files) >= 4
+    result = subprocess.run([_actionlint(), "-no-color", "-format", "{{json .}}", *files],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    problems = json.loads(result.stdout or "[]")
+    assert problems == [], "\n".join(f"{p['filepath']}:{p['line']}: {p['message']}" for p in problems)
+    assert result.returncode == 0, result.stderr
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    # Guards against a linter that silently checks nothing (wrong folder, no files found).
+    broken = (WORKFLOWS / "pulumi-stack.yml").read_text().replace("inputs.stack }}", "inputs.stak }}")
+    broken_file = tmp_path / ".github" / "workflows" / "pulumi-stack.yml"
+    broken_file.parent.mkdir(parents=True)
+    broken_file.write_text(broken)
+    result = subprocess.run([_actionlint(), "-no-color", "-format", "{{json .}}", str(broken_file)],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    messages = [problem["message"] for problem in json.loads(result.stdout)]
+    assert result.returncode == 1
+    assert any('"stak" is not defined' in message for message in messages), messages
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version():
+    remote_uses = []
+    for path in _workflow_files():
+        for line in path.read_text().splitlines():
+            match = re.match(r"^\s*(?:- )?uses: (.+)$", line)
+            if match and not match.group(1).startswith("./"):
+                remote_uses.append(match.group(1))
+    assert remote_uses, "no action found: the workflows were not read"
+    unpinned = [uses for uses in remote_uses if not PINNED_USES.match(uses)]
+    assert unpinned == []
+
+
+def test_no_long_lived_aws_keys_are_referenced():
+    for path in _workflow_files():
+        text = path.read_text()
+        for key_name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "aws-access-key-id",
+                         "aws-secret-access-key", "AWS_SESSION_TOKEN"):
+            assert key_name not in text, f"{path.name} references {key_name}"
+
+
+def test_workflows_default_to_read_only_tokens():
+    for path in _workflow_files():
+        assert _load(path.name).get("permissions") in (None, {"contents": "read"}), path.name
+    assert _load("pull-request.yml")["permissions"] == {"contents": "read"}
+    assert _load("deploy.yml")["permissions"] == {"contents": "read"}
+
+
+def test_checkouts_do_not_persist_the_token():
+    for path in _workflow_files():
+        for job in _load(path.name)["jobs"].values():
+            for step in job.get("steps", []):
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, path.name
+
+
+def test_aws_credentials_come_from_oidc_role_assumption():
+    job = _load("pulumi-stack.yml")["jobs"]["pulumi"]
+    credential_steps = [step for step in job["steps"]
+                        if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    assert len(credential_steps) == 1
+    assert credential_steps[0]["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    # The role variable is per environment, so every caller must name one and grant the OIDC token.
+    for file_name, job_name, call in _stack_calls():
+        assert call["permissions"]["id-token"] == "write", (file_name, job_name)
+        assert call["with"]["environment"], (file_name, job_name)
+    assert job["environment"] == "${{ inputs.environment }}"
+
+
+def test_one_stack_never_has_two_updates_at_once():
+    concurrency = _load("pulumi-stack.yml")["jobs"]["pulumi"]["concurrency"]
+    group = concurrency["group"]
+    # An update's group is the stack alone (not the run or the ref), and an update is never cancelled.
+    assert "format('pulumi-up-{0}', inputs.stack)" in group
+    assert "inputs.command == 'up'" in group
+    assert concurrency["cancel-in-progress"] == "${{ inputs.command != 'up' }}"
+
+
+def test_pull_requests_are_tested_then_previewed_on_staging_and_prod_with_one_comment_each():
+    workflow = _load("pull-request.yml")
+    assert workflow["on"] == {"pull_request": {"branches": ["main"]}}
+    preview = workflow["jobs"]["preview"]
+    assert preview["needs"] == "test"
+    assert workflow["jobs"]["test"]["uses"] == "./.github/workflows/tests.yml"
+    assert preview["strategy"]["matrix"]["stack"] == ["staging", "prod"]
+    assert preview["with"]["command"] == "preview"
+    assert preview["permissions"]["pull-requests"] == "write"
+    pulumi_step = _pulumi_step()
+    assert pulumi_step["with"]["comment-on-pr"] == "${{ inputs.command == 'preview' }}"
+    assert pulumi_step["with"]["edit-pr-comment"] is True
+
+
+def test_main_deploys_staging_then_prod_behind_the_production_environment():
+    workflow = _load("deploy.yml")
+    assert workflow["on"] == {"push": {"branches": ["main"]}}
+    jobs = workflow["jobs"]
+    assert jobs["staging"]["needs"] == "test"
+    assert jobs["prod"]["needs"] == "staging"
+    assert (jobs["staging"]["with"]["command"], jobs["staging"]["with"]["stack"]) == ("up", "staging")
+    assert (jobs["prod"]["with"]["command"], jobs["prod"]["with"]["stack"]) == ("up", "prod")
+    assert jobs["prod"]["with"]["environment"] == "production"
+
+
+def _pulumi_step() -> dict:
+    steps = _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
+    (step,) = [step for step in steps if step.get("uses", "").startswith("pulumi/actions@")]
+    return step
+
+
+def test_every_operation_runs_the_policy_pack():
+    assert _pulumi_step()["with"]["policyPacks"] == "policy"
+    policy_config = ROOT / "policy" / "PulumiPolicy.yaml"
+    if not policy_config.exists():
+        pytest.skip("the policy pack (Stage 5) is not in this checkout yet")
+    # The workflow builds policy/venv; the pack must be configured to use exactly that.
+    assert yaml.safe_load(policy_config.read_text())["runtime"]["options"]["virtualenv"] == "venv"
+    assert (ROOT / "policy" / "requirements.txt").exists()
+
+
+def test_the_cli_version_step_reads_the_sdk_pin(tmp_path):
+    steps = _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
+    (step,) = [step for step in steps if step.get("id") == "versions"]
+    output_file = tmp_path / "github_output"
+    subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=ROOT, check=True, timeout=30,
+                   env={**os.environ, "GITHUB_OUTPUT": str(output_file)})
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    assert output_file.read_text() == f"pulumi={pins['pulumi']}\n"
+    assert _pulumi_step()["with"]["pulumi-version"] == "${{ steps.versions.outputs.pulumi }}"
+
+
+def _trust_subjects() -> dict[str, list[str]]:
+    subjects = {}
+    for path in sorted(TRUST_POLICIES.glob("*.json")):
+        (statement,) = json.loads(path.read_text())["Statement"]
+        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+        assert statement["Principal"]["Federated"].endswith(":oidc-provider/token.actions.githubusercontent.com")
+        conditions = statement["Condition"]
+        assert set(conditions) == {"StringEquals"}, "a StringLike sub would let other refs in"
+        assert conditions["StringEquals"]["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+        sub = conditions["StringEquals"]["token.actions.githubusercontent.com:sub"]
+        subjects[path.name] = [sub] if isinstance(sub, str) else sub
+    return subjects
+
+
+def test_trust_policies_admit_exactly_the_environments_the_workflows_use():
+    subjects = _trust_subjects()
+    used = {call["with"]["environment"] for _, _, call in _stack_calls()}
+    trusted = {sub.removeprefix("repo:OWNER/REPO:environment:")
+               for subs in subjects.values() for sub in subs}
+    assert trusted == used == {"preview", "staging", "production"}
+    # Previews (any pull request) must not be able to assume the role that deploys.
+    assert subjects["preview-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:preview"]
+    assert all(not sub.endswith(":preview") for sub in subjects["deploy-role-trust-policy.json"])
