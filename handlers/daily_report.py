@@ -1,0 +1,249 @@
+"""The daily reporter: sums yesterday's CloudWatch counters and posts the totals to the collector.
+
+Runs on the Lambda Python runtime with boto3; everything else it imports ships in its archive.
+Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
+HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.client
+import ipaddress
+import json
+import os
+import random
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import boto3
+import fastjsonschema
+
+import schemas
+
+DAY = dt.timedelta(days=1)
+# GetMetricData accepts at most 500 queries per request.
+MAX_QUERIES_PER_REQUEST = 500
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_CAP_SECONDS = 20.0
+# Keep this much of the invocation for the final log line and the error, rather than being killed mid-retry.
+TIME_RESERVE_SECONDS = 2.0
+
+validate_report = fastjsonschema.compile(schemas.load_schema())
+
+
+class CollectorRejected(RuntimeError):
+    """The collector refused the report (4xx other than 429): sending it again cannot help."""
+
+
+class DeliveryFailed(RuntimeError):
+    """Every attempt failed with a retryable error; the invocation fails so Lambda retries it later."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    collector_url: str
+    stack_id: str
+    version: str
+    namespace: str
+    http_timeout_seconds: float = 10.0
+    max_attempts: int = 4
+
+    @classmethod
+    def from_env(cls, env: Optional[dict] = None) -> "Settings":
+        env = os.environ if env is None else env
+        missing = [k for k in ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE") if not env.get(k)]
+        if missing:
+            raise ValueError(f"reporter is misconfigured: missing environment variables {', '.join(missing)}")
+        settings = cls(
+            collector_url=env["COLLECTOR_URL"],
+            stack_id=env["STACK_ID"],
+            version=env["PRODUCT_VERSION"],
+            namespace=env["METRICS_NAMESPACE"],
+            http_timeout_seconds=float(env.get("HTTP_TIMEOUT_SECONDS", cls.http_timeout_seconds)),
+            max_attempts=int(env.get("MAX_ATTEMPTS", cls.max_attempts)),
+        )
+        require_secure_url(settings.collector_url)
+        if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
+            raise ValueError("reporter is misconfigured: MAX_ATTEMPTS must be >= 1 and HTTP_TIMEOUT_SECONDS > 0")
+        return settings
+
+
+def require_secure_url(url: str) -> None:
+    """Reports leave the deployment only over TLS; plain http is allowed to loopback, for local tests."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+        return
+    raise ValueError(f"COLLECTOR_URL must be an https:// URL, got {url!r}")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def report_day(now: dt.datetime) -> dt.date:
+    """The last full UTC day before `now`: a rerun on the same day reports the same day."""
+    return now.astimezone(dt.timezone.utc).date() - DAY
+
+
+def day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+    return start, start + DAY
+
+
+def read_totals(cloudwatch, namespace: str, day: dt.date) -> dict[str, int]:
+    """Sum every counter over the day, across all the dimension combinations it was published with."""
+    totals = {name: 0 for name in schemas.counter_names()}
+    metrics = [m for m in _list_metrics(cloudwatch, namespace) if m["MetricName"] in totals]
+    start, end = day_window(day)
+    for first in range(0, len(metrics), MAX_QUERIES_PER_REQUEST):
+        batch = metrics[first:first + MAX_QUERIES_PER_REQUEST]
+        queries = [{"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
+                   for i, metric in enumerate(batch)]
+        for result in _get_metric_data(cloudwatch, queries, start, end):
+            name = batch[int(result["Id"][1:])]["MetricName"]
+            totals[name] += round(sum(result["Values"]))
+    return totals
+
+
+def _list_metrics(cloudwatch, namespace: str) -> list[dict]:
+    """Each series once: summing a series twice would double its count (moto, for one, lists repeats)."""
+    series, token = {}, None
+    while True:
+        page = cloudwatch.list_metrics(Namespace=namespace, **({"NextToken": token} if token else {}))
+        for m in page.get("Metrics", []):
+            dims = sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", []))
+            series[(m["MetricName"], tuple(dims))] = {
+                "Namespace": m["Namespace"], "MetricName": m["MetricName"],
+                "Dimensions": [{"Name": n, "Value": v} for n, v in dims]}
+        token = page.get("NextToken")
+        if not token:
+            return list(series.values())
+
+
+def _get_metric_data(cloudwatch, queries: list[dict], start: dt.datetime, end: dt.datetime) -> list[dict]:
+    results, token = [], None
+    while True:
+        page = cloudwatch.get_metric_data(
+            MetricDataQueries=queries, StartTime=start, EndTime=end, **({"NextToken": token} if token else {}))
+        results += page.get("MetricDataResults", [])
+        token = page.get("NextToken")
+        if not token:
+            return results
+
+
+def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> dict:
+    report = {
+        "version": settings.version,
+        "stack_id": settings.stack_id,
+        "report_date": day.isoformat(),
+        schemas.CANONICAL_COUNTERS_KEY: totals,
+    }
+    try:
+        return validate_report(report)
+    except fastjsonschema.JsonSchemaException as error:
+        raise ValueError(f"report does not match the schema, not sent: {error.message}") from None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    # urllib would follow a 30x to any URL (even http://) as a GET; a collector that redirects is misconfigured.
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+@dataclass
+class Delivery:
+    attempts: int = 0
+    status: Optional[int] = None
+    last_error: str = ""
+
+
+def post_report(
+    settings: Settings,
+    report: dict,
+    delivery: Delivery,
+    sleep: Callable[[float], None] = time.sleep,
+    jitter: Callable[[], float] = random.random,
+    seconds_left: Callable[[], float] = lambda: float("inf"),
+) -> None:
+    """POST the report; retry network errors, 429 and 5xx with capped exponential backoff and full jitter."""
+    body = json.dumps(report, separators=(",", ":")).encode()
+    request = urllib.request.Request(
+        settings.collector_url, data=body, method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "analytics-collector-reporter"})
+    while True:
+        delivery.attempts += 1
+        try:
+            with _OPENER.open(request, timeout=settings.http_timeout_seconds) as response:
+                delivery.status = response.status
+                return
+        except urllib.error.HTTPError as error:
+            delivery.status = error.code
+            message = error.read(2048).decode("utf-8", "replace")
+            if error.code not in RETRYABLE_STATUSES:
+                raise CollectorRejected(f"collector answered {error.code}: {message}") from None
+            delivery.last_error = f"HTTP {error.code}: {message}"
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:  # refused, reset, timeout...
+            delivery.status = None
+            delivery.last_error = f"{type(error).__name__}: {getattr(error, 'reason', error)}"
+        delay = jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (delivery.attempts - 1))
+        out_of_time = seconds_left() < delay + settings.http_timeout_seconds + TIME_RESERVE_SECONDS
+        if delivery.attempts >= settings.max_attempts or out_of_time:
+            raise DeliveryFailed(f"report not delivered after {delivery.attempts} attempts: {delivery.last_error}")
+        sleep(delay)
+
+
+@functools.lru_cache(maxsize=1)
+def cloudwatch_client():
+    # Created on first use and kept for warm invocations; creating it costs more than importing boto3's core.
+    return boto3.client("cloudwatch")
+
+
+def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dict:
+    """One reporting run; prints exactly one JSON log line, whether it succeeds or not."""
+    day = report_day(now)
+    delivery = Delivery()
+    log = {"event": "usage_report", "report_date": day.isoformat(), "stack_id": settings.stack_id,
+           "namespace": settings.namespace}
+    try:
+        log["totals"] = read_totals(cloudwatch, settings.namespace, day)
+        report = build_report(settings, day, log["totals"])
+        post_report(settings, report, delivery, **post_options)
+        log["outcome"] = "sent"
+        return report
+    except Exception as error:
+        log["outcome"] = "failed"
+        log["error"] = f"{type(error).__name__}: {error}"
+        raise
+    finally:
+        log.update(attempts=delivery.attempts, status=delivery.status)
+        print(json.dumps(log, sort_keys=True), flush=True)
+
+
+def scheduled_time(event) -> dt.datetime:
+    """The time EventBridge scheduled this run, so Lambda retries and replays from the dead-letter queue
+    report the same day as the first attempt; now for a manual invocation."""
+    stamp = event.get("time") if isinstance(event, dict) else None
+    if isinstance(stamp, str):
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def handler(event, context):
+    seconds_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: float("inf"))
+    report = run(Settings.from_env(), cloudwatch_client(), scheduled_time(event), seconds_left=seconds_left)
+    return {"report_date": report["report_date"], "sent": True}
