@@ -1,0 +1,18 @@
+"""Entry point the Pulumi CLI runs for `--policy-pack policy`. Constructing PolicyPack starts a gRPC
+server and blocks, which is why no module the tests import does it."""
+
+import sys
+from pathlib import Path
+
+# The CLI runs this file with policy/ itself on sys.path; the rules are imported as the `policy` package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+
+from policy.catalog import POLICIES  # noqa: E402
+
+PolicyPack(
+    name="analytics-collector-guardrails",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=POLICIES,
+)

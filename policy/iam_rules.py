@@ -1,0 +1,48 @@
+"""IAM rules over every policy document a resource can carry: role, trust, bucket, queue, topic and key policies."""
+
+from __future__ import annotations
+
+from policy.properties import as_list, get_path, policy_document, statements
+from policy.rule_kit import resource_rule
+
+# Resource types that carry policy documents, and where: a property, or (list property, item property).
+POLICY_DOCUMENT_TYPES = (
+    "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy", "aws:s3/bucketPolicy:BucketPolicy", "aws:sqs/queue:Queue",
+    "aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "aws:kms/key:Key",
+)
+POLICY_DOCUMENT_PROPERTIES = ("assumeRolePolicy", "policy", ("inlinePolicies", "policy"))
+
+
+def policy_documents(props) -> list[dict]:
+    """Every policy document a resource of POLICY_DOCUMENT_TYPES declares, parsed."""
+    found = []
+    for where in POLICY_DOCUMENT_PROPERTIES:
+        if isinstance(where, tuple):
+            values = [get_path(item, where[1]) for item in as_list(props.get(where[0]))]
+        else:
+            values = [props.get(where)]
+        found += [doc for doc in map(policy_document, values) if doc is not None]
+    return found
+
+
+def _no_wildcard_actions(props, _config):
+    for document in policy_documents(props):
+        if "unparseable" in document:
+            yield "a policy document is not valid JSON"
+        for statement in statements(document):
+            if statement.get("Effect") != "Allow":
+                continue  # a Deny with a wildcard only takes permissions away
+            sid = statement.get("Sid") or "(no Sid)"
+            if "NotAction" in statement:
+                yield f"statement {sid} allows everything except a list (NotAction)"
+            wild = [a for a in as_list(statement.get("Action")) if "*" in str(a)]
+            if wild:
+                yield f"statement {sid} allows wildcard actions {', '.join(map(str, wild))}"
+
+
+POLICIES = [
+    resource_rule("iam-no-wildcard-actions", "No Allow statement in any IAM, bucket, queue, topic or key policy "
+                  "uses a wildcard action or NotAction.", POLICY_DOCUMENT_TYPES, _no_wildcard_actions,
+                  control="IAM.21"),
+]

@@ -1,0 +1,101 @@
+"""S3 rules. A bucket's guards are separate resources in pulumi-aws 7, so these are stack rules: for each
+bucket, find the companion resources that point at it and judge them."""
+
+from __future__ import annotations
+
+from policy.properties import as_list, companions, get_path, of_types, policy_document, statements
+from policy.rule_kit import stack_rule
+
+BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+BUCKET_POLICIES = ("aws:s3/bucketPolicy:BucketPolicy",)
+PUBLIC_ACCESS_BLOCKS = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
+OWNERSHIP_CONTROLS = ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",)
+BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+LIFECYCLES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+              "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+ENCRYPTION_CONFIGS = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                      "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
+
+
+def _per_bucket(judge):
+    """A stack check that runs `judge(bucket, resources)` -> problem or None for every bucket."""
+    def check(resources, _config):
+        for bucket in of_types(resources, BUCKETS):
+            problem = judge(bucket, resources)
+            if problem:
+                yield bucket.urn, f"bucket {bucket.name}: {problem}"
+    return check
+
+
+def _denies_insecure_transport(statement) -> bool:
+    condition = get_path(statement, "Condition", "Bool", "aws:SecureTransport")
+    principal = statement.get("Principal")
+    targets = [r for r in as_list(statement.get("Resource")) if isinstance(r, str)]
+    return (statement.get("Effect") == "Deny"
+            and str(condition).lower() == "false"
+            and (principal == "*" or get_path(principal or {}, "AWS") == "*")
+            and any(a in ("s3:*", "*") for a in as_list(statement.get("Action")))
+            and any(f"{t}/*" in targets for t in targets))
+
+
+def _tls_only(bucket, resources):
+    documents = [policy_document(p.props.get("policy")) for p in companions(resources, BUCKET_POLICIES, bucket)]
+    documents.append(policy_document(bucket.props.get("policy")))
+    if not any(_denies_insecure_transport(s) for d in documents for s in statements(d)):
+        return ("no bucket policy denies s3:* to everyone on the bucket and its objects when "
+                "aws:SecureTransport is false")
+    return None
+
+
+def _public_access_blocked(bucket, resources):
+    blocks = companions(resources, PUBLIC_ACCESS_BLOCKS, bucket)
+    if not any(all(b.props.get(flag) is True for flag in PUBLIC_ACCESS_FLAGS) for b in blocks):
+        return f"no public access block with all of {', '.join(PUBLIC_ACCESS_FLAGS)} true"
+    return None
+
+
+def _no_acls(bucket, resources):
+    if companions(resources, BUCKET_ACLS, bucket) or bucket.props.get("acl") or bucket.props.get("grants"):
+        return "grants access through an ACL"
+    controls = companions(resources, OWNERSHIP_CONTROLS, bucket)
+    if not any(get_path(c.props, "rule", "objectOwnership") == "BucketOwnerEnforced" for c in controls):
+        return "ACLs are not disabled (no ownership controls with BucketOwnerEnforced)"
+    return None
+
+
+def _expires_something(rule) -> bool:
+    return rule.get("status") == "Enabled" and bool(
+        get_path(rule, "expiration", "days") or get_path(rule, "expiration", "date")
+        or get_path(rule, "noncurrentVersionExpiration", "noncurrentDays"))
+
+
+def _has_lifecycle(bucket, resources):
+    rules = [r for c in companions(resources, LIFECYCLES, bucket) for r in as_list(c.props.get("rules"))]
+    if not any(_expires_something(r) for r in rules):
+        return "no enabled lifecycle rule expires objects or old versions"
+    return None
+
+
+def _encrypted_by_default(bucket, resources):
+    configs = companions(resources, ENCRYPTION_CONFIGS, bucket)
+    algorithms = [get_path(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+                  for c in configs for rule in as_list(c.props.get("rules"))]
+    if not any(a in SSE_ALGORITHMS for a in algorithms):
+        return f"no default encryption configuration with one of {', '.join(SSE_ALGORITHMS)}"
+    return None
+
+
+POLICIES = [
+    stack_rule("s3-tls-only-bucket-policy", "Every bucket's policy denies requests that do not use TLS.",
+               _per_bucket(_tls_only), control="S3.5"),
+    stack_rule("s3-block-public-access", "Every bucket has a public access block with all four settings on.",
+               _per_bucket(_public_access_blocked), control="S3.8"),
+    stack_rule("s3-no-acls", "No bucket grants access through ACLs; ownership controls disable them.",
+               _per_bucket(_no_acls), control="S3.12"),
+    stack_rule("s3-lifecycle", "Every bucket has a lifecycle configuration that expires data (bounded retention).",
+               _per_bucket(_has_lifecycle), control="S3.13"),
+    stack_rule("s3-default-encryption", "Every bucket has a default server-side encryption configuration.",
+               _per_bucket(_encrypted_by_default)),
+]

@@ -1,0 +1,41 @@
+"""Runs the policy pack's rules the way the engine would, on resources from the mocked program or built by hand."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs,
+)
+
+from tests.support.pulumi_mocks import PROJECT, ProgramRun
+
+NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
+
+
+def urn(typ: str, name: str) -> str:
+    return f"urn:pulumi:test::{PROJECT}::{typ}::{name}"
+
+
+def policy_resource(typ: str, name: str, props: dict) -> PolicyResource:
+    return PolicyResource(typ, props, urn(typ, name), name, NO_OPTIONS, None, None, [], {})
+
+
+def from_run(run: ProgramRun) -> list[PolicyResource]:
+    """The program's custom resources as a stack policy sees them after an update: outputs, including id."""
+    return [policy_resource(r.typ, r.name, {**(getattr(r, "outputs", None) or r.inputs), "id": f"{r.name}-id"})
+            for r in run.resources if r.custom]
+
+
+def violations(policy, resources: list[PolicyResource], config: dict | None = None) -> list[str]:
+    """Every message the policy reports for these resources (each one alone, or the stack as a whole)."""
+    found: list[str] = []
+
+    def report(message, _urn=None):
+        found.append(message)
+
+    if isinstance(policy, ResourceValidationPolicy):
+        for resource in resources:
+            policy.validate(ResourceValidationArgs(resource.resource_type, resource.props, resource.urn,
+                                                   resource.name, NO_OPTIONS, None, config), report)
+    else:
+        policy.validate(StackValidationArgs(resources, config), report)
+    return found

@@ -1,0 +1,303 @@
+"""The policy pack: every rule passes everything the program registers, and catches a deliberately bad resource."""
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from policy.catalog import POLICIES
+from policy.rule_kit import FSBP, control_of
+from tests.support.policy_runner import from_run, policy_resource, violations
+from tests.support.pulumi_mocks import REPO, STACKS, run_program, stack_config
+
+RULES = {p.name: p for p in POLICIES}
+BUCKET = "aws:s3/bucket:Bucket"
+STAGE = "aws:apigateway/stage:Stage"
+# Every optional feature on at once, so the rules also see what the stacks leave off.
+ALL_OPTIONS = {
+    "analytics-collector:endpoint": {"xrayTracing": True, "manageAccountCloudwatchRole": True,
+                                     "customDomainName": "telemetry.example.com",
+                                     "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                                     "hostedZoneId": "Z0123456789ABC"},
+    "analytics-collector:waf": {"enabled": True},
+    "analytics-collector:monitoring": {"alarmEmail": "ops@example.com"},
+    "analytics-collector:warehouse": {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
+}
+CONFIGS = {stack: None for stack in STACKS}
+_RUNS = {}
+
+
+def all_options_config() -> dict:
+    from stack_config import SECTIONS
+
+    config = stack_config("dev")
+    for key, settings in ALL_OPTIONS.items():
+        if key.split(":")[1] in SECTIONS:
+            config[key] = json.dumps({**json.loads(config.get(key, "{}")), **settings})
+    return config
+
+
+def program_resources(variant: str):
+    if variant not in _RUNS:
+        if variant == "all-options":
+            _RUNS[variant] = from_run(run_program("dev", all_options_config()))
+        else:
+            _RUNS[variant] = from_run(run_program(variant))
+    return copy.deepcopy(_RUNS[variant])
+
+
+@pytest.mark.parametrize("variant", [*STACKS, "all-options"])
+def test_every_rule_passes_everything_the_program_registers(variant):
+    resources = program_resources(variant)
+    assert resources, "the program registered nothing"
+    found = {name: violations(policy, resources) for name, policy in RULES.items()}
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+# --- deliberately bad resources ------------------------------------------------------------------------------
+
+def of_type(resources, typ):
+    return [r for r in resources if r.resource_type == typ]
+
+
+def without(typ):
+    return lambda resources: [r for r in resources if r.resource_type != typ]
+
+
+def changed(typ, **props):
+    def mutate(resources):
+        for r in of_type(resources, typ):
+            r.props.update(props)
+        return resources
+    return mutate
+
+
+def edited(typ, edit):
+    def mutate(resources):
+        for r in of_type(resources, typ):
+            edit(r.props)
+        return resources
+    return mutate
+
+
+def added(typ, props_of):
+    """Add one resource whose props may refer to the program's bucket or stage."""
+    def mutate(resources):
+        bucket, stage = of_type(resources, BUCKET)[0], of_type(resources, STAGE)[0]
+        return resources + [policy_resource(typ, "bad", props_of(bucket.props, stage.props))]
+    return mutate
+
+
+def alone(typ, **props):
+    return lambda _resources: [policy_resource(typ, "bad", props)]
+
+
+def policy_edit(edit):
+    def apply(props):
+        document = json.loads(props["policy"])
+        edit(document["Statement"][0])
+        props["policy"] = json.dumps(document)
+    return apply
+
+
+def logging_level(level):
+    return lambda props: props["settings"].update(loggingLevel=level)
+
+
+WEB_ACL = {"scope": "REGIONAL", "defaultAction": {"allow": {}},
+           "visibilityConfig": {"cloudwatchMetricsEnabled": True, "metricName": "acl", "sampledRequestsEnabled": False},
+           "rules": []}
+
+# rule -> {case: (mutation of the dev stack's resources, policy config)}
+BAD = {
+    "s3-tls-only-bucket-policy": {
+        "no bucket policy": (without("aws:s3/bucketPolicy:BucketPolicy"), None),
+        "allows instead of denies": (edited("aws:s3/bucketPolicy:BucketPolicy",
+                                            policy_edit(lambda s: s.update(Effect="Allow"))), None),
+        "covers the bucket but not its objects": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
+            lambda s: s.update(Resource=s["Resource"][:1]))), None),
+        "condition missing": (edited("aws:s3/bucketPolicy:BucketPolicy",
+                                     policy_edit(lambda s: s.pop("Condition"))), None),
+    },
+    "s3-block-public-access": {
+        "no public access block": (without("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), None),
+        "one setting off": (changed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                                    restrictPublicBuckets=False), None),
+    },
+    "s3-no-acls": {
+        "object writer owns objects": (changed("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                                               rule={"objectOwnership": "ObjectWriter"}), None),
+        "a bucket ACL": (added("aws:s3/bucketAcl:BucketAcl",
+                               lambda bucket, _: {"bucket": bucket["id"], "acl": "public-read"}), None),
+    },
+    "s3-lifecycle": {
+        "no lifecycle": (without("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"), None),
+        "every rule disabled": (edited("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                                       lambda p: [r.update(status="Disabled") for r in p["rules"]]), None),
+    },
+    "s3-default-encryption": {
+        "no encryption configuration": (without(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), None),
+    },
+    "apigateway-execution-logging": {
+        "logging off": (edited("aws:apigateway/methodSettings:MethodSettings", logging_level("OFF")), None),
+        "no method settings": (without("aws:apigateway/methodSettings:MethodSettings"), None),
+        "settings for another stage": (changed("aws:apigateway/methodSettings:MethodSettings", stageName="v2"), None),
+    },
+    "apigateway-xray-tracing": {
+        "required but off": (lambda resources: resources, {"required": True}),
+    },
+    "apigateway-waf-associated": {
+        "web ACL declared but not associated": (added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL), None),
+        "web ACL associated with something else": (
+            lambda rs: added("aws:wafv2/webAclAssociation:WebAclAssociation",
+                             lambda *_: {"resourceArn": "arn:aws:apigateway:us-east-1::/restapis/x/stages/y",
+                                         "webAclArn": "arn"})(added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL)(rs)),
+            None),
+        "required by config, none declared": (lambda resources: resources, {"required": True}),
+    },
+    "apigateway-access-logs-without-client-identity": {
+        "source IP logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
+            format='{"ip":"$context.identity.sourceIp"}')), None),
+        "user agent logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
+            format="$context.requestId $context.identity.userAgent")), None),
+        "no access logs": (edited(STAGE, lambda p: p.pop("accessLogSettings")), None),
+    },
+    "apigateway-no-data-trace": {
+        "data trace on": (edited("aws:apigateway/methodSettings:MethodSettings",
+                                 lambda p: p["settings"].update(dataTraceEnabled=True)), None),
+    },
+    "waf-no-sampled-requests": {
+        "web ACL samples requests": (alone("aws:wafv2/webAcl:WebAcl", **{
+            **WEB_ACL, "visibilityConfig": {**WEB_ACL["visibilityConfig"], "sampledRequestsEnabled": True}}), None),
+        "a rule samples requests": (alone("aws:wafv2/webAcl:WebAcl", **{**WEB_ACL, "rules": [
+            {"name": "r", "visibilityConfig": {"sampledRequestsEnabled": True}}]}), None),
+    },
+    "waf-no-logging": {
+        "logging configured": (alone("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                                     resourceArn="arn", logDestinationConfigs=["arn"]), None),
+    },
+    "firehose-encrypted-at-rest": {
+        "encryption off": (changed("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+                                   serverSideEncryption={"enabled": False}), None),
+        "encryption unset": (edited("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+                                    lambda p: p.pop("serverSideEncryption")), None),
+    },
+    "athena-workgroup-metrics": {
+        "metrics off": (alone("aws:athena/workgroup:Workgroup", name="wg",
+                              configuration={"publishCloudwatchMetricsEnabled": False}), None),
+        "metrics unset": (alone("aws:athena/workgroup:Workgroup", name="wg", configuration={}), None),
+    },
+    "lambda-not-public": {
+        "anyone may invoke": (alone("aws:lambda/permission:Permission", action="lambda:InvokeFunction",
+                                    function="f", principal="*"), None),
+        "any account's rule may invoke": (alone("aws:lambda/permission:Permission", action="lambda:InvokeFunction",
+                                                function="f", principal="events.amazonaws.com"), None),
+    },
+    "lambda-function-url-authenticated": {
+        "unauthenticated URL": (alone("aws:lambda/functionUrl:FunctionUrl", functionName="f",
+                                      authorizationType="NONE"), None),
+    },
+    "lambda-supported-runtime": {
+        "deprecated python": (alone("aws:lambda/function:Function", runtime="python3.9", handler="h.main"), None),
+        "deprecated node": (alone("aws:lambda/function:Function", runtime="nodejs16.x", handler="h.main"), None),
+    },
+    "log-group-retention": {
+        "kept forever": (edited("aws:cloudwatch/logGroup:LogGroup", lambda p: p.pop("retentionInDays")), None),
+        "zero days": (changed("aws:cloudwatch/logGroup:LogGroup", retentionInDays=0), None),
+    },
+    "sns-topic-encrypted": {
+        "plain topic": (alone("aws:sns/topic:Topic", name="alarms"), None),
+    },
+    "sqs-queue-encrypted": {
+        "encryption turned off": (alone("aws:sqs/queue:Queue", sqsManagedSseEnabled=False), None),
+    },
+    "iam-no-wildcard-actions": {
+        "service wildcard in a role policy": (edited("aws:iam/rolePolicy:RolePolicy",
+                                                     policy_edit(lambda s: s.update(Action="s3:*"))), None),
+        "prefix wildcard": (edited("aws:iam/rolePolicy:RolePolicy",
+                                   policy_edit(lambda s: s.update(Action=["s3:Get*"]))), None),
+        "NotAction": (edited("aws:iam/rolePolicy:RolePolicy",
+                             policy_edit(lambda s: s.update(NotAction=s.pop("Action")))), None),
+        "inline role policy with *": (alone("aws:iam/role:Role", inlinePolicies=[{"name": "x", "policy": json.dumps(
+            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}]), None),
+        "key policy with kms:*": (alone("aws:kms/key:Key", policy=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+             "Resource": "*"}]})), None),
+        "queue policy allowing sqs:*": (alone("aws:sqs/queuePolicy:QueuePolicy", queueUrl="u", policy={
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "q"}]}), None),
+    },
+}
+
+# Resource types the program may not register yet: a compliant example, so each rule is seen to pass too.
+GOOD = {
+    "athena-workgroup-metrics": alone("aws:athena/workgroup:Workgroup", name="wg",
+                                      configuration={"publishCloudwatchMetricsEnabled": True}),
+    "lambda-not-public": alone("aws:lambda/permission:Permission", action="lambda:InvokeFunction", function="f",
+                               principal="events.amazonaws.com", sourceArn="arn:aws:events:us-east-1:1:rule/r"),
+    "lambda-function-url-authenticated": alone("aws:lambda/functionUrl:FunctionUrl", functionName="f",
+                                               authorizationType="AWS_IAM"),
+    "lambda-supported-runtime": alone("aws:lambda/function:Function", runtime="python3.12", handler="h.main"),
+    "sns-topic-encrypted": alone("aws:sns/topic:Topic", kmsMasterKeyId="alias/alarms"),
+    "sqs-queue-encrypted": alone("aws:sqs/queue:Queue", sqsManagedSseEnabled=True),
+    "waf-no-sampled-requests": alone("aws:wafv2/webAcl:WebAcl", **WEB_ACL),
+    "apigateway-xray-tracing": changed(STAGE, xrayTracingEnabled=True),
+    "apigateway-waf-associated": lambda rs: added(
+        "aws:wafv2/webAclAssociation:WebAclAssociation",
+        lambda _, stage: {"resourceArn": stage["arn"], "webAclArn": "arn"})(
+        added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL)(rs)),
+}
+
+
+def test_every_rule_has_deliberately_bad_cases():
+    assert set(BAD) == set(RULES)
+
+
+@pytest.mark.parametrize("rule,case", [(rule, case) for rule, cases in BAD.items() for case in cases])
+def test_rule_catches_a_deliberately_bad_resource(rule, case):
+    mutate, config = BAD[rule][case]
+    resources = mutate(program_resources("dev"))
+    assert violations(RULES[rule], resources, config), f"{rule} let '{case}' through"
+
+
+@pytest.mark.parametrize("rule", sorted(GOOD))
+def test_rule_passes_a_compliant_example(rule):
+    config = next((c for _, c in BAD[rule].values() if c), None)
+    assert violations(RULES[rule], GOOD[rule](program_resources("dev")), config) == []
+
+
+def test_violation_messages_name_the_resource_and_the_setting():
+    resources = BAD["s3-block-public-access"]["one setting off"][0](program_resources("dev"))
+    (message,) = violations(RULES["s3-block-public-access"], resources)
+    assert "warehouse-reports" in message and "restrictPublicBuckets" in message
+
+
+def test_rules_carry_their_security_control():
+    controls = {name: control_of(policy) for name, policy in RULES.items()}
+    for required in ("S3.5", "S3.8", "S3.12", "S3.13", "APIGateway.1", "APIGateway.3", "APIGateway.4",
+                     "DataFirehose.1", "Athena.4", "Lambda.1", "Lambda.2"):
+        assert required in controls.values(), f"no rule enforces {required}"
+    assert all(p.framework.name == FSBP for p in POLICIES if p.framework)
+
+
+def test_only_the_entry_point_constructs_the_pack():
+    sources = {p.name: p.read_text() for p in (REPO / "policy").glob("*.py")}
+    assert [name for name, text in sources.items() if re.search(r"\bPolicyPack\(", text)] == ["__main__.py"]
+    assert "EnforcementLevel.MANDATORY" in sources["__main__.py"]
+
+
+def test_pack_project_file_and_pins():
+    project = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"]["name"] == "python"
+    pins = dict(line.split("==") for line in _requirement_lines(REPO / "policy" / "requirements.txt"))
+    dev = dict(line.split("==") for line in _requirement_lines(REPO / "requirements-dev.txt") if "==" in line)
+    dev.update(line.split("==") for line in _requirement_lines(REPO / "requirements.txt"))
+    assert pins and all(dev.get(name) == version for name, version in pins.items()), (pins, dev)
+
+
+def _requirement_lines(path: Path) -> list[str]:
+    lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+    return [line for line in lines if line and not line.startswith("-r")]
