@@ -1,0 +1,120 @@
+"""`python -m report`: the saved queries' answers as tables (and PNG charts), from Athena or local files."""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Callable, TextIO
+
+from report import charts, text_tables
+from report.errors import ReportError
+from report.progress import Progress
+from report.results import QueryResult
+from report.sections import SECTIONS
+
+EXAMPLES = """examples:
+  python -m report --stack prod                       # names from the stack's outputs, via the Pulumi CLI
+  python -m report --database D --workgroup W --region us-east-1
+  python -m report --local demo-output/warehouse --charts charts/
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m report", description=__doc__, epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    athena = parser.add_argument_group("Athena (a deployed stack)")
+    athena.add_argument("--stack", help="Pulumi stack whose outputs name the database and workgroup")
+    athena.add_argument("--database", help="Glue database (overrides the stack output)")
+    athena.add_argument("--workgroup", help="Athena workgroup (overrides the stack output)")
+    athena.add_argument("--region", help="AWS region (default: the stack's aws:region, else the AWS default)")
+    athena.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="stop a query still running after this long (default: %(default)s)")
+    athena.add_argument("--pulumi", default="pulumi", metavar="PATH", help="the Pulumi CLI to run")
+    local = parser.add_argument_group("offline")
+    local.add_argument("--local", type=Path, metavar="DIR",
+                       help="run the same saved queries with DuckDB on a folder of delivered objects")
+    parser.add_argument("--charts", type=Path, metavar="DIR", help="also write one PNG chart per section here")
+    parser.add_argument("--section", action="append", choices=list(SECTIONS), metavar="NAME",
+                        help=f"only these sections (repeatable): {', '.join(SECTIONS)}")
+    return parser
+
+
+def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    athena_flags = [flag for flag in ("stack", "database", "workgroup", "region") if getattr(args, flag)]
+    if args.local and athena_flags:
+        parser.error(f"--local runs offline; it cannot be combined with --{', --'.join(athena_flags)}")
+    if not args.local and not args.stack and not (args.database and args.workgroup):
+        parser.error("say where the data is: --stack NAME, --database and --workgroup, or --local DIR")
+    if args.local and not args.local.is_dir():
+        parser.error(f"--local {args.local}: no such directory")
+    if args.timeout <= 0:
+        parser.error("--timeout must be positive")
+
+
+def _saved_queries(names: list[str]) -> dict[str, str]:
+    from queries import load_saved_queries
+
+    saved = load_saved_queries()
+    missing = [name for name in names if name not in saved]
+    if missing:
+        raise ReportError(f"no saved query named {', '.join(missing)} in queries/ (have: {', '.join(sorted(saved))})")
+    return {name: saved[name] for name in names}
+
+
+def _athena_runner(args, progress: Progress, clock, sleep) -> Callable[[str, str], QueryResult]:
+    import boto3
+
+    from report.athena_runner import AthenaQueryRunner
+    from report.stack_outputs import resolve_names
+
+    names = resolve_names(stack=args.stack, database=args.database, workgroup=args.workgroup,
+                          region=args.region, pulumi=args.pulumi)
+    progress.note(f"Athena: workgroup {names.workgroup}, database {names.database}"
+                  + (f", region {names.region}" if names.region else ""))
+    client = boto3.client("athena", region_name=names.region)
+    runner = AthenaQueryRunner(client, workgroup=names.workgroup, database=names.database, progress=progress,
+                               clock=clock, sleep=sleep, timeout_seconds=args.timeout)
+    return runner.run
+
+
+def _local_runner(warehouse_dir: Path, progress: Progress) -> Callable[[str, str], QueryResult]:
+    from report.local_warehouse import run_locally
+
+    progress.note(f"DuckDB: delivered objects under {warehouse_dir}")
+    return lambda name, sql: run_locally(name, warehouse_dir)
+
+
+def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
+         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _check_arguments(parser, args)
+    progress = Progress(stderr)
+    section_names = args.section or list(SECTIONS)
+    try:
+        sql_by_name = _saved_queries(section_names)
+        run = _local_runner(args.local, progress) if args.local else _athena_runner(args, progress, clock, sleep)
+        for name in section_names:
+            result = run(name, sql_by_name[name])
+            stdout.write(text_tables.render(SECTIONS[name], result) + "\n")
+            stdout.flush()
+            if args.charts:
+                series = charts.series_of(result)
+                if series is None:
+                    progress.note(f"{name}: nothing to chart (no dated numbers)")
+                else:
+                    path = charts.write_chart(args.charts / f"{name}.png", SECTIONS[name], series)
+                    progress.note(f"chart: {path}")
+    except ReportError as error:
+        stderr.write(f"error: {error}\n")
+        return 1
+    except Exception as error:  # noqa: BLE001
+        # botocore's errors (no credentials, access denied, unknown workgroup) say what is wrong already.
+        if type(error).__module__.startswith("botocore"):
+            stderr.write(f"error: AWS: {error}\n")
+            return 1
+        raise
+    return 0

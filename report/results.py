@@ -1,0 +1,13 @@
+"""A query's answer in one shape, whichever engine produced it."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+    def column(self, name: str) -> list:
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]

@@ -1,0 +1,37 @@
+"""Plain-text tables for a terminal: numbers right-aligned, thousands separated, nulls shown as '-'."""
+
+import datetime
+
+from report.results import QueryResult
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def render(title: str, result: QueryResult) -> str:
+    cells = [[_cell(value) for value in row] for row in result.rows]
+    widths = [max([len(name)] + [len(row[index]) for row in cells]) for index, name in enumerate(result.columns)]
+    numeric = [any(_is_number(row[index]) for row in result.rows) for index in range(len(result.columns))]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(value.rjust(width) if is_number else value.ljust(width)
+                         for value, width, is_number in zip(values, widths, numeric)).rstrip()
+
+    body = [line(list(result.columns)), line(["-" * width for width in widths])]
+    body += [line(row) for row in cells] or ["(no rows)"]
+    return "\n".join([title, "=" * len(title), *body, ""])

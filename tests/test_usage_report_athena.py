@@ -1,0 +1,191 @@
+"""The usage report's Athena runner against moto (static query results) and botocore's Stubber (failures)."""
+
+import datetime
+import io
+
+import boto3
+import pytest
+import requests
+from botocore.stub import Stubber
+from moto import mock_aws
+from moto.moto_api import state_manager
+
+from report.athena_runner import AthenaQueryRunner
+from report.errors import QueryFailed, QueryTimedOut, ScanCutoffExceeded
+from report.progress import Progress
+
+WORKGROUP = "analytics-collector-test"
+DATABASE = "analytics_collector_test"
+CUTOFF = 10_000_000
+STATIC_RESULTS_URL = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
+
+
+class FakeClock:
+    """Time that moves only when the code under test sleeps, so no test ever waits."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def athena_page(columns: list[tuple[str, str]], rows: list[list[str | None]], header: bool = True) -> dict:
+    def data(values):
+        return {"Data": [{} if value is None else {"VarCharValue": value} for value in values]}
+
+    return {
+        "rows": ([data([name for name, _ in columns])] if header else []) + [data(row) for row in rows],
+        "column_info": [{"Name": name, "Type": kind} for name, kind in columns],
+    }
+
+
+def queue_static_results(*results: dict) -> None:
+    response = requests.post(STATIC_RESULTS_URL, json={"region": "us-east-1", "results": list(results)}, timeout=5)
+    assert response.status_code == 201
+
+
+@pytest.fixture
+def moto_athena():
+    with mock_aws():
+        client = boto3.client("athena", region_name="us-east-1")
+        client.create_work_group(Name=WORKGROUP, Configuration={"BytesScannedCutoffPerQuery": CUTOFF})
+        # Each state lasts two polls, so the runner really waits through QUEUED and RUNNING.
+        state_manager.set_transition(model_name="athena::execution",
+                                     transition={"progression": "manual", "times": 2})
+        try:
+            yield client
+        finally:
+            state_manager.unset_transition("athena::execution")
+
+
+def make_runner(client, clock: FakeClock, stderr: io.StringIO, timeout: float = 600.0) -> AthenaQueryRunner:
+    return AthenaQueryRunner(client, workgroup=WORKGROUP, database=DATABASE,
+                             progress=Progress(stderr, interactive=False),
+                             clock=clock, sleep=clock.sleep, timeout_seconds=timeout)
+
+
+def test_runs_in_the_workgroup_waits_and_returns_typed_rows(moto_athena):
+    queue_static_results(athena_page(
+        [("day", "date"), ("version", "varchar"), ("deployments", "bigint"), ("share", "double")],
+        [["2026-11-25", "1.2.3", "4", "0.5"], ["2026-11-26", None, "12", None]]))
+    clock, stderr = FakeClock(), io.StringIO()
+
+    result = make_runner(moto_athena, clock, stderr).run("version_adoption", "SELECT 1")
+
+    assert result.columns == ("day", "version", "deployments", "share")
+    assert result.rows == ((datetime.date(2026, 11, 25), "1.2.3", 4, 0.5),
+                           (datetime.date(2026, 11, 26), None, 12, None))
+    (execution_id,) = moto_athena.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
+    execution = moto_athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+    assert execution["Query"] == "SELECT 1"
+    assert execution["QueryExecutionContext"] == {"Database": DATABASE}
+    # It polled through QUEUED and RUNNING with growing pauses, and said so on stderr.
+    assert clock.sleeps == [0.5, 1.0, 2.0]
+    progress_lines = stderr.getvalue().splitlines()
+    assert [line.split(":")[1].split()[0] for line in progress_lines] == ["QUEUED", "RUNNING", "SUCCEEDED"]
+    assert all(line.startswith("version_adoption: ") for line in progress_lines)
+
+
+def test_a_result_without_rows_has_its_columns(moto_athena):
+    queue_static_results(athena_page([("day", "date"), ("deployments", "bigint")], []))
+    result = make_runner(moto_athena, FakeClock(), io.StringIO()).run("daily_active_deployments", "SELECT 1")
+    assert result.columns == ("day", "deployments")
+    assert result.rows == ()
+
+
+def test_an_unknown_workgroup_is_an_aws_error(moto_athena):
+    runner = AthenaQueryRunner(moto_athena, workgroup="no-such-workgroup", database=DATABASE,
+                               progress=Progress(io.StringIO(), interactive=False))
+    with pytest.raises(Exception, match="WorkGroup does not exist"):
+        runner.run("daily_active_deployments", "SELECT 1")
+
+
+# moto always lets a query succeed; the failure shapes below are Athena's, checked by botocore's Stubber
+# against the service model (an invented field or state would be rejected).
+
+def stubbed_client():
+    client = boto3.client("athena", region_name="us-east-1")
+    return client, Stubber(client)
+
+
+def execution(state: str, scanned: int = 0, reason: str | None = None) -> dict:
+    status = {"State": state}
+    if reason:
+        status["StateChangeReason"] = reason
+    return {"QueryExecution": {"QueryExecutionId": "exec-1", "Status": status,
+                               "Statistics": {"DataScannedInBytes": scanned}}}
+
+
+def test_a_failed_query_shows_athenas_reason():
+    client, stubber = stubbed_client()
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "exec-1"})
+    stubber.add_response("get_query_execution", execution("RUNNING"))
+    reason = "COLUMN_NOT_FOUND: line 1:8: Column 'pageviews' cannot be resolved"
+    stubber.add_response("get_query_execution", execution("FAILED", reason=reason))
+    with stubber, pytest.raises(QueryFailed) as raised:
+        make_runner(client, FakeClock(), io.StringIO()).run("daily_counter_totals", "SELECT pageviews")
+    assert not isinstance(raised.value, ScanCutoffExceeded)
+    assert reason in str(raised.value)
+    assert "daily_counter_totals" in str(raised.value) and "exec-1" in str(raised.value)
+    stubber.assert_no_pending_responses()
+
+
+def test_the_bytes_scanned_cutoff_is_named_with_its_figures():
+    client, stubber = stubbed_client()
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "exec-1"})
+    stubber.add_response("get_query_execution", execution("RUNNING", scanned=4_000_000))
+    stubber.add_response("get_query_execution",
+                         execution("CANCELLED", scanned=10_485_760, reason="Bytes scanned limit was exceeded"))
+    stubber.add_response("get_work_group", {"WorkGroup": {
+        "Name": WORKGROUP, "Configuration": {"BytesScannedCutoffPerQuery": CUTOFF}}},
+        {"WorkGroup": WORKGROUP})
+    with stubber, pytest.raises(ScanCutoffExceeded) as raised:
+        make_runner(client, FakeClock(), io.StringIO()).run("daily_active_deployments", "SELECT *")
+    error = raised.value
+    assert (error.scanned_bytes, error.cutoff_bytes, error.state) == (10_485_760, CUTOFF, "CANCELLED")
+    message = str(error)
+    assert "bytes-scanned cutoff" in message and WORKGROUP in message
+    assert "10,000,000 bytes" in message and "10,485,760 bytes" in message
+    stubber.assert_no_pending_responses()
+
+
+def test_a_query_running_past_the_timeout_is_stopped():
+    client, stubber = stubbed_client()
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "exec-1"})
+    for _ in range(4):
+        stubber.add_response("get_query_execution", execution("RUNNING"))
+    stubber.add_response("stop_query_execution", {}, {"QueryExecutionId": "exec-1"})
+    clock = FakeClock()
+    with stubber, pytest.raises(QueryTimedOut, match="still RUNNING"):
+        make_runner(client, clock, io.StringIO(), timeout=3.0).run("version_adoption", "SELECT 1")
+    stubber.assert_no_pending_responses()
+    assert clock.now == pytest.approx(3.5)
+
+
+def test_every_result_page_is_read_and_only_the_first_has_a_header():
+    client, stubber = stubbed_client()
+    stubber.add_response("start_query_execution", {"QueryExecutionId": "exec-1"})
+    stubber.add_response("get_query_execution", execution("SUCCEEDED"))
+    columns = [("week", "date"), ("new_deployments", "bigint")]
+
+    def page(rows, header, token=None):
+        content = athena_page(columns, rows, header)
+        response = {"ResultSet": {"Rows": content["rows"],
+                                  "ResultSetMetadata": {"ColumnInfo": content["column_info"]}}}
+        if token:
+            response["NextToken"] = token
+        return response
+
+    stubber.add_response("get_query_results", page([["2026-11-02", "3"]], True, "page-2"),
+                         {"QueryExecutionId": "exec-1"})
+    stubber.add_response("get_query_results", page([["2026-11-09", "5"]], False),
+                         {"QueryExecutionId": "exec-1", "NextToken": "page-2"})
+    with stubber:
+        result = make_runner(client, FakeClock(), io.StringIO()).run("new_deployments_per_week", "SELECT 1")
+    assert result.rows == ((datetime.date(2026, 11, 2), 3), (datetime.date(2026, 11, 9), 5))
