@@ -203,3 +203,22 @@ def test_trust_policies_admit_exactly_the_environments_the_workflows_use():
     # Previews (any pull request) must not be able to assume the role that deploys.
     assert subjects["preview-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:preview"]
     assert all(not sub.endswith(":preview") for sub in subjects["deploy-role-trust-policy.json"])
+
+
+def _readme_ci_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("\n## CI/CD with GitHub Actions\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_names_every_secret_and_variable_the_workflows_read():
+    used = set()
+    for path in _workflow_files():
+        used |= set(re.findall(r"\b(?:secrets|vars)\.([A-Z][A-Z0-9_]*)", path.read_text()))
+    documented = set(re.findall(r"^\s*\| `([A-Z][A-Z0-9_]*)` \|", _readme_ci_section(), re.M))
+    assert used == documented
+
+
+def test_readme_shows_the_deploy_trust_policy_as_shipped():
+    block = re.search(r"```json\n(.*?)```", _readme_ci_section(), re.S).group(1)
+    shipped = json.loads((TRUST_POLICIES / "deploy-role-trust-policy.json").read_text())
+    assert json.loads(block) == shipped
