@@ -86,6 +86,11 @@ def _computed(args: pulumi_mocks.MockResourceArgs) -> dict:
     return out
 
 
+def mock_id(name: str) -> str:
+    """The id the mocks give a resource: what other resources' inputs hold when they refer to it."""
+    return f"{name}-id"
+
+
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self):
         self.registered: list[Registered] = []
@@ -93,7 +98,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
         outputs = {**args.inputs, **_computed(args)}
         self.registered.append(Registered(args.typ, args.name, dict(args.inputs), bool(args.custom), outputs))
-        return [f"{args.name}-id", outputs]
+        return [mock_id(args.name), outputs]
 
     def call(self, args: pulumi_mocks.MockCallArgs):
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
