@@ -3,6 +3,8 @@
 import pulumi
 
 from components.collector_endpoint import CollectorEndpoint, CollectorEndpointArgs
+from components.collector_monitoring import CollectorMonitoring, CollectorMonitoringArgs
+from components.collector_waf import CollectorWaf, CollectorWafArgs
 from components.firehose_warehouse import FirehoseToS3Warehouse, FirehoseToS3WarehouseArgs
 from stack_config import load_stack_config
 
@@ -18,3 +20,14 @@ endpoint = CollectorEndpoint("collector", CollectorEndpointArgs(
 pulumi.export("collector_url", endpoint.url)
 pulumi.export("bucket_name", warehouse.bucket_name)
 pulumi.export("delivery_stream_name", warehouse.stream_name)
+
+monitoring = CollectorMonitoring("operations", CollectorMonitoringArgs(
+    api_name=endpoint.api_name,
+    stage_name=endpoint.stage_name,
+    delivery_stream_name=warehouse.stream_name,
+    **config.args_for("monitoring"),
+))
+pulumi.export("dashboard_name", monitoring.dashboard_name)
+waf = CollectorWafArgs(stage_arn=endpoint.stage_arn, **config.args_for("waf"))
+if waf.enabled:
+    CollectorWaf("collector-waf", waf)

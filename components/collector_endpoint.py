@@ -67,6 +67,8 @@ class CollectorEndpointArgs:
 
 class CollectorEndpoint(pulumi.ComponentResource):
     rest_api_id: pulumi.Output[str]
+    api_name: pulumi.Output[str]  # API Gateway's metrics are keyed by ApiName, not by id
+    stage_arn: pulumi.Output[str]
     stage_name: pulumi.Output[str]
     url: pulumi.Output[str]
 
@@ -105,12 +107,15 @@ class CollectorEndpoint(pulumi.ComponentResource):
         stage = self._stage(name, api, deployment, args, child)
 
         self.rest_api_id = api.id
+        self.api_name = api.name
+        self.stage_arn = stage.arn
         self.stage_name = stage.stage_name
         self.url = pulumi.Output.concat(stage.invoke_url, "/", RECORD_PATHS[-1])
         if args.custom_domain_name:
             attach_custom_domain(name, api, stage, args, child)
             self.url = pulumi.Output.concat("https://", args.custom_domain_name, "/", RECORD_PATHS[-1])
-        self.register_outputs({"rest_api_id": self.rest_api_id, "stage_name": self.stage_name, "url": self.url})
+        self.register_outputs({"rest_api_id": self.rest_api_id, "api_name": self.api_name,
+                               "stage_name": self.stage_name, "stage_arn": self.stage_arn, "url": self.url})
 
     @staticmethod
     def _firehose_role(name, args, child) -> aws.iam.Role:

@@ -16,6 +16,8 @@ from typing import Any, Optional
 import pulumi
 
 from components.collector_endpoint import CollectorEndpointArgs
+from components.collector_monitoring import CollectorMonitoringArgs
+from components.collector_waf import CollectorWafArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, tunable_fields
 
@@ -24,6 +26,8 @@ PROJECT = "analytics-collector"
 SECTIONS: dict[str, type] = {
     "endpoint": CollectorEndpointArgs,
     "warehouse": FirehoseToS3WarehouseArgs,
+    "monitoring": CollectorMonitoringArgs,
+    "waf": CollectorWafArgs,
 }
 
 # The product's documented opt-out knob, kept under its published name and spelling.

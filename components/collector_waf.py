@@ -1,0 +1,77 @@
+"""Optional WAF in front of the collector's stage: a per-IP rate limit, a body size cap and AWS managed rules.
+
+WAF sees client IPs to count them, but keeps none: sampled requests are off and no logging configuration
+is created (both would store IPs and headers); only aggregate CloudWatch metrics are published.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components.tunables import boolean, integer, one_of, tunable, validate_args
+
+# The largest valid report is a few hundred bytes; anything near this size is not a report.
+MAX_BODY_BYTES = 8 * 1024
+MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
+
+
+@dataclass(frozen=True)
+class CollectorWafArgs:
+    stage_arn: pulumi.Input[str]
+    enabled: bool = tunable(False, boolean(), "Put an AWS WAF web ACL in front of the stage (billed per ACL and rule).")
+    rate_limit_per_ip: int = tunable(
+        300, integer(10, 2_000_000_000), "Requests one IP may send per window before WAF blocks it for a while.")
+    rate_window_seconds: int = tunable(300, one_of(60, 120, 300, 600), "Window the per-IP rate is counted over.")
+
+    def __post_init__(self):
+        validate_args(self)
+
+
+class CollectorWaf(pulumi.ComponentResource):
+    web_acl_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CollectorWafArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("analytics:collector:CollectorWaf", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        rules = [
+            _rule("rate-limit-per-ip", 0, {"block": {}}, {"rate_based_statement": {
+                "aggregate_key_type": "IP", "limit": args.rate_limit_per_ip,
+                "evaluation_window_sec": args.rate_window_seconds}}),
+            _rule("body-too-large", 1, {"block": {}}, {"size_constraint_statement": {
+                "comparison_operator": "GT", "size": MAX_BODY_BYTES,
+                # Bodies beyond what WAF inspects count as too large rather than slipping through.
+                "field_to_match": {"body": {"oversize_handling": "MATCH"}},
+                "text_transformations": [{"priority": 0, "type": "NONE"}]}}),
+            *(_rule(group, 2 + index, None, {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}})
+              for index, group in enumerate(MANAGED_RULE_GROUPS)),
+        ]
+        acl = aws.wafv2.WebAcl(
+            f"{name}-acl",
+            description="Rate limit, body size cap and AWS managed rules for the usage-report collector.",
+            scope="REGIONAL",
+            default_action={"allow": {}},
+            rules=rules,
+            visibility_config=_visibility(f"{name}-acl"),
+            opts=child,
+        )
+        aws.wafv2.WebAclAssociation(f"{name}-stage", resource_arn=args.stage_arn, web_acl_arn=acl.arn, opts=child)
+        self.web_acl_arn = acl.arn
+        self.register_outputs({"web_acl_arn": self.web_acl_arn})
+
+
+def _visibility(metric_name: str) -> dict:
+    # Sampled requests would keep client IPs and headers for three hours; the collector stores neither.
+    return {"cloudwatch_metrics_enabled": True, "metric_name": metric_name, "sampled_requests_enabled": False}
+
+
+def _rule(name: str, priority: int, action: Optional[dict], statement: dict) -> dict:
+    rule = {"name": name, "priority": priority, "statement": statement, "visibility_config": _visibility(name)}
+    if action is None:
+        rule["override_action"] = {"none": {}}  # managed groups keep their own block actions
+    else:
+        rule["action"] = action
+    return rule

@@ -1,0 +1,154 @@
+"""Alarms, dashboard, alarm topic and the optional WAF, as the program registers them under mocks."""
+
+import json
+
+import pytest
+
+from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
+from stack_config import StackConfigError
+from tests.support.pulumi_mocks import STACKS, run_program, stack_config
+
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+EXPECTED_ALARMS = {"api-5xx", "api-4xx-share", "api-latency-p99", "delivery-success", "data-freshness",
+                   "throttled-records", "no-reports"}
+
+
+def run_with(**sections):
+    config = stack_config("dev")
+    for section, settings in sections.items():
+        key = f"analytics-collector:{section}"
+        config[key] = json.dumps({**json.loads(config.get(key, "{}")), **settings})
+    return run_program("dev", config)
+
+
+def alarms(run):
+    return {r.name.removeprefix("operations-"): r.inputs for r in run.of_type(ALARM)
+            if r.parent_type == "analytics:operations:CollectorMonitoring"}
+
+
+def outputs(run, typ):
+    return run.one(typ).outputs
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_has_the_collector_alarms_on_its_own_api_and_stream(stack):
+    run = run_program(stack)
+    found = alarms(run)
+    assert set(found) == EXPECTED_ALARMS
+    api = {"ApiName": outputs(run, "aws:apigateway/restApi:RestApi")["name"], "Stage": "v1"}
+    stream = {"DeliveryStreamName": outputs(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")["name"]}
+    for name, alarm in found.items():
+        dimensions = [alarm.get("dimensions")] + [q["metric"]["dimensions"] for q in alarm.get("metricQueries", [])
+                                                  if "metric" in q]
+        expected = api if name.startswith("api-") else stream
+        assert all(d == expected for d in dimensions if d is not None), name
+        assert alarm["alarmDescription"] and alarm["alarmActions"] == []
+
+
+def test_thresholds_come_from_config():
+    found = alarms(run_with(monitoring={"serverErrors": 5, "clientErrorPercent": 40, "latencyP99Ms": 900,
+                                        "deliverySuccessMin": 0.95, "dataFreshnessSeconds": 2400,
+                                        "throttledRecords": 3, "silenceHours": 12, "periodSeconds": 60}))
+    assert found["api-5xx"]["threshold"] == 5 and found["api-5xx"]["period"] == 60
+    assert found["api-4xx-share"]["threshold"] == 40
+    assert found["api-latency-p99"]["threshold"] == 900 and found["api-latency-p99"]["extendedStatistic"] == "p99"
+    assert found["delivery-success"]["threshold"] == 0.95
+    assert found["delivery-success"]["comparisonOperator"] == "LessThanThreshold"
+    assert found["data-freshness"]["threshold"] == 2400
+    assert found["throttled-records"]["threshold"] == 3
+    silence = found["no-reports"]
+    assert silence["period"] * silence["evaluationPeriods"] == 12 * 3600
+    assert silence["datapointsToAlarm"] == 12 and silence["treatMissingData"] == "breaching"
+
+
+def test_the_4xx_share_is_errors_over_requests_and_only_the_share_is_returned():
+    share = alarms(run_program("dev"))["api-4xx-share"]
+    queries = {q["id"]: q for q in share["metricQueries"]}
+    assert queries["errors"]["metric"]["metricName"] == "4XXError"
+    assert queries["requests"]["metric"]["metricName"] == "Count"
+    assert [q["id"] for q in share["metricQueries"] if q.get("returnData")] == ["share"]
+    expression = queries["share"]["expression"]
+    assert "errors / requests" in expression and "requests > 0" in expression
+
+
+def test_dashboard_shows_requests_errors_latency_firehose_and_freshness():
+    run = run_program("prod")
+    body = json.loads(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
+    metrics = {m[1] for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]}
+    assert {"Count", "4XXError", "5XXError", "Latency", "IncomingRecords", "DeliveryToS3.Records",
+            "DeliveryToS3.DataFreshness"} <= metrics
+    assert all(w["properties"]["region"] == "us-east-1" for w in body["widgets"] if w["type"] == "metric")
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(outputs["arn"] for outputs in
+                                                                  (r.outputs for r in run.of_type(ALARM)
+                                                                   if r.name.startswith("operations-")))
+    assert run.exports["dashboard_name"] == "analytics-collector-prod"
+
+
+def test_no_alarm_topic_unless_an_email_is_configured():
+    assert not run_program("dev").of_type("aws:sns/topic:Topic")
+
+
+def test_alarm_email_gets_an_encrypted_topic_that_every_alarm_notifies():
+    run = run_with(monitoring={"alarmEmail": "ops@example.com"})
+    key = run.one("aws:kms/key:Key")
+    topic = run.one("aws:sns/topic:Topic")
+    assert key.inputs["enableKeyRotation"] is True
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    subscription = run.one("aws:sns/topicSubscription:TopicSubscription").inputs
+    assert subscription == {**subscription, "protocol": "email", "endpoint": "ops@example.com",
+                            "topic": topic.outputs["arn"]}
+    for name, alarm in alarms(run).items():
+        assert alarm["alarmActions"] == [topic.outputs["arn"]] == alarm["okActions"], name
+    key_policy = json.loads(key.inputs["policy"])
+    cloudwatch = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+
+
+@pytest.mark.parametrize("settings,needle", [
+    ({"alarmEmail": "not an address"}, "monitoring.alarmEmail"),
+    ({"silenceHours": 48}, "monitoring.silenceHours"),
+    ({"periodSeconds": 120}, "monitoring.periodSeconds"),
+    ({"alarmMail": "ops@example.com"}, "monitoring.alarmMail is not a known setting"),
+])
+def test_bad_monitoring_settings_stop_the_program_with_the_key(settings, needle):
+    with pytest.raises(StackConfigError, match=needle):
+        run_with(monitoring=settings)
+
+
+def test_waf_is_off_by_default():
+    assert not [r for r in run_program("prod").resources if r.typ.startswith("aws:wafv2")]
+
+
+def waf_rules(run):
+    return {rule["name"]: rule for rule in run.one("aws:wafv2/webAcl:WebAcl").inputs["rules"]}
+
+
+def test_waf_rate_limits_per_ip_caps_the_body_and_uses_aws_managed_groups():
+    run = run_with(waf={"enabled": True, "rateLimitPerIp": 120, "rateWindowSeconds": 60})
+    rules = waf_rules(run)
+    rate = rules["rate-limit-per-ip"]["statement"]["rateBasedStatement"]
+    assert rate == {**rate, "aggregateKeyType": "IP", "limit": 120, "evaluationWindowSec": 60}
+    size = rules["body-too-large"]["statement"]["sizeConstraintStatement"]
+    assert (size["comparisonOperator"], size["size"]) == ("GT", MAX_BODY_BYTES) and MAX_BODY_BYTES == 8192
+    assert size["fieldToMatch"]["body"]["oversizeHandling"] == "MATCH"
+    for group in MANAGED_RULE_GROUPS:
+        statement = rules[group]["statement"]["managedRuleGroupStatement"]
+        assert (statement["vendorName"], statement["name"]) == ("AWS", group)
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} == set(MANAGED_RULE_GROUPS)
+    assert len({r["priority"] for r in rules.values()}) == len(rules)
+
+
+def test_waf_is_associated_with_the_stage_and_keeps_no_client_ips():
+    run = run_with(waf={"enabled": True})
+    association = run.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs
+    assert association["resourceArn"] == outputs(run, "aws:apigateway/stage:Stage")["arn"]
+    acl = run.one("aws:wafv2/webAcl:WebAcl").inputs
+    visibility = [acl["visibilityConfig"]] + [r["visibilityConfig"] for r in acl["rules"]]
+    assert all(v["sampledRequestsEnabled"] is False for v in visibility)
+    assert not run.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+
+
+def test_waf_rate_limit_below_the_wafv2_minimum_is_refused():
+    with pytest.raises(StackConfigError, match="waf.rateLimitPerIp"):
+        run_with(waf={"enabled": True, "rateLimitPerIp": 5})
