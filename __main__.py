@@ -5,6 +5,7 @@ import pulumi
 from components.collector_endpoint import CollectorEndpoint, CollectorEndpointArgs
 from components.collector_monitoring import CollectorMonitoring, CollectorMonitoringArgs
 from components.collector_waf import CollectorWaf, CollectorWafArgs
+from components.daily_aggregator import DailyAggregator, DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3Warehouse, FirehoseToS3WarehouseArgs
 from stack_config import load_stack_config
 
@@ -31,3 +32,12 @@ pulumi.export("dashboard_name", monitoring.dashboard_name)
 waf = CollectorWafArgs(stage_arn=endpoint.stage_arn, **config.args_for("waf"))
 if waf.enabled:
     CollectorWaf("collector-waf", waf)
+
+# The opt-out deploys no reporter resource at all, not a disabled one.
+if config.usage_reporting_disabled:
+    pulumi.export("usage_reporting", "off")
+else:
+    reporter = DailyAggregator("reporter", DailyAggregatorArgs(
+        **{"collector_url": endpoint.url, **config.args_for("reporter")}))
+    pulumi.export("usage_reporting", "on")
+    pulumi.export("reporter_function_name", reporter.function_name)

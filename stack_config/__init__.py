@@ -18,6 +18,7 @@ import pulumi
 from components.collector_endpoint import CollectorEndpointArgs
 from components.collector_monitoring import CollectorMonitoringArgs
 from components.collector_waf import CollectorWafArgs
+from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, tunable_fields
 
@@ -28,6 +29,7 @@ SECTIONS: dict[str, type] = {
     "warehouse": FirehoseToS3WarehouseArgs,
     "monitoring": CollectorMonitoringArgs,
     "waf": CollectorWafArgs,
+    "reporter": DailyAggregatorArgs,
 }
 
 # The product's documented opt-out knob, kept under its published name and spelling.

@@ -1,0 +1,217 @@
+"""DailyAggregator: the reporter Lambda that sends one deployment's daily totals, its schedule and its failure path.
+
+Usable from any Pulumi program: give it the collector's https URL (or an Output of it) and it needs nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import fastjsonschema
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+import schemas
+from components import iam_policies
+from components.reporter_code import HANDLER, reporter_archive
+from components.tunables import (
+    ArgsError, Rule, arn, https_url, integer, log_retention, matching, tunable, validate_args,
+)
+
+RUNTIME = "python3.13"
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+# Lambda keeps a failed async event this long for its retries; later, it goes to the dead-letter queue.
+MAX_EVENT_AGE_SECONDS = 6 * 3600
+
+
+def _https_url_or_output() -> Rule:
+    """Config gives a string (checked here); wiring gives an Output (checked when it resolves)."""
+    base = https_url(optional=True)
+    return Rule(f"{base.allowed}, or the url Output of a CollectorEndpoint",
+                lambda value: isinstance(value, pulumi.Output) or base.accepts(value))
+
+
+def _report_field(name: str) -> Rule:
+    """A value the report schema accepts for `name`: the constraint lives in the schema, not here."""
+    check = fastjsonschema.compile(schemas.load_schema()["properties"][name])
+
+    def accepts(value: Any) -> bool:
+        try:
+            check(value)
+            return True
+        except fastjsonschema.JsonSchemaException:
+            return False
+
+    return Rule(f"a {name} the report schema accepts (see schemas/usage_report.schema.json)", accepts)
+
+
+@dataclass(frozen=True)
+class DailyAggregatorArgs:
+    collector_url: Optional[pulumi.Input[str]] = tunable(
+        None, _https_url_or_output(),
+        "Where reports are posted. In this program it defaults to the stack's own collector.")
+    namespace: str = tunable(
+        "lunasec", matching(r"(?!AWS/)[0-9A-Za-z._/#-][0-9A-Za-z._/#: -]{0,254}", "a custom CloudWatch namespace"),
+        "CloudWatch namespace the product publishes its counters in.")
+    product_version: str = tunable("0.0.1", _report_field("version"), "Product version sent with each report.")
+    schedule_hour: int = tunable(1, integer(0, 23), "UTC hour of the daily run; the minute is derived from the "
+                                                    "stack id so deployments do not all report at once.")
+    memory_size_mb: int = tunable(128, integer(128, 1024), "Reporter function memory.")
+    # The ranges keep one full attempt within the function timeout: 60 s of HTTP + CloudWatch reads < 90 s.
+    timeout_seconds: int = tunable(120, integer(90, 900), "Reporter function timeout.")
+    http_timeout_seconds: int = tunable(10, integer(1, 60), "Timeout of one POST to the collector.")
+    max_attempts: int = tunable(4, integer(1, 8), "POST attempts per run (network errors, 429 and 5xx are retried).")
+    async_retry_attempts: int = tunable(2, integer(0, 2), "Lambda's retries of a failed run before it is dead-lettered.")
+    log_retention_days: int = tunable(30, log_retention(), "Retention of the reporter's logs.")
+    alarm_topic_arn: Optional[str] = tunable(None, arn("sns", optional=True),
+                                             "SNS topic notified when a run fails or a report is dead-lettered.")
+
+    def __post_init__(self):
+        validate_args(self)
+
+
+def schedule_minute(stack_id: str) -> int:
+    """The same stack always gets the same minute; random stack ids spread evenly over the hour."""
+    return uuid.UUID(stack_id).int % 60
+
+
+def schedule_expression(stack_id: str, hour: int) -> str:
+    return f"cron({schedule_minute(stack_id)} {hour} * * ? *)"
+
+
+def _require_https(url: str) -> str:
+    if not https_url().accepts(url):
+        raise ValueError(f"DailyAggregatorArgs.collector_url = {url!r} is not allowed: expected an https:// URL")
+    return url
+
+
+class DailyAggregator(pulumi.ComponentResource):
+    function_name: pulumi.Output[str]
+    function_arn: pulumi.Output[str]
+    stack_id: pulumi.Output[str]
+    schedule_expression: pulumi.Output[str]
+    dead_letter_queue_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DailyAggregatorArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        if args.collector_url is None:
+            raise ArgsError("DailyAggregatorArgs.collector_url", None, _https_url_or_output().allowed)
+        super().__init__("analytics:reporter:DailyAggregator", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        # Kept in state: stable across updates, different for every deployment, tied to no person or host.
+        stack_id = random.RandomUuid(f"{name}-stack-id", opts=child)
+        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name_prefix=f"/aws/lambda/{name}-",
+                                       retention_in_days=args.log_retention_days, opts=child)
+        dead_letters = self._dead_letter_queue(name, child)
+        role, policy = self._role(name, logs, dead_letters, child)
+
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            description="Posts yesterday's aggregate usage totals to the collector, once a day.",
+            runtime=RUNTIME,
+            architectures=["arm64"],
+            handler=HANDLER,
+            code=reporter_archive(),
+            role=role.arn,
+            memory_size=args.memory_size_mb,
+            timeout=args.timeout_seconds,
+            environment={"variables": {
+                "COLLECTOR_URL": pulumi.Output.from_input(args.collector_url).apply(_require_https),
+                "STACK_ID": stack_id.result,
+                "PRODUCT_VERSION": args.product_version,
+                "METRICS_NAMESPACE": args.namespace,
+                "HTTP_TIMEOUT_SECONDS": str(args.http_timeout_seconds),
+                "MAX_ATTEMPTS": str(args.max_attempts),
+            }},
+            logging_config={"log_format": "Text", "log_group": logs.name},
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, logs])),
+        )
+        aws.lambda_.FunctionEventInvokeConfig(
+            f"{name}-async-failures",
+            function_name=function.name,
+            maximum_retry_attempts=args.async_retry_attempts,
+            maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
+            destination_config={"on_failure": {"destination": dead_letters.arn}},
+            opts=child,
+        )
+        schedule = stack_id.result.apply(lambda sid: schedule_expression(sid, args.schedule_hour))
+        self._schedule(name, function, schedule, child)
+        self._alarms(name, function, dead_letters, args, child)
+
+        self.function_name = function.name
+        self.function_arn = function.arn
+        self.stack_id = stack_id.result
+        self.schedule_expression = schedule
+        self.dead_letter_queue_url = dead_letters.url
+        self.register_outputs({
+            "function_name": self.function_name, "function_arn": self.function_arn, "stack_id": self.stack_id,
+            "schedule_expression": self.schedule_expression, "dead_letter_queue_url": self.dead_letter_queue_url,
+        })
+
+    @staticmethod
+    def _dead_letter_queue(name, child) -> aws.sqs.Queue:
+        queue = aws.sqs.Queue(f"{name}-dead-letters", message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+                              sqs_managed_sse_enabled=True, opts=child)
+        aws.sqs.QueuePolicy(
+            f"{name}-dead-letters-tls-only",
+            queue_url=queue.url,
+            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [{
+                "Sid": "DenyWithoutTls", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+                "Resource": queue.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }]}),
+            opts=child,
+        )
+        return queue
+
+    @staticmethod
+    def _role(name, logs, dead_letters, child) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=iam_policies.service_trust_policy(
+                "lambda.amazonaws.com", iam_policies.current_account_id()),
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=iam_policies.policy_document(
+                # Neither action supports resource-level permissions: AWS only accepts "*" here.
+                iam_policies.allow(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], ["*"], "ReadCounters"),
+                iam_policies.allow(["logs:CreateLogStream", "logs:PutLogEvents"],
+                                   [pulumi.Output.concat(logs.arn, ":log-stream:*")], "WriteOwnLogs"),
+                iam_policies.allow(["sqs:SendMessage"], [dead_letters.arn], "DeadLetterFailedRuns"),
+            ),
+            opts=child,
+        )
+        return role, policy
+
+    @staticmethod
+    def _schedule(name, function, schedule, child) -> None:
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-daily", description="Daily usage report, after the UTC day closes.",
+            schedule_expression=schedule, opts=child)
+        permission = aws.lambda_.Permission(
+            f"{name}-invoke-from-schedule", action="lambda:InvokeFunction", function=function.name,
+            principal="events.amazonaws.com", source_arn=rule.arn, opts=child)
+        aws.cloudwatch.EventTarget(
+            f"{name}-daily-target", rule=rule.name, arn=function.arn,
+            retry_policy={"maximum_event_age_in_seconds": MAX_EVENT_AGE_SECONDS, "maximum_retry_attempts": 3},
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[permission])))
+
+    @staticmethod
+    def _alarms(name, function, dead_letters, args, child) -> None:
+        actions = [args.alarm_topic_arn] if args.alarm_topic_arn else []
+        common = {"comparison_operator": "GreaterThanOrEqualToThreshold", "threshold": 1, "evaluation_periods": 1,
+                  "treat_missing_data": "notBreaching", "alarm_actions": actions, "opts": child}
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-errors", alarm_description="The daily usage report failed (it is retried, then dead-lettered).",
+            namespace="AWS/Lambda", metric_name="Errors", dimensions={"FunctionName": function.name},
+            statistic="Sum", period=3600, **common)
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-dead-letters-waiting",
+            alarm_description="A usage report was given up on; see the dead-letter queue.",
+            namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dead_letters.name}, statistic="Maximum", period=300, **common)

@@ -1,0 +1,47 @@
+"""What the reporter Lambda runs: its handler, the contract module it imports, and the packages it vendors.
+
+The Lambda runtime offers the standard library and boto3; everything else the handler imports ships
+here, at the same paths as in this repository, so the handler string is the module path used in tests.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from pathlib import Path
+
+import pulumi
+
+REPO = Path(__file__).resolve().parents[1]
+HANDLER = "handlers.daily_report.handler"
+# The handler module, its package, and `schemas` with the one schema file it reads.
+REPO_FILES = ("handlers/__init__.py", "handlers/daily_report.py", "schemas/__init__.py",
+              "schemas/usage_report.schema.json")
+# Pure-Python distributions the handler imports that the runtime lacks (pinned in requirements.txt).
+VENDORED = ("fastjsonschema",)
+
+
+def _vendored_files(distribution: str) -> dict[str, Path]:
+    package_dir = Path(importlib.util.find_spec(distribution).submodule_search_locations[0])
+    files = {f"{distribution}/{p.relative_to(package_dir).as_posix()}": p
+             for p in sorted(package_dir.rglob("*.py")) if "__pycache__" not in p.parts}
+    # Its licence travels with the copy we redistribute.
+    for entry in importlib.metadata.distribution(distribution).files or ():
+        if entry.name in ("LICENSE", "AUTHORS"):
+            files[entry.as_posix()] = Path(entry.locate())
+    return files
+
+
+def archive_files() -> dict[str, Path]:
+    """Archive path -> source file. Fails here, at preview, if a file is missing (mocks would not notice)."""
+    files = {path: REPO / path for path in REPO_FILES}
+    for distribution in VENDORED:
+        files.update(_vendored_files(distribution))
+    missing = [str(source) for source in files.values() if not source.is_file()]
+    if missing:
+        raise FileNotFoundError(f"reporter archive is missing {', '.join(missing)}")
+    return files
+
+
+def reporter_archive() -> pulumi.AssetArchive:
+    return pulumi.AssetArchive({path: pulumi.FileAsset(str(source)) for path, source in archive_files().items()})

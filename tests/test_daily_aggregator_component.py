@@ -1,0 +1,212 @@
+"""DailyAggregator under mocks: what it deploys in every stack, its IAM, its schedule, and the opt-out."""
+
+import json
+import random
+import re
+import uuid
+
+import pytest
+
+from components.daily_aggregator import (
+    DailyAggregator, DailyAggregatorArgs, _require_https, schedule_expression, schedule_minute,
+)
+from components.reporter_code import HANDLER
+from components.tunables import ArgsError
+from stack_config import StackConfigError
+from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config
+
+COMPONENT = "analytics:reporter:DailyAggregator"
+# Every resource type the reporter owns: the opt-out must register none of them.
+REPORTER_TYPES = {
+    "random:index/randomUuid:RandomUuid", "aws:lambda/function:Function", "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:lambda/permission:Permission", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/metricAlarm:MetricAlarm",
+}
+RUNS = {}
+
+
+def program(stack):
+    if stack not in RUNS:
+        RUNS[stack] = run_program(stack)
+    return RUNS[stack]
+
+
+def reporter(run, typ):
+    found = [r for r in run.of_type(typ) if r.parent_type == COMPONENT]
+    assert len(found) == 1, f"expected one {typ} in the reporter, found {[r.name for r in found]}"
+    return found[0]
+
+
+def with_settings(stack, **sections):
+    config = stack_config(stack)
+    config.update({f"analytics-collector:{k}": json.dumps(v) for k, v in sections.items()})
+    return config
+
+
+@pytest.fixture(params=STACKS)
+def stack(request):
+    return request.param
+
+
+def test_every_stack_deploys_one_reporter_with_every_part_parented_to_it(stack):
+    run = program(stack)
+    assert len(run.of_type(COMPONENT)) == 1
+    owned = {r.typ for r in run.resources if r.parent_type == COMPONENT}
+    assert owned == REPORTER_TYPES | {"aws:cloudwatch/logGroup:LogGroup"}
+    assert run.exports["usage_reporting"] == "on"
+    assert run.exports["reporter_function_name"] == reporter(run, "aws:lambda/function:Function").outputs["name"]
+
+
+def test_function_runs_the_handler_on_the_current_runtime_with_its_settings(stack):
+    run = program(stack)
+    function = reporter(run, "aws:lambda/function:Function").inputs
+    assert (function["runtime"], function["architectures"], function["handler"]) == ("python3.13", ["arm64"], HANDLER)
+    assert function["memorySize"] == 128 and function["timeout"] == 120
+    assert function["environment"]["variables"] == {
+        "COLLECTOR_URL": run.exports["collector_url"],
+        "STACK_ID": reporter(run, "random:index/randomUuid:RandomUuid").outputs["result"],
+        "PRODUCT_VERSION": "0.0.1",
+        "METRICS_NAMESPACE": "lunasec",
+        "HTTP_TIMEOUT_SECONDS": "10",
+        "MAX_ATTEMPTS": "4",
+    }
+    logs = reporter(run, "aws:cloudwatch/logGroup:LogGroup")
+    assert function["loggingConfig"]["logGroup"] == logs.outputs["name"]
+    assert logs.inputs["retentionInDays"] == 30
+
+
+def test_stack_id_is_a_plain_random_uuid_that_never_rotates(stack):
+    stack_id = reporter(program(stack), "random:index/randomUuid:RandomUuid")
+    assert stack_id.inputs == {}  # no keepers: nothing but an explicit replace changes it
+    assert str(uuid.UUID(stack_id.outputs["result"])) == stack_id.outputs["result"]
+
+
+def test_role_may_read_counters_write_its_logs_and_dead_letter_nothing_more(stack):
+    run = program(stack)
+    trust = json.loads(reporter(run, "aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
+    assert trust[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    policy = json.loads(reporter(run, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    logs_arn = reporter(run, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
+    queue_arn = reporter(run, "aws:sqs/queue:Queue").outputs["arn"]
+    assert policy["Statement"] == [
+        {"Sid": "ReadCounters", "Effect": "Allow",
+         "Action": ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], "Resource": ["*"]},
+        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": [f"{logs_arn}:log-stream:*"]},
+        {"Sid": "DeadLetterFailedRuns", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue_arn]},
+    ]
+
+
+def test_failed_runs_are_retried_then_kept_14_days_in_an_encrypted_tls_only_queue(stack):
+    run = program(stack)
+    queue = reporter(run, "aws:sqs/queue:Queue")
+    assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert queue.inputs["sqsManagedSseEnabled"] is True
+    (deny,) = json.loads(reporter(run, "aws:sqs/queuePolicy:QueuePolicy").inputs["policy"])["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Resource"] == queue.outputs["arn"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    invoke = reporter(run, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs
+    assert invoke["maximumRetryAttempts"] == 2
+    assert invoke["destinationConfig"] == {"onFailure": {"destination": queue.outputs["arn"]}}
+
+
+def test_alarms_watch_function_errors_and_dead_letters(stack):
+    run = program(stack)
+    alarms = {a.inputs["namespace"]: a.inputs for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+              if a.parent_type == COMPONENT}
+    function = reporter(run, "aws:lambda/function:Function").outputs["name"]
+    queue = reporter(run, "aws:sqs/queue:Queue").outputs["name"]
+    assert (alarms["AWS/Lambda"]["metricName"], alarms["AWS/Lambda"]["dimensions"]) == (
+        "Errors", {"FunctionName": function})
+    assert (alarms["AWS/SQS"]["metricName"], alarms["AWS/SQS"]["dimensions"]) == (
+        "ApproximateNumberOfMessagesVisible", {"QueueName": queue})
+    for alarm in alarms.values():
+        assert alarm["threshold"] == 1 and alarm["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["treatMissingData"] == "notBreaching"
+
+
+def test_schedule_runs_daily_after_the_day_closes_and_only_the_rule_may_invoke(stack):
+    run = program(stack)
+    rule = reporter(run, "aws:cloudwatch/eventRule:EventRule")
+    stack_id = reporter(run, "random:index/randomUuid:RandomUuid").outputs["result"]
+    assert rule.inputs["scheduleExpression"] == f"cron({schedule_minute(stack_id)} 1 * * ? *)"
+    permission = reporter(run, "aws:lambda/permission:Permission").inputs
+    function = reporter(run, "aws:lambda/function:Function").outputs
+    assert permission == {"action": "lambda:InvokeFunction", "function": function["name"],
+                          "principal": "events.amazonaws.com", "sourceArn": rule.outputs["arn"]}
+    target = reporter(run, "aws:cloudwatch/eventTarget:EventTarget").inputs
+    assert (target["rule"], target["arn"]) == (rule.outputs["name"], function["arn"])
+
+
+def test_schedule_minute_is_stable_per_stack_and_spreads_stacks_over_the_hour():
+    stack_id = "3d9c49ce-8367-43ec-8884-568c8d43faec"
+    assert schedule_expression(stack_id, 1) == schedule_expression(stack_id, 1) == "cron(16 1 * * ? *)"
+    rng = random.Random(4)
+    minutes = [schedule_minute(str(uuid.UUID(int=rng.getrandbits(128), version=4))) for _ in range(6000)]
+    counts = [minutes.count(m) for m in range(60)]
+    assert min(counts) > 50 and max(counts) < 150  # 100 each if even
+
+
+def test_opt_out_registers_no_reporter_resource_and_changes_nothing_else(stack):
+    reporting = program(stack)
+    opted_out = run_program(stack, with_settings(stack, metricsConfig={"disable_usage_statistic": True}))
+    reporter_parts = {(r.typ, r.name) for r in reporting.resources if COMPONENT in (r.typ, r.parent_type)}
+    assert {t for t, _ in reporter_parts} >= REPORTER_TYPES
+    assert {(r.typ, r.name) for r in opted_out.resources} == {(r.typ, r.name) for r in reporting.resources} - reporter_parts
+    assert not [r.name for r in opted_out.resources if r.name.startswith("reporter")]
+    assert opted_out.exports["usage_reporting"] == "off"
+    assert "reporter_function_name" not in opted_out.exports
+
+
+def test_reporter_settings_come_from_the_stack_config():
+    run = run_program("dev", with_settings("dev", reporter={
+        "collectorUrl": "https://telemetry.example.com/v1/record/deployment", "namespace": "acme/vault",
+        "productVersion": "2.4.0-rc.1", "scheduleHour": 3, "alarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:ops",
+        "logRetentionDays": 7}))
+    variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert variables["COLLECTOR_URL"] == "https://telemetry.example.com/v1/record/deployment"
+    assert (variables["METRICS_NAMESPACE"], variables["PRODUCT_VERSION"]) == ("acme/vault", "2.4.0-rc.1")
+    assert re.fullmatch(r"cron\(\d+ 3 \* \* \? \*\)", reporter(run, "aws:cloudwatch/eventRule:EventRule")
+                        .inputs["scheduleExpression"])
+    alarms = [a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.parent_type == COMPONENT]
+    assert [a.inputs["alarmActions"] for a in alarms] == [[f"arn:aws:sns:us-east-1:{ACCOUNT}:ops"]] * 2
+    assert reporter(run, "aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
+
+
+@pytest.mark.parametrize("key,value", [("collectorUrl", "http://telemetry.example.com/record"),
+                                       ("productVersion", "latest"), ("namespace", "AWS/Lambda"),
+                                       ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0)])
+def test_bad_reporter_settings_stop_the_program(key, value):
+    with pytest.raises(StackConfigError, match=rf"reporter\.{key} = {re.escape(repr(value))} is not allowed"):
+        run_program("dev", with_settings("dev", reporter={key: value}))
+
+
+def test_args_refuse_a_missing_or_insecure_collector_url():
+    with pytest.raises(ArgsError, match="collector_url = 'http://c.example.com' is not allowed"):
+        DailyAggregatorArgs(collector_url="http://c.example.com")
+    with pytest.raises(ArgsError, match="collector_url = None is not allowed"):
+        DailyAggregator("reporter", DailyAggregatorArgs())
+
+
+def test_a_wired_collector_url_is_checked_for_tls_when_it_resolves():
+    # The check runs inside the Output's apply; a failing program under mocks would leak into later runs.
+    assert _require_https("https://c.example.com/v1/record") == "https://c.example.com/v1/record"
+    with pytest.raises(ValueError, match="collector_url = 'http://x.example' is not allowed"):
+        _require_https("http://x.example")
+
+
+def readme_example() -> str:
+    section = (REPO / "README.md").read_text().split("## Reporting usage from your own stack", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_example_runs_from_another_program_with_just_a_collector_url(tmp_path):
+    program_file = tmp_path / "__main__.py"
+    program_file.write_text(readme_example())
+    run = run_program("dev", {"aws:region": "us-east-1"}, program=program_file)
+    assert len(run.of_type(COMPONENT)) == 1
+    variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert variables["COLLECTOR_URL"].startswith("https://")
+    assert run.exports["usage_reporter"] == reporter(run, "aws:lambda/function:Function").outputs["name"]
