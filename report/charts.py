@@ -1,8 +1,8 @@
 """PNG charts of the report's series with matplotlib (Agg canvas, no display needed).
 
 The series are read from a result's shape rather than from column names, so a saved query can change
-its columns without a second edit here: the first date column is the x axis, numeric columns are values,
-and any other columns (a version, a counter name) split the values into one line each.
+its columns without a second edit here: the first date column is the x axis, the first numeric column
+is the value, and text columns (a version, a counter name) split it into one line each.
 """
 
 import datetime
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from report.results import QueryResult
 
@@ -49,27 +51,26 @@ def _all_present(result: QueryResult, index: int, test) -> bool:
 
 
 def series_of(result: QueryResult) -> Series | None:
-    """The lines a result draws, or None when it has no date column or no numbers to draw."""
+    """The lines a result draws, or None when it has no date column or no number to draw."""
     indexes = range(len(result.columns))
     date_columns = [i for i in indexes if _all_present(result, i, lambda v: _as_date(v) is not None)]
     if not date_columns:
         return None
     x = date_columns[0]
-    values = [i for i in indexes if i != x and _all_present(result, i, _is_number)]
-    labels = [i for i in indexes if i != x and i not in values]
-    if not values:
+    numeric = [i for i in indexes if i != x and _all_present(result, i, _is_number)]
+    if not numeric:
         return None
+    # The first number is the measure (later ones, like a count of reporters, are context for the table).
+    y = numeric[0]
+    labels = [i for i in indexes if i != x and i not in numeric]
     lines: dict[str, dict[datetime.date, float]] = {}
     for row in result.rows:
-        key = " ".join(str(row[i]) for i in labels)
-        for value_index in values:
-            name = key if len(values) == 1 and key else " ".join(filter(None, [key, result.columns[value_index]]))
-            if row[value_index] is not None:
-                points = lines.setdefault(name, {})
-                day = _as_date(row[x])
-                points[day] = points.get(day, 0) + row[value_index]
-    y_label = result.columns[values[0]] if len(values) == 1 else "count"
-    return Series(result.columns[x], y_label, _keep_largest(lines))
+        if row[y] is None:
+            continue
+        points = lines.setdefault(" ".join(str(row[i]) for i in labels), {})
+        day = _as_date(row[x])
+        points[day] = points.get(day, 0) + row[y]
+    return Series(result.columns[x], result.columns[y], _keep_largest(lines))
 
 
 def _keep_largest(lines: dict[str, dict[datetime.date, float]]) -> dict[str, dict[datetime.date, float]]:
@@ -96,10 +97,23 @@ def write_chart(path: Path, title: str, series: Series) -> Path:
     axes.set_xlabel(series.x_label)
     axes.set_ylabel(series.y_label)
     axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    days = sorted({day for points in series.lines.values() for day in points})
+    if days:
+        # A single day would otherwise be centred in a range of years.
+        axes.set_xlim(days[0] - datetime.timedelta(days=1), days[-1] + datetime.timedelta(days=1))
+    span_days = (days[-1] - days[0]).days if days else 0
+    if span_days <= 62:
+        # Daily data: ticks on whole days (matplotlib would otherwise tick hours on a short range).
+        axes.xaxis.set_major_locator(DayLocator(interval=max(1, span_days // 8)))
+        axes.xaxis.set_major_formatter(DateFormatter("%b %d"))
+    else:
+        locator = AutoDateLocator()
+        axes.xaxis.set_major_locator(locator)
+        axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     axes.grid(True, alpha=0.3)
     if len(series.lines) > 1 or next(iter(series.lines), ""):
         axes.legend(loc="upper left", fontsize="small")
-    figure.autofmt_xdate()
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png")

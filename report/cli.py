@@ -1,6 +1,7 @@
 """`python -m report`: the saved queries' answers as tables (and PNG charts), from Athena or local files."""
 
 import argparse
+import datetime
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     local = parser.add_argument_group("offline")
     local.add_argument("--local", type=Path, metavar="DIR",
                        help="run the same saved queries with DuckDB on a folder of delivered objects")
+    local.add_argument("--today", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
+                       help="with --local: the day the queries' windows end before (default: today, UTC)")
     parser.add_argument("--charts", type=Path, metavar="DIR", help="also write one PNG chart per section here")
     parser.add_argument("--section", action="append", choices=list(SECTIONS), metavar="NAME",
                         help=f"only these sections (repeatable): {', '.join(SECTIONS)}")
@@ -46,6 +49,8 @@ def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error(f"--local runs offline; it cannot be combined with --{', --'.join(athena_flags)}")
     if not args.local and not args.stack and not (args.database and args.workgroup):
         parser.error("say where the data is: --stack NAME, --database and --workgroup, or --local DIR")
+    if args.today and not args.local:
+        parser.error("--today only applies to --local (Athena's current_date is its own)")
     if args.local and not args.local.is_dir():
         parser.error(f"--local {args.local}: no such directory")
     if args.timeout <= 0:
@@ -78,11 +83,13 @@ def _athena_runner(args, progress: Progress, clock, sleep) -> Callable[[str, str
     return runner.run
 
 
-def _local_runner(warehouse_dir: Path, progress: Progress) -> Callable[[str, str], QueryResult]:
+def _local_runner(warehouse_dir: Path, today: datetime.date | None,
+                  progress: Progress) -> Callable[[str, str], QueryResult]:
     from report.local_warehouse import run_locally
 
-    progress.note(f"DuckDB: delivered objects under {warehouse_dir}")
-    return lambda name, sql: run_locally(name, warehouse_dir)
+    progress.note(f"DuckDB: delivered objects under {warehouse_dir}" + (f", as of {today}" if today else ""))
+    # The local runner reads the SQL from queries/ by name itself.
+    return lambda name, sql: run_locally(name, warehouse_dir, today)
 
 
 def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
@@ -96,7 +103,10 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
     section_names = args.section or list(SECTIONS)
     try:
         sql_by_name = _saved_queries(section_names)
-        run = _local_runner(args.local, progress) if args.local else _athena_runner(args, progress, clock, sleep)
+        if args.local:
+            run = _local_runner(args.local, args.today, progress)
+        else:
+            run = _athena_runner(args, progress, clock, sleep)
         for name in section_names:
             result = run(name, sql_by_name[name])
             stdout.write(text_tables.render(SECTIONS[name], result) + "\n")

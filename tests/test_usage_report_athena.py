@@ -5,63 +5,22 @@ import io
 
 import boto3
 import pytest
-import requests
 from botocore.stub import Stubber
-from moto import mock_aws
-from moto.moto_api import state_manager
 
 from report.athena_runner import AthenaQueryRunner
 from report.errors import QueryFailed, QueryTimedOut, ScanCutoffExceeded
 from report.progress import Progress
+from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
 
 WORKGROUP = "analytics-collector-test"
 DATABASE = "analytics_collector_test"
 CUTOFF = 10_000_000
-STATIC_RESULTS_URL = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
-
-
-class FakeClock:
-    """Time that moves only when the code under test sleeps, so no test ever waits."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def athena_page(columns: list[tuple[str, str]], rows: list[list[str | None]], header: bool = True) -> dict:
-    def data(values):
-        return {"Data": [{} if value is None else {"VarCharValue": value} for value in values]}
-
-    return {
-        "rows": ([data([name for name, _ in columns])] if header else []) + [data(row) for row in rows],
-        "column_info": [{"Name": name, "Type": kind} for name, kind in columns],
-    }
-
-
-def queue_static_results(*results: dict) -> None:
-    response = requests.post(STATIC_RESULTS_URL, json={"region": "us-east-1", "results": list(results)}, timeout=5)
-    assert response.status_code == 201
 
 
 @pytest.fixture
-def moto_athena():
-    with mock_aws():
-        client = boto3.client("athena", region_name="us-east-1")
-        client.create_work_group(Name=WORKGROUP, Configuration={"BytesScannedCutoffPerQuery": CUTOFF})
-        # Each state lasts two polls, so the runner really waits through QUEUED and RUNNING.
-        state_manager.set_transition(model_name="athena::execution",
-                                     transition={"progression": "manual", "times": 2})
-        try:
-            yield client
-        finally:
-            state_manager.unset_transition("athena::execution")
+def moto_client():
+    with moto_athena(WORKGROUP, CUTOFF) as client:
+        yield client
 
 
 def make_runner(client, clock: FakeClock, stderr: io.StringIO, timeout: float = 600.0) -> AthenaQueryRunner:
@@ -70,19 +29,19 @@ def make_runner(client, clock: FakeClock, stderr: io.StringIO, timeout: float = 
                              clock=clock, sleep=clock.sleep, timeout_seconds=timeout)
 
 
-def test_runs_in_the_workgroup_waits_and_returns_typed_rows(moto_athena):
+def test_runs_in_the_workgroup_waits_and_returns_typed_rows(moto_client):
     queue_static_results(athena_page(
         [("day", "date"), ("version", "varchar"), ("deployments", "bigint"), ("share", "double")],
         [["2026-11-25", "1.2.3", "4", "0.5"], ["2026-11-26", None, "12", None]]))
     clock, stderr = FakeClock(), io.StringIO()
 
-    result = make_runner(moto_athena, clock, stderr).run("version_adoption", "SELECT 1")
+    result = make_runner(moto_client, clock, stderr).run("version_adoption", "SELECT 1")
 
     assert result.columns == ("day", "version", "deployments", "share")
     assert result.rows == ((datetime.date(2026, 11, 25), "1.2.3", 4, 0.5),
                            (datetime.date(2026, 11, 26), None, 12, None))
-    (execution_id,) = moto_athena.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
-    execution = moto_athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+    (execution_id,) = moto_client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
+    execution = moto_client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
     assert execution["Query"] == "SELECT 1"
     assert execution["QueryExecutionContext"] == {"Database": DATABASE}
     # It polled through QUEUED and RUNNING with growing pauses, and said so on stderr.
@@ -92,15 +51,15 @@ def test_runs_in_the_workgroup_waits_and_returns_typed_rows(moto_athena):
     assert all(line.startswith("version_adoption: ") for line in progress_lines)
 
 
-def test_a_result_without_rows_has_its_columns(moto_athena):
+def test_a_result_without_rows_has_its_columns(moto_client):
     queue_static_results(athena_page([("day", "date"), ("deployments", "bigint")], []))
-    result = make_runner(moto_athena, FakeClock(), io.StringIO()).run("daily_active_deployments", "SELECT 1")
+    result = make_runner(moto_client, FakeClock(), io.StringIO()).run("daily_active_deployments", "SELECT 1")
     assert result.columns == ("day", "deployments")
     assert result.rows == ()
 
 
-def test_an_unknown_workgroup_is_an_aws_error(moto_athena):
-    runner = AthenaQueryRunner(moto_athena, workgroup="no-such-workgroup", database=DATABASE,
+def test_an_unknown_workgroup_is_an_aws_error(moto_client):
+    runner = AthenaQueryRunner(moto_client, workgroup="no-such-workgroup", database=DATABASE,
                                progress=Progress(io.StringIO(), interactive=False))
     with pytest.raises(Exception, match="WorkGroup does not exist"):
         runner.run("daily_active_deployments", "SELECT 1")
