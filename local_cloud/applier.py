@@ -25,6 +25,7 @@ INGEST_COMPONENTS = ("analytics:warehouse:FirehoseToS3Warehouse", "analytics:col
 SKIPPED_COMPONENTS = {
     "analytics:catalog:AthenaCatalog": "LocalStack has no Glue/Athena; the saved queries run on DuckDB instead",
     "analytics:reporter:DailyAggregator": "Lambda needs Docker here; the handler runs as a function instead",
+    "analytics:operations:CollectorMonitoring": "alarms and dashboards are not evaluated by the emulator",
 }
 SKIPPED_TYPES = {
     "aws:apigateway/account:Account": "region-wide logging role; LocalStack writes no execution logs",
@@ -32,6 +33,8 @@ SKIPPED_TYPES = {
     "aws:apigateway/basePathMapping:BasePathMapping": "belongs to the custom domain",
     "aws:route53/record:Record": "belongs to the custom domain",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "alarms are not evaluated by the emulator",
+    "aws:wafv2/webAcl:WebAcl": "LocalStack's community edition has no WAF",
+    "aws:wafv2/webAclAssociation:WebAclAssociation": "LocalStack's community edition has no WAF",
 }
 
 # Real AWS routes a firehose:action URI by itself; LocalStack needs the target header. Only here.
