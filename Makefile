@@ -2,8 +2,11 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
+# LocalStack (end-to-end test, demo, ingest benchmark) needs Python 3.13 and its own venv.
+LOCALSTACK_PYTHON ?= python3.13
+LOCALSTACK_VENV := .venv-localstack
 
-.PHONY: setup test clean
+.PHONY: setup test clean localstack-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,8 +16,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 setup: $(VENV)/.installed
 
-test: setup
+# A pyenv shim for a version that is installed but not selected fails; then ask pyenv for it.
+$(LOCALSTACK_VENV)/.installed: requirements-localstack.txt
+	test -x $(LOCALSTACK_VENV)/bin/python || $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV) \
+		|| PYENV_VERSION=$$(pyenv latest 3.13) $(LOCALSTACK_PYTHON) -m venv $(LOCALSTACK_VENV)
+	$(LOCALSTACK_VENV)/bin/python -m pip install --quiet --upgrade pip==25.3
+	$(LOCALSTACK_VENV)/bin/python -m pip install --quiet -r requirements-localstack.txt
+	touch $@
+
+localstack-venv: $(LOCALSTACK_VENV)/.installed
+
+test: setup localstack-venv
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCALSTACK_VENV) .pytest_cache .hypothesis
