@@ -21,6 +21,7 @@ from queries import load_saved_queries
 from report import charts
 from report.cli import main
 from report.local_warehouse import run_locally
+from report.results import QueryResult
 from report.sections import SECTIONS
 from report.stack_outputs import OUTPUT_FOR_FLAG
 from tests.support.apigateway_vtl import RequestContext, render
@@ -312,12 +313,23 @@ def test_local_report_on_a_generated_warehouse_prints_the_right_answers_and_char
 def test_local_chart_series_are_the_query_answers(tmp_path):
     warehouse = build_warehouse(tmp_path / "bucket")
     series = charts.series_of(run_locally("version_adoption", warehouse, TODAY))
-    expected: dict[str, dict[datetime.date, int]] = {}
-    for (_, day), sent in latest_per_deployment_day(28).items():
-        expected.setdefault(sent.version, {}).setdefault(day, 0)
-        expected[sent.version][day] += 1
+    latest = latest_per_deployment_day(28).values()
+    first, last = min(sent.report_day for sent in latest), max(sent.report_day for sent in latest)
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    # One line per version, a point every day of the range, 0 where no deployment ran that version.
+    expected = {version: {day: sum(1 for sent in latest if sent.version == version and sent.report_day == day)
+                          for day in days}
+                for version in {sent.version for sent in latest}}
     assert series.lines == expected
+    assert series.lines["1.1.0"][datetime.date(2026, 11, 10)] == 0
     assert (series.x_label, series.y_label) == ("report_day", "deployments")
+
+
+def test_weekly_series_step_by_week():
+    weekly = QueryResult(("week_start", "new_deployments"),
+                         ((datetime.date(2026, 11, 2), 1), (datetime.date(2026, 11, 23), 2)))
+    assert charts.series_of(weekly).lines == {"": {datetime.date(2026, 11, 2): 1, datetime.date(2026, 11, 9): 0,
+                                                   datetime.date(2026, 11, 16): 0, datetime.date(2026, 11, 23): 2}}
 
 
 def test_an_empty_local_warehouse_prints_empty_tables(tmp_path):
