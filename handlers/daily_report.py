@@ -244,6 +244,12 @@ def scheduled_time(event) -> dt.datetime:
 
 
 def handler(event, context):
+    try:
+        settings, now = Settings.from_env(), scheduled_time(event)
+    except ValueError as error:  # misconfigured: still the one log line an operator looks for
+        print(json.dumps({"event": "usage_report", "outcome": "failed", "error": f"{type(error).__name__}: {error}"},
+                         sort_keys=True), flush=True)
+        raise
     seconds_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: float("inf"))
-    report = run(Settings.from_env(), cloudwatch_client(), scheduled_time(event), seconds_left=seconds_left)
+    report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}

@@ -195,3 +195,31 @@ def test_handler_reports_the_day_before_the_scheduled_time_not_the_retry_time(cl
     daily_report.cloudwatch_client.cache_clear()
     assert result == {"report_date": "2026-11-26", "sent": True}
     assert collector.received[0].json()["metrics"]["tokenizeSuccess"] == 4
+
+
+def test_a_misconfigured_function_still_logs_one_failed_line(monkeypatch, capsys):
+    monkeypatch.delenv("COLLECTOR_URL", raising=False)
+    with pytest.raises(ValueError, match="missing environment variables COLLECTOR_URL"):
+        daily_report.handler({"time": "2026-11-27T01:17:00Z"}, None)
+    [log] = log_lines(capsys)
+    assert log["outcome"] == "failed" and "COLLECTOR_URL" in log["error"]
+
+
+class AlmostOutOfTime:
+    """A Lambda context with 3 s left: too little for another 2 s attempt after the 2 s reserve."""
+
+    @staticmethod
+    def get_remaining_time_in_millis():
+        return 3000
+
+
+def test_handler_stops_retrying_when_lambda_time_runs_short(cloudwatch, monkeypatch):
+    for key, value in {"COLLECTOR_URL": unreachable_url(), "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
+                       "METRICS_NAMESPACE": NAMESPACE, "HTTP_TIMEOUT_SECONDS": "2"}.items():
+        monkeypatch.setenv(key, value)
+    daily_report.cloudwatch_client.cache_clear()
+    try:
+        with pytest.raises(DeliveryFailed, match="after 1 attempts"):
+            daily_report.handler({"time": "2026-11-27T01:17:00Z"}, AlmostOutOfTime())
+    finally:
+        daily_report.cloudwatch_client.cache_clear()
