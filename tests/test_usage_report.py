@@ -347,3 +347,16 @@ def test_an_object_outside_the_layout_is_a_clear_error(tmp_path):
     code, out, err = run_report("--local", str(tmp_path))
     assert code == 1 and out == ""
     assert "misplaced.gz" in err and "cannot tell which day" in err
+
+
+def test_readme_example_is_this_reports_output(tmp_path):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("\n## Usage report\n", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```text\n", 1)[1].split("```", 1)[0]
+    code, out, err = run_report("--local", str(build_warehouse(tmp_path / "bucket")), "--today", TODAY.isoformat())
+    assert code == 0, err
+    # The README elides rows with "..."; every line it shows is printed, in the same order.
+    printed = iter(out.splitlines())
+    for line in example.splitlines():
+        if line != "...":
+            assert any(printed_line == line for printed_line in printed), line
