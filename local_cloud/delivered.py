@@ -1,8 +1,7 @@
 """Read what Firehose delivered to the bucket, tolerating what emulators do differently.
 
-LocalStack neither gzips nor expands `!{timestamp:...}` in the prefix, and appends `YYYY/MM/DD/HH/`.
-So objects are recognised by content (gzip or not), and `download()` lays them out the way AWS
-would: `reports/dt=<UTC arrival day>/<name>.json.gz`, gzip-compressed.
+LocalStack neither gzips nor expands `!{timestamp:...}` in the prefix (it appends `YYYY/MM/DD/HH/`),
+so objects are recognised by content, gzip or not. queries/local_duckdb.py reads such copies as they are.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ POLL_SECONDS = 0.2
 @dataclass(frozen=True)
 class DeliveredObject:
     key: str
-    arrival_day: str  # UTC, YYYY-MM-DD: what Firehose's !{timestamp:...} would have written
     text: str
     stored_bytes: int
 
@@ -45,7 +43,7 @@ def delivered_objects(s3, bucket: str, prefix: str = warehouse_layout.REPORTS_PR
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
             raw = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-            found.append(DeliveredObject(item["Key"], item["LastModified"].strftime("%Y-%m-%d"), decode(raw), len(raw)))
+            found.append(DeliveredObject(item["Key"], decode(raw), len(raw)))
     return sorted(found, key=lambda o: o.key)
 
 
@@ -67,14 +65,15 @@ def records(objects: list[DeliveredObject]) -> list[dict]:
     return [record for obj in objects for record in obj.records]
 
 
-def download(objects: list[DeliveredObject], folder: Path) -> list[Path]:
-    """Write the objects as AWS would have laid them out, gzip JSON lines per arrival day."""
+def download(s3, bucket: str, folder: Path, keys: set[str] | None = None,
+             prefix: str = warehouse_layout.REPORTS_PREFIX) -> list[Path]:
+    """Copy delivered objects (all, or only `keys`) byte for byte into `folder`, under their keys."""
     written = []
-    for obj in objects:
-        name = obj.key.rsplit("/", 1)[-1].removesuffix(warehouse_layout.OBJECT_EXTENSION)
-        path = (folder / warehouse_layout.REPORTS_PREFIX / f"{warehouse_layout.PARTITION_KEY}={obj.arrival_day}"
-                / f"{name}{warehouse_layout.OBJECT_EXTENSION}")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(gzip.compress(obj.text.encode("utf-8"), mtime=0))
-        written.append(path)
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            if keys is None or item["Key"] in keys:
+                path = folder / item["Key"]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
+                written.append(path)
     return written

@@ -6,8 +6,10 @@ cannot start, these tests fail with its reason: they are never skipped.
 
 from __future__ import annotations
 
+import datetime
 import json
 import uuid
+from collections import Counter
 
 import pytest
 
@@ -126,3 +128,90 @@ def test_the_deployed_integration_is_the_programs_plus_only_the_localstack_targe
             }
             assert integration["passthroughBehavior"] == "NEVER"
     assert "$ref" not in json.dumps(apigateway.get_models(restApiId=deployment.rest_api_id)["items"])
+
+
+def _saved_query_posts(today: datetime.date) -> list[dict]:
+    """Three deployments over three days, one retry with new totals, one report without report_date."""
+    a, b, c = (_fresh_id() for _ in range(3))
+
+    def day(n: int) -> str:
+        return (today - datetime.timedelta(days=n)).isoformat()
+
+    return [
+        {"version": "1.0.0", "stack_id": a, "report_date": day(1), "metrics": {"tokenizeSuccess": 5}},
+        {"version": "1.0.0", "stack_id": a, "report_date": day(2),
+         "metrics": {"tokenizeSuccess": 3, "detokenizeSuccess": 1}},
+        {"version": "1.1.0", "stack_id": b, "report_date": day(1), "metrics": {"tokenizeSuccess": 2}},
+        {"version": "1.1.0", "stack_id": b, "report_date": day(1), "metrics": {"tokenizeSuccess": 4}},  # retry
+        {"version": "1.0.0", "stack_id": c, "report_date": day(3), "metricsConfig": {"createGrantSuccess": 1}},
+        {"version": "1.0.0", "stack_id": c, "collected_metrics": {"tokenizeFailure": 2}},  # counts on today
+    ]
+
+
+def _expected_answers(posts: list[dict], today: datetime.date) -> dict[str, object]:
+    latest: dict[tuple[str, str], dict] = {}
+    for report in posts:  # posted one after another, so later means received later
+        latest[(report.get("report_date") or today.isoformat(), report["stack_id"])] = report
+    window = {(today - datetime.timedelta(days=n)).isoformat() for n in range(1, 8)}
+    in_window = {key: report for key, report in latest.items() if key[0] in window}
+    totals: dict[tuple[str, str], list[int]] = {}
+    for (day, _), report in in_window.items():
+        for counter, value in _counters(report).items():
+            entry = totals.setdefault((day, counter), [0, 0])
+            entry[0] += value
+            entry[1] += 1
+    firsts: dict[str, str] = {}
+    for day, stack in sorted(latest):
+        firsts.setdefault(stack, day)
+    weeks: dict[str, int] = {}
+    for first in firsts.values():
+        first_day = datetime.date.fromisoformat(first)
+        week = (first_day - datetime.timedelta(days=first_day.weekday())).isoformat()
+        weeks[week] = weeks.get(week, 0) + 1
+    return {
+        "daily_active_deployments": Counter(day for day, _ in in_window),
+        "daily_counter_totals": {key: tuple(value) for key, value in totals.items()},
+        "version_adoption": Counter((day, report["version"]) for (day, _), report in in_window.items()),
+        "new_deployments_per_week": weeks,
+        "deduplicated_reports": {key: (report["version"], _counters(report)) for key, report in latest.items()},
+    }
+
+
+def _answers_as_posted(answers: dict[str, list[dict]]) -> dict[str, object]:
+    def day(value) -> str:
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+    return {
+        "daily_active_deployments": Counter({day(r["report_day"]): r["active_deployments"]
+                                             for r in answers["daily_active_deployments"]}),
+        "daily_counter_totals": {(day(r["report_day"]), r["counter"]): (r["total"], r["deployments"])
+                                 for r in answers["daily_counter_totals"]},
+        "version_adoption": Counter({(day(r["report_day"]), r["version"]): r["deployments"]
+                                     for r in answers["version_adoption"]}),
+        "new_deployments_per_week": {day(r["week_start"]): r["new_deployments"]
+                                     for r in answers["new_deployments_per_week"]},
+        "deduplicated_reports": {
+            (day(r["report_day"]), r["stack_id"]): (r["version"], {k: v for k, v in r["metrics"].items() if v is not None})
+            for r in answers["deduplicated_reports"]},
+    }
+
+
+def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
+    from queries import load_saved_queries
+    from queries.local_duckdb import run_all_saved_queries
+
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    before = {obj.key for obj in delivered.delivered_objects(s3, deployment.bucket_name)}
+    posts = _saved_query_posts(today)
+    for report in posts:
+        reply = post(deployment.url(), report)
+        assert reply.status == 200, reply.text
+    stacks = {report["stack_id"] for report in posts}
+    objects = delivered.wait_for(s3, deployment.bucket_name, lambda objs: sum(
+        len(lines) for stack, lines in _by_stack(objs).items() if stack in stacks) == len(posts))
+
+    delivered.download(s3, deployment.bucket_name, tmp_path, keys={o.key for o in objects} - before)
+    answers = run_all_saved_queries(tmp_path, today=today)
+    expected = _expected_answers(posts, today)
+    assert set(answers) == set(load_saved_queries()) == set(expected), "every saved query's answer is checked"
+    assert _answers_as_posted(answers) == expected
