@@ -222,3 +222,14 @@ def test_readme_shows_the_deploy_trust_policy_as_shipped():
     block = re.search(r"```json\n(.*?)```", _readme_ci_section(), re.S).group(1)
     shipped = json.loads((TRUST_POLICIES / "deploy-role-trust-policy.json").read_text())
     assert json.loads(block) == shipped
+
+
+def test_the_test_job_installs_every_python_the_makefile_uses():
+    makefile = (ROOT / "Makefile").read_text()
+    wanted = set(re.findall(r"^\w*PYTHON \?= python(3\.\d+)$", makefile, re.M))
+    assert "3.11" in wanted
+    (setup,) = [step for step in _load("tests.yml")["jobs"]["test"]["steps"]
+                if step.get("uses", "").startswith("actions/setup-python@")]
+    assert set(setup["with"]["python-version"].split()) == wanted
+    (run,) = [step["run"] for step in _load("tests.yml")["jobs"]["test"]["steps"] if "run" in step]
+    assert run == "make test"
