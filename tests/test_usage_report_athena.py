@@ -2,6 +2,9 @@
 
 import datetime
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -148,3 +151,23 @@ def test_every_result_page_is_read_and_only_the_first_has_a_header():
     with stubber:
         result = make_runner(client, FakeClock(), io.StringIO()).run("new_deployments_per_week", "SELECT 1")
     assert result.rows == ((datetime.date(2026, 11, 2), 3), (datetime.date(2026, 11, 9), 5))
+
+
+def test_progress_redraws_one_line_on_a_terminal():
+    stream = io.StringIO()
+    progress = Progress(stream, interactive=True)
+    progress.update("version_adoption", "QUEUED", 0.0, 0)
+    progress.update("version_adoption", "RUNNING", 1.0, 1_500_000)
+    progress.finish("version_adoption", "SUCCEEDED", 2.25, 3_000_000)
+    text = stream.getvalue()
+    assert text.count("\r") == 3 and text.count("\n") == 1 and text.endswith("\n")
+    assert text.split("\r")[2].rstrip() == "version_adoption: RUNNING 1.0 s, 1.5 MB scanned"
+    assert text.split("\r")[3].rstrip() == "version_adoption: SUCCEEDED 2.2 s, 3.0 MB scanned"
+
+
+def test_the_module_runs_as_python_dash_m(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    completed = subprocess.run([sys.executable, "-m", "report", "--local", str(tmp_path), "--section", "nope"],
+                               cwd=root, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == 2
+    assert "usage: python -m report" in completed.stderr and "invalid choice: 'nope'" in completed.stderr
