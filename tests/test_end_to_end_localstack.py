@@ -215,3 +215,38 @@ def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
     expected = _expected_answers(posts, today)
     assert set(answers) == set(load_saved_queries()) == set(expected), "every saved query's answer is checked"
     assert _answers_as_posted(answers) == expected
+
+
+def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s3, cloud, monkeypatch):
+    from handlers import daily_report
+    from tests.support import product_metrics
+
+    account, stack_id = "000000000042", _fresh_id()  # the product deployment's own account
+    cloudwatch = client("cloudwatch", cloud.endpoint_url, account=account)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    yesterday = datetime.datetime.combine(now.date() - datetime.timedelta(days=1), datetime.time(12),
+                                          tzinfo=datetime.timezone.utc)
+    for name, value, when, version in [
+        ("tokenizeSuccess", 3, yesterday, "1.2.3"),
+        ("tokenizeSuccess", 4, yesterday + datetime.timedelta(hours=3), "1.2.4"),  # another dimension value
+        ("detokenizeFailure", 2, yesterday - datetime.timedelta(hours=11), "1.2.3"),
+        ("tokenizeSuccess", 100, yesterday - datetime.timedelta(days=1), "1.2.3"),  # the day before: not summed
+    ]:
+        product_metrics.publish(cloudwatch, name, value, when, product_metrics.dimensions(version=version))
+
+    for key, value in {"COLLECTOR_URL": deployment.url(), "STACK_ID": stack_id, "PRODUCT_VERSION": "1.2.4",
+                       "METRICS_NAMESPACE": product_metrics.NAMESPACE, "AWS_ACCESS_KEY_ID": account,
+                       "AWS_ENDPOINT_URL_CLOUDWATCH": cloud.endpoint_url}.items():
+        monkeypatch.setenv(key, value)
+    daily_report.cloudwatch_client.cache_clear()  # it is built once per warm Lambda; build it for this setup
+    try:
+        result = daily_report.handler({"time": now.isoformat()}, None)
+    finally:
+        daily_report.cloudwatch_client.cache_clear()
+    assert result == {"report_date": yesterday.date().isoformat(), "sent": True}
+
+    objects = delivered.wait_for(s3, deployment.bucket_name, lambda objs: stack_id in _by_stack(objs))
+    [line] = _by_stack(objects)[stack_id]
+    expected = {name: 0 for name in schemas.counter_names()} | {"tokenizeSuccess": 7, "detokenizeFailure": 2}
+    assert line[schemas.CANONICAL_COUNTERS_KEY] == expected
+    assert (line["version"], line["report_date"]) == ("1.2.4", yesterday.date().isoformat())
