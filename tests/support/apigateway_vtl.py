@@ -6,6 +6,7 @@ the way AWS documents it: `$input.json` yields JSON text (`""` for a missing pat
 """
 
 import base64
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -76,4 +77,10 @@ def render(template: str, body: str = "", context: RequestContext | None = None)
         "util": UtilVariable(),
         "context": context.as_namespace(),
     }
-    return airspeed.Template(template).merge(namespace)
+    return _parsed(template).merge(namespace)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(template: str) -> airspeed.Template:
+    """Parsing dominates a render; fuzzing renders one template thousands of times."""
+    return airspeed.Template(template)
