@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.athena_catalog import AthenaCatalog, AthenaCatalogArgs
 from components.collector_endpoint import CollectorEndpoint, CollectorEndpointArgs
 from components.collector_monitoring import CollectorMonitoring, CollectorMonitoringArgs
 from components.collector_waf import CollectorWaf, CollectorWafArgs
@@ -21,6 +22,11 @@ endpoint = CollectorEndpoint("collector", CollectorEndpointArgs(
 pulumi.export("collector_url", endpoint.url)
 pulumi.export("bucket_name", warehouse.bucket_name)
 pulumi.export("delivery_stream_name", warehouse.stream_name)
+
+catalog = AthenaCatalog("catalog", AthenaCatalogArgs(bucket_name=warehouse.bucket_name, **config.args_for("catalog")))
+pulumi.export("athena_database_name", catalog.database_name)
+pulumi.export("athena_table_name", catalog.table_name)
+pulumi.export("athena_workgroup_name", catalog.workgroup_name)
 
 monitoring = CollectorMonitoring("operations", CollectorMonitoringArgs(
     api_name=endpoint.api_name,

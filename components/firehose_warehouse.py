@@ -8,7 +8,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import iam_policies, warehouse_layout
+from components import bucket_guards, iam_policies, warehouse_layout
 from components.tunables import boolean, integer, arn, log_retention, tunable, validate_args
 
 # Multipart uploads that Firehose abandons are invisible but billed; clear them quickly.
@@ -52,7 +52,7 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
         self.report_prefix = warehouse_layout.REPORTS_PREFIX
 
         bucket = aws.s3.Bucket(f"{name}-reports", force_destroy=args.force_destroy, opts=child)
-        self._secure_bucket(name, bucket, args, child)
+        bucket_guards.guard_bucket(name, bucket, args.kms_key_arn, child)
         self._expire_objects(name, bucket, args, child)
 
         log_group = aws.cloudwatch.LogGroup(
@@ -100,43 +100,6 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
             "stream_name": self.stream_name,
             "stream_arn": self.stream_arn,
         })
-
-    @staticmethod
-    def _secure_bucket(name, bucket, args, child):
-        public_access = aws.s3.BucketPublicAccessBlock(
-            f"{name}-public-access",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketOwnershipControls(
-            f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
-        by_default = ({"sse_algorithm": "aws:kms", "kms_master_key_id": args.kms_key_arn}
-                      if args.kms_key_arn else {"sse_algorithm": "AES256"})
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": by_default,
-                    "bucket_key_enabled": bool(args.kms_key_arn)}],
-            opts=child,
-        )
-        aws.s3.BucketVersioning(
-            f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child)
-        tls_only = iam_policies.policy_document({
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        })
-        # S3 rejects a policy write while the public-access block is still being applied.
-        aws.s3.BucketPolicy(
-            f"{name}-tls-only", bucket=bucket.id, policy=tls_only,
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_access])))
 
     @staticmethod
     def _expire_objects(name, bucket, args, child):

@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 import pulumi
 
+from components.athena_catalog import AthenaCatalogArgs
 from components.collector_endpoint import CollectorEndpointArgs
 from components.collector_monitoring import CollectorMonitoringArgs
 from components.collector_waf import CollectorWafArgs
@@ -27,6 +28,7 @@ PROJECT = "analytics-collector"
 SECTIONS: dict[str, type] = {
     "endpoint": CollectorEndpointArgs,
     "warehouse": FirehoseToS3WarehouseArgs,
+    "catalog": AthenaCatalogArgs,
     "monitoring": CollectorMonitoringArgs,
     "waf": CollectorWafArgs,
     "reporter": DailyAggregatorArgs,

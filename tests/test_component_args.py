@@ -33,8 +33,7 @@ def test_kms_key_switches_bucket_encryption_and_grants_the_delivery_role_the_key
     warehouse = json.loads(config["analytics-collector:warehouse"])
     config["analytics-collector:warehouse"] = json.dumps({**warehouse, "kmsKeyArn": key})
     run = run_program("prod", config)
-    rule = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-                   ).inputs["rules"][0]
+    rule = run.named("warehouse-encryption").inputs["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key}
     assert rule["bucketKeyEnabled"] is True
     statements = json.loads(run.named("warehouse-delivery-policy").inputs["policy"])["Statement"]

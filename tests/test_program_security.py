@@ -10,7 +10,7 @@ import yaml
 import mapping_templates
 import schemas
 from components import warehouse_layout
-from tests.support.pulumi_mocks import REPO, STACKS, resolve, run_program
+from tests.support.pulumi_mocks import REPO, STACKS, mock_id, resolve, run_program
 
 RUNS = {}
 
@@ -57,33 +57,43 @@ def test_resource_names_are_unique(stack):
     assert len(keys) == len(set(keys))
 
 
+def guard_of_each_bucket(run, typ):
+    """The one resource of a guard type attached to each bucket of the program, in bucket order."""
+    buckets = run.of_type("aws:s3/bucket:Bucket")
+    assert buckets
+    guards = {r.inputs["bucket"]: r for r in run.of_type(typ)}
+    assert len(guards) == len(run.of_type(typ)) == len(buckets), f"not one {typ} per bucket"
+    return [guards[mock_id(b.name)] for b in buckets]
+
+
 def test_bucket_blocks_public_access_and_acls(stack):
     run = program(stack)
-    block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
-    for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
-        assert block[flag] is True, flag
-    ownership = run.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
-    assert ownership["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+    for block in guard_of_each_bucket(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
+        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+            assert block.inputs[flag] is True, (block.name, flag)
+    for ownership in guard_of_each_bucket(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"):
+        assert ownership.inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
 
 
 def test_bucket_is_encrypted_and_versioned(stack):
     run = program(stack)
-    sse = run.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
-    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
-    versioning = run.one("aws:s3/bucketVersioning:BucketVersioning").inputs
-    assert versioning["versioningConfiguration"]["status"] == "Enabled"
+    typ = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    for sse in guard_of_each_bucket(run, typ):
+        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+    for versioning in guard_of_each_bucket(run, "aws:s3/bucketVersioning:BucketVersioning"):
+        assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
 
 
 def test_bucket_policy_denies_requests_without_tls(stack):
-    statement = json.loads(program(stack).one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])["Statement"][0]
-    assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
-    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert len(statement["Resource"]) == 2 and statement["Resource"][1].endswith("/*")
+    for policy in guard_of_each_bucket(program(stack), "aws:s3/bucketPolicy:BucketPolicy"):
+        statement = json.loads(policy.inputs["policy"])["Statement"][0]
+        assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert len(statement["Resource"]) == 2 and statement["Resource"][1].endswith("/*")
 
 
 def test_lifecycle_bounds_retention_as_configured(stack):
-    rules = {r["id"]: r for r in program(stack).one(
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]}
+    rules = {r["id"]: r for r in program(stack).named("warehouse-lifecycle").inputs["rules"]}
     configured = stack_settings(stack, "warehouse")
     reports = rules["expire-reports"]
     assert reports["filter"]["prefix"] == warehouse_layout.REPORTS_PREFIX
@@ -96,7 +106,8 @@ def test_lifecycle_bounds_retention_as_configured(stack):
 
 
 def test_force_destroy_only_in_dev(stack):
-    assert program(stack).one("aws:s3/bucket:Bucket").inputs.get("forceDestroy", False) is (stack == "dev")
+    for bucket in program(stack).of_type("aws:s3/bucket:Bucket"):
+        assert bucket.inputs.get("forceDestroy", False) is (stack == "dev"), bucket.name
 
 
 def test_firehose_writes_gzip_lines_under_daily_partitions(stack):
@@ -130,7 +141,7 @@ def test_no_allow_statement_has_a_wildcard_action(stack):
 
 def test_firehose_role_writes_only_its_bucket_prefixes_and_log_stream(stack):
     run = program(stack)
-    bucket = run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    bucket = run.named("warehouse-reports").outputs["bucket"]
     policy = json.loads(run.named("warehouse-delivery-policy").inputs["policy"])
     resources = [res for s in policy["Statement"] for res in as_list(s["Resource"])]
     assert "*" not in resources
@@ -247,7 +258,7 @@ def test_exports_name_the_endpoint_bucket_and_stream(stack):
     exports = program(stack).exports
     assert exports["collector_url"].startswith("https://") and exports["collector_url"].endswith("/record/deployment")
     run = program(stack)
-    assert exports["bucket_name"] == run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    assert exports["bucket_name"] == run.named("warehouse-reports").outputs["bucket"]
     assert exports["delivery_stream_name"] == run.one(
         "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["name"]
 

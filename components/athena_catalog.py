@@ -1,0 +1,178 @@
+"""AthenaCatalog: a Glue table over the delivered reports, an Athena workgroup and the saved queries.
+
+Partition projection computes the day partitions from the table's properties, so no crawler and no
+`MSCK REPAIR` is ever needed, and a query that filters on `dt` reads only those days' objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from components import bucket_guards, iam_policies, warehouse_layout
+from components.tunables import arn, boolean, integer, matching, tunable, validate_args
+from queries import TABLE_NAME, description, load_saved_queries
+from queries.reports_table import PARTITION_COLUMN, columns
+
+ENGINE_VERSION = "Athena engine version 3"
+JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
+# Firehose's gzip objects are read by Hadoop's text reader, which decompresses by the .gz extension.
+TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
+TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+RESULTS_PREFIX = "results/"
+ABORT_INCOMPLETE_UPLOAD_DAYS = 1
+# Athena refuses a per-query cutoff below 10 MB.
+MIN_BYTES_SCANNED_CUTOFF = 10_000_000
+DAY = r"20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+
+
+@dataclass(frozen=True)
+class AthenaCatalogArgs:
+    bucket_name: pulumi.Input[str]
+    projection_start_date: str = tunable(
+        "2026-01-01", matching(DAY, "a date YYYY-MM-DD from 2000 on"),
+        "First day partition projection knows; reports delivered earlier are never read.")
+    bytes_scanned_cutoff_per_query: int = tunable(
+        1_000_000_000, integer(MIN_BYTES_SCANNED_CUTOFF, 10**15),
+        "Athena cancels a query in the workgroup once it has scanned this many bytes.")
+    results_retention_days: int = tunable(
+        7, integer(1, 3650), "Query results (they can hold report data) expire after this many days.")
+    kms_key_arn: Optional[str] = tunable(
+        None, arn("kms", optional=True), "Customer-managed KMS key for query results; unset means SSE-S3.")
+    force_destroy: bool = tunable(
+        False, boolean(), "Let `pulumi destroy` delete the results bucket and workgroup while they hold data.")
+
+    def __post_init__(self):
+        validate_args(self)
+
+
+def glue_name(*parts: str) -> str:
+    """Glue and Athena want database names in lower case letters, digits and underscores."""
+    return re.sub(r"[^a-z0-9_]", "_", "_".join(parts).lower())
+
+
+def table_parameters(bucket_name: pulumi.Input[str], projection_start_date: str) -> dict:
+    key = warehouse_layout.PARTITION_KEY
+    return {
+        "EXTERNAL": "TRUE",
+        "classification": "json",
+        "projection.enabled": "true",
+        f"projection.{key}.type": "date",
+        f"projection.{key}.format": warehouse_layout.PARTITION_FORMAT,
+        f"projection.{key}.range": f"{projection_start_date},NOW",
+        f"projection.{key}.interval": "1",
+        f"projection.{key}.interval.unit": "DAYS",
+        "storage.location.template": pulumi.Output.from_input(bucket_name).apply(
+            warehouse_layout.projection_location_template),
+    }
+
+
+def storage_descriptor(bucket_name: pulumi.Input[str]) -> dict:
+    return {
+        "location": pulumi.Output.from_input(bucket_name).apply(warehouse_layout.reports_location),
+        "input_format": TEXT_INPUT_FORMAT,
+        "output_format": TEXT_OUTPUT_FORMAT,
+        "compressed": True,
+        "ser_de_info": {
+            "serialization_library": JSON_SERDE,
+            # A line that is not JSON becomes a row of NULLs instead of failing every query that reads it.
+            "parameters": {"ignore.malformed.json": "TRUE", "case.insensitive": "TRUE", "dots.in.keys": "FALSE"},
+        },
+        "columns": [{"name": c.name, "type": c.type, "comment": c.comment} for c in columns()],
+    }
+
+
+class AthenaCatalog(pulumi.ComponentResource):
+    database_name: pulumi.Output[str]
+    table_name: pulumi.Output[str]
+    workgroup_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AthenaCatalogArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("analytics:catalog:AthenaCatalog", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stack_name = glue_name(pulumi.get_project(), pulumi.get_stack())
+
+        database = aws.glue.CatalogDatabase(
+            f"{name}-database", name=stack_name,
+            description="Usage reports delivered by the analytics collector.", opts=child)
+        table = aws.glue.CatalogTable(
+            f"{name}-reports-table",
+            name=TABLE_NAME,
+            database_name=database.name,
+            description="One row per delivered report line (gzip JSON lines written by Firehose).",
+            table_type="EXTERNAL_TABLE",
+            parameters=table_parameters(args.bucket_name, args.projection_start_date),
+            partition_keys=[{"name": PARTITION_COLUMN.name, "type": PARTITION_COLUMN.type,
+                             "comment": PARTITION_COLUMN.comment}],
+            storage_descriptor=storage_descriptor(args.bucket_name),
+            opts=child,
+        )
+
+        results = self._results_bucket(name, args, child)
+        workgroup = aws.athena.Workgroup(
+            f"{name}-workgroup",
+            name=stack_name.replace("_", "-"),
+            description="Queries over the usage reports; settings enforced for every query.",
+            state="ENABLED",
+            force_destroy=args.force_destroy,
+            configuration={
+                "enforce_workgroup_configuration": True,
+                "publish_cloudwatch_metrics_enabled": True,
+                "bytes_scanned_cutoff_per_query": args.bytes_scanned_cutoff_per_query,
+                "requester_pays_enabled": False,
+                "engine_version": {"selected_engine_version": ENGINE_VERSION},
+                "result_configuration": {
+                    "output_location": pulumi.Output.concat("s3://", results.bucket, "/", RESULTS_PREFIX),
+                    "expected_bucket_owner": iam_policies.current_account_id(),
+                    "encryption_configuration": (
+                        {"encryption_option": "SSE_KMS", "kms_key_arn": args.kms_key_arn}
+                        if args.kms_key_arn else {"encryption_option": "SSE_S3"}),
+                },
+            },
+            opts=child,
+        )
+
+        for query_name, sql in load_saved_queries().items():
+            aws.athena.NamedQuery(
+                f"{name}-query-{query_name.replace('_', '-')}",
+                name=query_name,
+                description=description(sql)[:1024],
+                database=database.name,
+                workgroup=workgroup.name,
+                query=sql,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[table])),
+            )
+
+        self.database_name = database.name
+        self.table_name = table.name
+        self.workgroup_name = workgroup.name
+        self.results_bucket_name = results.bucket
+        self.register_outputs({
+            "database_name": self.database_name,
+            "table_name": self.table_name,
+            "workgroup_name": self.workgroup_name,
+            "results_bucket_name": self.results_bucket_name,
+        })
+
+    @staticmethod
+    def _results_bucket(name: str, args: AthenaCatalogArgs, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
+        results = aws.s3.Bucket(f"{name}-results", force_destroy=args.force_destroy, opts=child)
+        bucket_guards.guard_bucket(f"{name}-results", results, args.kms_key_arn, child)
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-results-lifecycle",
+            bucket=results.id,
+            rules=[{
+                "id": "expire-query-results",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "expiration": {"days": args.results_retention_days},
+                "noncurrent_version_expiration": {"noncurrent_days": 1},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
+            }],
+            opts=child,
+        )
+        return results

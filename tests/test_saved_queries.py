@@ -1,0 +1,259 @@
+"""The saved Athena queries: each parses as Athena SQL, and each answers correctly on a warehouse written the
+way Firehose writes it (lines rendered by the real request template), compared with plain-Python answers."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+
+import jsonschema
+import pytest
+import sqlglot
+from sqlglot import exp
+
+import queries
+import schemas
+from queries import local_duckdb
+from queries.reports_table import PARTITION_COLUMN, columns
+from tests.support import warehouse_files
+from tests.support.warehouse_files import Delivery
+
+TODAY = datetime.date(2026, 11, 27)
+SAVED = queries.load_saved_queries()
+REPORT_DAY_RULE = ("COALESCE(TRY_CAST(report_date AS DATE), CAST(from_unixtime(received_at / 1000) AS DATE)) "
+                   "AS report_day")
+
+
+def days_ago(n: int) -> datetime.date:
+    return TODAY - datetime.timedelta(days=n)
+
+
+@pytest.fixture(scope="module")
+def deliveries() -> list[Delivery]:
+    return warehouse_files.reference_deliveries(TODAY)
+
+
+@pytest.fixture(scope="module")
+def answers(tmp_path_factory) -> dict[str, list[dict]]:
+    root = tmp_path_factory.mktemp("bucket")
+    warehouse_files.write_reference_warehouse(root, TODAY)
+    return local_duckdb.run_all_saved_queries(root, today=TODAY)
+
+
+# ---- plain-Python answers, written from the queries' descriptions, not from their SQL ----
+
+def report_day(delivery: Delivery) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(delivery.body["report_date"])
+    except (KeyError, ValueError):  # older reporters, or a date no calendar has: the UTC day it was received
+        return delivery.received_at.date()
+
+
+def counters_of(delivery: Delivery) -> dict:
+    return next(delivery.body[key] for key in schemas.counter_keys() if key in delivery.body)
+
+
+def latest_per_stack_and_day(deliveries) -> dict[tuple, Delivery]:
+    latest: dict[tuple, Delivery] = {}
+    for delivery in deliveries:
+        key = (delivery.body["stack_id"], report_day(delivery))
+        if key not in latest or (delivery.received_at_ms, delivery.request_id) > (
+                latest[key].received_at_ms, latest[key].request_id):
+            latest[key] = delivery
+    return latest
+
+
+def in_last(days: int, day: datetime.date) -> bool:
+    return days_ago(days) <= day <= days_ago(1)
+
+
+def expected_deduplicated(deliveries):
+    return sorted(({"report_day": day, "stack_id": stack, "version": d.body["version"],
+                    "metrics": counters_of(d), "received_at": d.received_at_ms, "request_id": d.request_id}
+                   for (stack, day), d in latest_per_stack_and_day(deliveries).items()),
+                  key=lambda r: (r["report_day"], r["stack_id"]))
+
+
+def expected_daily_active(deliveries):
+    active = defaultdict(set)
+    for delivery in deliveries:
+        if in_last(7, report_day(delivery)):
+            active[report_day(delivery)].add(delivery.body["stack_id"])
+    return [{"report_day": day, "active_deployments": len(stacks)} for day, stacks in sorted(active.items())]
+
+
+def expected_counter_totals(deliveries):
+    totals, reporters = defaultdict(int), defaultdict(set)
+    for (stack, day), delivery in latest_per_stack_and_day(deliveries).items():
+        if in_last(28, day):
+            for counter, value in counters_of(delivery).items():
+                totals[day, counter] += value
+                reporters[day, counter].add(stack)
+    return [{"report_day": day, "counter": counter, "total": totals[day, counter],
+             "deployments": len(reporters[day, counter])} for day, counter in sorted(totals)]
+
+
+def expected_version_adoption(deliveries):
+    count = defaultdict(int)
+    for (_stack, day), delivery in latest_per_stack_and_day(deliveries).items():
+        if in_last(28, day):
+            count[day, delivery.body["version"]] += 1
+    return [{"report_day": day, "version": version, "deployments": n} for (day, version), n in sorted(count.items())]
+
+
+def expected_new_per_week(deliveries):
+    first: dict[str, datetime.date] = {}
+    for delivery in deliveries:
+        stack = delivery.body["stack_id"]
+        first[stack] = min(first.get(stack, datetime.date.max), report_day(delivery))
+    weeks = defaultdict(int)
+    for day in first.values():
+        weeks[day - datetime.timedelta(days=day.weekday())] += 1
+    return [{"week_start": week, "new_deployments": n} for week, n in sorted(weeks.items())]
+
+
+EXPECTED = {
+    "deduplicated_reports": expected_deduplicated,
+    "daily_active_deployments": expected_daily_active,
+    "daily_counter_totals": expected_counter_totals,
+    "version_adoption": expected_version_adoption,
+    "new_deployments_per_week": expected_new_per_week,
+}
+
+
+# ---- the files ----
+
+def test_the_saved_queries_are_the_documented_five():
+    assert set(SAVED) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_query_parses_as_one_athena_select_over_the_reports_table(name):
+    statements = sqlglot.parse(SAVED[name], read="athena", error_level=sqlglot.ErrorLevel.RAISE)
+    assert len([s for s in statements if s is not None]) == 1
+    tree = statements[0]
+    assert isinstance(tree, exp.Select), f"{name} is not a SELECT"
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    tables = {t.name for t in tree.find_all(exp.Table)} - ctes
+    assert tables == {queries.TABLE_NAME}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_query_starts_with_a_description(name):
+    assert SAVED[name].startswith("-- ")
+    assert 40 <= len(queries.description(SAVED[name])) <= 1024
+
+
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_every_query_uses_the_same_report_day_rule(name):
+    """Athena has no shared definitions across saved queries; this keeps the repeated rule from drifting."""
+    assert REPORT_DAY_RULE in SAVED[name]
+
+
+@pytest.mark.parametrize("name", ["daily_active_deployments", "daily_counter_totals", "version_adoption"])
+def test_windowed_queries_prune_partitions(name):
+    tree = sqlglot.parse_one(SAVED[name], read="athena")
+    assert any(isinstance(c, exp.GTE) and c.this.name == PARTITION_COLUMN.name for c in tree.find_all(exp.GTE)), \
+        f"{name} has no `{PARTITION_COLUMN.name} >= ...` filter, so Athena would read every partition"
+
+
+# ---- the answers ----
+
+def test_reference_reports_are_valid_under_the_schema(deliveries):
+    validator = jsonschema.Draft4Validator(schemas.load_schema())
+    for delivery in deliveries:
+        validator.validate(delivery.body)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_answers_match_plain_python(name, answers, deliveries):
+    got = answers[name]
+    if name == "deduplicated_reports":  # a struct has every counter; the report only those it sent
+        got = [{**row, "metrics": {k: v for k, v in row["metrics"].items() if v is not None}} for row in got]
+    assert got == EXPECTED[name](deliveries)
+    assert got, f"{name} answered nothing: the reference data do not exercise it"
+
+
+def test_the_edge_cases_are_in_the_answers(answers):
+    dedup = {(r["stack_id"], r["report_day"]): r for r in answers["deduplicated_reports"]}
+    retried = dedup[warehouse_files.STACK_STEADY, days_ago(3)]
+    assert retried["metrics"]["tokenizeSuccess"] == 99, "the latest received copy wins"
+    assert (warehouse_files.STACK_LATE, days_ago(5)) in dedup, "a late report counts on its report day"
+    assert (warehouse_files.STACK_OLD_REPORTER, days_ago(7)) in dedup, "no report_date: counts on the received day"
+    assert (warehouse_files.STACK_ODD_DATE, days_ago(4)) in dedup, "an impossible report_date falls back too"
+    active = {r["report_day"]: r["active_deployments"] for r in answers["daily_active_deployments"]}
+    # Steady, late and the old reporter, whose report sits in the previous day's object (the dt margin).
+    assert active[days_ago(7)] == 3
+    assert set(active) <= {days_ago(n) for n in range(1, 8)}
+
+
+def test_malformed_line_is_a_null_row_that_no_query_counts(tmp_path):
+    warehouse_files.write_reference_warehouse(tmp_path, TODAY)
+    with local_duckdb._connect(tmp_path) as con:
+        rows = con.execute("SELECT count(*), count(stack_id) FROM reports").fetchone()
+    assert rows == (len(warehouse_files.reference_deliveries(TODAY)) + 1, len(warehouse_files.reference_deliveries(TODAY)))
+
+
+def test_emulator_layout_gives_the_same_answers(tmp_path, answers):
+    """moto/LocalStack: plain text, `!{timestamp:...}` left unexpanded and YYYY/MM/DD/HH/ appended."""
+    objects = warehouse_files.write_objects(tmp_path, warehouse_files.reference_deliveries(TODAY),
+                                            emulator_layout=True)
+    assert all("!{timestamp:" in str(p) and not p.name.endswith(".gz") for p in objects)
+    emulated = local_duckdb.run_all_saved_queries(tmp_path, today=TODAY)
+    assert emulated == answers
+
+
+def test_windows_follow_current_date(tmp_path, answers):
+    warehouse_files.write_reference_warehouse(tmp_path, TODAY)
+    later = local_duckdb.run_all_saved_queries(tmp_path, today=TODAY + datetime.timedelta(days=60))
+    assert later["daily_active_deployments"] == later["daily_counter_totals"] == later["version_adoption"] == []
+    assert later["deduplicated_reports"] == answers["deduplicated_reports"]
+
+
+def test_unpinned_runs_use_the_real_current_date(tmp_path):
+    yesterday = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)
+    received = datetime.datetime.combine(yesterday, datetime.time(12), datetime.timezone.utc)
+    body = {"version": "1.0.0", "stack_id": warehouse_files.STACK_STEADY, "metrics": {"tokenizeSuccess": 1}}
+    warehouse_files.write_objects(tmp_path, [Delivery(body, received, "req-now")])
+    rows = local_duckdb.run_saved_query("daily_active_deployments", tmp_path)
+    assert rows == [{"report_day": yesterday, "active_deployments": 1}]
+
+
+# ---- the local runner itself ----
+
+def test_view_has_the_glue_tables_columns(tmp_path):
+    with local_duckdb._connect(tmp_path) as con:
+        names = [row[0] for row in con.execute("DESCRIBE reports").fetchall()]
+    assert names == [c.name for c in columns()] + [PARTITION_COLUMN.name]
+
+
+def test_stored_lines_come_from_the_real_template(deliveries):
+    line = warehouse_files.stored_line(deliveries[0])
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert re.fullmatch(r'\{"received_at":\d+,"request_id":"req-0000",.*\}\n', line)
+
+
+def test_an_object_outside_any_day_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "reports" / "misplaced").mkdir(parents=True)
+    (tmp_path / "reports" / "misplaced" / "object.json").write_text("{}\n")
+    with pytest.raises(local_duckdb.WarehouseLayoutError, match="misplaced/object.json"):
+        local_duckdb.run_all_saved_queries(tmp_path)
+
+
+def test_unknown_query_and_missing_folder_are_clear_errors(tmp_path):
+    with pytest.raises(local_duckdb.UnknownSavedQuery, match="known are .*daily_active_deployments"):
+        local_duckdb.run_saved_query("weekly_magic", tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        local_duckdb.run_all_saved_queries(tmp_path / "nowhere")
+
+
+def test_an_empty_warehouse_answers_with_no_rows(tmp_path):
+    assert local_duckdb.run_all_saved_queries(tmp_path, today=TODAY) == {name: [] for name in SAVED}
+
+
+def test_multi_array_unnest_is_zipped_like_athena():
+    sql = "SELECT k, v FROM (SELECT ARRAY['a', 'b'] AS ks, ARRAY[1] AS vs) AS t CROSS JOIN UNNEST(ks, vs) AS u (k, v)"
+    import duckdb
+    with duckdb.connect() as con:
+        assert sorted(con.execute(local_duckdb.to_duckdb(sql)).fetchall(), key=str) == [("a", 1), ("b", None)]
