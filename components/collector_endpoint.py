@@ -257,8 +257,10 @@ def _account_cloudwatch_role(name, child) -> aws.apigateway.Account:
         f"{name}-apigateway-cloudwatch-policy",
         role=role.id,
         policy=iam_policies.policy_document(
-            iam_policies.allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
-                                "logs:DescribeLogStreams", "logs:PutLogEvents"], [log_groups], "WriteApiLogs")),
+            iam_policies.allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
+                                "logs:PutLogEvents"], [log_groups], "WriteApiLogs"),
+            # DescribeLogGroups takes no resource ARN in IAM: scoped to log groups it would match nothing.
+            iam_policies.allow(["logs:DescribeLogGroups"], ["*"], "ListLogGroups")),
         opts=child,
     )
     return aws.apigateway.Account(

@@ -10,46 +10,22 @@ import yaml
 
 from policy.catalog import POLICIES
 from policy.rule_kit import FSBP, control_of
-from tests.support.policy_runner import from_run, policy_resource, violations
-from tests.support.pulumi_mocks import REPO, STACKS, run_program, stack_config
+from tests.support.policy_runner import VARIANTS, from_run, policy_resource, run_variant, violations
+from tests.support.pulumi_mocks import REPO
 
 RULES = {p.name: p for p in POLICIES}
 BUCKET = "aws:s3/bucket:Bucket"
 STAGE = "aws:apigateway/stage:Stage"
-# Every optional feature on at once, so the rules also see what the stacks leave off.
-ALL_OPTIONS = {
-    "analytics-collector:endpoint": {"xrayTracing": True, "manageAccountCloudwatchRole": True,
-                                     "customDomainName": "telemetry.example.com",
-                                     "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
-                                     "hostedZoneId": "Z0123456789ABC"},
-    "analytics-collector:waf": {"enabled": True},
-    "analytics-collector:monitoring": {"alarmEmail": "ops@example.com"},
-    "analytics-collector:warehouse": {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
-}
-CONFIGS = {stack: None for stack in STACKS}
 _RUNS = {}
-
-
-def all_options_config() -> dict:
-    from stack_config import SECTIONS
-
-    config = stack_config("dev")
-    for key, settings in ALL_OPTIONS.items():
-        if key.split(":")[1] in SECTIONS:
-            config[key] = json.dumps({**json.loads(config.get(key, "{}")), **settings})
-    return config
 
 
 def program_resources(variant: str):
     if variant not in _RUNS:
-        if variant == "all-options":
-            _RUNS[variant] = from_run(run_program("dev", all_options_config()))
-        else:
-            _RUNS[variant] = from_run(run_program(variant))
+        _RUNS[variant] = from_run(run_variant(variant))
     return copy.deepcopy(_RUNS[variant])
 
 
-@pytest.mark.parametrize("variant", [*STACKS, "all-options"])
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_every_rule_passes_everything_the_program_registers(variant):
     resources = program_resources(variant)
     assert resources, "the program registered nothing"

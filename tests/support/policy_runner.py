@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+import json
+
 from pulumi_policy import (
     PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs,
 )
 
-from tests.support.pulumi_mocks import PROJECT, ProgramRun
+from tests.support.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config
 
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
+# Every optional feature on at once, so the guardrails also see what the committed stacks leave off.
+ALL_OPTIONS = {
+    "endpoint": {"xrayTracing": True, "manageAccountCloudwatchRole": True, "customDomainName": "telemetry.example.com",
+                 "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+                 "hostedZoneId": "Z0123456789ABC"},
+    "waf": {"enabled": True},
+    "monitoring": {"alarmEmail": "ops@example.com"},
+    "warehouse": {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
+}
+VARIANTS = (*STACKS, "all-options")
+
+
+def all_options_config() -> dict[str, str]:
+    """The dev stack's config with ALL_OPTIONS merged in (sections the program does not know are left out)."""
+    from stack_config import SECTIONS
+
+    config = stack_config("dev")
+    for section, settings in ALL_OPTIONS.items():
+        if section in SECTIONS:
+            key = f"{PROJECT}:{section}"
+            config[key] = json.dumps({**json.loads(config.get(key, "{}")), **settings})
+    return config
+
+
+def run_variant(variant: str) -> ProgramRun:
+    return run_program("dev", all_options_config()) if variant == "all-options" else run_program(variant)
 
 
 def urn(typ: str, name: str) -> str:
