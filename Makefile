@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 LOCALSTACK_PYTHON ?= python3.13
 LOCALSTACK_VENV := .venv-localstack
 
-.PHONY: setup test clean localstack-venv
+.PHONY: setup test clean localstack-venv demo
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ localstack-venv: $(LOCALSTACK_VENV)/.installed
 
 test: setup localstack-venv
 	$(PY) -m pytest
+
+# The whole pipeline offline on LocalStack; writes demo-output/ and stops all it started.
+demo: setup localstack-venv
+	$(PY) -m demo
 
 clean:
 	rm -rf $(VENV) $(LOCALSTACK_VENV) .pytest_cache .hypothesis

@@ -217,8 +217,8 @@ def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
     assert _answers_as_posted(answers) == expected
 
 
-def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s3, cloud, monkeypatch):
-    from handlers import daily_report
+def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s3, cloud):
+    from local_cloud.reporter_run import run_reporter
     from tests.support import product_metrics
 
     account, stack_id = "000000000042", _fresh_id()  # the product deployment's own account
@@ -234,16 +234,9 @@ def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s
     ]:
         product_metrics.publish(cloudwatch, name, value, when, product_metrics.dimensions(version=version))
 
-    for key, value in {"COLLECTOR_URL": deployment.url(), "STACK_ID": stack_id, "PRODUCT_VERSION": "1.2.4",
-                       "METRICS_NAMESPACE": product_metrics.NAMESPACE, "AWS_ACCESS_KEY_ID": account,
-                       "AWS_ENDPOINT_URL_CLOUDWATCH": cloud.endpoint_url}.items():
-        monkeypatch.setenv(key, value)
-    daily_report.cloudwatch_client.cache_clear()  # it is built once per warm Lambda; build it for this setup
-    try:
-        result = daily_report.handler({"time": now.isoformat()}, None)
-    finally:
-        daily_report.cloudwatch_client.cache_clear()
-    assert result == {"report_date": yesterday.date().isoformat(), "sent": True}
+    log = run_reporter(collector_url=deployment.url(), endpoint_url=cloud.endpoint_url, account=account,
+                       stack_id=stack_id, version="1.2.4", namespace=product_metrics.NAMESPACE, scheduled=now)
+    assert (log["outcome"], log["status"], log["report_date"]) == ("sent", 200, yesterday.date().isoformat())
 
     objects = delivered.wait_for(s3, deployment.bucket_name, lambda objs: stack_id in _by_stack(objs))
     [line] = _by_stack(objects)[stack_id]

@@ -1,0 +1,99 @@
+"""`python -m demo` (or `make demo`): start LocalStack, deploy the ingest path the program registers,
+post reports, run the reporter for a simulated week, query what was delivered, chart it, stop.
+
+Everything stays on 127.0.0.1; outputs go to demo-output/ (or the folder given as the one argument).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# Worthless credentials: nothing here may reach AWS. Set before boto3 or the program is imported.
+os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
+                  AWS_EC2_METADATA_DISABLED="true")
+os.environ.pop("AWS_PROFILE", None)
+sys.path.insert(0, str(REPO))
+
+from tests.support import pulumi_mocks  # noqa: E402  (mocks before anything declares resources)
+
+pulumi_mocks.install()
+
+from demo import sample_posts, simulated_deployments  # noqa: E402
+from local_cloud import delivered  # noqa: E402
+from local_cloud.applier import deploy_ingest_path  # noqa: E402
+from local_cloud.aws_clients import client  # noqa: E402
+from local_cloud.emulator import LocalCloud  # noqa: E402
+from report import cli as usage_report  # noqa: E402
+from report import text_tables  # noqa: E402
+from report.results import QueryResult  # noqa: E402
+
+
+def step(number: int, title: str) -> None:
+    print(f"\n== {number}. {title}", flush=True)
+
+
+def main(output: Path) -> int:
+    today = dt.datetime.now(dt.timezone.utc).date()
+    started = time.monotonic()
+    step(1, "Local cloud: LocalStack on 127.0.0.1, and the ingest path the Pulumi program registers")
+    with LocalCloud() as cloud:
+        print(f"LocalStack {cloud.endpoint_url} (pid {cloud.process.pid}, data in {cloud.data_dir})")
+        deployment = deploy_ingest_path(cloud.endpoint_url)
+        print(f"created {len(deployment.applied)} resources; skipped {len(deployment.skipped)} "
+              "that LocalStack does not run here:")
+        for reason in sorted(set(deployment.skipped.values())):
+            names = sorted(name for name, why in deployment.skipped.items() if why == reason)
+            print(f"  - {len(names)} ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}): {reason}")
+        for path, url in deployment.record_urls().items():
+            print(f"POST /{path}: {url}")
+
+        step(2, "Posting reports")
+        valid, invalid = sample_posts.posts()
+        accepted = sample_posts.send(deployment, valid)
+        rejected = sample_posts.send(deployment, invalid)
+        print(text_tables.render("Valid reports", accepted))
+        print(text_tables.render("Invalid reports", rejected))
+        print("(LocalStack answers a rejected body with its own message; AWS renders the BAD_REQUEST_BODY\n"
+              " template, mapping_templates/bad_request_body_response.vtl, with the validation error.)")
+
+        step(3, f"Reporter: {simulated_deployments.DEPLOYMENTS} simulated deployments, "
+                f"{simulated_deployments.DAYS} days, each with its own CloudWatch")
+        runs = simulated_deployments.run_week(deployment, today)
+        print("\n".join(runs))
+
+        step(4, "Delivered objects, and the saved queries on them with DuckDB")
+        s3 = client("s3", cloud.endpoint_url)
+        objects = delivered.delivered_objects(s3, deployment.bucket_name)
+        lines = sum(len(obj.lines) for obj in objects)
+        print(f"{len(objects)} objects in s3://{deployment.bucket_name}/ "
+              "(LocalStack writes one object per record and does not gzip)")
+        warehouse = output / "warehouse"
+        shutil.rmtree(warehouse, ignore_errors=True)
+        delivered.download(s3, deployment.bucket_name, warehouse)
+
+    step(5, "Usage report (the same command runs on Athena with --stack)")
+    charts = output / "charts"
+    shutil.rmtree(charts, ignore_errors=True)
+    status = usage_report.main(["--local", str(warehouse), "--today", today.isoformat(), "--charts", str(charts)])
+    sent = sum(status == 200 for status, *_ in accepted.rows) + sum(" sent " in run for run in runs)
+    summary = QueryResult(("what", "count", "expected"), (
+        ("valid reports accepted (200)", accepted.column("status").count(200), len(valid)),
+        ("invalid reports rejected (400)", rejected.column("status").count(400), len(invalid)),
+        ("reporter runs that sent", sum(" sent " in run for run in runs), len(runs)),
+        ("lines delivered to S3", lines, sent),
+    ))
+    print(text_tables.render("Summary", summary))
+    print(f"charts: {', '.join(str(p) for p in sorted(charts.glob('*.png')))}")
+    print(f"LocalStack stopped; demo took {time.monotonic() - started:.0f}s")
+    complete = all(count == expected for _, count, expected in summary.rows)
+    return status or (0 if complete else 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "demo-output"))
