@@ -57,7 +57,7 @@ class CollectorMonitoring(pulumi.ComponentResource):
         actions = [topic.arn] if topic else []
         alarms = [
             aws.cloudwatch.MetricAlarm(f"{name}-{spec.pop('key')}", alarm_actions=actions, ok_actions=actions,
-                                       opts=child, **spec)
+                                       opts=child, **{k: v for k, v in spec.items() if k != "setting"})
             for spec in alarm_specs(args)
         ]
         dashboard = aws.cloudwatch.Dashboard(
@@ -119,39 +119,47 @@ def alarm_topic_policy(topic_arn: pulumi.Input[str], account: pulumi.Input[str])
 
 
 def alarm_specs(args: CollectorMonitoringArgs) -> list[dict]:
-    """Every alarm as MetricAlarm arguments, plus a `key` for its resource name. Data, so tests can read it."""
+    """Every alarm as MetricAlarm arguments, plus a `key` for its resource name and the `setting` (Args field)
+    that sets its threshold or window. Data, so the tests and the README read the same list."""
     api = {"ApiName": args.api_name, "Stage": args.stage_name}
     stream = {"DeliveryStreamName": args.delivery_stream_name}
     quiet = {"period": args.period_seconds, "evaluation_periods": 1, "treat_missing_data": "notBreaching"}
     return [
-        dict(key="api-5xx", namespace=API, metric_name="5XXError", dimensions=api, statistic="Sum",
+        dict(key="api-5xx", setting="server_errors",
+             namespace=API, metric_name="5XXError", dimensions=api, statistic="Sum",
              comparison_operator="GreaterThanOrEqualToThreshold", threshold=args.server_errors,
              alarm_description="The collector answered 5XX: reports may be lost (Firehose refused or throttled).",
              **quiet),
-        dict(key="api-4xx-share", comparison_operator="GreaterThanThreshold", threshold=args.client_error_percent,
-             evaluation_periods=1, treat_missing_data="notBreaching",
-             alarm_description="A large share of reports is rejected: a reporter may send a broken payload.",
+        dict(key="api-4xx-share", setting="client_error_percent",
              metric_queries=[
                  _query("errors", API, "4XXError", api, args.period_seconds),
                  _query("requests", API, "Count", api, args.period_seconds),
                  {"id": "share", "expression": "IF(requests > 0, 100 * errors / requests, 0)",
                   "label": "4XX share (%)", "return_data": True},
-             ]),
-        dict(key="api-latency-p99", namespace=API, metric_name="Latency", dimensions=api, extended_statistic="p99",
+             ],
+             comparison_operator="GreaterThanThreshold", threshold=args.client_error_percent,
+             evaluation_periods=1, treat_missing_data="notBreaching",
+             alarm_description="A large share of reports is rejected: a reporter may send a broken payload."),
+        dict(key="api-latency-p99", setting="latency_p99_ms",
+             namespace=API, metric_name="Latency", dimensions=api, extended_statistic="p99",
              comparison_operator="GreaterThanThreshold", threshold=args.latency_p99_ms,
              alarm_description="Reporters wait too long for the collector.", **quiet),
-        dict(key="delivery-success", namespace=FIREHOSE, metric_name="DeliveryToS3.Success", dimensions=stream,
-             statistic="Average", comparison_operator="LessThanThreshold", threshold=args.delivery_success_min,
+        dict(key="delivery-success", setting="delivery_success_min",
+             namespace=FIREHOSE, metric_name="DeliveryToS3.Success", dimensions=stream, statistic="Average",
+             comparison_operator="LessThanThreshold", threshold=args.delivery_success_min,
              alarm_description="Firehose fails to write reports to S3 (see its delivery-error log group).", **quiet),
-        dict(key="data-freshness", namespace=FIREHOSE, metric_name="DeliveryToS3.DataFreshness", dimensions=stream,
-             statistic="Maximum", comparison_operator="GreaterThanThreshold", threshold=args.data_freshness_seconds,
+        dict(key="data-freshness", setting="data_freshness_seconds",
+             namespace=FIREHOSE, metric_name="DeliveryToS3.DataFreshness", dimensions=stream, statistic="Maximum",
+             comparison_operator="GreaterThanThreshold", threshold=args.data_freshness_seconds,
              alarm_description="Reports wait in Firehose longer than expected before reaching S3.", **quiet),
-        dict(key="throttled-records", namespace=FIREHOSE, metric_name="ThrottledRecords", dimensions=stream,
-             statistic="Sum", comparison_operator="GreaterThanOrEqualToThreshold", threshold=args.throttled_records,
+        dict(key="throttled-records", setting="throttled_records",
+             namespace=FIREHOSE, metric_name="ThrottledRecords", dimensions=stream, statistic="Sum",
+             comparison_operator="GreaterThanOrEqualToThreshold", threshold=args.throttled_records,
              alarm_description="Firehose throttled records: raise the stream's limits or the stage's throttle.",
              **quiet),
-        dict(key="no-reports", namespace=FIREHOSE, metric_name="IncomingRecords", dimensions=stream,
-             statistic="Sum", comparison_operator="LessThanThreshold", threshold=1, period=HOUR,
+        dict(key="no-reports", setting="silence_hours",
+             namespace=FIREHOSE, metric_name="IncomingRecords", dimensions=stream, statistic="Sum",
+             comparison_operator="LessThanThreshold", threshold=1, period=HOUR,
              evaluation_periods=args.silence_hours, datapoints_to_alarm=args.silence_hours,
              treat_missing_data="breaching",
              alarm_description=f"No report has arrived for {args.silence_hours} hours: reporters or the "

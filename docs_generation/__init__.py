@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 import schemas
+from docs_generation import guardrails
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, section_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,7 +69,8 @@ def config_reference() -> str:
     return "\n".join(rows)
 
 
-GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference}
+GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
+             "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms}
 
 
 def render_readme(text: str) -> str:

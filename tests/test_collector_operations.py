@@ -152,3 +152,15 @@ def test_waf_is_associated_with_the_stage_and_keeps_no_client_ips():
 def test_waf_rate_limit_below_the_wafv2_minimum_is_refused():
     with pytest.raises(StackConfigError, match="waf.rateLimitPerIp"):
         run_with(waf={"enabled": True, "rateLimitPerIp": 5})
+
+
+def test_each_alarm_names_the_setting_that_sets_it():
+    from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
+
+    args = CollectorMonitoringArgs(api_name="api", stage_name="v1", delivery_stream_name="stream",
+                                   server_errors=7, client_error_percent=33.0, latency_p99_ms=777,
+                                   delivery_success_min=0.9, data_freshness_seconds=999, throttled_records=5,
+                                   silence_hours=6)
+    for spec in alarm_specs(args):
+        value = getattr(args, spec["setting"])
+        assert value in (spec["threshold"], spec.get("evaluation_periods")), spec["key"]

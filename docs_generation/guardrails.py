@@ -1,0 +1,36 @@
+"""README tables for the guardrails, generated from the policy pack's catalog and the monitoring alarm specs."""
+
+from __future__ import annotations
+
+from pulumi_policy import StackValidationPolicy
+
+from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
+from policy.catalog import POLICIES
+from policy.rule_kit import control_of
+from stack_config import config_key
+
+
+def policy_rules() -> str:
+    rows = ["| Rule | Control (AWS FSBP) | Checks | What it enforces |", "| --- | --- | --- | --- |"]
+    for policy in POLICIES:
+        kind = "whole stack" if isinstance(policy, StackValidationPolicy) else "each resource"
+        rows.append(f"| `{policy.name}` | {control_of(policy) or '—'} | {kind} | {policy.description} |")
+    return "\n".join(rows)
+
+
+def collector_alarms() -> str:
+    defaults = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream")
+    rows = ["| Alarm | Metric (statistic) | Raised when | Config key | Why |", "| --- | --- | --- | --- | --- |"]
+    for spec in alarm_specs(defaults):
+        metric = spec.get("metric_name") or next(q["expression"] for q in spec["metric_queries"] if "expression" in q)
+        statistic = spec.get("extended_statistic") or spec.get("statistic") or "metric math"
+        window = spec.get("period", defaults.period_seconds) * spec["evaluation_periods"]
+        rows.append(f"| `operations-{spec['key']}` | `{metric}` ({statistic}) | {_operator(spec)} "
+                    f"{spec['threshold']} over {window // 60} min | `monitoring.{config_key(spec['setting'])}` | "
+                    f"{spec['alarm_description']} |")
+    return "\n".join(rows)
+
+
+def _operator(spec: dict) -> str:
+    return {"GreaterThanOrEqualToThreshold": "≥", "GreaterThanThreshold": ">",
+            "LessThanThreshold": "<"}[spec["comparison_operator"]]
