@@ -16,7 +16,7 @@ from report.sections import SECTIONS
 EXAMPLES = """examples:
   python -m report --stack prod                       # names from the stack's outputs, via the Pulumi CLI
   python -m report --database D --workgroup W --region us-east-1
-  python -m report --local bucket-copy --today 2026-11-27 --charts charts/
+  python -m report --local demo-output/warehouse --charts charts/   # after `make demo`
 """
 
 
