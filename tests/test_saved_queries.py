@@ -234,6 +234,11 @@ def test_stored_lines_come_from_the_real_template(deliveries):
     assert re.fullmatch(r'\{"received_at":\d+,"request_id":"req-0000",.*\}\n', line)
 
 
+def test_the_fast_line_builder_writes_what_the_template_renders(deliveries):
+    for delivery in deliveries:
+        assert warehouse_files.stored_line_fast(delivery) == warehouse_files.stored_line(delivery)
+
+
 def test_an_object_outside_any_day_folder_is_a_clear_error(tmp_path):
     (tmp_path / "reports" / "misplaced").mkdir(parents=True)
     (tmp_path / "reports" / "misplaced" / "object.json").write_text("{}\n")
