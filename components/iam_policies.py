@@ -4,17 +4,19 @@ import pulumi
 import pulumi_aws as aws
 
 
-def service_trust_policy(service: str, source_account: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Trust one AWS service, only on behalf of this account (confused-deputy guard)."""
-    return pulumi.Output.json_dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": service},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": source_account}},
-        }],
-    })
+# The confused-deputy guard each service documents for the roles it assumes. Firehose passes the
+# account as sts:ExternalId. For API Gateway and Lambda no trust condition is documented, and an
+# unsupported one makes the role impossible to assume (every report would fail); for them the guard
+# is that only principals allowed iam:PassRole in this account can hand the role to the service.
+TRUST_CONDITION_KEYS = {"firehose.amazonaws.com": "sts:ExternalId"}
+
+
+def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Trust one AWS service, on behalf of this account only where the service supports saying so."""
+    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    if service in TRUST_CONDITION_KEYS:
+        statement["Condition"] = {"StringEquals": {TRUST_CONDITION_KEYS[service]: account_id}}
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
 def allow(actions: list[str], resources: list[pulumi.Input[str]], sid: str) -> dict:

@@ -86,7 +86,7 @@ def test_role_may_read_counters_write_its_logs_and_dead_letter_nothing_more(stac
     run = program(stack)
     trust = json.loads(reporter(run, "aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
-    assert trust[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    assert "Condition" not in trust[0]  # Lambda documents no trust condition; an unsupported one breaks the role
     policy = json.loads(reporter(run, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
     logs_arn = reporter(run, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
     queue_arn = reporter(run, "aws:sqs/queue:Queue").outputs["arn"]

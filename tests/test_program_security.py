@@ -160,11 +160,24 @@ def test_api_role_may_only_put_records_on_its_stream(stack):
                                     "Action": ["firehose:PutRecord"], "Resource": [stream_arn]}]
 
 
-def test_service_roles_trust_one_service_for_this_account_only(stack):
-    for role in program(stack).of_type("aws:iam/role:Role"):
+def test_service_roles_trust_one_service_with_its_documented_guard(stack):
+    from components.iam_policies import TRUST_CONDITION_KEYS
+
+    roles = program(stack).of_type("aws:iam/role:Role")
+    assert roles
+    for role in roles:
         (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
-        assert set(statement["Principal"]) == {"Service"}
-        assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
+        (service,) = statement["Principal"].values()
+        assert list(statement["Principal"]) == ["Service"] and isinstance(service, str)
+        if service in TRUST_CONDITION_KEYS:
+            assert statement["Condition"] == {"StringEquals": {TRUST_CONDITION_KEYS[service]: "123456789012"}}
+        else:
+            assert "Condition" not in statement, f"{role.name}: {service} documents no trust condition"
+
+
+def test_firehose_role_trust_names_this_account_as_external_id(stack):
+    trust = json.loads(program(stack).named("warehouse-delivery-role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "123456789012"}}
 
 
 def test_model_is_the_schema_file_with_refs_inlined(stack):
