@@ -165,14 +165,19 @@ class AthenaCatalog(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-results-lifecycle",
             bucket=results.id,
-            rules=[{
-                "id": "expire-query-results",
-                "status": "Enabled",
-                "filter": {"prefix": ""},
-                "expiration": {"days": args.results_retention_days},
-                "noncurrent_version_expiration": {"noncurrent_days": 1},
-                "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
-            }],
+            rules=[
+                {
+                    "id": "expire-query-results",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": args.results_retention_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 1},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
+                },
+                # S3 refuses expired_object_delete_marker beside days in one rule; without it markers pile up.
+                {"id": "remove-expired-delete-markers", "status": "Enabled", "filter": {"prefix": ""},
+                 "expiration": {"expired_object_delete_marker": True}},
+            ],
             opts=child,
         )
         return results

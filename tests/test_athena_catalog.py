@@ -123,10 +123,14 @@ def test_workgroup_enforces_engine_limits_metrics_and_encrypted_results(stack):
 
 
 def test_query_results_expire_as_configured(stack):
-    rules = program(stack).named("catalog-results-lifecycle").inputs["rules"]
-    assert [r["expiration"]["days"] for r in rules] == [setting(stack, "resultsRetentionDays")]
-    assert rules[0]["status"] == "Enabled" and rules[0]["filter"] == {"prefix": ""}
-    assert rules[0]["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
+    rules = {r["id"]: r for r in program(stack).named("catalog-results-lifecycle").inputs["rules"]}
+    results = rules["expire-query-results"]
+    assert results["expiration"]["days"] == setting(stack, "resultsRetentionDays")
+    assert results["filter"] == {"prefix": ""}
+    assert results["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
+    assert results["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
+    assert rules["remove-expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
+    assert all(r["status"] == "Enabled" for r in rules.values())
 
 
 def test_saved_queries_are_the_query_files(stack):
