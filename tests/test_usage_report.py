@@ -1,31 +1,29 @@
 """`python -m report` end to end: against moto's Athena with stack outputs from a stand-in Pulumi CLI,
 and argument and failure handling as a user meets them."""
 
-import base64
 import datetime
 import gzip
 import io
 import json
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-import mapping_templates
-import schemas
 from components import warehouse_layout
 from queries import load_saved_queries
-from report import charts
+from report import charts, text_tables
 from report.cli import main
 from report.local_warehouse import run_locally
 from report.results import QueryResult
 from report.sections import SECTIONS
 from report.stack_outputs import OUTPUT_FOR_FLAG
-from tests.support.apigateway_vtl import RequestContext, render
+from tests.support import warehouse_files
 from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
+# Stage 2's answers computed in plain Python from the deliveries (written from the queries' descriptions).
+from tests.test_saved_queries import EXPECTED as PLAIN_PYTHON_ANSWERS
 
 WORKGROUP = "analytics-collector-prod"
 DATABASE = "analytics_collector_prod"
@@ -185,143 +183,50 @@ def test_every_report_section_is_a_saved_query():
     assert set(SECTIONS) <= set(load_saved_queries())
 
 
-# ---- The local path: a warehouse on disk, as Firehose lays it out, with records rendered by the real template.
+# ---- The local path: Stage 2's reference warehouse (records rendered by the real template, laid out as
+# Firehose writes them, with a retry, a late report, an old reporter, an impossible date, a malformed line),
+# checked against Stage 2's plain-Python answers.
 
 TODAY = datetime.date(2026, 11, 27)
-STACK_A, STACK_B, STACK_C, STACK_D = (f"{n}d9c49ce-8367-43ec-8884-568c8d43faec" for n in "1234")
 
 
-@dataclass(frozen=True)
-class Sent:
-    stack_id: str
-    version: str
-    received: datetime.datetime
-    report_date: datetime.date | None
-    metrics: dict
-
-    @property
-    def report_day(self) -> datetime.date:
-        # The contract: a report without report_date counts on the UTC day it was received.
-        return self.report_date or self.received.date()
+def reference_warehouse(root: Path) -> tuple[Path, list]:
+    return root, warehouse_files.write_reference_warehouse(root, TODAY)
 
 
-def at(day: int, hour: int, month: int = 11) -> datetime.datetime:
-    return datetime.datetime(2026, month, day, hour, tzinfo=datetime.timezone.utc)
-
-
-SENT = [
-    Sent(STACK_A, "1.2.3", at(25, 1), datetime.date(2026, 11, 24), {"tokenizeSuccess": 4, "detokenizeSuccess": 1}),
-    Sent(STACK_A, "1.2.3", at(26, 1), datetime.date(2026, 11, 25), {"tokenizeSuccess": 6}),
-    Sent(STACK_A, "1.3.0", at(27, 1), datetime.date(2026, 11, 26), {"tokenizeSuccess": 2}),
-    # The reporter retried: the later copy is the one that counts.
-    Sent(STACK_A, "1.3.0", at(27, 3), datetime.date(2026, 11, 26), {"tokenizeSuccess": 3, "createGrantSuccess": 1}),
-    Sent(STACK_B, "1.2.3", at(26, 2), datetime.date(2026, 11, 25), {"tokenizeSuccess": 10}),
-    Sent(STACK_B, "1.2.3", at(27, 2), datetime.date(2026, 11, 26), {"detokenizeSuccess": 7}),
-    # A late report: for the 22nd, delivered on the 26th.
-    Sent(STACK_B, "1.2.3", at(26, 9), datetime.date(2026, 11, 22), {"tokenizeSuccess": 1}),
-    # An older reporter without report_date: counts on the day it arrived.
-    Sent(STACK_C, "0.0.1", at(26, 14), None, {"tokenizeSuccess": 5}),
-    # First seen weeks ago, outside the 7-day window but inside the 28-day ones.
-    Sent(STACK_D, "1.1.0", at(3, 1), datetime.date(2026, 11, 2), {"tokenizeSuccess": 8}),
-    Sent(STACK_D, "1.1.0", at(24, 1), datetime.date(2026, 11, 23), {"tokenizeSuccess": 9}),
-]
-
-
-def stored_line(sent: Sent, number: int) -> str:
-    body = {"version": sent.version, "stack_id": sent.stack_id, schemas.CANONICAL_COUNTERS_KEY: sent.metrics}
-    if sent.report_date:
-        body["report_date"] = sent.report_date.isoformat()
-    context = RequestContext(requestTimeEpoch=int(sent.received.timestamp() * 1000), requestId=f"req-{number:04d}")
-    put_record = json.loads(render(mapping_templates.firehose_put_record("stream"), json.dumps(body), context))
-    return base64.b64decode(put_record["Record"]["Data"]).decode()
-
-
-def build_warehouse(root: Path) -> Path:
-    """reports/dt=<arrival day>/ objects of gzip JSON lines, one object per arrival hour, plus a malformed line."""
-    objects: dict[tuple[str, int], list[str]] = {}
-    for number, sent in enumerate(SENT):
-        objects.setdefault((sent.received.date().isoformat(), sent.received.hour), []).append(stored_line(sent, number))
-    objects[("2026-11-26", 2)].append('{"received_at": 1764122400000, "stack_id": "truncated\n')
-    for (day, hour), lines in objects.items():
-        folder = root / warehouse_layout.REPORTS_PREFIX / f"{warehouse_layout.PARTITION_KEY}={day}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"stream-{hour:02d}.gz").write_bytes(gzip.compress("".join(lines).encode()))
-    return root
-
-
-def latest_per_deployment_day(window_days: int) -> dict[tuple[str, datetime.date], Sent]:
-    first = TODAY - datetime.timedelta(days=window_days)
-    latest: dict[tuple[str, datetime.date], Sent] = {}
-    for sent in SENT:
-        key = (sent.stack_id, sent.report_day)
-        if first <= sent.report_day < TODAY and (key not in latest or sent.received > latest[key].received):
-            latest[key] = sent
-    return latest
-
-
-def expected_tables() -> dict[str, list[list[str]]]:
-    """The report's answers, computed from SENT in plain Python (no SQL), as printed rows."""
-    active: dict[datetime.date, set] = {}
-    for stack_id, day in latest_per_deployment_day(7):
-        active.setdefault(day, set()).add(stack_id)
-    totals: dict[tuple[datetime.date, str], list[int]] = {}
-    versions: dict[tuple[datetime.date, str], int] = {}
-    for (_, day), sent in latest_per_deployment_day(28).items():
-        for counter, value in sent.metrics.items():
-            totals.setdefault((day, counter), []).append(value)
-        versions[(day, sent.version)] = versions.get((day, sent.version), 0) + 1
-    first_days: dict[str, datetime.date] = {}
-    for sent in SENT:
-        first_days[sent.stack_id] = min(first_days.get(sent.stack_id, sent.report_day), sent.report_day)
-    weeks: dict[datetime.date, int] = {}
-    for day in first_days.values():
-        monday = day - datetime.timedelta(days=day.weekday())
-        weeks[monday] = weeks.get(monday, 0) + 1
-    return {
-        "daily_active_deployments": [[day.isoformat(), str(len(ids))] for day, ids in sorted(active.items())],
-        "daily_counter_totals": [[day.isoformat(), counter, f"{sum(values):,}", str(len(values))]
-                                 for (day, counter), values in sorted(totals.items())],
-        "version_adoption": [[day.isoformat(), version, str(count)]
-                             for (day, version), count in sorted(versions.items())],
-        "new_deployments_per_week": [[week.isoformat(), str(count)] for week, count in sorted(weeks.items())],
-    }
-
-
-def printed_rows(out: str, title: str) -> list[list[str]]:
-    section = out.split(f"{title}\n{'=' * len(title)}\n", 1)[1].split("\n\n", 1)[0]
-    return [line.split() for line in section.splitlines()[2:]]
+def expected_result(name: str, deliveries) -> QueryResult:
+    rows = PLAIN_PYTHON_ANSWERS[name](deliveries)
+    columns = tuple(rows[0])
+    return QueryResult(columns, tuple(tuple(row[column] for column in columns) for row in rows))
 
 
 def test_local_report_on_a_generated_warehouse_prints_the_right_answers_and_charts(tmp_path):
-    warehouse = build_warehouse(tmp_path / "bucket")
+    warehouse, deliveries = reference_warehouse(tmp_path / "bucket")
     charts_dir = tmp_path / "charts"
 
     code, out, err = run_report("--local", str(warehouse), "--today", TODAY.isoformat(), "--charts", str(charts_dir))
 
     assert code == 0, err
-    expected = expected_tables()
-    # The scenario reaches every case it was written for.
-    assert ["2026-11-22", "1"] in expected["daily_active_deployments"]
-    assert ["2026-11-26", "tokenizeSuccess", "8", "2"] in expected["daily_counter_totals"]  # retry: 3, not 2+3
-    assert ["2026-11-26", "createGrantSuccess", "1", "1"] in expected["daily_counter_totals"]
     for name, title in SECTIONS.items():
-        assert printed_rows(out, title) == expected[name], name
+        expected = expected_result(name, deliveries)
+        assert expected.rows, f"the reference data leave {name} empty"
+        assert out.count(text_tables.render(title, expected)) == 1, name
         assert (charts_dir / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
     assert f"DuckDB: delivered objects under {warehouse}, as of {TODAY}" in err
 
 
 def test_local_chart_series_are_the_query_answers(tmp_path):
-    warehouse = build_warehouse(tmp_path / "bucket")
+    warehouse, deliveries = reference_warehouse(tmp_path / "bucket")
     series = charts.series_of(run_locally("version_adoption", warehouse, TODAY))
-    latest = latest_per_deployment_day(28).values()
-    first, last = min(sent.report_day for sent in latest), max(sent.report_day for sent in latest)
+    rows = PLAIN_PYTHON_ANSWERS["version_adoption"](deliveries)
+    first, last = min(row["report_day"] for row in rows), max(row["report_day"] for row in rows)
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
     # One line per version, a point every day of the range, 0 where no deployment ran that version.
-    expected = {version: {day: sum(1 for sent in latest if sent.version == version and sent.report_day == day)
-                          for day in days}
-                for version in {sent.version for sent in latest}}
+    expected = {version: {day: 0 for day in days} for version in {row["version"] for row in rows}}
+    for row in rows:
+        expected[row["version"]][row["report_day"]] = row["deployments"]
     assert series.lines == expected
-    assert series.lines["1.1.0"][datetime.date(2026, 11, 10)] == 0
+    assert any(0 in points.values() for points in series.lines.values()), "no gap to fill: weak data"
     assert (series.x_label, series.y_label) == ("report_day", "deployments")
 
 
@@ -353,7 +258,8 @@ def test_readme_example_is_this_reports_output(tmp_path):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     section = readme.split("\n## Usage report\n", 1)[1].split("\n## ", 1)[0]
     example = section.split("```text\n", 1)[1].split("```", 1)[0]
-    code, out, err = run_report("--local", str(build_warehouse(tmp_path / "bucket")), "--today", TODAY.isoformat())
+    warehouse, _ = reference_warehouse(tmp_path / "bucket")
+    code, out, err = run_report("--local", str(warehouse), "--today", TODAY.isoformat())
     assert code == 0, err
     # The README elides rows with "..."; every line it shows is printed, in the same order.
     printed = iter(out.splitlines())
