@@ -5,6 +5,8 @@ import decimal
 import time
 from typing import Callable
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from report.errors import QueryFailed, QueryTimedOut, ScanCutoffExceeded
 from report.progress import Progress
 from report.results import QueryResult
@@ -97,7 +99,7 @@ class AthenaQueryRunner:
         # Only to make the message concrete; the query has already failed, so a failure here is not news.
         try:
             workgroup = self._client.get_work_group(WorkGroup=self._workgroup)["WorkGroup"]
-        except Exception:  # noqa: BLE001
+        except (BotoCoreError, ClientError):
             return None
         return workgroup.get("Configuration", {}).get("BytesScannedCutoffPerQuery")
 

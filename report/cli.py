@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import Callable, TextIO
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from report import charts, text_tables
 from report.errors import ReportError
 from report.progress import Progress
@@ -121,10 +123,8 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
     except ReportError as error:
         stderr.write(f"error: {error}\n")
         return 1
-    except Exception as error:  # noqa: BLE001
+    except (BotoCoreError, ClientError) as error:
         # botocore's errors (no credentials, access denied, unknown workgroup) say what is wrong already.
-        if type(error).__module__.startswith("botocore"):
-            stderr.write(f"error: AWS: {error}\n")
-            return 1
-        raise
+        stderr.write(f"error: AWS: {error}\n")
+        return 1
     return 0
