@@ -27,9 +27,19 @@ RUNS = {}
 
 
 def program(stack):
+    """The stack's own settings with reporting on: prod opts out in its committed config (tested below)."""
     if stack not in RUNS:
-        RUNS[stack] = run_program(stack)
+        config = stack_config(stack)
+        config.pop("analytics-collector:metricsConfig", None)
+        RUNS[stack] = run_program(stack, config)
     return RUNS[stack]
+
+
+def test_committed_prod_config_opts_out_and_deploys_no_reporter_part():
+    run = run_program("prod")
+    assert run.exports["usage_reporting"] == "off"
+    assert not {"aws:lambda/function:Function", "aws:cloudwatch/eventRule:EventRule"} & run.types()
+    assert not [r for r in run.resources if r.parent_type == COMPONENT or r.typ == COMPONENT]
 
 
 def reporter(run, typ):
