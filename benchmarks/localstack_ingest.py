@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
 import statistics
 import sys
 import time
@@ -22,13 +21,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-                  AWS_EC2_METADATA_DISABLED="true")
-os.environ.pop("AWS_PROFILE", None)
 
-from tests.support import pulumi_mocks  # noqa: E402  (mocks before anything declares resources)
+from local_cloud import offline  # noqa: E402
 
-pulumi_mocks.install()
+offline.prepare()
 
 from local_cloud import delivered  # noqa: E402
 from local_cloud.applier import deploy_ingest_path  # noqa: E402

@@ -7,22 +7,17 @@ Everything stays on 127.0.0.1; outputs go to demo-output/ (or the folder given a
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# Worthless credentials: nothing here may reach AWS. Set before boto3 or the program is imported.
-os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-                  AWS_EC2_METADATA_DISABLED="true")
-os.environ.pop("AWS_PROFILE", None)
 sys.path.insert(0, str(REPO))
 
-from tests.support import pulumi_mocks  # noqa: E402  (mocks before anything declares resources)
+from local_cloud import offline  # noqa: E402
 
-pulumi_mocks.install()
+offline.prepare()
 
 from demo import sample_posts, simulated_deployments  # noqa: E402
 from local_cloud import delivered  # noqa: E402
