@@ -20,7 +20,7 @@ ALL_OPTIONS = {
     "monitoring": {"alarmEmail": "ops@example.com"},
     "warehouse": {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
 }
-VARIANTS = (*STACKS, "all-options")
+VARIANTS = (*STACKS, "all-options", "opted-out")
 
 
 def all_options_config() -> dict[str, str]:
@@ -36,7 +36,11 @@ def all_options_config() -> dict[str, str]:
 
 
 def run_variant(variant: str) -> ProgramRun:
-    return run_program("dev", all_options_config()) if variant == "all-options" else run_program(variant)
+    if variant == "all-options":
+        return run_program("dev", all_options_config())
+    if variant == "opted-out":
+        return run_program("dev", {**stack_config("dev"), f"{PROJECT}:metricsConfig": '{"disable_usage_statistic": true}'})
+    return run_program(variant)
 
 
 def urn(typ: str, name: str) -> str:
