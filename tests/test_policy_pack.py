@@ -278,3 +278,16 @@ def test_pack_project_file_and_pins():
 def _requirement_lines(path: Path) -> list[str]:
     lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
     return [line for line in lines if line and not line.startswith("-r")]
+
+
+def test_the_pack_needs_only_pulumi_policy_and_the_standard_library():
+    """policy/venv holds policy/requirements.txt only: a rule importing the program's modules would break there."""
+    import ast
+    import sys
+
+    allowed = set(sys.stdlib_module_names) | {"pulumi_policy", "policy", "__future__"}
+    for source in (REPO / "policy").glob("*.py"):
+        tree = ast.parse(source.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        assert {name.split(".")[0] for name in imported} <= allowed, source.name
