@@ -26,6 +26,7 @@ SKIPPED_COMPONENTS = {
     "analytics:catalog:AthenaCatalog": "LocalStack has no Glue/Athena; the saved queries run on DuckDB instead",
     "analytics:reporter:DailyAggregator": "Lambda needs Docker here; the handler runs as a function instead",
     "analytics:operations:CollectorMonitoring": "alarms and dashboards are not evaluated by the emulator",
+    "analytics:collector:CollectorWaf": "LocalStack's community edition has no WAF",
 }
 SKIPPED_TYPES = {
     "aws:apigateway/account:Account": "region-wide logging role; LocalStack writes no execution logs",
@@ -33,8 +34,6 @@ SKIPPED_TYPES = {
     "aws:apigateway/basePathMapping:BasePathMapping": "belongs to the custom domain",
     "aws:route53/record:Record": "belongs to the custom domain",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "alarms are not evaluated by the emulator",
-    "aws:wafv2/webAcl:WebAcl": "LocalStack's community edition has no WAF",
-    "aws:wafv2/webAclAssociation:WebAclAssociation": "LocalStack's community edition has no WAF",
 }
 
 # Real AWS routes a firehose:action URI by itself; LocalStack needs the target header. Only here.
@@ -122,27 +121,15 @@ class Applier:
         account = self.aws("sts").get_caller_identity()["Account"]
         self._replace(pulumi_mocks.ACCOUNT, account)
         applied, skipped = [], {}
-        components = {r.typ for r in program.resources if not r.custom}
-        for unknown in sorted(components - set(INGEST_COMPONENTS) - set(SKIPPED_COMPONENTS)):
-            raise ApplyError(f"component {unknown} is neither applied nor listed as skipped in local_cloud/applier.py")
-        for resource in program.resources:
-            if not resource.custom:
+        for resource, skip_reason in plan(program):
+            if skip_reason:
+                skipped[resource.name] = skip_reason
                 continue
-            if resource.parent_type in SKIPPED_COMPONENTS:
-                skipped[resource.name] = SKIPPED_COMPONENTS[resource.parent_type]
-            elif resource.parent_type not in INGEST_COMPONENTS:
-                raise ApplyError(f"{resource.typ} {resource.name} (parent {resource.parent_type or 'none'}) is "
-                                 "outside the components the applier knows")
-            elif resource.typ in SKIPPED_TYPES:
-                skipped[resource.name] = SKIPPED_TYPES[resource.typ]
-            elif resource.typ in APPLY:
-                real = APPLY[resource.typ](self, self.translate(resource.inputs), resource)
-                self._replace(pulumi_mocks.mock_id(resource.name), real.pop("id"))
-                for key, value in real.items():
-                    self._replace(resource.outputs.get(key), value)
-                applied.append(resource.name)
-            else:
-                raise ApplyError(f"the applier does not know resource type {resource.typ} ({resource.name})")
+            real = APPLY[resource.typ](self, self.translate(resource.inputs), resource)
+            self._replace(pulumi_mocks.mock_id(resource.name), real.pop("id"))
+            for key, value in real.items():
+                self._replace(resource.outputs.get(key), value)
+            applied.append(resource.name)
         stage = next(r for r in program.resources if r.typ == "aws:apigateway/stage:Stage")
         exports = {k: self.translate(v) for k, v in program.exports.items()}
         return LocalDeployment(
@@ -380,6 +367,31 @@ APPLY: dict[str, Callable] = {
     "aws:apigateway/stage:Stage": Applier.stage,
     "aws:apigateway/methodSettings:MethodSettings": Applier.method_settings,
 }
+
+
+def plan(program: pulumi_mocks.ProgramRun) -> list[tuple[pulumi_mocks.Registered, str | None]]:
+    """Each custom resource in registration order, with None (apply it) or the reason it is skipped.
+
+    Raises ApplyError for anything neither applied nor deliberately skipped.
+    """
+    components = {r.typ for r in program.resources if not r.custom}
+    unknown = sorted(components - set(INGEST_COMPONENTS) - set(SKIPPED_COMPONENTS))
+    if unknown:
+        raise ApplyError(f"component(s) {unknown} neither applied nor listed as skipped in local_cloud/applier.py")
+    steps = []
+    for resource in (r for r in program.resources if r.custom):
+        if resource.parent_type in SKIPPED_COMPONENTS:
+            steps.append((resource, SKIPPED_COMPONENTS[resource.parent_type]))
+        elif resource.parent_type not in INGEST_COMPONENTS:
+            raise ApplyError(f"{resource.typ} {resource.name} (parent {resource.parent_type or 'none'}) is "
+                             "outside the components the applier knows")
+        elif resource.typ in SKIPPED_TYPES:
+            steps.append((resource, SKIPPED_TYPES[resource.typ]))
+        elif resource.typ in APPLY:
+            steps.append((resource, None))
+        else:
+            raise ApplyError(f"the applier does not know resource type {resource.typ} ({resource.name})")
+    return steps
 
 
 def deploy_ingest_path(endpoint_url: str, stack: str = "dev", config: dict[str, str] | None = None
