@@ -9,7 +9,9 @@ import re
 from unittest import mock
 
 import pytest
+import sqlglot
 import yaml
+from sqlglot import exp
 
 import queries
 import schemas
@@ -61,6 +63,23 @@ def test_table_columns_are_the_schema_fields(stack):
         (schemas.CANONICAL_COUNTERS_KEY, f"struct<{counters}>"),
     ]
     assert all(c["comment"] for c in table["storageDescriptor"]["columns"])
+
+
+def test_table_definition_reads_as_athena_ddl(stack):
+    """What Glue holds, written out as the equivalent CREATE EXTERNAL TABLE: sqlglot must parse every type."""
+    table = program(stack).one(TABLE).inputs
+    storage = table["storageDescriptor"]
+    columns = ", ".join(f"`{c['name']}` {c['type']}" for c in storage["columns"])
+    partitions = ", ".join(f"`{c['name']}` {c['type']}" for c in table["partitionKeys"])
+    serde = ", ".join(f"'{k}'='{v}'" for k, v in storage["serDeInfo"]["parameters"].items())
+    properties = ", ".join(f"'{k}'='{v}'" for k, v in table["parameters"].items())
+    ddl = (f"CREATE EXTERNAL TABLE {table['name']} ({columns}) PARTITIONED BY ({partitions}) "
+           f"ROW FORMAT SERDE '{storage['serDeInfo']['serializationLibrary']}' WITH SERDEPROPERTIES ({serde}) "
+           f"LOCATION '{storage['location']}' TBLPROPERTIES ({properties})")
+    tree = sqlglot.parse_one(ddl, read="athena", error_level=sqlglot.ErrorLevel.RAISE)
+    assert isinstance(tree, exp.Create)
+    metrics = next(c for c in tree.find_all(exp.ColumnDef) if c.name == schemas.CANONICAL_COUNTERS_KEY)
+    assert [f.name for f in metrics.args["kind"].expressions] == schemas.counter_names()
 
 
 def test_a_counter_added_to_the_schema_is_a_new_field_with_no_other_edit():

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime
 import re
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
 import jsonschema
 import pytest
 import sqlglot
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from sqlglot import exp
 
 import queries
@@ -262,3 +266,47 @@ def test_multi_array_unnest_is_zipped_like_athena():
     import duckdb
     with duckdb.connect() as con:
         assert sorted(con.execute(local_duckdb.to_duckdb(sql)).fetchall(), key=str) == [("a", 1), ("b", None)]
+
+
+# ---- any mix of deliveries, not only the reference cast ----
+
+STACKS = [f"{n:08x}-0000-4000-8000-{n:012x}" for n in range(1, 5)]
+
+
+@st.composite
+def delivery_mixes(draw) -> list[Delivery]:
+    """Dated reports arriving any time after their day ended, undated ones, retries, midnight objects."""
+    out = []
+    for index in range(draw(st.integers(1, 20))):
+        covered = days_ago(draw(st.integers(1, 40)))
+        dated = draw(st.booleans())
+        # Seconds past the covered day's end; the index keeps receive times unique, as real ones are.
+        after = draw(st.integers(0, 4 * 24 * 60)) * 60 + index
+        received = datetime.datetime.combine(covered, datetime.time(), datetime.timezone.utc) + datetime.timedelta(
+            days=1 if dated else draw(st.integers(0, 1)), seconds=after)
+        received = min(received, datetime.datetime.combine(TODAY, datetime.time(23, 59), datetime.timezone.utc)
+                       + datetime.timedelta(seconds=index))
+        counters = draw(st.dictionaries(st.sampled_from(schemas.counter_names()), st.integers(0, 10**9), min_size=1))
+        body = {"version": draw(st.sampled_from(["1.0.0", "1.1.0", "2.0.0-rc.1"])),
+                "stack_id": draw(st.sampled_from(STACKS)), draw(st.sampled_from(schemas.counter_keys())): counters}
+        if dated:
+            body["report_date"] = covered.isoformat()
+        just_after_midnight = received.time() < datetime.time(0, 15)
+        object_day = received.date() - datetime.timedelta(days=1) if just_after_midnight and draw(st.booleans()) \
+            else None
+        out.append(Delivery(body, received, f"req-{index:04d}", object_day))
+    return out
+
+
+# Each example runs DuckDB over fresh files (~0.5 s): few examples, fixed seed, and no shrinking, which would
+# take minutes; a failure still prints the whole mix and both answers.
+@settings(max_examples=20, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(delivery_mixes())
+def test_answers_match_plain_python_for_any_mix(mix):
+    with tempfile.TemporaryDirectory() as tmp:
+        warehouse_files.write_objects(Path(tmp), mix, line_for=warehouse_files.stored_line_fast)
+        got = local_duckdb.run_all_saved_queries(tmp, today=TODAY)
+    got["deduplicated_reports"] = [{**row, "metrics": {k: v for k, v in row["metrics"].items() if v is not None}}
+                                   for row in got["deduplicated_reports"]]
+    assert got == {name: expected(mix) for name, expected in EXPECTED.items()}
