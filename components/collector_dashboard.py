@@ -27,7 +27,8 @@ def dashboard_body(args, region: pulumi.Input[str], alarm_arns: list) -> pulumi.
             [FIREHOSE, "DeliveryToS3.DataFreshness", *stream, {"stat": "Maximum", "label": "oldest record age"}],
             [FIREHOSE, "DeliveryToS3.Success", *stream, {"stat": "Average", "label": "success", "yAxis": "right"}]]),
     ]
-    widgets = [_graph(title, metrics, region, args.period_seconds, index) for index, (title, metrics) in enumerate(graphs)]
+    widgets = [_graph(title, metrics, region, args.period_seconds, index)
+               for index, (title, metrics) in enumerate(graphs)]
     widgets.append({"type": "alarm", "x": 0, "y": HEIGHT * ((len(graphs) + 1) // 2), "width": 2 * WIDTH,
                     "height": HEIGHT // 2, "properties": {"title": "Alarms", "alarms": alarm_arns}})
     return pulumi.Output.json_dumps({"widgets": widgets})

@@ -74,7 +74,8 @@ def _waf_on_every_stage(resources, config):
 
 def _waf_keeps_no_client_ips(props, _config):
     visibility = [("the web ACL", props.get("visibilityConfig"))]
-    visibility += [(f"rule {get_path(r, 'name')}", get_path(r, "visibilityConfig")) for r in as_list(props.get("rules"))]
+    visibility += [(f"rule {get_path(r, 'name')}", get_path(r, "visibilityConfig"))
+                   for r in as_list(props.get("rules"))]
     for where, config in visibility:
         if get_path(config or {}, "sampledRequestsEnabled") is not False:
             yield f"{where} keeps sampled requests, which hold client IPs and headers (sampledRequestsEnabled)"

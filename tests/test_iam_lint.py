@@ -62,7 +62,8 @@ def test_the_lint_catches_what_it_should():
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}]}
     assert [f[1] for f in findings_above_low(wrong_resource, trust=False)] == ["MEDIUM"]
     mismatch = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:*"}]}
+        {"Effect": "Allow", "Action": "logs:DescribeLogGroups",
+         "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:*"}]}
     assert [f[0] for f in findings_above_low(mismatch, trust=False)] == ["RESOURCE_MISMATCH"]
     trust_without_resource = {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}

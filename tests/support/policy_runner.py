@@ -39,7 +39,8 @@ def run_variant(variant: str) -> ProgramRun:
     if variant == "all-options":
         return run_program("dev", all_options_config())
     if variant == "opted-out":
-        return run_program("dev", {**stack_config("dev"), f"{PROJECT}:metricsConfig": '{"disable_usage_statistic": true}'})
+        opt_out = {f"{PROJECT}:metricsConfig": json.dumps({"disable_usage_statistic": True})}
+        return run_program("dev", {**stack_config("dev"), **opt_out})
     return run_program(variant)
 
 
