@@ -6,6 +6,7 @@ Partition projection computes the day partitions from the table's properties, so
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -14,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import bucket_guards, iam_policies, warehouse_layout
-from components.tunables import arn, boolean, integer, matching, tunable, validate_args
+from components.tunables import Rule, arn, boolean, integer, tunable, validate_args
 from queries import TABLE_NAME, description, load_saved_queries
 from queries.reports_table import PARTITION_COLUMN, columns
 
@@ -27,14 +28,24 @@ RESULTS_PREFIX = "results/"
 ABORT_INCOMPLETE_UPLOAD_DAYS = 1
 # Athena refuses a per-query cutoff below 10 MB.
 MIN_BYTES_SCANNED_CUTOFF = 10_000_000
-DAY = r"20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+
+
+def _calendar_day(value) -> bool:
+    try:
+        return isinstance(value, str) and len(value) == 10 and datetime.date.fromisoformat(value).year >= 2000
+    except ValueError:
+        return False
+
+
+# Projection refuses a range that starts on a day no calendar has, e.g. 2026-02-30.
+CALENDAR_DAY = Rule("a date YYYY-MM-DD from 2000 on", _calendar_day)
 
 
 @dataclass(frozen=True)
 class AthenaCatalogArgs:
     bucket_name: pulumi.Input[str]
     projection_start_date: str = tunable(
-        "2026-01-01", matching(DAY, "a date YYYY-MM-DD from 2000 on"),
+        "2026-01-01", CALENDAR_DAY,
         "First day partition projection knows; reports delivered earlier are never read.")
     bytes_scanned_cutoff_per_query: int = tunable(
         1_000_000_000, integer(MIN_BYTES_SCANNED_CUTOFF, 10**15),

@@ -205,6 +205,8 @@ def test_kms_key_encrypts_results_and_their_bucket():
     ("bytes_scanned_cutoff_per_query", MIN_BYTES_SCANNED_CUTOFF - 1),
     ("projection_start_date", "2026-13-01"),
     ("projection_start_date", "yesterday"),
+    ("projection_start_date", "2026-02-30"),
+    ("projection_start_date", "1999-12-31"),
     ("results_retention_days", 0),
     ("kms_key_arn", "alias/reports"),
 ])
