@@ -1,5 +1,5 @@
-"""The policy pack as the Pulumi CLI runs it: `policy/__main__.py` as a process serving the analyzer gRPC
-protocol on loopback, asked about the program's resources and about bad ones."""
+"""The policy pack as the Pulumi CLI runs it: `python -m pulumi.policy <engine> policy`, a process serving the
+analyzer gRPC protocol on loopback, asked about the program's resources and about bad ones."""
 
 import json
 import os
@@ -22,8 +22,9 @@ MANDATORY = proto.EnforcementLevel.Value("MANDATORY")
 @pytest.fixture(scope="module")
 def analyzer():
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
-    process = subprocess.Popen([sys.executable, "-u", str(REPO / "policy" / "__main__.py")], cwd=REPO / "policy",
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # What pulumi-analyzer-policy-python runs: the pack's venv python on `-m pulumi.policy <engine> <pack dir>`.
+    command = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(REPO / "policy")]
+    process = subprocess.Popen(command, cwd=REPO / "policy", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         port = process.stdout.readline().strip()  # the pack prints its port once the server listens
         assert port.isdigit(), process.stderr.read().decode() if process.poll() is not None else port
