@@ -164,3 +164,12 @@ def test_each_alarm_names_the_setting_that_sets_it():
     for spec in alarm_specs(args):
         value = getattr(args, spec["setting"])
         assert value in (spec["threshold"], spec.get("evaluation_periods")), spec["key"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_freshness_alarm_leaves_room_for_normal_buffering(stack):
+    """Firehose holds records up to the buffering interval by design; the alarm must not fire on that."""
+    run = run_program(stack)
+    interval = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs[
+        "extendedS3Configuration"]["bufferingInterval"]
+    assert alarms(run)["data-freshness"]["threshold"] >= 2 * interval
