@@ -27,6 +27,6 @@ def test_a_missing_venv_says_how_to_make_it(tmp_path):
 
 def test_an_emulator_that_exits_fails_at_once_with_its_log_and_leaves_nothing_behind():
     cloud = LocalCloud(python=Path(sys.executable))  # this venv has no localstack: it exits at once
-    with pytest.raises(LocalCloudError, match=r"(?s)LocalStack exited with code 1.*No module named localstack"):
+    with pytest.raises(LocalCloudError, match=r"(?s)LocalStack exited with code 1.*No module named 'localstack'"):
         cloud.start(deadline_seconds=60)
     assert cloud.process is None and cloud.data_dir is None
