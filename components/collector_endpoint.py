@@ -119,19 +119,9 @@ class CollectorEndpoint(pulumi.ComponentResource):
 
     @staticmethod
     def _firehose_role(name, args, child) -> aws.iam.Role:
-        role = aws.iam.Role(
-            f"{name}-firehose-role",
-            assume_role_policy=iam_policies.service_trust_policy(
-                "apigateway.amazonaws.com", iam_policies.current_account_id()),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-firehose-put",
-            role=role.id,
-            policy=iam_policies.policy_document(
-                iam_policies.allow(["firehose:PutRecord"], [args.delivery_stream_arn], "PutReportRecord")),
-            opts=child,
-        )
+        role, _ = iam_policies.service_role(
+            f"{name}-firehose-role", f"{name}-firehose-put", "apigateway.amazonaws.com",
+            [iam_policies.allow(["firehose:PutRecord"], [args.delivery_stream_arn], "PutReportRecord")], child)
         return role
 
     @staticmethod
@@ -245,24 +235,15 @@ class CollectorEndpoint(pulumi.ComponentResource):
 
 def _account_cloudwatch_role(name, child) -> aws.apigateway.Account:
     """The region-wide role API Gateway uses to write logs. A singleton: see the README."""
-    role = aws.iam.Role(
-        f"{name}-apigateway-cloudwatch-role",
-        assume_role_policy=iam_policies.service_trust_policy(
-            "apigateway.amazonaws.com", iam_policies.current_account_id()),
-        opts=child,
-    )
     log_groups = pulumi.Output.concat(
         "arn:aws:logs:", aws.get_region_output().region, ":", iam_policies.current_account_id(), ":log-group:*")
-    policy = aws.iam.RolePolicy(
-        f"{name}-apigateway-cloudwatch-policy",
-        role=role.id,
-        policy=iam_policies.policy_document(
-            iam_policies.allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
-                                "logs:PutLogEvents"], [log_groups], "WriteApiLogs"),
-            # DescribeLogGroups takes no resource ARN in IAM: scoped to log groups it would match nothing.
-            iam_policies.allow(["logs:DescribeLogGroups"], ["*"], "ListLogGroups")),
-        opts=child,
-    )
+    role, policy = iam_policies.service_role(
+        f"{name}-apigateway-cloudwatch-role", f"{name}-apigateway-cloudwatch-policy", "apigateway.amazonaws.com",
+        [iam_policies.allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
+                             "logs:PutLogEvents"], [log_groups], "WriteApiLogs"),
+         # DescribeLogGroups takes no resource ARN in IAM: scoped to log groups it would match nothing.
+         iam_policies.allow(["logs:DescribeLogGroups"], ["*"], "ListLogGroups")],
+        child)
     return aws.apigateway.Account(
         f"{name}-apigateway-account",
         cloudwatch_role_arn=role.arn,

@@ -168,25 +168,17 @@ class DailyAggregator(pulumi.ComponentResource):
 
     @staticmethod
     def _role(name, logs, dead_letters, child) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=iam_policies.service_trust_policy(
-                "lambda.amazonaws.com", iam_policies.current_account_id()),
-            opts=child,
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-policy",
-            role=role.id,
-            policy=iam_policies.policy_document(
+        return iam_policies.service_role(
+            f"{name}-role", f"{name}-policy", "lambda.amazonaws.com",
+            [
                 # Neither action supports resource-level permissions: AWS only accepts "*" here.
                 iam_policies.allow(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], ["*"], "ReadCounters"),
                 iam_policies.allow(["logs:CreateLogStream", "logs:PutLogEvents"],
                                    [pulumi.Output.concat(logs.arn, ":log-stream:*")], "WriteOwnLogs"),
                 iam_policies.allow(["sqs:SendMessage"], [dead_letters.arn], "DeadLetterFailedRuns"),
-            ),
-            opts=child,
+            ],
+            child,
         )
-        return role, policy
 
     @staticmethod
     def _schedule(name, function, schedule, child) -> None:

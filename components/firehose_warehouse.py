@@ -126,12 +126,6 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
 
     @staticmethod
     def _delivery_role(name, bucket, log_group, log_stream, args, child):
-        role = aws.iam.Role(
-            f"{name}-delivery-role",
-            assume_role_policy=iam_policies.service_trust_policy(
-                "firehose.amazonaws.com", iam_policies.current_account_id()),
-            opts=child,
-        )
         statements = [
             iam_policies.allow(["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
                                [bucket.arn], "ReadBucket"),
@@ -146,6 +140,5 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
         if args.kms_key_arn:
             statements.append(iam_policies.allow(["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn],
                                                  "EncryptWithBucketKey"))
-        policy = aws.iam.RolePolicy(f"{name}-delivery-policy", role=role.id,
-                                    policy=iam_policies.policy_document(*statements), opts=child)
-        return role, policy
+        return iam_policies.service_role(
+            f"{name}-delivery-role", f"{name}-delivery-policy", "firehose.amazonaws.com", statements, child)

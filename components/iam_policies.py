@@ -29,3 +29,11 @@ def policy_document(*statements: dict) -> pulumi.Output[str]:
 
 def current_account_id() -> pulumi.Output[str]:
     return aws.get_caller_identity_output().account_id
+
+
+def service_role(role_name: str, policy_name: str, service: str, statements: list[dict],
+                 opts: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """A role only `service` may assume, with exactly these inline statements."""
+    role = aws.iam.Role(role_name, assume_role_policy=service_trust_policy(service, current_account_id()), opts=opts)
+    policy = aws.iam.RolePolicy(policy_name, role=role.id, policy=policy_document(*statements), opts=opts)
+    return role, policy
