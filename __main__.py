@@ -18,26 +18,24 @@ endpoint = CollectorEndpoint("collector", CollectorEndpointArgs(
     delivery_stream_arn=warehouse.stream_arn,
     **config.args_for("endpoint"),
 ))
-
-pulumi.export("collector_url", endpoint.url)
-pulumi.export("bucket_name", warehouse.bucket_name)
-pulumi.export("delivery_stream_name", warehouse.stream_name)
-
 catalog = AthenaCatalog("catalog", AthenaCatalogArgs(bucket_name=warehouse.bucket_name, **config.args_for("catalog")))
-pulumi.export("athena_database_name", catalog.database_name)
-pulumi.export("athena_table_name", catalog.table_name)
-pulumi.export("athena_workgroup_name", catalog.workgroup_name)
-
 monitoring = CollectorMonitoring("operations", CollectorMonitoringArgs(
     api_name=endpoint.api_name,
     stage_name=endpoint.stage_name,
     delivery_stream_name=warehouse.stream_name,
     **config.args_for("monitoring"),
 ))
-pulumi.export("dashboard_name", monitoring.dashboard_name)
 waf = CollectorWafArgs(stage_arn=endpoint.stage_arn, **config.args_for("waf"))
 if waf.enabled:
     CollectorWaf("collector-waf", waf)
+
+pulumi.export("collector_url", endpoint.url)
+pulumi.export("bucket_name", warehouse.bucket_name)
+pulumi.export("delivery_stream_name", warehouse.stream_name)
+pulumi.export("athena_database_name", catalog.database_name)
+pulumi.export("athena_table_name", catalog.table_name)
+pulumi.export("athena_workgroup_name", catalog.workgroup_name)
+pulumi.export("dashboard_name", monitoring.dashboard_name)
 
 # The opt-out deploys no reporter resource at all, not a disabled one.
 if config.usage_reporting_disabled:
