@@ -15,6 +15,7 @@ from unittest import mock
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
 from pulumi.runtime.stack import run_pulumi_func
 
 REPO = Path(__file__).resolve().parents[2]
@@ -94,10 +95,17 @@ def mock_id(name: str) -> str:
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self):
         self.registered: list[Registered] = []
+        # Like `pulumi preview` of a new stack: ids and provider-computed outputs are unknown, so
+        # `.apply` callbacks on them never run (and a resource declared inside one never registers).
+        self.preview = False
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
-        outputs = {**args.inputs, **_computed(args)}
+        computed = _computed(args)
+        outputs = {**args.inputs, **computed}
         self.registered.append(Registered(args.typ, args.name, dict(args.inputs), bool(args.custom), outputs))
+        if self.preview:
+            unknown = {k: rpc.UNKNOWN for k in computed if k not in args.inputs}
+            return ["", {**outputs, **unknown}]
         return [mock_id(args.name), outputs]
 
     def call(self, args: pulumi_mocks.MockCallArgs):
@@ -113,8 +121,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
 MOCKS = RecordingMocks()
 
 
-def install(stack: str = "dev") -> None:
-    pulumi.runtime.set_mocks(MOCKS, project=PROJECT, stack=stack, preview=False)
+def install(stack: str = "dev", preview: bool = False) -> None:
+    MOCKS.preview = preview
+    pulumi.runtime.set_mocks(MOCKS, project=PROJECT, stack=stack, preview=preview)
 
 
 def stack_config(stack: str) -> dict[str, str]:
@@ -124,9 +133,9 @@ def stack_config(stack: str) -> dict[str, str]:
 
 
 def run_program(stack: str = "dev", config: dict[str, str] | None = None,
-                program: Path = REPO / "__main__.py") -> ProgramRun:
+                program: Path = REPO / "__main__.py", preview: bool = False) -> ProgramRun:
     """Run the Pulumi program under mocks with the given config; return what it registered and exported."""
-    install(stack)
+    install(stack, preview)
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config)
     MOCKS.registered = []
     exports: dict = {}
@@ -141,7 +150,10 @@ def run_program(stack: str = "dev", config: dict[str, str] | None = None,
     for registered in MOCKS.registered:
         chain = parents.get(registered.name, "").split("$")
         registered.parent_type = chain[-2] if len(chain) > 1 else ""
-    return ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
+    run = ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
+    if preview:
+        install(stack)  # later runs in this process expect `up` semantics
+    return run
 
 
 def resolve(output):
