@@ -147,7 +147,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             http_method=method.http_method,
             type="AWS",
             integration_http_method="POST",
-            uri=pulumi.Output.concat("arn:aws:apigateway:", region, ":firehose:action/PutRecord"),
+            uri=iam_policies.arn("apigateway", region, "firehose", "action/PutRecord"),
             credentials=role.arn,
             # Without a JSON mapping for a content type, NEVER answers 415 instead of passing the body on.
             passthrough_behavior="NEVER",
@@ -235,8 +235,8 @@ class CollectorEndpoint(pulumi.ComponentResource):
 
 def _account_cloudwatch_role(name, child) -> aws.apigateway.Account:
     """The region-wide role API Gateway uses to write logs. A singleton: see the README."""
-    log_groups = pulumi.Output.concat(
-        "arn:aws:logs:", aws.get_region_output().region, ":", iam_policies.current_account_id(), ":log-group:*")
+    log_groups = iam_policies.arn("logs", aws.get_region_output().region, iam_policies.current_account_id(),
+                                  "log-group:*")
     role, policy = iam_policies.service_role(
         f"{name}-apigateway-cloudwatch-role", f"{name}-apigateway-cloudwatch-policy", "apigateway.amazonaws.com",
         [iam_policies.allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",

@@ -94,7 +94,7 @@ class CollectorMonitoring(pulumi.ComponentResource):
 
 def alarm_key_policy(account: pulumi.Input[str]) -> pulumi.Output[str]:
     """Named actions only: the account administers the key through IAM; CloudWatch may only encrypt with it."""
-    root = pulumi.Output.concat("arn:aws:iam::", account, ":root")
+    root = iam_policies.arn("iam", "", account, "root")
     return iam_policies.policy_document(
         {"Sid": "AdministerThroughIam", "Effect": "Allow", "Principal": {"AWS": root}, "Resource": "*",
          "Action": sorted(["kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey",

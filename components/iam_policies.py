@@ -31,6 +31,12 @@ def current_account_id() -> pulumi.Output[str]:
     return aws.get_caller_identity_output().account_id
 
 
+def arn(service: str, region: pulumi.Input[str], account: pulumi.Input[str], resource: str) -> pulumi.Output[str]:
+    """An ARN in the deploying partition (aws, aws-cn, aws-us-gov), never a hard-coded "arn:aws:"."""
+    return pulumi.Output.concat("arn:", aws.get_partition_output().partition, ":", service, ":", region, ":",
+                                account, ":", resource)
+
+
 def service_role(role_name: str, policy_name: str, service: str, statements: list[dict],
                  opts: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """A role only `service` may assume, with exactly these inline statements."""

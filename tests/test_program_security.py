@@ -292,3 +292,27 @@ def test_deployment_is_retriggered_by_template_changes():
     assert re.fullmatch(r"[0-9a-f]{64}", trigger)
     fingerprint = CollectorEndpoint._fingerprint
     assert resolve(fingerprint(pulumi.Output.from_input("a"))) != resolve(fingerprint(pulumi.Output.from_input("b")))
+
+
+def test_arns_the_program_builds_follow_the_deploying_partition(monkeypatch):
+    from tests.support.pulumi_mocks import MOCKS, stack_config
+
+    answer = MOCKS.call
+
+    def china(args):
+        if args.token == "aws:index/getPartition:getPartition":
+            return {"id": "aws-cn", "partition": "aws-cn", "dnsSuffix": "amazonaws.com.cn"}
+        return answer(args)
+
+    monkeypatch.setattr(MOCKS, "call", china)
+    config = stack_config("dev")
+    config["analytics-collector:endpoint"] = json.dumps(
+        {**json.loads(config["analytics-collector:endpoint"]), "manageAccountCloudwatchRole": True})
+    config["analytics-collector:monitoring"] = json.dumps({"alarmEmail": "ops@example.com"})
+    run = run_program("dev", config)
+    for integration in run.of_type("aws:apigateway/integration:Integration"):
+        assert integration.inputs["uri"] == "arn:aws-cn:apigateway:us-east-1:firehose:action/PutRecord"
+    log_writes = json.loads(run.named("collector-apigateway-cloudwatch-policy").inputs["policy"])["Statement"][0]
+    assert log_writes["Resource"] == ["arn:aws-cn:logs:us-east-1:123456789012:log-group:*"]
+    key_admin = json.loads(run.one("aws:kms/key:Key").inputs["policy"])["Statement"][0]
+    assert key_admin["Principal"] == {"AWS": "arn:aws-cn:iam::123456789012:root"}
