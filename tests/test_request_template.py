@@ -8,19 +8,20 @@ import pytest
 
 import mapping_templates
 import schemas
-from tests.support.apigateway_vtl import RequestContext, render
+from tests.support.apigateway_vtl import MISSING_JSON_FORMS, RequestContext, render
 from tests.support.reports import DOCUMENTED_EXAMPLE, STACK_ID, each_key_shape, valid_report
 
 STREAM = "warehouse-stream-abc"
 
 
-def put_record_for(body: str, context: RequestContext | None = None) -> dict:
-    rendered = render(mapping_templates.firehose_put_record(STREAM), body, context)
+def put_record_for(body: str, context: RequestContext | None = None, missing_json: str = "") -> dict:
+    rendered = render(mapping_templates.firehose_put_record(STREAM), body, context, missing_json)
     return json.loads(rendered)
 
 
-def stored_line(body: str, context: RequestContext | None = None) -> str:
-    return base64.b64decode(put_record_for(body, context)["Record"]["Data"], validate=True).decode("utf-8")
+def stored_line(body: str, context: RequestContext | None = None, missing_json: str = "") -> str:
+    record = put_record_for(body, context, missing_json)
+    return base64.b64decode(record["Record"]["Data"], validate=True).decode("utf-8")
 
 
 def accepted_bodies() -> dict[str, str]:
@@ -42,12 +43,13 @@ def test_output_is_a_firehose_put_record_body(name):
     assert set(record["Record"]) == {"Data"}
 
 
+@pytest.mark.parametrize("missing_json", MISSING_JSON_FORMS, ids=["empty missing path", "localstack missing path"])
 @pytest.mark.parametrize("name", sorted(accepted_bodies()))
-def test_data_is_exactly_one_line_with_canonical_metrics(name):
+def test_data_is_exactly_one_line_with_canonical_metrics(name, missing_json):
     body = accepted_bodies()[name]
     sent = json.loads(body)
     jsonschema.Draft4Validator(schemas.load_schema()).validate(sent)
-    line = stored_line(body, RequestContext(requestTimeEpoch=1764201600123, requestId="req-1"))
+    line = stored_line(body, RequestContext(requestTimeEpoch=1764201600123, requestId="req-1"), missing_json)
 
     assert line.endswith("\n") and line.count("\n") == 1
     stored = json.loads(line)

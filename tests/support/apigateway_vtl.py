@@ -1,8 +1,9 @@
 """Render API Gateway mapping templates with airspeed-ext, emulating `$input`, `$util`, `$context`.
 
 Only the parts of API Gateway's VTL environment our templates use are emulated, and each one
-the way AWS documents it: `$input.json` yields JSON text (`""` for a missing path),
-`$input.path` the value itself, `$util.base64Encode` base64 of the UTF-8 bytes.
+the way AWS documents it: `$input.json` yields JSON text, `$input.path` the value itself,
+`$util.base64Encode` base64 of the UTF-8 bytes. For a missing path, engines differ: `$input.json`
+gives an empty string here by default, the JSON text `""` on LocalStack; `missing_json` picks one.
 """
 
 import base64
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 import airspeed
 
 _MISSING = object()
+# What `$input.json` gives for a missing path: an empty string, or LocalStack's JSON text '""'.
+MISSING_JSON_FORMS = ("", '""')
 
 
 def _select(document, path: str):
@@ -29,13 +32,14 @@ def _select(document, path: str):
 
 
 class InputVariable:
-    def __init__(self, body: str):
+    def __init__(self, body: str, missing_json: str = ""):
         self.body = body
+        self.missing_json = missing_json
         self._document = json.loads(body) if body.strip() else None
 
     def json(self, path):
         value = _select(self._document, path)
-        return "" if value is _MISSING else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return self.missing_json if value is _MISSING else json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
     def path(self, path):
         value = _select(self._document, path)
@@ -70,10 +74,10 @@ class RequestContext:
         return {"requestTimeEpoch": self.requestTimeEpoch, "requestId": self.requestId, "error": self.error}
 
 
-def render(template: str, body: str = "", context: RequestContext | None = None) -> str:
+def render(template: str, body: str = "", context: RequestContext | None = None, missing_json: str = "") -> str:
     context = context or RequestContext()
     namespace = {
-        "input": InputVariable(body),
+        "input": InputVariable(body, missing_json),
         "util": UtilVariable(),
         "context": context.as_namespace(),
     }
