@@ -1,17 +1,12 @@
 -- Totals per counter per day across deployments over the last 28 full UTC days, from the deduplicated reports
 -- (the latest received copy per deployment and day), with how many deployments reported each counter.
 -- Counters are read from the metrics struct by name, so a counter added to the schema appears here unedited.
-WITH latest AS (
+WITH {dated_reports},
+latest AS (
     SELECT report_day, stack_id, max_by(metrics, received_at) AS metrics
-    FROM (
-        SELECT
-            COALESCE(TRY_CAST(report_date AS DATE), CAST(from_unixtime(received_at / 1000) AS DATE)) AS report_day,
-            stack_id, metrics, received_at
-        FROM reports
-        WHERE stack_id IS NOT NULL
-          AND dt >= date_format(current_date - INTERVAL '29' DAY, '%Y-%m-%d')
-    ) AS recent
-    WHERE report_day BETWEEN current_date - INTERVAL '28' DAY AND current_date - INTERVAL '1' DAY
+    FROM dated_reports
+    WHERE dt >= date_format(current_date - INTERVAL '29' DAY, '%Y-%m-%d')
+      AND report_day BETWEEN current_date - INTERVAL '28' DAY AND current_date - INTERVAL '1' DAY
     GROUP BY report_day, stack_id
 ),
 counters AS (

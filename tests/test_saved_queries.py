@@ -25,8 +25,6 @@ from tests.support.warehouse_files import Delivery
 
 TODAY = datetime.date(2026, 11, 27)
 SAVED = queries.load_saved_queries()
-REPORT_DAY_RULE = ("COALESCE(TRY_CAST(report_date AS DATE), CAST(from_unixtime(received_at / 1000) AS DATE)) "
-                   "AS report_day")
 
 
 def days_ago(n: int) -> datetime.date:
@@ -150,9 +148,21 @@ def test_query_starts_with_a_description(name):
 
 
 @pytest.mark.parametrize("name", sorted(SAVED))
-def test_every_query_uses_the_same_report_day_rule(name):
-    """Athena has no shared definitions across saved queries; this keeps the repeated rule from drifting."""
-    assert REPORT_DAY_RULE in SAVED[name]
+def test_every_query_dates_reports_with_the_one_shared_part(name):
+    """The report-day rule lives once, in queries/_dated_reports.sql; each saved query holds it in full."""
+    assert queries.shared_parts()["dated_reports"] in SAVED[name]
+    assert "{" not in SAVED[name], "a shared part was left unfilled"
+
+
+def test_a_query_naming_a_missing_part_is_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "_known.sql").write_text("-- who uses it\nknown AS (SELECT 1 AS one)\n")
+    (tmp_path / "uses_known.sql").write_text("-- fine\nWITH {known} SELECT one FROM known\n")
+    monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
+    assert queries.load_saved_queries() == {
+        "uses_known": "-- fine\nWITH known AS (SELECT 1 AS one) SELECT one FROM known\n"}
+    (tmp_path / "typo.sql").write_text("-- broken\nWITH {knwon} SELECT 1\n")
+    with pytest.raises(ValueError, match=r"typo.sql uses \{knwon\} but queries/ has no _knwon.sql"):
+        queries.load_saved_queries()
 
 
 @pytest.mark.parametrize("name", ["daily_active_deployments", "daily_counter_totals", "version_adoption"])
