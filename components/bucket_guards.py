@@ -34,14 +34,8 @@ def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
     )
     aws.s3.BucketVersioning(
         f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child)
-    tls_only = iam_policies.policy_document({
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    })
+    tls_only = iam_policies.policy_document(
+        iam_policies.deny_without_tls("s3:*", [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")]))
     # S3 rejects a policy write while the public-access block is still being applied.
     aws.s3.BucketPolicy(
         f"{name}-tls-only", bucket=bucket.id, policy=tls_only,

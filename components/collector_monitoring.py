@@ -113,8 +113,7 @@ def alarm_topic_policy(topic_arn: pulumi.Input[str], account: pulumi.Input[str])
         {"Sid": "AlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
          "Action": "sns:Publish", "Resource": topic_arn,
          "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
-        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
-         "Resource": topic_arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        iam_policies.deny_without_tls("sns:Publish", topic_arn),
     )
 
 

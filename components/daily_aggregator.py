@@ -158,10 +158,7 @@ class DailyAggregator(pulumi.ComponentResource):
         aws.sqs.QueuePolicy(
             f"{name}-dead-letters-tls-only",
             queue_url=queue.url,
-            policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [{
-                "Sid": "DenyWithoutTls", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
-                "Resource": queue.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            }]}),
+            policy=iam_policies.policy_document(iam_policies.deny_without_tls("sqs:*", queue.arn)),
             opts=child,
         )
         return queue

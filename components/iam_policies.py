@@ -1,5 +1,7 @@
 """IAM policy documents built as data, so tests and linters read exactly what is deployed."""
 
+from __future__ import annotations
+
 import pulumi
 import pulumi_aws as aws
 
@@ -21,6 +23,12 @@ def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.
 
 def allow(actions: list[str], resources: list[pulumi.Input[str]], sid: str) -> dict:
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+
+
+def deny_without_tls(action: str, resources: pulumi.Input[str] | list[pulumi.Input[str]]) -> dict:
+    """The statement that makes a bucket, topic or queue refuse every request sent over plain HTTP."""
+    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": action,
+            "Resource": resources, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 def policy_document(*statements: dict) -> pulumi.Output[str]:
