@@ -15,7 +15,7 @@ from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatte
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from report.results import QueryResult
+from report.results import QueryResult, is_number
 
 # More lines than this are unreadable; the smallest are summed into one "other" line.
 MAX_LINES = 8
@@ -42,10 +42,6 @@ def _as_date(value):
     return None
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _all_present(result: QueryResult, index: int, test) -> bool:
     values = [row[index] for row in result.rows if row[index] is not None]
     return bool(values) and all(test(value) for value in values)
@@ -58,7 +54,7 @@ def series_of(result: QueryResult) -> Series | None:
     if not date_columns:
         return None
     x = date_columns[0]
-    numeric = [i for i in indexes if i != x and _all_present(result, i, _is_number)]
+    numeric = [i for i in indexes if i != x and _all_present(result, i, is_number)]
     if not numeric:
         return None
     # The first number is the measure (later ones, like a count of reporters, are context for the table).

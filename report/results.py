@@ -11,3 +11,8 @@ class QueryResult:
     def column(self, name: str) -> list:
         index = self.columns.index(name)
         return [row[index] for row in self.rows]
+
+
+def is_number(value) -> bool:
+    """A value drawn or right-aligned as a quantity (a bool is a flag, not a number)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

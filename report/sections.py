@@ -1,7 +1,7 @@
 """Which saved queries make up the report, in order, and what each is called on screen.
 
 The SQL itself lives only in queries/ (one file per saved query); this names four of them. The fifth,
-deduplicated_reports, is the building block the others read from and is not printed.
+deduplicated_reports (the latest copy per deployment and day), is for ad-hoc SQL and is not printed.
 """
 
 SECTIONS: dict[str, str] = {

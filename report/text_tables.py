@@ -2,7 +2,7 @@
 
 import datetime
 
-from report.results import QueryResult
+from report.results import QueryResult, is_number
 
 
 def _cell(value) -> str:
@@ -19,14 +19,10 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def render(title: str, result: QueryResult) -> str:
     cells = [[_cell(value) for value in row] for row in result.rows]
     widths = [max([len(name)] + [len(row[index]) for row in cells]) for index, name in enumerate(result.columns)]
-    numeric = [any(_is_number(row[index]) for row in result.rows) for index in range(len(result.columns))]
+    numeric = [any(is_number(row[index]) for row in result.rows) for index in range(len(result.columns))]
 
     def line(values: list[str]) -> str:
         return "  ".join(value.rjust(width) if is_number else value.ljust(width)
