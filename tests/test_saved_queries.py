@@ -128,6 +128,9 @@ EXPECTED = {
 
 def test_the_saved_queries_are_the_documented_five():
     assert set(SAVED) == set(EXPECTED)
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n| Saved query | Answers |\n", 1)[1].split("\n\n", 1)[0]
+    assert set(re.findall(r"^\| `(\w+)` \|", table, re.M)) == set(SAVED), "README's saved-query table"
 
 
 @pytest.mark.parametrize("name", sorted(SAVED))
