@@ -1,0 +1,155 @@
+"""Concrete promises in README.md's prose (replies, counts, commands, names, paths) that no other test pins.
+
+Each test reads the promise from the README itself, so a change to either side that breaks the promise fails.
+"""
+
+import inspect
+import json
+import re
+import shlex
+
+import jsonschema
+import pytest
+import yaml
+
+import mapping_templates
+import schemas
+from docs_generation import README
+from handlers import daily_report
+from report.athena_runner import AthenaQueryRunner
+from report.cli import build_parser
+from tests.support import pulumi_mocks, reports
+from tests.support.apigateway_vtl import RequestContext, render
+from tests.support.fake_collector import fake_collector
+
+TEXT = README.read_text(encoding="utf-8")
+REPO = README.parent
+
+
+def section(title: str) -> str:
+    return TEXT.split(f"\n## {title}", 1)[1].split("\n## ", 1)[0]
+
+
+def number_before(words: str) -> int:
+    """The figure the README writes just before `words`, e.g. "33 invalid reports" or "5,000 examples"."""
+    match = re.search(r"(\d[\d,]*)\s+" + re.escape(words), TEXT)
+    assert match, f"the README no longer says '<n> {words}'"
+    return int(match.group(1).replace(",", ""))
+
+
+# --- Sending a report: the replies the README shows ---------------------------------------------------------
+
+def test_the_curl_example_is_a_valid_report_and_gets_the_reply_shown():
+    block = re.search(r"```sh\ncurl .*?-d '(.*?)'\n# (.*?)\n```", section("Sending a report"), re.S)
+    body, reply = block.group(1), block.group(2)
+    jsonschema.Draft4Validator(schemas.load_schema()).validate(json.loads(body))
+    assert render(mapping_templates.read("accepted_response.vtl")).strip() == reply
+
+
+def test_the_rejection_shown_is_what_the_bad_request_template_renders():
+    """API Gateway hands the validation error to the template with its quotes already escaped."""
+    shown = re.search(r"`(\{\"status\":\"rejected\".*?\})`", section("Sending a report")).group(1)
+    escaped_reason = re.search(r'"reason":"(.*)"\}$', shown).group(1)
+    context = RequestContext(error={"validationErrorString": escaped_reason})
+    rendered = render(mapping_templates.read("bad_request_body_response.vtl"), "", context).strip()
+    assert rendered == shown
+    assert json.loads(rendered)["reason"].endswith('["email"]]')
+
+
+def test_the_reporter_sends_the_user_agent_the_waf_section_names():
+    """AWS's common rule set blocks requests without a User-Agent; the README promises the reporter sends one."""
+    promised = re.search(r"the reporter sends one \(`([^`]+)`\)", TEXT).group(1)
+    with fake_collector() as collector:
+        settings = daily_report.Settings(collector.url, reports.STACK_ID, "1.2.3", "lunasec")
+        daily_report.post_report(settings, reports.valid_report(), daily_report.Delivery())
+    [received] = collector.received
+    assert received.headers["User-Agent"] == promised
+
+
+# --- Figures the prose repeats ------------------------------------------------------------------------------
+
+def test_the_demo_posts_as_many_invalid_reports_as_the_readme_says():
+    assert number_before("invalid reports, printing") == len(reports.INVALID_REPORTS)
+
+
+def test_the_demo_simulates_the_deployments_and_days_the_readme_says():
+    from demo import simulated_deployments
+
+    assert number_before("product deployments") == simulated_deployments.DEPLOYMENTS
+    assert "simulates a week of" in TEXT and simulated_deployments.DAYS == 7
+
+
+def test_the_fuzz_suite_runs_the_examples_the_readme_says():
+    from tests import test_contract_fuzz
+
+    assert number_before("examples per run") == sum(test_contract_fuzz.EXAMPLES.values())
+
+
+def test_the_policy_pack_has_the_bad_cases_the_readme_counts():
+    from tests import test_policy_pack
+
+    assert number_before("cases, e.g.") == sum(len(cases) for cases in test_policy_pack.BAD.values())
+
+
+def test_athena_polling_and_timeout_are_the_readme_figures():
+    pauses = re.search(r"growing pauses \(([\d.]+) s up to ([\d.]+) s\) and stopped after `--timeout` \((\d+) s\)",
+                       TEXT)
+    defaults = inspect.signature(AthenaQueryRunner).parameters
+    assert float(pauses.group(1)) == defaults["first_poll_seconds"].default
+    assert float(pauses.group(2)) == defaults["max_poll_seconds"].default
+    assert float(pauses.group(3)) == defaults["timeout_seconds"].default == build_parser().get_default("timeout")
+
+
+# --- Commands, outputs, names and paths ---------------------------------------------------------------------
+
+def report_commands() -> list[list[str]]:
+    shell = "\n".join(re.findall(r"```sh\n(.*?)```", TEXT, re.S))
+    lines = [line for line in shell.splitlines() if "python -m report " in line and not line.startswith("#")]
+    return [shlex.split(line.split("python -m report", 1)[1]) for line in lines]
+
+
+def test_every_report_command_in_the_readme_parses():
+    commands = report_commands()
+    assert len(commands) >= 5
+    parser = build_parser()
+    for argv in commands:
+        parser.parse_args(argv)  # exits 2 on an unknown flag or section
+
+
+def test_the_make_targets_and_environments_the_readme_describes():
+    makefile = (REPO / "Makefile").read_text()
+    for target in ("setup", "test", "demo", "localstack-venv"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert re.search(r"^\$\(VENV\)/\.installed: .*requirements-dev\.txt", makefile, re.M)
+    assert re.search(r"^\$\(LOCALSTACK_VENV\)/\.installed: requirements-localstack\.txt", makefile, re.M)
+    assert "LOCALSTACK_PYTHON ?= python3.13" in makefile and "PYTHON ?= python3.11" in makefile
+    assert "`LOCALSTACK_PYTHON=/path/to/python3.13`" in TEXT
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))  # the CLI must parse it too
+    assert project["runtime"]["options"]["virtualenv"] == ".venv"
+
+
+@pytest.mark.parametrize("stack", pulumi_mocks.STACKS)
+def test_the_stack_outputs_and_names_the_readme_uses(stack):
+    exports = pulumi_mocks.run_program(stack).exports
+    named = set(re.findall(r"pulumi stack output (\w+)", TEXT))
+    named |= set(re.findall(r"`(\w+)`", TEXT.split("Stack outputs: ", 1)[1].split(".", 1)[0]))
+    named |= set(re.findall(r"exported as\s+`(\w+)`", TEXT))
+    assert {"collector_url", "bucket_name", "athena_workgroup_name", "dashboard_name"} <= named
+    assert named <= set(exports)
+    assert f"Glue database `{exports['athena_database_name'].replace(stack, '<stack>')}`" in TEXT
+    assert f"Athena workgroup `{exports['athena_workgroup_name'].replace(stack, '<stack>')}`" in TEXT
+    assert f"the dashboard `{exports['dashboard_name'].replace(stack, '<stack>')}`" in TEXT
+    reporting_off = "usage_reporting: off" in TEXT and exports["usage_reporting"] == "off"
+    assert reporting_off == (stack == "prod")  # only prod opts out in its Pulumi.prod.yaml
+
+
+def test_every_repository_path_the_readme_names_exists():
+    candidates = set(re.findall(r"`((?:\.?[\w-]+/)+[\w.-]*)`", TEXT))
+    candidates |= set(re.findall(r"(?<![\w/.-])((?:[\w-]+/)+[\w-]+\.(?:py|json|yml|yaml|txt|vtl))\b", TEXT))
+    # Made by a command the README gives, or not a path in this repository.
+    generated = ("demo-output/", "charts/", "copy/", "bucket-copy/", "/tmp/", "policy/venv", "YYYY/", "OWNER/REPO",
+                 "pulumi/actions")
+    paths = {c for c in candidates if "<" not in c and not c.startswith(generated) and "://" not in c}
+    assert len(paths) >= 20
+    missing = sorted(p for p in paths if not (REPO / p).exists())
+    assert not missing, f"the README names paths that do not exist: {missing}"
