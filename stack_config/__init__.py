@@ -11,9 +11,11 @@ import dataclasses
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
+import yaml
 
 from components.athena_catalog import AthenaCatalogArgs
 from components.collector_endpoint import CollectorEndpointArgs
@@ -23,7 +25,9 @@ from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, tunable_fields
 
-PROJECT = "analytics-collector"
+# Config keys are namespaced by the project name Pulumi.yaml declares; a second spelling here would
+# silently read no config at all after a rename.
+PROJECT = yaml.safe_load((Path(__file__).resolve().parents[1] / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
 
 SECTIONS: dict[str, type] = {
     "endpoint": CollectorEndpointArgs,
