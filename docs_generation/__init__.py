@@ -52,7 +52,7 @@ def _shown(value) -> str:
 
 def config_reference() -> str:
     stacks = {stack: _stack_values(stack) for stack in STACKS}
-    rows = ["Stack config lives in `Pulumi.<stack>.yaml` under `analytics-collector:<section>` as an object "
+    rows = [f"Stack config lives in `Pulumi.<stack>.yaml` under `{PROJECT}:<section>` as an object "
             "(generated from the components' Args; a bad key or value stops `pulumi preview` with a message "
             "naming the key, the value and what is allowed).", "",
             "| Key | Type | " + " | ".join(STACKS) + " | Meaning (allowed values) |",

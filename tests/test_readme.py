@@ -25,3 +25,11 @@ def test_quick_start_commands_are_the_ones_ci_runs():
     assert "```sh\nmake test\n```" in TEXT and "make test" in ci
     assert "pulumi stack select dev && pulumi up" in TEXT
     assert "pulumi login --local" in TEXT
+
+
+def test_config_reference_has_a_column_for_every_committed_stack():
+    from docs_generation import STACKS
+    from tests.support import pulumi_mocks
+
+    committed = {path.name.split(".")[1] for path in README.parent.glob("Pulumi.*.yaml")}
+    assert set(STACKS) == committed == set(pulumi_mocks.STACKS)
