@@ -62,7 +62,7 @@ class CollectorMonitoring(pulumi.ComponentResource):
         ]
         dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=f"analytics-collector-{pulumi.get_stack()}",
+            dashboard_name=f"{pulumi.get_project()}-{pulumi.get_stack()}",
             dashboard_body=dashboard_body(args, aws.get_region_output().region, [a.arn for a in alarms]),
             opts=child,
         )
