@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from stack_config import SECTIONS, StackConfigError, config_key, load_stack_config, section_keys
+from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, load_stack_config, section_keys
 from tests.support.pulumi_mocks import STACKS, run_program, stack_config
 
-P = "analytics-collector"
+P = PROJECT
 
 
 def config_with(section: str, **values) -> dict:
@@ -21,9 +21,15 @@ def config_with(section: str, **values) -> dict:
 def test_committed_stacks_load(stack):
     import pulumi
 
-    pulumi.runtime.set_all_config(stack_config(stack))
+    committed = stack_config(stack)
+    pulumi.runtime.set_all_config(committed)
     config = load_stack_config()
-    assert set(config.sections) == set(SECTIONS)
+    for section, args_type in SECTIONS.items():
+        written = json.loads(committed.get(f"{P}:{section}", "{}"))
+        fields = section_keys(args_type)
+        assert config.args_for(section) == {fields[key].name: value for key, value in written.items()}, section
+    opted_out = json.loads(committed.get(f"{P}:metricsConfig", "{}")).get("disable_usage_statistic", False)
+    assert config.usage_reporting_disabled is opted_out
 
 
 BAD_VALUES = [
