@@ -34,6 +34,9 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 20.0
 # Keep this much of the invocation for the final log line and the error, rather than being killed mid-retry.
 TIME_RESERVE_SECONDS = 2.0
+# The function's environment (DailyAggregator sets it; tests/test_daily_report_handler.py checks the two agree).
+REQUIRED_VARIABLES = ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE")
+OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS")
 
 validate_report = fastjsonschema.compile(schemas.load_schema())
 
@@ -58,7 +61,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Optional[dict] = None) -> "Settings":
         env = os.environ if env is None else env
-        missing = [k for k in ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE") if not env.get(k)]
+        missing = [k for k in REQUIRED_VARIABLES if not env.get(k)]
         if missing:
             raise ValueError(f"reporter is misconfigured: missing environment variables {', '.join(missing)}")
         settings = cls(

@@ -11,6 +11,7 @@ import schemas
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
 from tests.support.fake_collector import fake_collector, silent_collector, unreachable_url
+from tests.support.pulumi_mocks import run_program, stack_config
 from tests.support.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
@@ -175,6 +176,20 @@ def test_settings_refuse_a_collector_url_without_tls(url):
     env = {"COLLECTOR_URL": url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "1.2.3", "METRICS_NAMESPACE": NAMESPACE}
     with pytest.raises(ValueError, match="must be an https:// URL"):
         Settings.from_env(env)
+
+
+def test_settings_read_the_environment_the_daily_aggregator_deploys():
+    config = stack_config("dev")
+    config.pop("analytics-collector:metricsConfig", None)  # reporting on, whatever dev's committed choice
+    (function,) = [r for r in run_program("dev", config).of_type("aws:lambda/function:Function")
+                   if r.parent_type == "analytics:reporter:DailyAggregator"]
+    deployed = function.inputs["environment"]["variables"]
+    assert set(deployed) == set(daily_report.REQUIRED_VARIABLES + daily_report.OPTIONAL_VARIABLES)
+    # Values unlike the defaults, so reading each variable is what makes the settings match.
+    variables = {**deployed, "HTTP_TIMEOUT_SECONDS": "7", "MAX_ATTEMPTS": "3"}
+    assert Settings.from_env(variables) == Settings(
+        deployed["COLLECTOR_URL"], deployed["STACK_ID"], deployed["PRODUCT_VERSION"],
+        deployed["METRICS_NAMESPACE"], http_timeout_seconds=7.0, max_attempts=3)
 
 
 def test_settings_name_every_missing_variable():
