@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from components.collector_endpoint import RECORD_PATHS
 from local_cloud.applier import LocalDeployment
 from local_cloud.collector_client import post
 from report.results import QueryResult
 from tests.support import reports
+
+
+SHIPPED_REPORTER_PATH, DOCUMENTED_PATH = RECORD_PATHS
 
 
 @dataclass(frozen=True)
@@ -21,12 +25,12 @@ class Post:
 
 def posts() -> tuple[list[Post], list[Post]]:
     """(valid, invalid): the same cases the end-to-end test and the contract tests use."""
-    valid = [Post("documentation's example", "record/deployment", reports.DOCUMENTED_EXAMPLE)]
-    valid += [Post(f"counters under {key}", "record/deployment", json.dumps(report))
+    valid = [Post("documentation's example", DOCUMENTED_PATH, reports.DOCUMENTED_EXAMPLE)]
+    valid += [Post(f"counters under {key}", DOCUMENTED_PATH, json.dumps(report))
               for key, report in reports.each_key_shape().items()]
-    shipped = {"version": "0.0.1", "stack_id": reports.STACK_ID, "collected_metrics": {"tokenizeSuccess": 7}}
-    valid.append(Post("shipped reporter (/record, no Content-Type)", "record", json.dumps(shipped), None))
-    invalid = [Post(name, "record/deployment", json.dumps(body)) for name, body in reports.INVALID_REPORTS.items()]
+    valid.append(Post(f"shipped reporter (/{SHIPPED_REPORTER_PATH}, no Content-Type)", SHIPPED_REPORTER_PATH,
+                      json.dumps(reports.shipped_reporter_report()), None))
+    invalid = [Post(name, DOCUMENTED_PATH, json.dumps(body)) for name, body in reports.INVALID_REPORTS.items()]
     return valid, invalid
 
 

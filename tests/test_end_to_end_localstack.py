@@ -18,6 +18,7 @@ from local_cloud import delivered
 from local_cloud.applier import deploy_ingest_path
 from local_cloud.aws_clients import client
 from local_cloud.collector_client import post
+from demo.sample_posts import DOCUMENTED_PATH, SHIPPED_REPORTER_PATH
 from local_cloud.emulator import LocalCloud, LocalCloudError
 from tests.support import reports
 
@@ -51,11 +52,11 @@ def _fresh_id() -> str:
 def _valid_posts() -> dict[str, tuple[str, dict, str | None]]:
     """name -> (path, report, content type); all but the verbatim example get a stack_id of their own."""
     posts = {"documentation's example, verbatim": (
-        "record/deployment", json.loads(reports.DOCUMENTED_EXAMPLE), "application/json")}
+        DOCUMENTED_PATH, json.loads(reports.DOCUMENTED_EXAMPLE), "application/json")}
     for key, report in reports.each_key_shape().items():
-        posts[f"counters under {key}"] = ("record/deployment", report | {"stack_id": _fresh_id()}, "application/json")
-    shipped = {"version": "0.0.1", "stack_id": _fresh_id(), "collected_metrics": {"tokenizeSuccess": 7}}
-    posts["shipped reporter: /record, no Content-Type"] = ("record", shipped, None)
+        posts[f"counters under {key}"] = (DOCUMENTED_PATH, report | {"stack_id": _fresh_id()}, "application/json")
+    posts["shipped reporter: /record, no Content-Type"] = (
+        SHIPPED_REPORTER_PATH, reports.shipped_reporter_report(_fresh_id()), None)
     return posts
 
 

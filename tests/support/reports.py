@@ -14,6 +14,11 @@ DOCUMENTED_EXAMPLE = (
 )
 
 
+def shipped_reporter_report(stack_id: str = STACK_ID) -> dict:
+    """What the reporter already in the field posts (to `/record`, with no Content-Type): no report_date."""
+    return {"version": "0.0.1", "stack_id": stack_id, "collected_metrics": {"tokenizeSuccess": 7}}
+
+
 def valid_report(key: str = schemas.CANONICAL_COUNTERS_KEY, **overrides) -> dict:
     report = {"version": "1.2.3", "stack_id": STACK_ID, "report_date": "2026-11-26",
               key: {"tokenizeSuccess": 4, "detokenizeSuccess": 2}}
