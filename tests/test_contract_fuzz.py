@@ -23,7 +23,7 @@ import mapping_templates
 import schemas
 from tests.support.apigateway_vtl import RequestContext, render
 
-# Examples per property; together at least 5,000 in every CI run.
+# Examples per property; their sum is the figure the README states (tests/test_readme_promises.py).
 EXAMPLES = {"arbitrary": 1200, "near_miss": 1000, "mutated": 1800, "valid": 1000}
 
 VALIDATOR = jsonschema.Draft4Validator(schemas.load_schema())
@@ -182,10 +182,6 @@ def assert_stored_as_one_line(report, body, context=None):
     }
     assert list(json.loads(line)) == [*schemas.RECEIVED_FIELDS, *schemas.scalar_fields(),
                                       schemas.CANONICAL_COUNTERS_KEY]
-
-
-def test_the_suite_runs_at_least_5000_examples():
-    assert sum(EXAMPLES.values()) >= 5000
 
 
 def test_the_predicate_rejects_what_schema_patterns_alone_would_let_through():
