@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import schemas  # noqa: E402
 from local_cloud import offline  # noqa: E402
 
 offline.prepare()
@@ -53,9 +54,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=8)
     args = parser.parse_args()
 
-    bodies = [reports.valid_report(stack_id=str(uuid.uuid4()),
-                                   metrics={"tokenizeSuccess": i, "detokenizeSuccess": i % 7, "createGrantSuccess": 1})
-              for i in range(args.reports)]
+    counters = schemas.counter_names()[:3]  # a typical report sends a few of the schema's counters
+    bodies = [reports.valid_report(stack_id=str(uuid.uuid4()), **{
+        schemas.CANONICAL_COUNTERS_KEY: dict(zip(counters, (i, i % 7, 1)))}) for i in range(args.reports)]
     with LocalCloud() as cloud:
         deployment = deploy_ingest_path(cloud.endpoint_url)
         url = deployment.url()

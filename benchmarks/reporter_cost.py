@@ -37,7 +37,7 @@ def cloudwatch_calls_per_run() -> tuple[int, list[str], dict]:
     import schemas
     from handlers import daily_report
     from tests.support.fake_collector import fake_collector
-    from tests.support.product_metrics import count_calls, dimensions, publish
+    from tests.support.product_metrics import NAMESPACE, count_calls, dimensions, publish
 
     run_at = dt.datetime(2026, 11, 27, 1, 17, tzinfo=dt.timezone.utc)
     day = run_at.replace(hour=0, minute=0) - dt.timedelta(days=1)
@@ -48,10 +48,10 @@ def cloudwatch_calls_per_run() -> tuple[int, list[str], dict]:
                 publish(cloudwatch, name, n + 1, day + dt.timedelta(hours=n), dimensions(version=f"1.2.{n}"))
         calls = count_calls(cloudwatch)
         settings = daily_report.Settings(collector.url, "3d9c49ce-8367-43ec-8884-568c8d43faec", "1.2.3",
-                                         "lunasec")
+                                         NAMESPACE)
         with contextlib.redirect_stdout(io.StringIO()):
             report = daily_report.run(settings, cloudwatch, run_at)
-    return len(calls), calls, report["metrics"]
+    return len(calls), calls, report[schemas.CANONICAL_COUNTERS_KEY]
 
 
 def _import_seconds(statement: str) -> float:

@@ -120,7 +120,8 @@ def reference_deliveries(today: datetime.date) -> list[Delivery]:
     day = lambda n: today - datetime.timedelta(days=n)  # noqa: E731 - n days ago
     out: list[Delivery] = []
 
-    def send(stack_id, version, covered, received, counters, key="metrics", object_day=None, **extra):
+    def send(stack_id, version, covered, received, counters, key=schemas.CANONICAL_COUNTERS_KEY, object_day=None,
+             **extra):
         body = {"version": version, "stack_id": stack_id, key: counters, **extra}
         if covered is not None:
             body["report_date"] = covered if isinstance(covered, str) else covered.isoformat()
