@@ -151,6 +151,15 @@ def test_main_deploys_staging_then_prod_behind_the_production_environment():
     assert jobs["prod"]["with"]["environment"] == "production"
 
 
+def test_every_stack_the_workflows_name_has_its_stack_file():
+    named = set()
+    for _, _, call in _stack_calls():
+        stack = call["with"]["stack"]
+        named |= set(call["strategy"]["matrix"]["stack"]) if stack == "${{ matrix.stack }}" else {stack}
+    assert named == {"staging", "prod"}
+    assert all((ROOT / f"Pulumi.{stack}.yaml").exists() for stack in named)
+
+
 def _pulumi_step() -> dict:
     steps = _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
     (step,) = [step for step in steps if step.get("uses", "").startswith("pulumi/actions@")]
