@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from report.athena_runner import AthenaQueryRunner
@@ -64,7 +65,7 @@ def test_a_result_without_rows_has_its_columns(moto_client):
 def test_an_unknown_workgroup_is_an_aws_error(moto_client):
     runner = AthenaQueryRunner(moto_client, workgroup="no-such-workgroup", database=DATABASE,
                                progress=Progress(io.StringIO(), interactive=False))
-    with pytest.raises(Exception, match="WorkGroup does not exist"):
+    with pytest.raises(ClientError, match="WorkGroup does not exist"):
         runner.run("daily_active_deployments", "SELECT 1")
 
 
