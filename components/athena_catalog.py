@@ -25,7 +25,6 @@ JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"
 TEXT_INPUT_FORMAT = "org.apache.hadoop.mapred.TextInputFormat"
 TEXT_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
 RESULTS_PREFIX = "results/"
-ABORT_INCOMPLETE_UPLOAD_DAYS = 1
 # Athena refuses a per-query cutoff below 10 MB.
 MIN_BYTES_SCANNED_CUTOFF = 10_000_000
 
@@ -183,7 +182,7 @@ class AthenaCatalog(pulumi.ComponentResource):
                     "filter": {"prefix": ""},
                     "expiration": {"days": args.results_retention_days},
                     "noncurrent_version_expiration": {"noncurrent_days": 1},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
+                    "abort_incomplete_multipart_upload": bucket_guards.ABORT_INCOMPLETE_UPLOADS,
                 },
                 # S3 refuses expired_object_delete_marker beside days in one rule; without it markers pile up.
                 {"id": "remove-expired-delete-markers", "status": "Enabled", "filter": {"prefix": ""},

@@ -10,6 +10,9 @@ import pulumi_aws as aws
 
 from components import iam_policies
 
+# Multipart uploads a writer abandons are invisible but billed; every bucket's lifecycle clears them quickly.
+ABORT_INCOMPLETE_UPLOADS = {"days_after_initiation": 1}
+
 
 def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
                  child: pulumi.ResourceOptions) -> None:

@@ -11,8 +11,6 @@ import pulumi_aws as aws
 from components import bucket_guards, iam_policies, warehouse_layout
 from components.tunables import boolean, integer, arn, log_retention, tunable, validate_args
 
-# Multipart uploads that Firehose abandons are invisible but billed; clear them quickly.
-ABORT_INCOMPLETE_UPLOAD_DAYS = 1
 FIREHOSE_LOG_STREAM = "S3Delivery"
 
 
@@ -49,7 +47,6 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("analytics:warehouse:FirehoseToS3Warehouse", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.report_prefix = warehouse_layout.REPORTS_PREFIX
 
         bucket = aws.s3.Bucket(f"{name}-reports", force_destroy=args.force_destroy, opts=child)
         bucket_guards.guard_bucket(name, bucket, args.kms_key_arn, child)
@@ -117,7 +114,7 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
                     "status": "Enabled",
                     "filter": {"prefix": ""},
                     "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_retention_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
+                    "abort_incomplete_multipart_upload": bucket_guards.ABORT_INCOMPLETE_UPLOADS,
                     "expiration": {"expired_object_delete_marker": True},
                 },
             ],
