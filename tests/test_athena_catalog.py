@@ -19,7 +19,7 @@ from components import warehouse_layout
 from components.athena_catalog import MIN_BYTES_SCANNED_CUTOFF, AthenaCatalogArgs
 from components.tunables import ArgsError
 from queries import reports_table
-from stack_config import StackConfigError
+from stack_config import StackConfigError, section_keys
 from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config
 
 RUNS = {}
@@ -40,8 +40,7 @@ def catalog_settings(stack) -> dict:
 
 
 def setting(stack, key):
-    field = {f.name: f for f in AthenaCatalogArgs.__dataclass_fields__.values()}[re.sub(r"([A-Z])", r"_\1", key).lower()]
-    return catalog_settings(stack).get(key, field.default)
+    return catalog_settings(stack).get(key, section_keys(AthenaCatalogArgs)[key].default)
 
 
 @pytest.fixture(params=STACKS)
