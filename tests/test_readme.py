@@ -33,3 +33,27 @@ def test_config_reference_has_a_column_for_every_committed_stack():
 
     committed = {path.name.split(".")[1] for path in README.parent.glob("Pulumi.*.yaml")}
     assert set(STACKS) == committed == set(pulumi_mocks.STACKS)
+
+
+def _table_after(heading: str) -> list[list[str]]:
+    section = TEXT.split(heading, 1)[1].split("\n\n", 2)[1]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in section.splitlines()[2:]]
+
+
+def test_component_table_lists_every_component_the_program_registers_with_its_token():
+    from tests.support.policy_runner import run_variant
+
+    registered = {r.typ for r in run_variant("all-options").resources if r.typ.startswith("analytics:")}
+    listed = {row[1].strip("`"): row[0].split("`")[1] for row in _table_after("## Architecture\n\n```mermaid")}
+    assert set(listed) == registered
+    assert all(token.rpartition(":")[2] == name for token, name in listed.items())
+
+
+def test_layout_table_names_every_top_level_folder():
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files"], cwd=README.parent, capture_output=True, text=True, check=True)
+    folders = {path.split("/")[0] + "/" for path in tracked.stdout.splitlines() if "/" in path}
+    listed = {name.split("/")[0] + "/" for row in _table_after("Repository layout:")
+              for name in re.findall(r"`([^`]+/)`", row[0])}
+    assert folders - {".ci/"} == listed  # .ci/run is what CI runs: `make test`, checked above
