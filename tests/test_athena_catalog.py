@@ -20,7 +20,7 @@ from components.athena_catalog import MIN_BYTES_SCANNED_CUTOFF, AthenaCatalogArg
 from components.tunables import ArgsError
 from queries import reports_table
 from stack_config import StackConfigError, section_keys
-from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config
+from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 
 RUNS = {}
 TABLE = "aws:glue/catalogTable:CatalogTable"
@@ -190,10 +190,7 @@ def test_stacks_differ_where_they_should():
 
 
 def test_kms_key_encrypts_results_and_their_bucket():
-    config = stack_config("prod")
-    catalog = json.loads(config["analytics-collector:catalog"])
-    config["analytics-collector:catalog"] = json.dumps({**catalog, "kmsKeyArn": KMS_KEY})
-    run = run_program("prod", config)
+    run = run_program("prod", stack_config_with("prod", catalog={"kmsKeyArn": KMS_KEY}))
     results = run.one(WORKGROUP).inputs["configuration"]["resultConfiguration"]
     assert results["encryptionConfiguration"] == {"encryptionOption": "SSE_KMS", "kmsKeyArn": KMS_KEY}
     rule = run.named("catalog-results-encryption").inputs["rules"][0]

@@ -6,7 +6,7 @@ import pytest
 
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
 from stack_config import StackConfigError
-from tests.support.pulumi_mocks import STACKS, run_program, stack_config
+from tests.support.pulumi_mocks import STACKS, run_program, stack_config_with
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 EXPECTED_ALARMS = {"api-5xx", "api-4xx-share", "api-latency-p99", "delivery-success", "data-freshness",
@@ -14,11 +14,7 @@ EXPECTED_ALARMS = {"api-5xx", "api-4xx-share", "api-latency-p99", "delivery-succ
 
 
 def run_with(**sections):
-    config = stack_config("dev")
-    for section, settings in sections.items():
-        key = f"analytics-collector:{section}"
-        config[key] = json.dumps({**json.loads(config.get(key, "{}")), **settings})
-    return run_program("dev", config)
+    return run_program("dev", stack_config_with("dev", **sections))
 
 
 def alarms(run):

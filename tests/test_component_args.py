@@ -7,7 +7,7 @@ import pytest
 from components.collector_endpoint import CollectorEndpointArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError
-from tests.support.pulumi_mocks import run_program, stack_config
+from tests.support.pulumi_mocks import run_program, stack_config_with
 
 
 def test_defaults_are_valid():
@@ -29,10 +29,7 @@ def test_endpoint_args_reject_a_partial_custom_domain():
 
 def test_kms_key_switches_bucket_encryption_and_grants_the_delivery_role_the_key_only():
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    config = stack_config("prod")
-    warehouse = json.loads(config["analytics-collector:warehouse"])
-    config["analytics-collector:warehouse"] = json.dumps({**warehouse, "kmsKeyArn": key})
-    run = run_program("prod", config)
+    run = run_program("prod", stack_config_with("prod", warehouse={"kmsKeyArn": key}))
     rule = run.named("warehouse-encryption").inputs["rules"][0]
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key}
     assert rule["bucketKeyEnabled"] is True

@@ -13,7 +13,7 @@ from components.daily_aggregator import (
 from components.reporter_code import HANDLER
 from components.tunables import ArgsError
 from stack_config import StackConfigError
-from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config
+from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 
 COMPONENT = "analytics:reporter:DailyAggregator"
 # Every resource type the reporter owns: the opt-out must register none of them.
@@ -46,12 +46,6 @@ def reporter(run, typ):
     found = [r for r in run.of_type(typ) if r.parent_type == COMPONENT]
     assert len(found) == 1, f"expected one {typ} in the reporter, found {[r.name for r in found]}"
     return found[0]
-
-
-def with_settings(stack, **sections):
-    config = stack_config(stack)
-    config.update({f"analytics-collector:{k}": json.dumps(v) for k, v in sections.items()})
-    return config
 
 
 @pytest.fixture(params=STACKS)
@@ -161,7 +155,7 @@ def test_schedule_minute_is_stable_per_stack_and_spreads_stacks_over_the_hour():
 
 def test_opt_out_registers_no_reporter_resource_and_changes_nothing_else(stack):
     reporting = program(stack)
-    opted_out = run_program(stack, with_settings(stack, metricsConfig={"disable_usage_statistic": True}))
+    opted_out = run_program(stack, stack_config_with(stack, metricsConfig={"disable_usage_statistic": True}))
     reporter_parts = {(r.typ, r.name) for r in reporting.resources if COMPONENT in (r.typ, r.parent_type)}
     assert {t for t, _ in reporter_parts} >= REPORTER_TYPES
     assert {(r.typ, r.name) for r in opted_out.resources} == {(r.typ, r.name) for r in reporting.resources} - reporter_parts
@@ -171,7 +165,7 @@ def test_opt_out_registers_no_reporter_resource_and_changes_nothing_else(stack):
 
 
 def test_reporter_settings_come_from_the_stack_config():
-    run = run_program("dev", with_settings("dev", reporter={
+    run = run_program("dev", stack_config_with("dev", reporter={
         "collectorUrl": "https://telemetry.example.com/v1/record/deployment", "namespace": "acme/vault",
         "productVersion": "2.4.0-rc.1", "scheduleHour": 3, "alarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:ops",
         "logRetentionDays": 7}))
@@ -190,7 +184,7 @@ def test_reporter_settings_come_from_the_stack_config():
                                        ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0)])
 def test_bad_reporter_settings_stop_the_program(key, value):
     with pytest.raises(StackConfigError, match=rf"reporter\.{key} = {re.escape(repr(value))} is not allowed"):
-        run_program("dev", with_settings("dev", reporter={key: value}))
+        run_program("dev", stack_config_with("dev", reporter={key: value}))
 
 
 def test_args_refuse_a_missing_or_insecure_collector_url():

@@ -295,7 +295,7 @@ def test_deployment_is_retriggered_by_template_changes():
 
 
 def test_arns_the_program_builds_follow_the_deploying_partition(monkeypatch):
-    from tests.support.pulumi_mocks import MOCKS, stack_config
+    from tests.support.pulumi_mocks import MOCKS, stack_config_with
 
     answer = MOCKS.call
 
@@ -305,11 +305,8 @@ def test_arns_the_program_builds_follow_the_deploying_partition(monkeypatch):
         return answer(args)
 
     monkeypatch.setattr(MOCKS, "call", china)
-    config = stack_config("dev")
-    config["analytics-collector:endpoint"] = json.dumps(
-        {**json.loads(config["analytics-collector:endpoint"]), "manageAccountCloudwatchRole": True})
-    config["analytics-collector:monitoring"] = json.dumps({"alarmEmail": "ops@example.com"})
-    run = run_program("dev", config)
+    run = run_program("dev", stack_config_with("dev", endpoint={"manageAccountCloudwatchRole": True},
+                                               monitoring={"alarmEmail": "ops@example.com"}))
     for integration in run.of_type("aws:apigateway/integration:Integration"):
         assert integration.inputs["uri"] == "arn:aws-cn:apigateway:us-east-1:firehose:action/PutRecord"
     log_writes = json.loads(run.named("collector-apigateway-cloudwatch-policy").inputs["policy"])["Statement"][0]

@@ -5,16 +5,13 @@ import json
 import pytest
 
 from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, load_stack_config, section_keys
-from tests.support.pulumi_mocks import STACKS, run_program, stack_config
+from tests.support.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 
 P = PROJECT
 
 
 def config_with(section: str, **values) -> dict:
-    config = stack_config("staging")
-    merged = {**json.loads(config.get(f"{P}:{section}", "{}")), **values}
-    config[f"{P}:{section}"] = json.dumps(merged)
-    return config
+    return stack_config_with("staging", **{section: values})
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -132,6 +132,15 @@ def stack_config(stack: str) -> dict[str, str]:
     return {k: v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
 
 
+def stack_config_with(stack: str, **sections: dict) -> dict[str, str]:
+    """A committed stack's config with these settings merged into its sections (keys as in Pulumi.<stack>.yaml)."""
+    config = stack_config(stack)
+    for section, settings in sections.items():
+        key = f"{PROJECT}:{section}"
+        config[key] = json.dumps({**json.loads(config.get(key, "{}")), **settings})
+    return config
+
+
 def run_program(stack: str = "dev", config: dict[str, str] | None = None,
                 program: Path = REPO / "__main__.py", preview: bool = False) -> ProgramRun:
     """Run the Pulumi program under mocks with the given config; return what it registered and exported."""
