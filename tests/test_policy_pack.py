@@ -291,3 +291,12 @@ def test_the_pack_needs_only_pulumi_policy_and_the_standard_library():
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
         assert {name.split(".")[0] for name in imported} <= allowed, source.name
+
+
+def test_execution_log_level_off_is_refused_by_the_pack_as_the_readme_warns():
+    from tests.support.pulumi_mocks import run_program, stack_config_with
+
+    readme = (REPO / "README.md").read_text()
+    assert "`OFF` fails the policy\npack's `apigateway-execution-logging` rule" in readme
+    resources = from_run(run_program("dev", stack_config_with("dev", endpoint={"executionLogLevel": "OFF"})))
+    assert violations(RULES["apigateway-execution-logging"], resources)
