@@ -168,10 +168,14 @@ def _pulumi_step() -> dict:
 
 def test_every_operation_runs_the_policy_pack():
     assert _pulumi_step()["with"]["policyPacks"] == "policy"
-    policy_config = ROOT / "policy" / "PulumiPolicy.yaml"
-    # The workflow builds policy/venv; the pack must be configured to use exactly that.
-    assert yaml.safe_load(policy_config.read_text())["runtime"]["options"]["virtualenv"] == "venv"
-    assert (ROOT / "policy" / "requirements.txt").exists()
+    pack = _pulumi_step()["with"]["policyPacks"]
+    # The pack runs in the virtualenv its PulumiPolicy.yaml names: the workflow must build exactly that one.
+    pack_config = yaml.safe_load((ROOT / pack / "PulumiPolicy.yaml").read_text())
+    venv = f"{pack}/{pack_config['runtime']['options']['virtualenv']}"
+    steps = _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
+    (build,) = [step["run"] for step in steps if f"-m venv {venv}\n" in step.get("run", "")]
+    assert f"{venv}/bin/python -m pip install --quiet -r {pack}/requirements.txt" in build
+    assert (ROOT / pack / "requirements.txt").exists()
 
 
 def test_the_cli_version_step_reads_the_sdk_pin(tmp_path):
