@@ -1,15 +1,24 @@
-"""`make demo` runs here as people run it (`python -m demo`): it must finish with status 0, which it gives only
-when every count in its summary is what was expected, and leave the charts and the warehouse copy it promises.
-About 40 s: it starts a LocalStack of its own, like the command does."""
+"""The offline commands, run as people run them; each starts a LocalStack of its own, as the command does.
+
+`python -m demo` (`make demo`, about 40 s) must finish with status 0, which it gives only when every count in
+its summary is what was expected, and leave the charts and the warehouse copy it promises.
+`python -m local_cloud` must serve the collector at the URLs it prints until it is stopped, then stop LocalStack.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import selectors
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from local_cloud.collector_client import post
 from report.sections import SECTIONS
+from tests.support import reports
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -25,3 +34,49 @@ def test_make_demo_runs_end_to_end_and_every_summary_count_is_as_expected(tmp_pa
     assert sorted(p.stem for p in (tmp_path / "charts").glob("*.png")) == sorted(SECTIONS)
     assert list((tmp_path / "warehouse").rglob("*")), "the delivered objects were not copied"
     assert "LocalStack stopped" in done.stdout
+
+
+def _lines_until(process: subprocess.Popen, last: str, deadline_seconds: float) -> list[str]:
+    """stdout lines up to and including `last`; fails with what was printed if it does not come in time.
+
+    Reads the pipe's file descriptor directly: a buffered reader would hold lines the selector cannot see.
+    """
+    received = b""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + deadline_seconds
+    while last.encode() + b"\n" not in received:
+        left = deadline - time.monotonic()
+        assert left > 0 and process.poll() is None, f"no {last!r} after {deadline_seconds:.0f}s: {received!r}"
+        if selector.select(timeout=left):
+            received += os.read(process.stdout.fileno(), 65536)
+    return received.decode().splitlines()
+
+
+def test_python_m_local_cloud_serves_the_printed_urls_until_stopped():
+    process = subprocess.Popen([sys.executable, "-m", "local_cloud"], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        lines = _lines_until(process, "Ctrl-C stops it.", deadline_seconds=180)
+        urls = dict(re.findall(r"^POST /(\S+): (http://127\.0\.0\.1:\d+/\S+)$", "\n".join(lines), re.M))
+        assert urls, lines
+        for url in urls.values():
+            reply = post(url, reports.valid_report())
+            assert (reply.status, reply.json) == (200, {"status": "accepted"}), (url, reply.text)
+        localstack_pid = int(re.search(r"\(pid (\d+)\)", "\n".join(lines)).group(1))
+    finally:
+        process.send_signal(signal.SIGTERM)  # the command stops its LocalStack on SIGTERM, even after a failure
+        try:
+            process.wait(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+    assert process.returncode == 0
+    try:
+        os.kill(localstack_pid, 0)
+    except ProcessLookupError:
+        pass
+    else:
+        raise AssertionError(f"LocalStack (pid {localstack_pid}) is still running after the command stopped")
