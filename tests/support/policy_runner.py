@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from pulumi_policy import (
     PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs,
 )
 
-from tests.support.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config
+from tests.support.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config_with
 
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
 # Every optional feature on at once, so the guardrails also see what the committed stacks leave off.
@@ -27,20 +25,15 @@ def all_options_config() -> dict[str, str]:
     """The dev stack's config with ALL_OPTIONS merged in (sections the program does not know are left out)."""
     from stack_config import SECTIONS
 
-    config = stack_config("dev")
-    for section, settings in ALL_OPTIONS.items():
-        if section in SECTIONS:
-            key = f"{PROJECT}:{section}"
-            config[key] = json.dumps({**json.loads(config.get(key, "{}")), **settings})
-    return config
+    return stack_config_with("dev", **{section: settings for section, settings in ALL_OPTIONS.items()
+                                       if section in SECTIONS})
 
 
 def run_variant(variant: str) -> ProgramRun:
     if variant == "all-options":
         return run_program("dev", all_options_config())
     if variant == "opted-out":
-        opt_out = {f"{PROJECT}:metricsConfig": json.dumps({"disable_usage_statistic": True})}
-        return run_program("dev", {**stack_config("dev"), **opt_out})
+        return run_program("dev", stack_config_with("dev", metricsConfig={"disable_usage_statistic": True}))
     return run_program(variant)
 
 
