@@ -8,6 +8,7 @@ from moto import mock_aws
 from moto.moto_api import state_manager
 
 STATIC_RESULTS_URL = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
+_MOTO_ACTIVE: list[str] = []  # workgroups of the moto_athena blocks we are inside
 
 
 class FakeClock:
@@ -38,6 +39,8 @@ def athena_page(columns: list[tuple[str, str]], rows: list[list[str | None]], he
 
 def queue_static_results(*results: dict, region: str = "us-east-1") -> None:
     """moto answers the next executions' get_query_results with these, in order (moto runs no SQL)."""
+    # Only moto's interception keeps this request on the machine; outside it the URL is a real host.
+    assert _MOTO_ACTIVE, "queue_static_results() must run inside moto_athena()"
     response = requests.post(STATIC_RESULTS_URL, json={"region": region, "results": list(results)}, timeout=5)
     assert response.status_code == 201
 
@@ -50,7 +53,9 @@ def moto_athena(workgroup: str, cutoff_bytes: int, region: str = "us-east-1"):
         # Each state lasts two polls, so a runner really waits through QUEUED and RUNNING.
         state_manager.set_transition(model_name="athena::execution",
                                      transition={"progression": "manual", "times": 2})
+        _MOTO_ACTIVE.append(workgroup)
         try:
             yield client
         finally:
+            _MOTO_ACTIVE.pop()
             state_manager.unset_transition("athena::execution")
