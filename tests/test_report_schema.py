@@ -49,7 +49,8 @@ def test_every_level_forbids_additional_properties():
     assert schema["definitions"]["counters"]["additionalProperties"] is False
 
 
-def test_counter_keys_and_names_come_from_the_schema():
+def test_counter_keys_and_names_are_the_ones_reporters_in_the_field_send():
+    """A deliberate pin, not a second source: renaming a counter or key breaks every deployed reporter."""
     assert schemas.counter_keys() == ["metrics", "metricsConfig", "collected_metrics"]
     assert schemas.counter_names() == ["tokenizeSuccess", "tokenizeFailure", "detokenizeSuccess",
                                        "detokenizeFailure", "createGrantSuccess", "createGrantFailure"]
