@@ -8,10 +8,12 @@ LOCALSTACK_VENV := .venv-localstack
 
 .PHONY: setup test clean localstack-venv demo
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip==25.3
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# The project itself, editable: its packages import by name from any entry point, no sys.path edits.
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed
@@ -27,6 +29,8 @@ $(LOCALSTACK_VENV)/.installed: requirements-localstack.txt
 localstack-venv: $(LOCALSTACK_VENV)/.installed
 
 test: setup localstack-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # The whole pipeline offline on LocalStack; writes demo-output/ and stops all it started.

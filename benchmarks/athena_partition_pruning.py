@@ -18,24 +18,21 @@ import argparse
 import datetime
 import os
 import random
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+import duckdb
+import sqlglot
+from sqlglot import exp
 
-import duckdb  # noqa: E402
-import sqlglot  # noqa: E402
-from sqlglot import exp  # noqa: E402
-
-import queries  # noqa: E402
-import schemas  # noqa: E402
-from queries import local_duckdb  # noqa: E402
-from queries.reports_table import PARTITION_COLUMN  # noqa: E402
-from tests.support.warehouse_files import UTC, Delivery, stored_line_fast, write_objects  # noqa: E402
+import queries
+import schemas
+from fixtures.warehouse_files import UTC, Delivery, stored_line_fast, write_objects
+from report import local_duckdb
+from warehouse import delivered
+from warehouse.columns import PARTITION_COLUMN
 
 QUERY = "daily_active_deployments"
 WINDOW_DAYS = 7
@@ -111,17 +108,17 @@ def main() -> None:
         lines = write_year(year, today, args.deployments, args.days, args.objects_per_day)
         written_in = time.perf_counter() - started
 
-        objects = local_duckdb.delivered_objects(year)
-        partitions = sorted({o.dt for o in objects})
+        objects = delivered.local_objects(year)
+        partitions = sorted({o.dt for o in objects.values()})
         chosen = set(selected_partitions(sql, partitions, today))
-        read = [o for o in objects if o.dt in chosen]
-        for obj in read:  # the pruned warehouse: the same objects, linked, nothing else
-            target = pruned / obj.path.relative_to(year)
+        read = {path: o for path, o in objects.items() if o.dt in chosen}
+        for path in read:  # the pruned warehouse: the same objects, linked, nothing else
+            target = pruned / path.relative_to(year.resolve())
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(obj.path, target)
+            os.link(path, target)
 
-        whole_bytes = sum(o.path.stat().st_size for o in objects)
-        read_bytes = sum(o.path.stat().st_size for o in read)
+        whole_bytes = sum(o.stored_bytes for o in objects.values())
+        read_bytes = sum(o.stored_bytes for o in read.values())
         whole_answer, whole_seconds = timed_answer(year, today)
         pruned_answer, pruned_seconds = timed_answer(pruned, today)
 

@@ -17,22 +17,15 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import schemas  # noqa: E402
-from local_cloud import offline  # noqa: E402
-
-offline.prepare()
-
-from local_cloud import delivered  # noqa: E402
-from local_cloud.applier import deploy_ingest_path  # noqa: E402
-from local_cloud.aws_clients import client  # noqa: E402
-from local_cloud.collector_client import post  # noqa: E402
-from local_cloud.emulator import LocalCloud  # noqa: E402
-from tests.support import reports  # noqa: E402
+import schemas
+from fixtures import reports
+from local_cloud import offline
+from local_cloud.applier import deploy_ingest_path
+from local_cloud.aws_clients import client
+from local_cloud.collector_client import post
+from local_cloud.emulator import LocalCloud
+from warehouse import delivered
 
 DELIVERY_DEADLINE_SECONDS = 120.0
 
@@ -49,6 +42,7 @@ def timed_post(url: str, body: dict) -> tuple[int, float]:
 
 
 def main() -> int:
+    offline.prepare()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=8)
@@ -56,7 +50,7 @@ def main() -> int:
 
     counters = schemas.counter_names()[:3]  # a typical report sends a few of the schema's counters
     bodies = [reports.valid_report(stack_id=str(uuid.uuid4()), **{
-        schemas.CANONICAL_COUNTERS_KEY: dict(zip(counters, (i, i % 7, 1)))}) for i in range(args.reports)]
+        schemas.CANONICAL_COUNTERS_KEY: dict(zip(counters, (i, i % 7, 1), strict=True))}) for i in range(args.reports)]
     with LocalCloud() as cloud:
         deployment = deploy_ingest_path(cloud.endpoint_url)
         url = deployment.url()

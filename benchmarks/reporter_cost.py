@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 # moto answers everything in-process; these credentials are worthless by design.
 for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
     os.environ[key] = "testing"
@@ -35,11 +34,11 @@ def cloudwatch_calls_per_run() -> tuple[int, list[str], dict]:
     from moto import mock_aws
 
     import schemas
+    from fixtures.fake_collector import fake_collector
+    from fixtures.product_metrics import NAMESPACE, count_calls, dimensions, publish
     from handlers import daily_report
-    from tests.support.fake_collector import fake_collector
-    from tests.support.product_metrics import NAMESPACE, count_calls, dimensions, publish
 
-    run_at = dt.datetime(2026, 11, 27, 1, 17, tzinfo=dt.timezone.utc)
+    run_at = dt.datetime(2026, 11, 27, 1, 17, tzinfo=dt.UTC)
     day = run_at.replace(hour=0, minute=0) - dt.timedelta(days=1)
     with mock_aws(), fake_collector() as collector:
         cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")

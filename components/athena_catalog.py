@@ -14,10 +14,11 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import bucket_guards, iam_policies, warehouse_layout
+from components import bucket_guards, iam_policies
 from components.tunables import Rule, arn, boolean, integer, tunable, validate_args
 from queries import TABLE_NAME, description, load_saved_queries
-from queries.reports_table import PARTITION_COLUMN, columns
+from warehouse import layout as warehouse_layout
+from warehouse.columns import PARTITION_COLUMN, columns
 
 ENGINE_VERSION = "Athena engine version 3"
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"

@@ -14,7 +14,16 @@ import schemas
 from components import iam_policies
 from components.collector_domain import attach_custom_domain
 from components.tunables import (
-    arn, boolean, integer, log_retention, matching, number, one_of, require_together, tunable, validate_args,
+    arn,
+    boolean,
+    integer,
+    log_retention,
+    matching,
+    number,
+    one_of,
+    require_together,
+    tunable,
+    validate_args,
 )
 
 # `/record` is where the first shipped reporter posts; both paths behave the same.

@@ -129,16 +129,16 @@ def alarm_specs(args: CollectorMonitoringArgs) -> list[dict]:
              comparison_operator="GreaterThanOrEqualToThreshold", threshold=args.server_errors,
              alarm_description="The collector answered 5XX: reports may be lost (Firehose refused or throttled).",
              **quiet),
-        dict(key="api-4xx-share", setting="client_error_percent",
-             metric_queries=[
+        {"key": "api-4xx-share", "setting": "client_error_percent",
+             "metric_queries": [
                  _query("errors", API, "4XXError", api, args.period_seconds),
                  _query("requests", API, "Count", api, args.period_seconds),
                  {"id": "share", "expression": "IF(requests > 0, 100 * errors / requests, 0)",
                   "label": "4XX share (%)", "return_data": True},
              ],
-             comparison_operator="GreaterThanThreshold", threshold=args.client_error_percent,
-             evaluation_periods=1, treat_missing_data="notBreaching",
-             alarm_description="A large share of reports is rejected: a reporter may send a broken payload."),
+             "comparison_operator": "GreaterThanThreshold", "threshold": args.client_error_percent,
+             "evaluation_periods": 1, "treat_missing_data": "notBreaching",
+             "alarm_description": "A large share of reports is rejected: a reporter may send a broken payload."},
         dict(key="api-latency-p99", setting="latency_p99_ms",
              namespace=API, metric_name="Latency", dimensions=api, extended_statistic="p99",
              comparison_operator="GreaterThanThreshold", threshold=args.latency_p99_ms,
@@ -156,13 +156,13 @@ def alarm_specs(args: CollectorMonitoringArgs) -> list[dict]:
              comparison_operator="GreaterThanOrEqualToThreshold", threshold=args.throttled_records,
              alarm_description="Firehose throttled records: raise the stream's limits or the stage's throttle.",
              **quiet),
-        dict(key="no-reports", setting="silence_hours",
-             namespace=FIREHOSE, metric_name="IncomingRecords", dimensions=stream, statistic="Sum",
-             comparison_operator="LessThanThreshold", threshold=1, period=HOUR,
-             evaluation_periods=args.silence_hours, datapoints_to_alarm=args.silence_hours,
-             treat_missing_data="breaching",
-             alarm_description=f"No report has arrived for {args.silence_hours} hours: reporters or the "
-                               "endpoint may be broken."),
+        {"key": "no-reports", "setting": "silence_hours",
+             "namespace": FIREHOSE, "metric_name": "IncomingRecords", "dimensions": stream, "statistic": "Sum",
+             "comparison_operator": "LessThanThreshold", "threshold": 1, "period": HOUR,
+             "evaluation_periods": args.silence_hours, "datapoints_to_alarm": args.silence_hours,
+             "treat_missing_data": "breaching",
+             "alarm_description": f"No report has arrived for {args.silence_hours} hours: reporters or the "
+                               "endpoint may be broken."},
     ]
 
 

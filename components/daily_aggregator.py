@@ -18,7 +18,15 @@ import schemas
 from components import iam_policies
 from components.reporter_code import HANDLER, reporter_archive
 from components.tunables import (
-    ArgsError, Rule, arn, https_url, integer, log_retention, matching, tunable, validate_args,
+    ArgsError,
+    Rule,
+    arn,
+    https_url,
+    integer,
+    log_retention,
+    matching,
+    tunable,
+    validate_args,
 )
 
 RUNTIME = "python3.13"
@@ -50,7 +58,7 @@ def _report_field(name: str) -> Rule:
 
 @dataclass(frozen=True)
 class DailyAggregatorArgs:
-    collector_url: Optional[pulumi.Input[str]] = tunable(
+    collector_url: Optional[pulumi.Input[str]] = tunable(  # noqa: RUF009  (made required in the next step)
         None, _https_url_or_output(),
         "Where reports are posted. In this program it defaults to the stack's own collector.")
     namespace: str = tunable(
@@ -64,7 +72,8 @@ class DailyAggregatorArgs:
     timeout_seconds: int = tunable(120, integer(90, 900), "Reporter function timeout.")
     http_timeout_seconds: int = tunable(10, integer(1, 60), "Timeout of one POST to the collector.")
     max_attempts: int = tunable(4, integer(1, 8), "POST attempts per run (network errors, 429 and 5xx are retried).")
-    async_retry_attempts: int = tunable(2, integer(0, 2), "Lambda's retries of a failed run before it is dead-lettered.")
+    async_retry_attempts: int = tunable(
+        2, integer(0, 2), "Lambda's retries of a failed run before it is dead-lettered.")
     log_retention_days: int = tunable(30, log_retention(), "Retention of the reporter's logs.")
     alarm_topic_arn: Optional[str] = tunable(None, arn("sns", optional=True),
                                              "SNS topic notified when a run fails or a report is dead-lettered.")

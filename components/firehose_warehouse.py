@@ -8,8 +8,9 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components import bucket_guards, iam_policies, warehouse_layout
-from components.tunables import boolean, integer, arn, log_retention, tunable, validate_args
+from components import bucket_guards, iam_policies
+from components.tunables import arn, boolean, integer, log_retention, tunable, validate_args
+from warehouse import layout as warehouse_layout
 
 FIREHOSE_LOG_STREAM = "S3Delivery"
 

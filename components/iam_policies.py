@@ -5,7 +5,6 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-
 # The confused-deputy guard each service documents for the roles it assumes. Firehose passes the
 # account as sts:ExternalId. For API Gateway and Lambda no trust condition is documented, and an
 # unsupported one makes the role impossible to assume (every report would fail); for them the guard

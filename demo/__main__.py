@@ -12,21 +12,17 @@ import sys
 import time
 from pathlib import Path
 
+from demo import sample_posts, simulated_deployments
+from local_cloud import offline
+from local_cloud.applier import deploy_ingest_path
+from local_cloud.aws_clients import client
+from local_cloud.emulator import LocalCloud
+from report import cli as usage_report
+from report import text_tables
+from report.results import QueryResult
+from warehouse import delivered
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from local_cloud import offline  # noqa: E402
-
-offline.prepare()
-
-from demo import sample_posts, simulated_deployments  # noqa: E402
-from local_cloud import delivered  # noqa: E402
-from local_cloud.applier import deploy_ingest_path  # noqa: E402
-from local_cloud.aws_clients import client  # noqa: E402
-from local_cloud.emulator import LocalCloud  # noqa: E402
-from report import cli as usage_report  # noqa: E402
-from report import text_tables  # noqa: E402
-from report.results import QueryResult  # noqa: E402
 
 
 def step(number: int, title: str) -> None:
@@ -34,7 +30,8 @@ def step(number: int, title: str) -> None:
 
 
 def main(output: Path) -> int:
-    today = dt.datetime.now(dt.timezone.utc).date()
+    offline.prepare()
+    today = dt.datetime.now(dt.UTC).date()
     started = time.monotonic()
     step(1, "Local cloud: LocalStack on 127.0.0.1, and the ingest path the Pulumi program registers")
     with LocalCloud() as cloud:

@@ -6,11 +6,10 @@ import json
 from dataclasses import dataclass
 
 from components.collector_endpoint import RECORD_PATHS
+from fixtures import reports
 from local_cloud.applier import LocalDeployment
 from local_cloud.collector_client import post
 from report.results import QueryResult
-from tests.support import reports
-
 
 SHIPPED_REPORTER_PATH, DOCUMENTED_PATH = RECORD_PATHS
 

@@ -12,10 +12,10 @@ import uuid
 from dataclasses import dataclass
 
 import schemas
+from fixtures import product_metrics
 from local_cloud.applier import LocalDeployment
 from local_cloud.aws_clients import client
 from local_cloud.reporter_run import run_reporter
-from tests.support import product_metrics
 
 DEPLOYMENTS = 5
 DAYS = 7
@@ -45,7 +45,7 @@ def run_week(deployment: LocalDeployment, today: dt.date) -> list[str]:
             cloudwatch = client("cloudwatch", deployment.endpoint_url, account=member.account)
             for name in schemas.counter_names():
                 if rng.random() < 0.6:
-                    when = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)), dt.timezone.utc)
+                    when = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)), dt.UTC)
                     product_metrics.publish(cloudwatch, name, rng.randrange(1, 50), when,
                                             product_metrics.dimensions(member.stack_id, version))
             lines.append(_report(deployment, member, version, day))
@@ -53,7 +53,7 @@ def run_week(deployment: LocalDeployment, today: dt.date) -> list[str]:
 
 
 def _report(deployment: LocalDeployment, member: Deployment, version: str, day: dt.date) -> str:
-    scheduled = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc) + RUN_AFTER_MIDNIGHT
+    scheduled = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC) + RUN_AFTER_MIDNIGHT
     entry = run_reporter(collector_url=deployment.url(), endpoint_url=deployment.endpoint_url,
                          account=member.account, stack_id=member.stack_id, version=version,
                          namespace=product_metrics.NAMESPACE, scheduled=scheduled)

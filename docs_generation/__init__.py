@@ -78,5 +78,6 @@ def render_readme(text: str) -> str:
         pattern = re.compile(rf"(<!-- {marker}:begin -->\n).*?(<!-- {marker}:end -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"README.md lost its {marker} markers")
-        text = pattern.sub(lambda m: f"{m.group(1)}{render()}\n{m.group(2)}", text)
+        rendered = render()
+        text = pattern.sub(lambda m, rendered=rendered: f"{m.group(1)}{rendered}\n{m.group(2)}", text)
     return text

@@ -18,8 +18,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Optional
 
 import boto3
 import fastjsonschema
@@ -59,7 +60,7 @@ class Settings:
     max_attempts: int = 4
 
     @classmethod
-    def from_env(cls, env: Optional[dict] = None) -> "Settings":
+    def from_env(cls, env: Optional[dict] = None) -> Settings:
         env = os.environ if env is None else env
         missing = [k for k in REQUIRED_VARIABLES if not env.get(k)]
         if missing:
@@ -97,17 +98,17 @@ def _is_loopback(host: str) -> bool:
 
 def report_day(now: dt.datetime) -> dt.date:
     """The last full UTC day before `now`: a rerun on the same day reports the same day."""
-    return now.astimezone(dt.timezone.utc).date() - DAY
+    return now.astimezone(dt.UTC).date() - DAY
 
 
 def day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
     return start, start + DAY
 
 
 def read_totals(cloudwatch, namespace: str, day: dt.date) -> dict[str, int]:
     """Sum every counter over the day, across all the dimension combinations it was published with."""
-    totals = {name: 0 for name in schemas.counter_names()}
+    totals = dict.fromkeys(schemas.counter_names(), 0)
     metrics = [m for m in _list_metrics(cloudwatch, namespace) if m["MetricName"] in totals]
     start, end = day_window(day)
     for first in range(0, len(metrics), MAX_QUERIES_PER_REQUEST):
@@ -243,7 +244,7 @@ def scheduled_time(event) -> dt.datetime:
     stamp = event.get("time") if isinstance(event, dict) else None
     if isinstance(stamp, str):
         return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def handler(event, context):

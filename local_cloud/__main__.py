@@ -3,21 +3,17 @@ keep it up until Ctrl-C (or SIGTERM); then stop LocalStack and delete its data."
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from local_cloud import offline  # noqa: E402
-
-offline.prepare()
-
-from local_cloud.applier import deploy_ingest_path  # noqa: E402
-from local_cloud.emulator import LocalCloud  # noqa: E402
+from local_cloud import offline
+from local_cloud.applier import deploy_ingest_path
+from local_cloud.emulator import LocalCloud
 
 
 def main() -> int:
+    offline.prepare()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the `with` block's stop() on SIGTERM too
     with LocalCloud() as cloud:
         deployment = deploy_ingest_path(cloud.endpoint_url)
@@ -26,10 +22,8 @@ def main() -> int:
         for path, url in deployment.record_urls().items():
             print(f"POST /{path}: {url}")
         print("Ctrl-C stops it.", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             signal.pause()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -1,6 +1,6 @@
 """Create in LocalStack exactly what the Pulumi program registers for the ingest path.
 
-The program runs under the mocks harness (tests/support/pulumi_mocks.py); each registered resource's
+The program runs under the mocks harness (mocked_program/pulumi_mocks.py); each registered resource's
 inputs are replayed here with boto3, in registration order (the engine registers a resource only once
 the resources it refers to exist). References between resources hold the mocks' ids and account, so
 each created resource's real id, name and ARN replace the mocked ones in every later input.
@@ -12,12 +12,13 @@ applier fail rather than deploy something quietly different.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import ClassVar
 
 from components.collector_endpoint import RECORD_PATHS
 from local_cloud.aws_clients import client
-from tests.support import pulumi_mocks
+from mocked_program import pulumi_mocks
 
 INGEST_COMPONENTS = ("analytics:warehouse:FirehoseToS3Warehouse", "analytics:collector:CollectorEndpoint")
 
@@ -300,7 +301,7 @@ class Applier:
             ])
         return {"id": f"{inputs['restApi']}/{inputs['stageName']}"}
 
-    METHOD_SETTING_PATHS = {
+    METHOD_SETTING_PATHS: ClassVar[dict[str, str]] = {
         "metricsEnabled": "metrics/enabled", "loggingLevel": "logging/loglevel",
         "dataTraceEnabled": "logging/dataTrace", "throttlingRateLimit": "throttling/rateLimit",
         "throttlingBurstLimit": "throttling/burstLimit",

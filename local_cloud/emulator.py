@@ -73,7 +73,7 @@ class LocalCloud:
     def log_path(self) -> Path:
         return self.data_dir / "localstack.log"
 
-    def start(self, deadline_seconds: float = START_DEADLINE_SECONDS) -> "LocalCloud":
+    def start(self, deadline_seconds: float = START_DEADLINE_SECONDS) -> LocalCloud:
         if not Path(self.python).is_file():
             raise LocalCloudError(f"{self.python} is missing: run `make localstack-venv` (Python 3.13) first")
         self.port = self.port or free_port()
@@ -137,7 +137,7 @@ class LocalCloud:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             self.data_dir = None
 
-    def __enter__(self) -> "LocalCloud":
+    def __enter__(self) -> LocalCloud:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -2,7 +2,7 @@
 
 import os
 
-from tests.support import pulumi_mocks
+from mocked_program import pulumi_mocks
 
 
 def prepare() -> None:

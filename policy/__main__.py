@@ -7,9 +7,9 @@ from pathlib import Path
 # The CLI runs this file with policy/ itself on sys.path; the rules are imported as the `policy` package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policy.catalog import POLICIES  # noqa: E402
+from policy.catalog import POLICIES
 
 PolicyPack(
     name="analytics-collector-guardrails",

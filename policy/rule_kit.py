@@ -3,10 +3,14 @@ called and tested without the engine, and every rule carries the security contro
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional
+from collections.abc import Callable, Iterable
+from typing import Optional
 
 from pulumi_policy import (
-    PolicyComplianceFramework, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy,
+    PolicyComplianceFramework,
+    PolicyConfigSchema,
+    ResourceValidationPolicy,
+    StackValidationPolicy,
 )
 
 FSBP = "AWS Foundational Security Best Practices"

@@ -3,7 +3,7 @@
 import datetime
 import decimal
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -118,5 +118,5 @@ class AthenaQueryRunner:
                 # A SELECT's first page starts with the header row.
                 if page_rows and page_rows[0] == columns:
                     page_rows = page_rows[1:]
-            rows.extend(tuple(_typed(value, kind) for value, kind in zip(row, types)) for row in page_rows)
+            rows.extend(tuple(_typed(value, kind) for value, kind in zip(row, types, strict=True)) for row in page_rows)
         return QueryResult(columns, tuple(rows))

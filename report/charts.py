@@ -6,6 +6,7 @@ is the value, and text columns (a version, a counter name) split it into one lin
 """
 
 import datetime
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,7 @@ def _with_zeros(lines: dict[str, dict[datetime.date, float]]) -> dict[str, dict[
     """The queries leave out empty groups (a version nobody ran that day); a chart must show them as 0,
     or a line would bridge the gap as if the value had held. Weekly series step by 7 days, others by 1."""
     days = sorted({day for points in lines.values() for day in points})
-    gaps = [(later - earlier).days for earlier, later in zip(days, days[1:])]
+    gaps = [(later - earlier).days for earlier, later in itertools.pairwise(days)]
     step = 7 if gaps and math.gcd(*gaps) % 7 == 0 else 1
     every_step = [days[0] + datetime.timedelta(days=offset) for offset in range(0, (days[-1] - days[0]).days + 1, step)]
     return {name: {day: points.get(day, 0) for day in every_step} for name, points in lines.items()}

@@ -4,8 +4,9 @@ import argparse
 import datetime
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 

@@ -1,4 +1,4 @@
-"""The report's offline engine: queries/local_duckdb.py runs the saved query on a folder of delivered objects."""
+"""The report's offline engine: report/local_duckdb.py runs the saved query on a folder of delivered objects."""
 
 import datetime
 from pathlib import Path
@@ -8,7 +8,8 @@ from report.results import QueryResult
 
 
 def run_locally(name: str, warehouse_dir: Path, today: datetime.date | None = None) -> QueryResult:
-    from queries.local_duckdb import UnknownSavedQuery, WarehouseLayoutError, run_saved_query
+    from report.local_duckdb import UnknownSavedQuery, run_saved_query
+    from warehouse.delivered import WarehouseLayoutError
 
     try:
         rows = run_saved_query(name, warehouse_dir, today)

@@ -26,7 +26,7 @@ def render(title: str, result: QueryResult) -> str:
 
     def line(values: list[str]) -> str:
         return "  ".join(value.rjust(width) if is_number else value.ljust(width)
-                         for value, width, is_number in zip(values, widths, numeric)).rstrip()
+                         for value, width, is_number in zip(values, widths, numeric, strict=True)).rstrip()
 
     body = [line(list(result.columns)), line(["-" * width for width in widths])]
     body += [line(row) for row in cells] or ["(no rows)"]

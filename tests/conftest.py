@@ -1,8 +1,6 @@
 """Test setup shared by every module: dummy AWS credentials and Pulumi mocks, before anything else."""
 
 import os
-import sys
-from pathlib import Path
 
 # Nothing in the suite may reach real AWS; these credentials are worthless by design.
 for _key, _value in {
@@ -15,8 +13,6 @@ for _key, _value in {
     os.environ[_key] = _value
 os.environ.pop("AWS_PROFILE", None)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.support import pulumi_mocks  # noqa: E402
+from mocked_program import pulumi_mocks  # noqa: E402  (after the credentials: nothing may see real ones)
 
 pulumi_mocks.install()

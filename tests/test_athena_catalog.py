@@ -15,12 +15,12 @@ from sqlglot import exp
 
 import queries
 import schemas
-from components import warehouse_layout
 from components.athena_catalog import MIN_BYTES_SCANNED_CUTOFF, AthenaCatalogArgs
 from components.tunables import ArgsError
-from queries import reports_table
+from mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError, section_keys
-from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
+from warehouse import columns as reports_table
+from warehouse import layout as warehouse_layout
 
 RUNS = {}
 TABLE = "aws:glue/catalogTable:CatalogTable"
@@ -104,7 +104,8 @@ def test_table_reads_firehose_json_lines_tolerating_malformed_ones(stack):
 
 def test_partitions_are_projected_daily_from_the_configured_start(stack):
     table = program(stack).one(TABLE).inputs
-    assert table["partitionKeys"] == [{"name": "dt", "type": "string", "comment": reports_table.PARTITION_COLUMN.comment}]
+    partition = reports_table.PARTITION_COLUMN
+    assert table["partitionKeys"] == [{"name": "dt", "type": "string", "comment": partition.comment}]
     params = table["parameters"]
     assert params["projection.enabled"] == "true"
     assert params["projection.dt.type"] == "date"

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
+from mocked_program.pulumi_mocks import STACKS, run_program, stack_config_with
 from stack_config import StackConfigError
-from tests.support.pulumi_mocks import STACKS, run_program, stack_config_with
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 EXPECTED_ALARMS = {"api-5xx", "api-4xx-share", "api-latency-p99", "delivery-success", "data-freshness",

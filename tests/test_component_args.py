@@ -7,7 +7,7 @@ import pytest
 from components.collector_endpoint import CollectorEndpointArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError
-from tests.support.pulumi_mocks import run_program, stack_config_with
+from mocked_program.pulumi_mocks import run_program, stack_config_with
 
 
 def test_defaults_are_valid():

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import mapping_templates
 import schemas
-from tests.support.apigateway_vtl import RequestContext, render
+from fixtures.apigateway_vtl import RequestContext, render
 
 # Examples per property; their sum is the figure the README states (tests/test_readme_promises.py).
 EXAMPLES = {"arbitrary": 1200, "near_miss": 1000, "mutated": 1800, "valid": 1000}
@@ -130,7 +130,7 @@ def schema_agrees(value):
         f"schema says {VALIDATOR.is_valid(value)}, contract says {acceptable(value)}: {value!r}")
 
 
-FUZZ = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 
 @settings(max_examples=EXAMPLES["arbitrary"], **FUZZ)

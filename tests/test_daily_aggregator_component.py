@@ -8,12 +8,16 @@ import uuid
 import pytest
 
 from components.daily_aggregator import (
-    DailyAggregator, DailyAggregatorArgs, _require_https, schedule_expression, schedule_minute,
+    DailyAggregator,
+    DailyAggregatorArgs,
+    _require_https,
+    schedule_expression,
+    schedule_minute,
 )
 from components.reporter_code import HANDLER
 from components.tunables import ArgsError
+from mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError
-from tests.support.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 
 COMPONENT = "analytics:reporter:DailyAggregator"
 # Every resource type the reporter owns: the opt-out must register none of them.
@@ -158,7 +162,8 @@ def test_opt_out_registers_no_reporter_resource_and_changes_nothing_else(stack):
     opted_out = run_program(stack, stack_config_with(stack, metricsConfig={"disable_usage_statistic": True}))
     reporter_parts = {(r.typ, r.name) for r in reporting.resources if COMPONENT in (r.typ, r.parent_type)}
     assert {t for t, _ in reporter_parts} >= REPORTER_TYPES
-    assert {(r.typ, r.name) for r in opted_out.resources} == {(r.typ, r.name) for r in reporting.resources} - reporter_parts
+    reporting_resources = {(r.typ, r.name) for r in reporting.resources}
+    assert {(r.typ, r.name) for r in opted_out.resources} == reporting_resources - reporter_parts
     assert not [r.name for r in opted_out.resources if r.name.startswith("reporter")]
     assert opted_out.exports["usage_reporting"] == "off"
     assert "reporter_function_name" not in opted_out.exports

@@ -8,11 +8,11 @@ import pytest
 from moto import mock_aws
 
 import schemas
+from fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
+from fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
-from tests.support.fake_collector import fake_collector, silent_collector, unreachable_url
-from tests.support.pulumi_mocks import run_program, stack_config
-from tests.support.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish
+from mocked_program.pulumi_mocks import run_program, stack_config
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 RUN_AT = dt.datetime(2026, 11, 27, 1, 17, tzinfo=UTC)
@@ -63,7 +63,7 @@ def test_sums_the_previous_utc_day_across_every_dimension_set(cloudwatch, capsys
         run(cloudwatch, collector.url)
 
     [request] = collector.received
-    expected_metrics = {name: 0 for name in schemas.counter_names()}
+    expected_metrics = dict.fromkeys(schemas.counter_names(), 0)
     expected_metrics.update(tokenizeSuccess=12, detokenizeFailure=2)
     assert request.json() == {"version": "1.2.3", "stack_id": STACK_ID, "report_date": "2026-11-26",
                               "metrics": expected_metrics}
@@ -78,7 +78,7 @@ def test_sums_the_previous_utc_day_across_every_dimension_set(cloudwatch, capsys
 def test_a_namespace_without_data_reports_zero_for_every_counter(cloudwatch):
     with fake_collector() as collector:
         run(cloudwatch, collector.url)
-    assert collector.received[0].json()["metrics"] == {name: 0 for name in schemas.counter_names()}
+    assert collector.received[0].json()["metrics"] == dict.fromkeys(schemas.counter_names(), 0)
 
 
 def test_rerun_on_the_same_day_sends_the_same_report(cloudwatch):
@@ -141,9 +141,8 @@ def test_a_redirect_is_not_followed(cloudwatch):
 
 def test_a_collector_that_never_answers_times_out_on_every_attempt(cloudwatch, capsys):
     sleeps = Sleeps()
-    with silent_collector() as url:
-        with pytest.raises(DeliveryFailed, match="after 2 attempts: .*timed out"):
-            run(cloudwatch, url, sleeps, http_timeout_seconds=0.2, max_attempts=2)
+    with silent_collector() as url, pytest.raises(DeliveryFailed, match="after 2 attempts: .*timed out"):
+        run(cloudwatch, url, sleeps, http_timeout_seconds=0.2, max_attempts=2)
     assert len(sleeps) == 1
     log = log_lines(capsys)[0]
     assert (log["outcome"], log["attempts"], log["status"]) == ("failed", 2, None)

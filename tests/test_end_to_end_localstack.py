@@ -14,13 +14,13 @@ from collections import Counter
 import pytest
 
 import schemas
-from local_cloud import delivered
+from demo.sample_posts import DOCUMENTED_PATH, SHIPPED_REPORTER_PATH
+from fixtures import reports
 from local_cloud.applier import deploy_ingest_path
 from local_cloud.aws_clients import client
 from local_cloud.collector_client import post
-from demo.sample_posts import DOCUMENTED_PATH, SHIPPED_REPORTER_PATH
 from local_cloud.emulator import LocalCloud, LocalCloudError
-from tests.support import reports
+from warehouse import delivered
 
 STORED_FIELDS = set(schemas.RECEIVED_FIELDS) | set(schemas.scalar_fields()) | {schemas.CANONICAL_COUNTERS_KEY}
 
@@ -192,16 +192,17 @@ def _answers_as_posted(answers: dict[str, list[dict]]) -> dict[str, object]:
         "new_deployments_per_week": {day(r["week_start"]): r["new_deployments"]
                                      for r in answers["new_deployments_per_week"]},
         "deduplicated_reports": {
-            (day(r["report_day"]), r["stack_id"]): (r["version"], {k: v for k, v in r["metrics"].items() if v is not None})
+            (day(r["report_day"]), r["stack_id"]):
+                (r["version"], {k: v for k, v in r["metrics"].items() if v is not None})
             for r in answers["deduplicated_reports"]},
     }
 
 
 def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
     from queries import load_saved_queries
-    from queries.local_duckdb import run_all_saved_queries
+    from report.local_duckdb import run_all_saved_queries
 
-    today = datetime.datetime.now(datetime.timezone.utc).date()
+    today = datetime.datetime.now(datetime.UTC).date()
     before = {obj.key for obj in delivered.delivered_objects(s3, deployment.bucket_name)}
     posts = _saved_query_posts(today)
     for report in posts:
@@ -219,14 +220,14 @@ def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
 
 
 def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s3, cloud):
+    from fixtures import product_metrics
     from local_cloud.reporter_run import run_reporter
-    from tests.support import product_metrics
 
     account, stack_id = "000000000042", _fresh_id()  # the product deployment's own account
     cloudwatch = client("cloudwatch", cloud.endpoint_url, account=account)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     yesterday = datetime.datetime.combine(now.date() - datetime.timedelta(days=1), datetime.time(12),
-                                          tzinfo=datetime.timezone.utc)
+                                          tzinfo=datetime.UTC)
     for name, value, when, version in [
         ("tokenizeSuccess", 3, yesterday, "1.2.3"),
         ("tokenizeSuccess", 4, yesterday + datetime.timedelta(hours=3), "1.2.4"),  # another dimension value
@@ -241,6 +242,6 @@ def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s
 
     objects = delivered.wait_for(s3, deployment.bucket_name, lambda objs: stack_id in _by_stack(objs))
     [line] = _by_stack(objects)[stack_id]
-    expected = {name: 0 for name in schemas.counter_names()} | {"tokenizeSuccess": 7, "detokenizeFailure": 2}
+    expected = dict.fromkeys(schemas.counter_names(), 0) | {"tokenizeSuccess": 7, "detokenizeFailure": 2}
     assert line[schemas.CANONICAL_COUNTERS_KEY] == expected
     assert (line["version"], line["report_date"]) == ("1.2.4", yesterday.date().isoformat())

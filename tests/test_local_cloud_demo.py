@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+from fixtures import reports
 from local_cloud.collector_client import post
 from report.sections import SECTIONS
-from tests.support import reports
 
 REPO = Path(__file__).resolve().parents[1]
 

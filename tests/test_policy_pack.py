@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mocked_program.pulumi_mocks import REPO
 from policy.catalog import POLICIES
 from policy.rule_kit import FSBP, control_of
 from tests.support.policy_runner import VARIANTS, from_run, policy_resource, run_variant, violations
-from tests.support.pulumi_mocks import REPO
 
 RULES = {p.name: p for p in POLICIES}
 BUCKET = "aws:s3/bucket:Bucket"
@@ -63,7 +63,7 @@ def added(typ, props_of):
     """Add one resource whose props may refer to the program's bucket or stage."""
     def mutate(resources):
         bucket, stage = of_type(resources, BUCKET)[0], of_type(resources, STAGE)[0]
-        return resources + [policy_resource(typ, "bad", props_of(bucket.props, stage.props))]
+        return [*resources, policy_resource(typ, "bad", props_of(bucket.props, stage.props))]
     return mutate
 
 
@@ -294,7 +294,7 @@ def test_the_pack_needs_only_pulumi_policy_and_the_standard_library():
 
 
 def test_execution_log_level_off_is_refused_by_the_pack_as_the_readme_warns():
-    from tests.support.pulumi_mocks import run_program, stack_config_with
+    from mocked_program.pulumi_mocks import run_program, stack_config_with
 
     readme = (REPO / "README.md").read_text()
     assert "`OFF` fails the policy\npack's `apigateway-execution-logging` rule" in readme

@@ -12,9 +12,9 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
+from mocked_program.pulumi_mocks import REPO
 from policy.catalog import POLICIES
 from tests.support.policy_runner import run_variant, urn
-from tests.support.pulumi_mocks import REPO
 
 MANDATORY = proto.EnforcementLevel.Value("MANDATORY")
 

@@ -9,11 +9,11 @@ import yaml
 
 import mapping_templates
 import schemas
-from components import warehouse_layout
+from mocked_program.pulumi_mocks import REPO, STACKS, mock_id, resolve, run_program
 from policy.api_rules import CLIENT_IDENTITY
 from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
-from tests.support.pulumi_mocks import REPO, STACKS, mock_id, resolve, run_program
+from warehouse import layout as warehouse_layout
 
 RUNS = {}
 
@@ -25,7 +25,8 @@ def program(stack):
 
 
 def stack_settings(stack, section):
-    return yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"].get(f"analytics-collector:{section}", {})
+    config = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return config.get(f"analytics-collector:{section}", {})
 
 
 @pytest.fixture(params=STACKS)
@@ -295,7 +296,7 @@ def test_deployment_is_retriggered_by_template_changes():
 
 
 def test_arns_the_program_builds_follow_the_deploying_partition(monkeypatch):
-    from tests.support.pulumi_mocks import MOCKS, stack_config_with
+    from mocked_program.pulumi_mocks import MOCKS, stack_config_with
 
     answer = MOCKS.call
 

@@ -9,7 +9,7 @@ TEXT = README.read_text(encoding="utf-8")
 
 
 def test_generated_sections_are_current():
-    assert TEXT == render_readme(TEXT), "run `.venv/bin/python -m docs_generation` and commit README.md"
+    assert render_readme(TEXT) == TEXT, "run `.venv/bin/python -m docs_generation` and commit README.md"
 
 
 def test_what_is_collected_lists_exactly_the_schema_fields():
@@ -29,7 +29,7 @@ def test_quick_start_commands_are_the_ones_ci_runs():
 
 def test_config_reference_has_a_column_for_every_committed_stack():
     from docs_generation import STACKS
-    from tests.support import pulumi_mocks
+    from mocked_program import pulumi_mocks
 
     committed = {path.name.split(".")[1] for path in README.parent.glob("Pulumi.*.yaml")}
     assert set(STACKS) == committed == set(pulumi_mocks.STACKS)

@@ -15,12 +15,13 @@ import yaml
 import mapping_templates
 import schemas
 from docs_generation import README
+from fixtures import reports
+from fixtures.apigateway_vtl import RequestContext, render
+from fixtures.fake_collector import fake_collector
 from handlers import daily_report
+from mocked_program import pulumi_mocks
 from report.athena_runner import AthenaQueryRunner
 from report.cli import build_parser
-from tests.support import pulumi_mocks, reports
-from tests.support.apigateway_vtl import RequestContext, render
-from tests.support.fake_collector import fake_collector
 
 TEXT = README.read_text(encoding="utf-8")
 REPO = README.parent

@@ -18,9 +18,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 import schemas
-from tests.support.fake_collector import fake_collector
-from tests.support.product_metrics import NAMESPACE, UTC, dimensions, publish
-from tests.support.pulumi_mocks import REPO, run_program
+from fixtures.fake_collector import fake_collector
+from fixtures.product_metrics import NAMESPACE, UTC, dimensions, publish
+from mocked_program.pulumi_mocks import REPO, run_program
 
 # What the Lambda Python runtime provides besides the standard library: boto3 and its dependencies.
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six")
@@ -104,7 +104,8 @@ def run_in_fresh_interpreter(code_dir: Path, runtime_dir: Path, moto_url: str, c
 def test_archive_holds_the_handler_the_contract_and_the_vendored_package_only(archive):
     paths = set(archive.assets)
     assert {p.split("/")[0] for p in paths} == {
-        "handlers", "schemas", "fastjsonschema", f"fastjsonschema-{importlib.metadata.version('fastjsonschema')}.dist-info"}
+        "handlers", "schemas", "fastjsonschema",
+        f"fastjsonschema-{importlib.metadata.version('fastjsonschema')}.dist-info"}
     assert {p for p in paths if p.split("/")[0] in ("handlers", "schemas")} == {
         "handlers/__init__.py", "handlers/daily_report.py", "schemas/__init__.py", "schemas/usage_report.schema.json"}
     assert not [p for p in paths if "__pycache__" in p or p.endswith(".pyc")]
@@ -136,7 +137,7 @@ def test_handler_runs_from_the_unpacked_archive_with_only_stdlib_and_boto3(archi
     assert outcome["files"]["fastjsonschema"].startswith(str(code_dir))
     assert outcome["files"]["boto3"].startswith(str(runtime_dir))
     assert outcome["pulumi_importable"] is False and outcome["site_packages_on_path"] == []
-    expected = {name: 0 for name in schemas.counter_names()} | {"tokenizeSuccess": 7, "createGrantFailure": 1}
+    expected = dict.fromkeys(schemas.counter_names(), 0) | {"tokenizeSuccess": 7, "createGrantFailure": 1}
     assert [r.json() for r in collector.received] == [
         {"version": "1.2.3", "stack_id": STACK_ID, "report_date": "2026-11-26", "metrics": expected}]
     assert [json.loads(line)["outcome"] for line in log_lines] == ["sent"]

@@ -8,8 +8,8 @@ import pytest
 
 import mapping_templates
 import schemas
-from tests.support.apigateway_vtl import MISSING_JSON_FORMS, RequestContext, render
-from tests.support.reports import DOCUMENTED_EXAMPLE, STACK_ID, each_key_shape, valid_report
+from fixtures.apigateway_vtl import MISSING_JSON_FORMS, RequestContext, render
+from fixtures.reports import DOCUMENTED_EXAMPLE, STACK_ID, each_key_shape, valid_report
 
 STREAM = "warehouse-stream-abc"
 

@@ -18,10 +18,11 @@ from sqlglot import exp
 
 import queries
 import schemas
-from queries import local_duckdb
-from queries.reports_table import PARTITION_COLUMN, columns
-from tests.support import warehouse_files
-from tests.support.warehouse_files import Delivery
+from fixtures import warehouse_files
+from fixtures.warehouse_files import Delivery
+from report import local_duckdb
+from warehouse import delivered
+from warehouse.columns import PARTITION_COLUMN, columns
 
 TODAY = datetime.date(2026, 11, 27)
 SAVED = queries.load_saved_queries()
@@ -209,7 +210,8 @@ def test_malformed_line_is_a_null_row_that_no_query_counts(tmp_path):
     warehouse_files.write_reference_warehouse(tmp_path, TODAY)
     with local_duckdb._connect(tmp_path) as con:
         rows = con.execute("SELECT count(*), count(stack_id) FROM reports").fetchone()
-    assert rows == (len(warehouse_files.reference_deliveries(TODAY)) + 1, len(warehouse_files.reference_deliveries(TODAY)))
+    reference = warehouse_files.reference_deliveries(TODAY)
+    assert rows == (len(reference) + 1, len(reference))
 
 
 def test_emulator_layout_gives_the_same_answers(tmp_path, answers):
@@ -229,8 +231,8 @@ def test_windows_follow_current_date(tmp_path, answers):
 
 
 def test_unpinned_runs_use_the_real_current_date(tmp_path):
-    yesterday = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)
-    received = datetime.datetime.combine(yesterday, datetime.time(12), datetime.timezone.utc)
+    yesterday = datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)
+    received = datetime.datetime.combine(yesterday, datetime.time(12), datetime.UTC)
     body = {"version": "1.0.0", "stack_id": warehouse_files.STACK_STEADY, "metrics": {"tokenizeSuccess": 1}}
     warehouse_files.write_objects(tmp_path, [Delivery(body, received, "req-now")])
     rows = local_duckdb.run_saved_query("daily_active_deployments", tmp_path)
@@ -259,7 +261,7 @@ def test_the_fast_line_builder_writes_what_the_template_renders(deliveries):
 def test_an_object_outside_any_day_folder_is_a_clear_error(tmp_path):
     (tmp_path / "reports" / "misplaced").mkdir(parents=True)
     (tmp_path / "reports" / "misplaced" / "object.json").write_text("{}\n")
-    with pytest.raises(local_duckdb.WarehouseLayoutError, match="misplaced/object.json"):
+    with pytest.raises(delivered.WarehouseLayoutError, match="misplaced/object.json"):
         local_duckdb.run_all_saved_queries(tmp_path)
 
 
@@ -295,9 +297,9 @@ def delivery_mixes(draw) -> list[Delivery]:
         dated = draw(st.booleans())
         # Seconds past the covered day's end; the index keeps receive times unique, as real ones are.
         after = draw(st.integers(0, 4 * 24 * 60)) * 60 + index
-        received = datetime.datetime.combine(covered, datetime.time(), datetime.timezone.utc) + datetime.timedelta(
+        received = datetime.datetime.combine(covered, datetime.time(), datetime.UTC) + datetime.timedelta(
             days=1 if dated else draw(st.integers(0, 1)), seconds=after)
-        received = min(received, datetime.datetime.combine(TODAY, datetime.time(23, 59), datetime.timezone.utc)
+        received = min(received, datetime.datetime.combine(TODAY, datetime.time(23, 59), datetime.UTC)
                        + datetime.timedelta(seconds=index))
         counters = draw(st.dictionaries(st.sampled_from(schemas.counter_names()), st.integers(0, 10**9), min_size=1))
         body = {"version": draw(st.sampled_from(["1.0.0", "1.1.0", "2.0.0-rc.1"])),

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, load_stack_config, section_keys
-from tests.support.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 
 P = PROJECT
 

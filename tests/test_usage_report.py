@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from components import warehouse_layout
+from fixtures import warehouse_files
 from queries import load_saved_queries
 from report import charts, text_tables
 from report.cli import main
@@ -20,10 +20,11 @@ from report.local_warehouse import run_locally
 from report.results import QueryResult
 from report.sections import SECTIONS
 from report.stack_outputs import OUTPUT_FOR_FLAG
-from tests.support import warehouse_files
 from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
+
 # Stage 2's answers computed in plain Python from the deliveries (written from the queries' descriptions).
 from tests.test_saved_queries import EXPECTED as PLAIN_PYTHON_ANSWERS
+from warehouse import layout as warehouse_layout
 
 WORKGROUP = "analytics-collector-prod"
 DATABASE = "analytics_collector_prod"
@@ -222,7 +223,7 @@ def test_local_chart_series_are_the_query_answers(tmp_path):
     first, last = min(row["report_day"] for row in rows), max(row["report_day"] for row in rows)
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
     # One line per version, a point every day of the range, 0 where no deployment ran that version.
-    expected = {version: {day: 0 for day in days} for version in {row["version"] for row in rows}}
+    expected = {version: dict.fromkeys(days, 0) for version in {row["version"] for row in rows}}
     for row in rows:
         expected[row["version"]][row["report_day"]] = row["deployments"]
     assert series.lines == expected

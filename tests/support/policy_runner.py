@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pulumi_policy import (
-    PolicyResource, PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
 )
 
-from tests.support.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config_with
+from mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config_with
 
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
 # Every optional feature on at once, so the guardrails also see what the committed stacks leave off.

@@ -1,4 +1,10 @@
-"""Pulumi mocks that record every registered resource, and a runner for the whole program per stack.
+"""Run the whole Pulumi program under mocks, per stack, and record every resource it registers.
+
+The Pulumi CLI is not available where this project is developed, so the tests, the demo, the local-cloud
+applier and the benchmarks all see the program through this runner. It uses the SDK's public testing API
+only: `set_mocks` with a monitor we own (its `resources` give each resource's parent chain) and
+`pulumi.runtime.test`, which runs a function in the engine's loop and waits for every registration.
+tests/test_mocked_program.py pins that contract, so an SDK upgrade that breaks it fails there by name.
 
 `install()` must run before any module that declares resources is imported (tests/conftest.py does it).
 """
@@ -16,9 +22,8 @@ import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-from pulumi.runtime.stack import run_pulumi_func
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 PROJECT = "analytics-collector"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -119,11 +124,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 MOCKS = RecordingMocks()
+MONITOR = pulumi_mocks.MockMonitor(MOCKS)
 
 
 def install(stack: str = "dev", preview: bool = False) -> None:
     MOCKS.preview = preview
-    pulumi.runtime.set_mocks(MOCKS, project=PROJECT, stack=stack, preview=preview)
+    pulumi.runtime.set_mocks(MOCKS, project=PROJECT, stack=stack, preview=preview, monitor=MONITOR)
 
 
 def stack_config(stack: str) -> dict[str, str]:
@@ -152,10 +158,10 @@ def run_program(stack: str = "dev", config: dict[str, str] | None = None,
     def record_export(name, value):
         exports[name] = pulumi.Output.from_input(value)
 
+    MONITOR.resources.clear()
     with mock.patch.object(pulumi, "export", record_export):
-        pulumi_mocks._sync_await(run_pulumi_func(lambda: runpy.run_path(str(program), run_name="__main__")))
-    monitor = pulumi.runtime.settings.get_monitor()
-    parents = {urn.split("::")[-1]: urn.split("::")[2] for urn in monitor.resources}
+        pulumi.runtime.test(lambda: runpy.run_path(str(program), run_name="__main__"))()
+    parents = {urn.split("::")[-1]: urn.split("::")[2] for urn in MONITOR.resources}
     for registered in MOCKS.registered:
         chain = parents.get(registered.name, "").split("$")
         registered.parent_type = chain[-2] if len(chain) > 1 else ""
@@ -166,5 +172,7 @@ def run_program(stack: str = "dev", config: dict[str, str] | None = None,
 
 
 def resolve(output):
-    """The value of an Output once the mocked engine has settled."""
-    return pulumi_mocks._sync_await(pulumi.Output.from_input(output).future())
+    """The value of an Output once the mocked engine has settled (None while it is unknown, as in preview)."""
+    settled = []
+    pulumi.runtime.test(lambda: pulumi.Output.from_input(output).apply(settled.append))()
+    return settled[0] if settled else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import schemas
-from components import warehouse_layout
+from warehouse import layout as warehouse_layout
 
 # JSON Schema type -> Hive type, as Glue and the OpenX JSON SerDe name them.
 HIVE_TYPES = {"string": "string", "integer": "bigint", "number": "double", "boolean": "boolean"}

@@ -1,0 +1,41 @@
+"""The SDK contract the program-under-mocks runner relies on. An SDK upgrade that breaks it fails here, by name,
+rather than as a puzzling failure in every test that runs the program."""
+
+import inspect
+
+import pulumi
+from pulumi.runtime import mocks
+
+from mocked_program import pulumi_mocks
+from mocked_program.pulumi_mocks import run_program
+
+
+def test_set_mocks_takes_the_monitor_the_runner_owns():
+    assert "monitor" in inspect.signature(pulumi.runtime.set_mocks).parameters
+    assert isinstance(pulumi_mocks.MONITOR, mocks.MockMonitor)
+
+
+def test_runtime_test_waits_for_what_the_function_returns():
+    settled = []
+    pulumi.runtime.test(lambda: pulumi.Output.from_input("value").apply(settled.append))()
+    assert settled == ["value"]
+
+
+def test_monitor_records_each_resource_under_its_parent_chain():
+    run = run_program("dev")
+    assert pulumi_mocks.MONITOR.resources, "MockMonitor.resources no longer records registrations"
+    stream = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    assert stream.parent_type == "analytics:warehouse:FirehoseToS3Warehouse"
+
+
+def test_resolve_settles_outputs_and_gives_none_for_unknowns():
+    assert pulumi_mocks.resolve(pulumi.Output.from_input({"a": 1})) == {"a": 1}
+    unknown = pulumi.Output(set(), _future(None), _future(False))
+    assert pulumi_mocks.resolve(unknown) is None
+
+
+def _future(value):
+    import asyncio
+    future = asyncio.get_event_loop().create_future()
+    future.set_result(value)
+    return future

@@ -1,0 +1,73 @@
+"""The house rules that keep one way through the code: the project installs itself, tooling never reaches into
+the test tree, the reporter Lambda imports only what its archive ships, and the layer contract is enforced."""
+
+import ast
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from mocked_program.pulumi_mocks import REPO
+
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+OUTSIDE_TESTS = [p for p in REPO.rglob("*.py")
+                 if not {".venv", ".venv-localstack", "tests", "demo-output", "build"} & set(p.relative_to(REPO).parts)]
+# What the reporter's archive holds besides the standard library (components/reporter_code.py vendors them).
+HANDLER_IMPORTS = {"boto3", "botocore", "fastjsonschema", "schemas", "handlers"}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_the_scan_sees_the_code():
+    names = {p.relative_to(REPO).as_posix() for p in OUTSIDE_TESTS}
+    assert {"__main__.py", "handlers/daily_report.py", "local_cloud/applier.py", "benchmarks/reporter_cost.py"} <= names
+
+
+@pytest.mark.parametrize("path", OUTSIDE_TESTS, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_nothing_outside_tests_imports_the_test_tree(path):
+    assert "tests" not in imported_roots(path)
+
+
+@pytest.mark.parametrize("path", [p for p in OUTSIDE_TESTS if p.relative_to(REPO).parts[0] != "policy"],
+                         ids=lambda p: p.relative_to(REPO).as_posix())
+def test_no_sys_path_edits_outside_tests_and_the_policy_pack(path):
+    # The Pulumi CLI starts the policy pack with only policy/ on sys.path; everything else is installed.
+    assert "sys.path" not in path.read_text(encoding="utf-8")
+
+
+def test_handlers_import_only_the_stdlib_and_what_the_archive_ships():
+    for path in (REPO / "handlers").glob("*.py"):
+        foreign = imported_roots(path) - set(sys.stdlib_module_names) - HANDLER_IMPORTS - {"__future__"}
+        assert not foreign, f"{path.name} imports {sorted(foreign)}, which the Lambda archive does not ship"
+
+
+def test_pyproject_dependencies_are_requirements_txt():
+    pins = {line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")}
+    assert set(PYPROJECT["project"]["dependencies"]) == pins
+
+
+def test_every_top_level_package_is_installed_and_layered():
+    packages = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"tests"}
+    assert set(PYPROJECT["tool"]["setuptools"]["packages"]) == packages
+    assert set(PYPROJECT["tool"]["importlinter"]["root_packages"]) == packages
+    layered = {name.strip() for contract in PYPROJECT["tool"]["importlinter"]["contracts"]
+               if contract["type"] == "layers" for layer in contract["layers"] for name in layer.split("|")}
+    assert layered == packages
+
+
+def test_layer_contract_holds():
+    done = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=REPO,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "0 broken" in done.stdout
