@@ -25,9 +25,8 @@ monitoring = CollectorMonitoring("operations", CollectorMonitoringArgs(
     delivery_stream_name=warehouse.stream_name,
     **config.args_for("monitoring"),
 ))
-waf = CollectorWafArgs(stage_arn=endpoint.stage_arn, **config.args_for("waf"))
-if waf.enabled:
-    CollectorWaf("collector-waf", waf)
+if config.program_settings("waf").enabled:
+    CollectorWaf("collector-waf", CollectorWafArgs(stage_arn=endpoint.stage_arn, **config.args_for("waf")))
 
 pulumi.export("collector_url", endpoint.url)
 pulumi.export("bucket_name", warehouse.bucket_name)
@@ -41,7 +40,9 @@ pulumi.export("dashboard_name", monitoring.dashboard_name)
 if config.usage_reporting_disabled:
     pulumi.export("usage_reporting", "off")
 else:
-    reporter = DailyAggregator("reporter", DailyAggregatorArgs(
-        **{"collector_url": endpoint.url, **config.args_for("reporter")}))
+    # The collector's own stack reports to itself unless the stack names another collector.
+    collector_url = config.program_settings("reporter").collector_url or endpoint.url
+    reporter = DailyAggregator("reporter", DailyAggregatorArgs(collector_url=collector_url,
+                                                               **config.args_for("reporter")))
     pulumi.export("usage_reporting", "on")
     pulumi.export("reporter_function_name", reporter.function_name)

@@ -12,7 +12,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
-from components.tunables import boolean, integer, one_of, tunable, validate_args
+from components.tunables import integer, one_of, tunable, validate_args
 
 # The largest valid report is a few hundred bytes; anything near this size is not a report.
 MAX_BODY_BYTES = 8 * 1024
@@ -22,7 +22,6 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
 @dataclass(frozen=True)
 class CollectorWafArgs:
     stage_arn: pulumi.Input[str]
-    enabled: bool = tunable(False, boolean(), "Put an AWS WAF web ACL in front of the stage (billed per ACL and rule).")
     rate_limit_per_ip: int = tunable(
         300, integer(10, 2_000_000_000), "Requests one IP may send per window before WAF blocks it for a while.")
     rate_window_seconds: int = tunable(300, one_of(60, 120, 300, 600), "Window the per-IP rate is counted over.")

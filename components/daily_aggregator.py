@@ -37,7 +37,7 @@ MAX_EVENT_AGE_SECONDS = 6 * 3600
 
 def _https_url_or_output() -> Rule:
     """Config gives a string (checked here); wiring gives an Output (checked when it resolves)."""
-    base = https_url(optional=True)
+    base = https_url()
     return Rule(f"{base.allowed}, or the url Output of a CollectorEndpoint",
                 lambda value: isinstance(value, pulumi.Output) or base.accepts(value))
 
@@ -58,9 +58,9 @@ def _report_field(name: str) -> Rule:
 
 @dataclass(frozen=True)
 class DailyAggregatorArgs:
-    collector_url: Optional[pulumi.Input[str]] = tunable(  # noqa: RUF009  (made required in the next step)
-        None, _https_url_or_output(),
-        "Where reports are posted. In this program it defaults to the stack's own collector.")
+    # Required: a reporter without a collector has nowhere to send. A string is checked here, an Output when
+    # it resolves (see DailyAggregator).
+    collector_url: pulumi.Input[str]
     namespace: str = tunable(
         "lunasec", matching(r"(?!AWS/)[0-9A-Za-z._/#-][0-9A-Za-z._/#: -]{0,254}", "a custom CloudWatch namespace"),
         "CloudWatch namespace the product publishes its counters in.")
@@ -79,6 +79,8 @@ class DailyAggregatorArgs:
                                              "SNS topic notified when a run fails or a report is dead-lettered.")
 
     def __post_init__(self):
+        if not _https_url_or_output().accepts(self.collector_url):
+            raise ArgsError(f"{type(self).__name__}.collector_url", self.collector_url, _https_url_or_output().allowed)
         validate_args(self)
 
 

@@ -13,7 +13,7 @@ import yaml
 
 import schemas
 from docs_generation import guardrails
-from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, section_keys
+from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -50,6 +50,12 @@ def _shown(value) -> str:
     return "unset" if value is None else f"`{json.dumps(value)}`"
 
 
+def _type_name(annotation) -> str:
+    """Args modules with and without `from __future__ import annotations` give strings or types here."""
+    shown = annotation.__name__ if isinstance(annotation, type) else str(annotation)
+    return re.sub(r"Optional\[(\w+)\]", r"\1", shown.replace("typing.", ""))
+
+
 def config_reference() -> str:
     stacks = {stack: _stack_values(stack) for stack in STACKS}
     rows = [f"Stack config lives in `Pulumi.<stack>.yaml` under `{PROJECT}:<section>` as an object "
@@ -57,10 +63,10 @@ def config_reference() -> str:
             "naming the key, the value and what is allowed).", "",
             "| Key | Type | " + " | ".join(STACKS) + " | Meaning (allowed values) |",
             "| --- | --- | " + " | ".join("---" for _ in STACKS) + " | --- |"]
-    for section, args_type in SECTIONS.items():
-        for key, field in section_keys(args_type).items():
+    for section in SECTIONS:
+        for key, field in config_keys(section).items():
             per_stack = [_shown(stacks[s].get(section, {}).get(key, field.default)) for s in STACKS]
-            kind = re.sub(r"Optional\[(\w+)\]", r"\1", str(field.type))
+            kind = _type_name(field.type)
             rows.append(f"| `{section}.{key}` | {kind} | " + " | ".join(per_stack) +
                         f" | {field.metadata['meaning']} ({field.metadata['rule'].allowed}) |")
     opt_out = [_shown(stacks[s].get(OPT_OUT_SECTION, {}).get(OPT_OUT_KEY, False)) for s in STACKS]

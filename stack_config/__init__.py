@@ -24,6 +24,7 @@ from components.collector_waf import CollectorWafArgs
 from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, tunable_fields
+from stack_config.program_settings import PROGRAM_SETTINGS
 
 # Config keys are namespaced by the project name Pulumi.yaml declares; a second spelling here would
 # silently read no config at all after a rename.
@@ -56,14 +57,33 @@ def section_keys(args_type: type) -> dict[str, dataclasses.Field]:
     return {config_key(f.name): f for f in tunable_fields(args_type)}
 
 
+def config_keys(section: str) -> dict[str, dataclasses.Field]:
+    """Every key a section accepts: the component's tunables, then the program's own settings for it."""
+    keys = section_keys(SECTIONS[section])
+    program = section_keys(PROGRAM_SETTINGS[section]) if section in PROGRAM_SETTINGS else {}
+    clash = set(keys) & set(program)
+    if clash:
+        raise StackConfigError(f"{PROJECT}:{section} declares {sorted(clash)} both as component and program settings")
+    return {**program, **keys}
+
+
+def is_program_setting(section: str, key: str) -> bool:
+    return section in PROGRAM_SETTINGS and key in section_keys(PROGRAM_SETTINGS[section])
+
+
 @dataclass(frozen=True)
 class StackConfig:
     sections: dict[str, dict[str, Any]]
     usage_reporting_disabled: bool
+    program: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def args_for(self, section: str) -> dict[str, Any]:
         """Keyword arguments for the section's Args class: only what the stack sets."""
         return dict(self.sections[section])
+
+    def program_settings(self, section: str) -> Any:
+        """The program's settings for a section, defaults filled in."""
+        return PROGRAM_SETTINGS[section](**self.program.get(section, {}))
 
 
 def _read_object(config: pulumi.Config, section: str) -> dict:
@@ -86,28 +106,30 @@ def _unknown_key_error(section: str, key: str, allowed: list[str]) -> StackConfi
         f"{PROJECT}:{section}.{key} is not a known setting{hint}: allowed keys are {', '.join(sorted(allowed))}")
 
 
-def _read_section(config: pulumi.Config, section: str, args_type: type) -> dict[str, Any]:
-    fields = section_keys(args_type)
-    values = {}
+def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(values for the component's Args, values of the program's own settings), both validated."""
+    fields = config_keys(section)
+    values, program = {}, {}
     for key, value in _read_object(config, section).items():
         if key not in fields:
             raise _unknown_key_error(section, key, list(fields))
         rule = fields[key].metadata["rule"]
         if not rule.accepts(value):
             raise StackConfigError(str(ArgsError(f"{PROJECT}:{section}.{key}", value, rule.allowed)))
-        values[fields[key].name] = value
+        (program if is_program_setting(section, key) else values)[fields[key].name] = value
     try:
         args_type(**_placeholders(args_type), **values)
     except ArgsError as error:  # a rule across fields, e.g. settings that go together
         field_name = error.name.rpartition(".")[2]
         raise StackConfigError(
             f"{PROJECT}:{section}.{config_key(field_name)} is missing: expected {error.allowed}") from None
-    return values
+    return values, program
 
 
 def _placeholders(args_type: type) -> dict[str, Any]:
-    """Wiring fields (resource outputs) are unknown at config time; fill them to run the cross-field checks."""
-    return {f.name: "wiring" for f in dataclasses.fields(args_type)
+    """Wiring fields (resource outputs) are unknown at config time; an unresolved Output stands in for each,
+    as it will at deploy time, to run the cross-field checks."""
+    return {f.name: pulumi.Output.from_input("wiring") for f in dataclasses.fields(args_type)
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
 
 
@@ -134,7 +156,9 @@ def load_stack_config(config: Optional[pulumi.Config] = None) -> StackConfig:
     for key in sorted(_set_project_keys() - set(known)):
         raise StackConfigError(
             f"{PROJECT}:{key} is not a known setting: allowed keys are {', '.join(sorted(known))}")
+    read = {section: _read_section(config, section, args_type) for section, args_type in SECTIONS.items()}
     return StackConfig(
-        sections={section: _read_section(config, section, args_type) for section, args_type in SECTIONS.items()},
+        sections={section: values for section, (values, _) in read.items()},
         usage_reporting_disabled=_read_opt_out(config),
+        program={section: program for section, (_, program) in read.items() if program},
     )

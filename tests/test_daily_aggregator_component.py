@@ -8,7 +8,6 @@ import uuid
 import pytest
 
 from components.daily_aggregator import (
-    DailyAggregator,
     DailyAggregatorArgs,
     _require_https,
     schedule_expression,
@@ -196,7 +195,9 @@ def test_args_refuse_a_missing_or_insecure_collector_url():
     with pytest.raises(ArgsError, match="collector_url = 'http://c.example.com' is not allowed"):
         DailyAggregatorArgs(collector_url="http://c.example.com")
     with pytest.raises(ArgsError, match="collector_url = None is not allowed"):
-        DailyAggregator("reporter", DailyAggregatorArgs())
+        DailyAggregatorArgs(collector_url=None)
+    with pytest.raises(TypeError, match="collector_url"):
+        DailyAggregatorArgs()  # required: no default stands in for a collector
 
 
 def test_a_wired_collector_url_is_checked_for_tls_when_it_resolves():

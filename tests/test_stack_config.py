@@ -1,5 +1,6 @@
 """Stack config: every committed stack loads; a bad value fails program start naming key, value and what is allowed."""
 
+import dataclasses
 import json
 
 import pytest
@@ -119,3 +120,27 @@ def test_managing_the_account_role_registers_it():
     run = run_program("staging", config_with("endpoint", manageAccountCloudwatchRole=True))
     account = run.one("aws:apigateway/account:Account")
     assert account.parent_type == "analytics:collector:CollectorEndpoint"
+
+
+def test_program_settings_are_not_component_args():
+    from stack_config.program_settings import PROGRAM_SETTINGS
+
+    # A component never reads a switch of the program's: WAF on/off and where this stack's reporter posts.
+    for section, settings in PROGRAM_SETTINGS.items():
+        component_settings = set(section_keys(SECTIONS[section]))
+        assert not component_settings & set(section_keys(settings)), section
+    assert "enabled" not in {f.name for f in dataclasses.fields(SECTIONS["waf"])}
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_a_none_default_means_the_setting_is_optional(section):
+    # A field that defaults to None but refuses None is required in disguise: it must have no default.
+    for field in dataclasses.fields(SECTIONS[section]):
+        if field.default is None:
+            assert field.metadata["rule"].accepts(None), f"{section}.{field.name} defaults to None yet requires a value"
+
+
+def test_waf_switch_decides_whether_the_component_exists():
+    assert not [r for r in run_program("staging").resources if r.typ == "analytics:collector:CollectorWaf"]
+    run = run_program("staging", config_with("waf", enabled=True))
+    assert len([r for r in run.resources if r.typ == "analytics:collector:CollectorWaf"]) == 1
