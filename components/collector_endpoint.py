@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 import mapping_templates
-import schemas
-from components import iam_policies
+from components import api_routes, iam_policies
+from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse
 from components.collector_domain import attach_custom_domain
 from components.tunables import (
     arn,
@@ -24,26 +25,6 @@ from components.tunables import (
     require_together,
     tunable,
     validate_args,
-)
-
-# `/record` is where the first shipped reporter posts; both paths behave the same.
-RECORD_PATHS = ("record", "record/deployment")
-JSON = "application/json"
-MODEL_NAME = "UsageReport"
-
-# Integration status -> what the client sees. A Firehose 4xx means our setup is wrong (the report was
-# valid), a 5xx is throttling or an outage: both are server errors, and 503 tells clients to retry.
-INTEGRATION_RESPONSES = (
-    {"status_code": "200", "selection_pattern": None, "template": "accepted_response.vtl"},
-    {"status_code": "500", "selection_pattern": r"4\d{2}", "template": "delivery_failed_response.vtl"},
-    {"status_code": "503", "selection_pattern": r"5\d{2}", "template": "delivery_failed_response.vtl"},
-)
-GATEWAY_RESPONSES = (
-    {"response_type": "BAD_REQUEST_BODY", "status_code": "400", "template": "bad_request_body_response.vtl"},
-    {"response_type": "UNSUPPORTED_MEDIA_TYPE", "status_code": "415",
-     "template": "unsupported_media_type_response.vtl"},
-    {"response_type": "DEFAULT_4XX", "status_code": None, "template": "default_error_response.vtl"},
-    {"response_type": "DEFAULT_5XX", "status_code": None, "template": "default_error_response.vtl"},
 )
 
 
@@ -74,6 +55,21 @@ class CollectorEndpointArgs:
         require_together(self, "custom_domain_name", "certificate_arn", "hosted_zone_id")
 
 
+@dataclass(frozen=True)
+class RouteTargets:
+    """What every route is wired to: the API and its resources, the shared model and validator, the role and
+    the stream it writes with."""
+    name: str
+    api: aws.apigateway.RestApi
+    resources: Mapping[str, aws.apigateway.Resource]  # by path
+    model: aws.apigateway.Model
+    validator: aws.apigateway.RequestValidator
+    role: aws.iam.Role
+    region: pulumi.Output[str]
+    delivery_stream_name: pulumi.Output[str]
+    opts: pulumi.ResourceOptions
+
+
 class CollectorEndpoint(pulumi.ComponentResource):
     rest_api_id: pulumi.Output[str]
     api_name: pulumi.Output[str]  # API Gateway's metrics are keyed by ApiName, not by id
@@ -84,6 +80,8 @@ class CollectorEndpoint(pulumi.ComponentResource):
     def __init__(self, name: str, args: CollectorEndpointArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("analytics:collector:CollectorEndpoint", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # Read once: the resources and the Deployment's trigger must come from the same description.
+        routes, gateway_responses = api_routes.ROUTES, api_routes.GATEWAY_RESPONSES
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
@@ -91,27 +89,29 @@ class CollectorEndpoint(pulumi.ComponentResource):
             endpoint_configuration={"types": "REGIONAL"},
             opts=child,
         )
+        model_spec = _shared(routes, "model")
         model = aws.apigateway.Model(
-            f"{name}-report-model", rest_api=api.id, name=MODEL_NAME, content_type=JSON,
-            schema=schemas.model_schema_json(), opts=child)
+            f"{name}-report-model", rest_api=api.id, name=model_spec.name, content_type=model_spec.content_type,
+            schema=model_spec.schema, opts=child)
+        validation = _shared(routes, "validation")
         validator = aws.apigateway.RequestValidator(
-            f"{name}-body-validator", rest_api=api.id, name="validate-report-body",
-            validate_request_body=True, validate_request_parameters=False, opts=child)
-        role = self._firehose_role(name, args, child)
-
-        request_template = pulumi.Output.from_input(args.delivery_stream_name).apply(
-            mapping_templates.firehose_put_record)
-        region = aws.get_region_output().region
-        routes = []
-        for path, resource in self._resources(name, api, child).items():
-            routes += self._route(name, path, api, resource, model, validator, role, request_template, region, child)
-        routes += self._gateway_responses(name, api, child)
+            f"{name}-body-validator", rest_api=api.id, name=validation.name,
+            validate_request_body=validation.validate_request_body,
+            validate_request_parameters=validation.validate_request_parameters, opts=child)
+        stream_name = pulumi.Output.from_input(args.delivery_stream_name)
+        targets = RouteTargets(
+            name=name, api=api, resources=self._resources(name, api, routes, child), model=model,
+            validator=validator, role=self._firehose_role(name, args, routes, child),
+            region=aws.get_region_output().region, delivery_stream_name=stream_name, opts=child)
+        created = [resource for route in routes for resource in self._route(route, targets)]
+        created += self._gateway_responses(name, api, gateway_responses, child)
 
         deployment = aws.apigateway.Deployment(
             f"{name}-deployment",
             rest_api=api.id,
-            triggers={"configuration": self._fingerprint(request_template)},
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=routes)),
+            triggers={"configuration": stream_name.apply(
+                partial(api_routes.fingerprint, routes, gateway_responses))},
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=created)),
         )
         stage = self._stage(name, api, deployment, args, child)
 
@@ -127,16 +127,20 @@ class CollectorEndpoint(pulumi.ComponentResource):
                                "stage_name": self.stage_name, "stage_arn": self.stage_arn, "url": self.url})
 
     @staticmethod
-    def _firehose_role(name, args, child) -> aws.iam.Role:
+    def _firehose_role(name, args, routes: tuple[ApiRoute, ...], child) -> aws.iam.Role:
+        actions = sorted({f"firehose:{route.integration.firehose_action}" for route in routes})
         role, _ = iam_policies.service_role(
             f"{name}-firehose-role", f"{name}-firehose-put", "apigateway.amazonaws.com",
-            [iam_policies.allow(["firehose:PutRecord"], [args.delivery_stream_arn], "PutReportRecord")], child)
+            [iam_policies.allow(actions, [args.delivery_stream_arn], "PutReportRecord")], child)
         return role
 
     @staticmethod
-    def _resources(name, api, child) -> dict[str, aws.apigateway.Resource]:
+    def _resources(name, api, routes: tuple[ApiRoute, ...], child) -> dict[str, aws.apigateway.Resource]:
+        # Every ancestor of a route's path is a resource too, routed or not.
+        paths = {"/".join(route.path.split("/")[:depth]) for route in routes
+                 for depth in range(1, route.path.count("/") + 2)}
         created: dict[str, aws.apigateway.Resource] = {}
-        for path in sorted(RECORD_PATHS, key=lambda p: p.count("/")):
+        for path in sorted(paths, key=lambda p: p.count("/")):
             parent_path, _, part = path.rpartition("/")
             parent_id = created[parent_path].id if parent_path else api.root_resource_id
             created[path] = aws.apigateway.Resource(
@@ -144,63 +148,57 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return created
 
     @staticmethod
-    def _route(name, path, api, resource, model, validator, role, request_template, region, child) -> list:
-        prefix = f"{name}-{path.replace('/', '-')}-post"
+    def _route(route: ApiRoute, targets: RouteTargets) -> list[pulumi.Resource]:
+        resource = targets.resources[route.path]
+        prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
         method = aws.apigateway.Method(
-            prefix, rest_api=api.id, resource_id=resource.id, http_method="POST", authorization="NONE",
-            request_validator_id=validator.id, request_models={JSON: model.name}, opts=child)
+            prefix, rest_api=targets.api.id, resource_id=resource.id, http_method=route.http_method,
+            authorization=route.authorization, request_validator_id=targets.validator.id,
+            request_models={route.model.content_type: targets.model.name}, opts=targets.opts)
+        spec = route.integration
         integration = aws.apigateway.Integration(
             f"{prefix}-firehose",
-            rest_api=api.id,
+            rest_api=targets.api.id,
             resource_id=resource.id,
             http_method=method.http_method,
-            type="AWS",
-            integration_http_method="POST",
-            uri=iam_policies.arn("apigateway", region, "firehose", "action/PutRecord"),
-            credentials=role.arn,
-            # Without a JSON mapping for a content type, NEVER answers 415 instead of passing the body on.
-            passthrough_behavior="NEVER",
-            request_parameters={"integration.request.header.Content-Type": "'application/x-amz-json-1.1'"},
-            request_templates={JSON: request_template},
-            opts=child,
+            type=spec.type,
+            integration_http_method=spec.http_method,
+            uri=iam_policies.arn("apigateway", targets.region, "firehose", f"action/{spec.firehose_action}"),
+            credentials=targets.role.arn,
+            passthrough_behavior=spec.passthrough_behavior,
+            request_parameters=dict(spec.request_parameters),
+            request_templates={route.model.content_type: targets.delivery_stream_name.apply(
+                partial(mapping_templates.for_stream, spec.request_template))},
+            opts=targets.opts,
         )
         created = [method, integration]
-        for response in INTEGRATION_RESPONSES:
+        for response in route.responses:
             method_response = aws.apigateway.MethodResponse(
-                f"{prefix}-{response['status_code']}", rest_api=api.id, resource_id=resource.id,
-                http_method=method.http_method, status_code=response["status_code"],
-                response_models={JSON: "Empty"}, opts=child)
+                f"{prefix}-{response.status_code}", rest_api=targets.api.id, resource_id=resource.id,
+                http_method=method.http_method, status_code=response.status_code,
+                response_models=dict(route.method_response_models), opts=targets.opts)
             created.append(method_response)
             created.append(aws.apigateway.IntegrationResponse(
-                f"{prefix}-{response['status_code']}-mapping", rest_api=api.id, resource_id=resource.id,
+                f"{prefix}-{response.status_code}-mapping", rest_api=targets.api.id, resource_id=resource.id,
                 http_method=method.http_method, status_code=method_response.status_code,
-                selection_pattern=response["selection_pattern"],
-                response_templates={JSON: mapping_templates.read(response["template"])},
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[integration]))))
+                selection_pattern=response.selection_pattern,
+                response_templates={response.content_type: mapping_templates.read(response.template)},
+                opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration]))))
         return created
 
     @staticmethod
-    def _gateway_responses(name, api, child) -> list:
+    def _gateway_responses(name, api, gateway_responses: tuple[GatewayResponse, ...], child) -> list:
         return [
             aws.apigateway.Response(
-                f"{name}-{response['response_type'].lower().replace('_', '-')}",
+                f"{name}-{response.response_type.lower().replace('_', '-')}",
                 rest_api_id=api.id,
-                response_type=response["response_type"],
-                status_code=response["status_code"],
-                response_templates={JSON: mapping_templates.read(response["template"])},
+                response_type=response.response_type,
+                status_code=response.status_code,
+                response_templates={response.content_type: mapping_templates.read(response.template)},
                 opts=child,
             )
-            for response in GATEWAY_RESPONSES
+            for response in gateway_responses
         ]
-
-    @staticmethod
-    def _fingerprint(request_template: pulumi.Output[str]) -> pulumi.Output[str]:
-        """Changes whenever what the routes do changes, so a new Deployment snapshot is taken."""
-        static = "\n".join([
-            schemas.model_schema_json(), repr(RECORD_PATHS), repr(INTEGRATION_RESPONSES), repr(GATEWAY_RESPONSES),
-            *(mapping_templates.read(r["template"]) for r in INTEGRATION_RESPONSES + GATEWAY_RESPONSES),
-        ])
-        return request_template.apply(lambda t: hashlib.sha256(f"{static}\n{t}".encode()).hexdigest())
 
     @staticmethod
     def _stage(name, api, deployment, args, child) -> aws.apigateway.Stage:
@@ -240,6 +238,14 @@ class CollectorEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         return stage
+
+
+def _shared(routes: tuple[ApiRoute, ...], part: str):
+    """The model or validation all routes use: the API has one of each, under the name its URN has always had."""
+    distinct = {getattr(route, part) for route in routes}
+    if len(distinct) != 1:
+        raise ValueError(f"the routes use {len(distinct)} different {part}s; the endpoint builds exactly one")
+    return distinct.pop()
 
 
 def _account_cloudwatch_role(name, child) -> aws.apigateway.Account:

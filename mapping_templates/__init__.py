@@ -11,11 +11,16 @@ def read(name: str) -> str:
     return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
 
 
-def firehose_put_record(delivery_stream_name: str) -> str:
-    template = read("firehose_put_record.vtl")
+def for_stream(name: str, delivery_stream_name: str) -> str:
+    """A request template with the delivery stream it writes to filled in."""
+    template = read(name)
     if STREAM_NAME_TOKEN not in template:
-        raise ValueError(f"firehose_put_record.vtl lost its {STREAM_NAME_TOKEN} placeholder")
+        raise ValueError(f"{name} lost its {STREAM_NAME_TOKEN} placeholder")
     return template.replace(STREAM_NAME_TOKEN, delivery_stream_name)
+
+
+def firehose_put_record(delivery_stream_name: str) -> str:
+    return for_stream("firehose_put_record.vtl", delivery_stream_name)
 
 
 def access_log_format() -> str:
