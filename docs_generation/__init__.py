@@ -78,9 +78,9 @@ GENERATED = {"collected-fields": collected_fields, "config-reference": config_re
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
     "collected-fields": README,  # the privacy promise stays on the front page
-    "config-reference": README,
-    "policy-rules": README,
-    "collector-alarms": README,
+    "config-reference": DOCS / "configuration.md",
+    "policy-rules": DOCS / "guardrails.md",
+    "collector-alarms": DOCS / "guardrails.md",
 }
 
 
