@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -72,12 +73,32 @@ def config_reference() -> str:
     return "\n".join(rows)
 
 
+def layer_rule() -> str:
+    """The import-linter contracts `make test` enforces (pyproject.toml), as a reader wants them: top to bottom."""
+    linter = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    contracts = linter["contracts"]
+    [layers] = [contract["layers"] for contract in contracts if contract["type"] == "layers"]
+    rows = ["| Layer, top to bottom | Packages |", "| --- | --- |"]
+    for number, layer in enumerate(layers, 1):
+        rows.append(f"| {number} | " + ", ".join(f"`{name.strip()}/`" for name in layer.split("|")) + " |")
+    rows.append("")
+    for contract in contracts:
+        if contract["type"] == "forbidden":
+            sources = ", ".join(f"`{name}`" for name in contract["source_modules"])
+            forbidden = ", ".join(f"`{name}`" for name in contract["forbidden_modules"])
+            why = contract["name"][0].lower() + contract["name"][1:]
+            rows.append(f"- {sources} never imports {forbidden} — {why}.")
+    return "\n".join(rows)
+
+
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
-             "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms}
+             "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
+             "layer-rule": layer_rule}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
     "collected-fields": README,  # the privacy promise stays on the front page
+    "layer-rule": README,
     "config-reference": DOCS / "configuration.md",
     "policy-rules": DOCS / "guardrails.md",
     "collector-alarms": DOCS / "guardrails.md",

@@ -5,7 +5,7 @@ import re
 import pytest
 
 import schemas
-from docs_generation import GENERATED, REPO, SECTION_FILES, doc_files, generated_files, render_file
+from docs_generation import GENERATED, REPO, SECTION_FILES, STACKS, doc_files, generated_files, render_file
 from tests.support import docs
 
 
@@ -36,12 +36,14 @@ def test_quick_start_commands_are_the_ones_ci_runs():
     ci = (REPO / ".ci" / "run").read_text()
     quick_start = docs.section("Quick start")
     assert "```sh\nmake test\n```" in quick_start and "make test" in ci
-    assert "pulumi stack select dev && pulumi up" in quick_start
+    assert "```sh\nmake demo\n```" in quick_start
     assert "pulumi login --local" in quick_start
+    previewed = re.findall(r"^pulumi preview --stack (\w+)", quick_start, re.M)
+    deployed = re.findall(r"^pulumi up --stack (\w+)", quick_start, re.M)
+    assert deployed and previewed == deployed and set(deployed) <= set(STACKS)
 
 
 def test_config_reference_has_a_column_for_every_committed_stack():
-    from docs_generation import STACKS
     from mocked_program import pulumi_mocks
 
     committed = {path.name.split(".")[1] for path in REPO.glob("Pulumi.*.yaml")}
