@@ -16,11 +16,13 @@ import yaml
 
 import mapping_templates
 import schemas
+import stack_config
 from docs_generation import REPO
 from fixtures import reports
 from fixtures.apigateway_vtl import RequestContext, render
 from fixtures.fake_collector import fake_collector
 from handlers import daily_report
+from local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, LocalDeployment
 from mocked_program import pulumi_mocks
 from report.athena_runner import AthenaQueryRunner
 from report.cli import build_parser
@@ -56,6 +58,13 @@ def test_the_rejection_shown_is_what_the_bad_request_template_renders():
     assert json.loads(rendered)["reason"].endswith('["email"]]')
 
 
+def test_every_report_the_docs_post_is_valid():
+    bodies = re.findall(r"```sh\n[^`]*?-d '(\{.*?\})'", TEXT, re.S)
+    assert len(bodies) >= 2  # the README's example and the pulumilocal run's
+    for body in bodies:
+        jsonschema.Draft4Validator(schemas.load_schema()).validate(json.loads(body))
+
+
 def test_the_reporter_sends_the_user_agent_the_waf_section_names():
     """AWS's common rule set blocks requests without a User-Agent; the docs promise the reporter sends one."""
     promised = re.search(r"the reporter sends one \(`([^`]+)`\)", TEXT).group(1)
@@ -64,6 +73,23 @@ def test_the_reporter_sends_the_user_agent_the_waf_section_names():
         daily_report.post_report(settings, reports.valid_report(), daily_report.Delivery())
     [received] = collector.received
     assert received.headers["User-Agent"] == promised
+
+
+# --- Running it on LocalStack: what the applier adds and where the program's API answers --------------------
+
+def test_the_localstack_header_the_docs_name_is_the_one_the_applier_adds():
+    [(parameter, value)] = LOCALSTACK_INTEGRATION_HEADERS.items()
+    header = parameter.removeprefix("integration.request.header.")
+    assert f"`{header}: {value}`" in section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
+
+
+def test_the_pulumilocal_post_goes_where_localstack_serves_the_dev_stage():
+    endpoint_args = stack_config.SECTIONS["endpoint"]
+    default_stage = stack_config.section_keys(endpoint_args)["stageName"].default
+    dev = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
+    stage = dev.get(f"{stack_config.PROJECT}:endpoint", {}).get("stageName", default_stage)
+    local = LocalDeployment("http://localhost:4566", "$api_id", stage, bucket_name="", stream_name="")
+    assert f'"{local.url()}"' in section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
 
 
 # --- Figures the prose repeats ------------------------------------------------------------------------------
