@@ -12,6 +12,7 @@ from pathlib import Path
 from docs_generation import REPO, doc_files
 
 HEADING = re.compile(r"^(#{1,6}) (.+?)\s*$")
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 
 
 def headings(text: str) -> list[tuple[int, int, str]]:
@@ -40,6 +41,34 @@ def section(title: str) -> str:
     [(start, level)] = [(index, lvl) for index, lvl, t in found if t == title]
     end = next((index for index, lvl, _ in found if index > start and lvl <= level), len(lines))
     return "\n".join(lines[start + 1:end])
+
+
+def slug(title: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation (backticks, colons, slashes...) dropped,
+    spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    """Every heading anchor in `path`; a repeated heading gets -1, -2... as on GitHub."""
+    seen: dict[str, int] = {}
+    found = set()
+    for _, _, title in headings(path.read_text(encoding="utf-8")):
+        base = slug(title)
+        found.add(f"{base}-{seen[base]}" if base in seen else base)
+        seen[base] = seen.get(base, 0) + 1
+    return found
+
+
+def links(path: Path) -> list[str]:
+    """The target of every inline Markdown link in `path`, outside fenced code and code spans."""
+    targets, fenced = [], False
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced:
+            targets += LINK.findall(re.sub(r"`[^`]*`", "", line))
+    return targets
 
 
 def all_text() -> str:
