@@ -249,7 +249,7 @@ def _shared(routes: tuple[ApiRoute, ...], part: str):
 
 
 def _account_cloudwatch_role(name, child) -> aws.apigateway.Account:
-    """The region-wide role API Gateway uses to write logs. A singleton: see the README."""
+    """The region-wide role API Gateway uses to write logs. A singleton: see docs/configuration.md."""
     log_groups = iam_policies.arn("logs", aws.get_region_output().region, iam_policies.current_account_id(),
                                   "log-group:*")
     role, policy = iam_policies.service_role(

@@ -119,7 +119,7 @@ def alarm_topic_policy(topic_arn: pulumi.Input[str], account: pulumi.Input[str])
 
 def alarm_specs(args: CollectorMonitoringArgs) -> list[dict]:
     """Every alarm as MetricAlarm arguments, plus a `key` for its resource name and the `setting` (Args field)
-    that sets its threshold or window. Data, so the tests and the README read the same list."""
+    that sets its threshold or window. Data, so the tests and docs/guardrails.md read the same list."""
     api = {"ApiName": args.api_name, "Stage": args.stage_name}
     stream = {"DeliveryStreamName": args.delivery_stream_name}
     quiet = {"period": args.period_seconds, "evaluation_periods": 1, "treat_missing_data": "notBreaching"}

@@ -1,12 +1,15 @@
-"""README sections generated from their sources of truth: the schema and the components' tunables.
+"""Documentation sections generated from their sources of truth: the schema, the components' tunables, the
+policy pack, the alarm specs and the import-linter contracts.
 
-`python -m docs_generation` rewrites them in README.md; tests/test_readme.py fails when they are stale.
+Each section sits between `<!-- name:begin -->` and `<!-- name:end -->` in the file SECTION_FILES names;
+`python -m docs_generation` rewrites them in place, and tests/test_readme.py fails when one is stale.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -17,6 +20,7 @@ from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
+DOCS = REPO / "docs"
 STACKS = ("dev", "staging", "prod")
 
 
@@ -75,15 +79,62 @@ def config_reference() -> str:
     return "\n".join(rows)
 
 
+def layer_rule() -> str:
+    """The import-linter contracts `make test` enforces (pyproject.toml), as a reader wants them: top to bottom."""
+    linter = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    contracts = linter["contracts"]
+    [layers] = [contract["layers"] for contract in contracts if contract["type"] == "layers"]
+    rows = ["| Layer, top to bottom | Packages |", "| --- | --- |"]
+    for number, layer in enumerate(layers, 1):
+        rows.append(f"| {number} | " + ", ".join(f"`{name.strip()}/`" for name in layer.split("|")) + " |")
+    rows.append("")
+    for contract in contracts:
+        if contract["type"] == "forbidden":
+            sources = ", ".join(f"`{name}`" for name in contract["source_modules"])
+            forbidden = ", ".join(f"`{name}`" for name in contract["forbidden_modules"])
+            why = contract["name"][0].lower() + contract["name"][1:]
+            rows.append(f"- {sources} never imports {forbidden} — {why}.")
+    return "\n".join(rows)
+
+
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
-             "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms}
+             "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
+             "layer-rule": layer_rule}
+
+# Which file holds each generated section: the one place that changes when a section moves between files.
+SECTION_FILES = {
+    "collected-fields": README,  # the privacy promise stays on the front page
+    "layer-rule": README,
+    "config-reference": DOCS / "configuration.md",
+    "policy-rules": DOCS / "guardrails.md",
+    "collector-alarms": DOCS / "guardrails.md",
+}
 
 
-def render_readme(text: str) -> str:
+def doc_files() -> list[Path]:
+    """README.md and every docs/*.md, read at call time so a new doc is covered without a list to update."""
+    return [README, *sorted(DOCS.glob("*.md"))]
+
+
+def file_of(marker: str) -> Path:
+    if marker not in SECTION_FILES:
+        raise ValueError(f"generated section {marker!r} has no file: add it to SECTION_FILES in {__name__}")
+    return SECTION_FILES[marker]
+
+
+def render_file(path: Path, text: str) -> str:
+    """`text`, the content of `path`, with every generated section that lives in `path` rewritten."""
     for marker, render in GENERATED.items():
+        if file_of(marker) != path:
+            continue
         pattern = re.compile(rf"(<!-- {marker}:begin -->\n).*?(<!-- {marker}:end -->)", re.S)
         if not pattern.search(text):
-            raise ValueError(f"README.md lost its {marker} markers")
+            raise ValueError(f"{path.relative_to(REPO)} lost its {marker} markers")
         rendered = render()
         text = pattern.sub(lambda m, rendered=rendered: f"{m.group(1)}{rendered}\n{m.group(2)}", text)
     return text
+
+
+def generated_files() -> list[Path]:
+    """Every file that holds a generated section, each once."""
+    return sorted({file_of(marker) for marker in GENERATED})

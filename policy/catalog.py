@@ -1,4 +1,4 @@
-"""Every rule of the pack, in one list: the pack serves it, the tests run it, the README lists it."""
+"""Every rule of the pack, in one list: the pack serves it, the tests run it, docs/guardrails.md lists it."""
 
 from policy import api_rules, iam_rules, service_rules, storage_rules
 

@@ -15,8 +15,9 @@ from components.daily_aggregator import (
 )
 from components.reporter_code import HANDLER
 from components.tunables import ArgsError
-from mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
+from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError
+from tests.support import docs
 
 COMPONENT = "analytics:reporter:DailyAggregator"
 # Every resource type the reporter owns: the opt-out must register none of them.
@@ -208,8 +209,7 @@ def test_a_wired_collector_url_is_checked_for_tls_when_it_resolves():
 
 
 def readme_example() -> str:
-    section = (REPO / "README.md").read_text().split("## Reporting usage from your own stack", 1)[1]
-    return re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    return re.search(r"```python\n(.*?)```", docs.section("Reporting usage from your own stack"), re.S).group(1)
 
 
 def test_readme_example_runs_from_another_program_with_just_a_collector_url(tmp_path):

@@ -11,6 +11,7 @@ import yaml
 from mocked_program.pulumi_mocks import REPO
 from policy.catalog import POLICIES
 from policy.rule_kit import FSBP, control_of
+from tests.support import docs
 from tests.support.policy_runner import VARIANTS, from_run, policy_resource, run_variant, violations
 
 RULES = {p.name: p for p in POLICIES}
@@ -296,7 +297,7 @@ def test_the_pack_needs_only_pulumi_policy_and_the_standard_library():
 def test_execution_log_level_off_is_refused_by_the_pack_as_the_readme_warns():
     from mocked_program.pulumi_mocks import run_program, stack_config_with
 
-    readme = (REPO / "README.md").read_text()
-    assert "`OFF` fails the policy\npack's `apigateway-execution-logging` rule" in readme
+    warning = " ".join(docs.section("The API Gateway CloudWatch role is a per-region singleton").split())
+    assert "`OFF` fails the policy pack's `apigateway-execution-logging` rule" in warning
     resources = from_run(run_program("dev", stack_config_with("dev", endpoint={"executionLogLevel": "OFF"})))
     assert violations(RULES["apigateway-execution-logging"], resources)

@@ -1,19 +1,32 @@
-"""The README's promises that can drift: generated sections, the collected-field list, the commands."""
+"""The docs' promises that can drift: generated sections, the collected-field list, the commands, the tables."""
 
 import re
+import subprocess
+
+import pytest
 
 import schemas
-from docs_generation import README, render_readme
+from docs_generation import GENERATED, REPO, SECTION_FILES, STACKS, doc_files, generated_files, render_file
+from tests.support import docs
 
-TEXT = README.read_text(encoding="utf-8")
+
+@pytest.mark.parametrize("path", generated_files(), ids=docs.relative)
+def test_generated_sections_are_current(path):
+    text = path.read_text(encoding="utf-8")
+    stale = f"run `.venv/bin/python -m docs_generation` and commit {docs.relative(path)}"
+    assert render_file(path, text) == text, stale
 
 
-def test_generated_sections_are_current():
-    assert render_readme(TEXT) == TEXT, "run `.venv/bin/python -m docs_generation` and commit README.md"
+def test_every_generated_section_has_a_file_and_sits_only_there():
+    assert set(SECTION_FILES) == set(GENERATED)
+    for path in doc_files():
+        for marker in re.findall(r"<!-- ([\w-]+):begin -->", path.read_text(encoding="utf-8")):
+            where = SECTION_FILES.get(marker)
+            assert where == path, f"{docs.relative(path)} holds {marker}; SECTION_FILES says {where}"
 
 
 def test_what_is_collected_lists_exactly_the_schema_fields():
-    section = TEXT.split("## What is collected", 1)[1].split("\n## ", 1)[0]
+    section = docs.section("What is collected")
     listed = set(re.findall(r"^\| `([^`]+)` \|", section, re.M))
     expected = {*schemas.RECEIVED_FIELDS, *schemas.scalar_fields(),
                 *(f"{schemas.CANONICAL_COUNTERS_KEY}.{n}" for n in schemas.counter_names())}
@@ -21,39 +34,48 @@ def test_what_is_collected_lists_exactly_the_schema_fields():
 
 
 def test_quick_start_commands_are_the_ones_ci_runs():
-    ci = (README.parent / ".ci" / "run").read_text()
-    assert "```sh\nmake test\n```" in TEXT and "make test" in ci
-    assert "pulumi stack select dev && pulumi up" in TEXT
-    assert "pulumi login --local" in TEXT
+    ci = (REPO / ".ci" / "run").read_text()
+    quick_start = docs.section("Quick start")
+    assert "```sh\nmake test\n```" in quick_start and "make test" in ci
+    assert "```sh\nmake demo\n```" in quick_start
+    assert "pulumi login --local" in quick_start
+    previewed = re.findall(r"^pulumi preview --stack (\w+)", quick_start, re.M)
+    deployed = re.findall(r"^pulumi up --stack (\w+)", quick_start, re.M)
+    assert deployed and previewed == deployed and set(deployed) <= set(STACKS)
 
 
 def test_config_reference_has_a_column_for_every_committed_stack():
-    from docs_generation import STACKS
     from mocked_program import pulumi_mocks
 
-    committed = {path.name.split(".")[1] for path in README.parent.glob("Pulumi.*.yaml")}
+    # Committed, not merely present: a local `Pulumi.local.yaml` (docs/local-cloud.md) is git-ignored.
+    tracked = subprocess.run(["git", "ls-files", "Pulumi.*.yaml"], cwd=REPO, capture_output=True, text=True, check=True)
+    committed = {name.split(".")[1] for name in tracked.stdout.split()}
     assert set(STACKS) == committed == set(pulumi_mocks.STACKS)
 
 
-def _table_after(heading: str) -> list[list[str]]:
-    section = TEXT.split(heading, 1)[1].split("\n\n", 2)[1]
-    return [[cell.strip() for cell in line.strip("|").split("|")] for line in section.splitlines()[2:]]
+def _first_table(title: str) -> list[list[str]]:
+    """The body rows (header and rule left out) of the first Markdown table under the heading `title`."""
+    table = []
+    for line in docs.section(title).split("\n"):
+        if line.startswith("|"):
+            table.append(line)
+        elif table:
+            break
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in table[2:]]
 
 
 def test_component_table_lists_every_component_the_program_registers_with_its_token():
     from tests.support.policy_runner import run_variant
 
     registered = {r.typ for r in run_variant("all-options").resources if r.typ.startswith("analytics:")}
-    listed = {row[1].strip("`"): row[0].split("`")[1] for row in _table_after("## Architecture\n\n```mermaid")}
+    listed = {row[1].strip("`"): row[0].split("`")[1] for row in _first_table("Architecture")}
     assert set(listed) == registered
     assert all(token.rpartition(":")[2] == name for token, name in listed.items())
 
 
 def test_layout_table_names_every_top_level_folder():
-    import subprocess
-
-    tracked = subprocess.run(["git", "ls-files"], cwd=README.parent, capture_output=True, text=True, check=True)
+    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
     folders = {path.split("/")[0] + "/" for path in tracked.stdout.splitlines() if "/" in path}
-    listed = {name.split("/")[0] + "/" for row in _table_after("Repository layout:")
+    listed = {name.split("/")[0] + "/" for row in _first_table("Where things are")
               for name in re.findall(r"`([^`]+/)`", row[0])}
     assert folders - {".ci/"} == listed  # .ci/run is what CI runs: `make test`, checked above

@@ -1,6 +1,8 @@
-"""Concrete promises in README.md's prose (replies, counts, commands, names, paths) that no other test pins.
+"""Concrete promises in the docs' prose (README.md and docs/*.md: replies, counts, commands, names, paths) that no
+other test pins.
 
-Each test reads the promise from the README itself, so a change to either side that breaks the promise fails.
+Each test reads the promise from the docs themselves (tests/support/docs.py finds it in whichever file holds it),
+so a change to either side that breaks the promise fails.
 """
 
 import inspect
@@ -14,31 +16,30 @@ import yaml
 
 import mapping_templates
 import schemas
-from docs_generation import README
+import stack_config
+from docs_generation import REPO
 from fixtures import reports
 from fixtures.apigateway_vtl import RequestContext, render
 from fixtures.fake_collector import fake_collector
 from handlers import daily_report
+from local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, LocalDeployment
 from mocked_program import pulumi_mocks
 from report.athena_runner import AthenaQueryRunner
 from report.cli import build_parser
+from tests.support import docs
+from tests.support.docs import section
 
-TEXT = README.read_text(encoding="utf-8")
-REPO = README.parent
-
-
-def section(title: str) -> str:
-    return TEXT.split(f"\n## {title}", 1)[1].split("\n## ", 1)[0]
+TEXT = docs.all_text()
 
 
 def number_before(words: str) -> int:
-    """The figure the README writes just before `words`, e.g. "33 invalid reports" or "5,000 examples"."""
+    """The figure the docs write just before `words`, e.g. "33 invalid reports" or "5,000 examples"."""
     match = re.search(r"(\d[\d,]*)\s+" + re.escape(words), TEXT)
-    assert match, f"the README no longer says '<n> {words}'"
+    assert match, f"the docs no longer say '<n> {words}'"
     return int(match.group(1).replace(",", ""))
 
 
-# --- Sending a report: the replies the README shows ---------------------------------------------------------
+# --- Sending a report: the replies the docs show -----------------------------------------------------------
 
 def test_the_curl_example_is_a_valid_report_and_gets_the_reply_shown():
     block = re.search(r"```sh\ncurl .*?-d '(.*?)'\n# (.*?)\n```", section("Sending a report"), re.S)
@@ -57,14 +58,38 @@ def test_the_rejection_shown_is_what_the_bad_request_template_renders():
     assert json.loads(rendered)["reason"].endswith('["email"]]')
 
 
+def test_every_report_the_docs_post_is_valid():
+    bodies = re.findall(r"```sh\n[^`]*?-d '(\{.*?\})'", TEXT, re.S)
+    assert len(bodies) >= 2  # the README's example and the pulumilocal run's
+    for body in bodies:
+        jsonschema.Draft4Validator(schemas.load_schema()).validate(json.loads(body))
+
+
 def test_the_reporter_sends_the_user_agent_the_waf_section_names():
-    """AWS's common rule set blocks requests without a User-Agent; the README promises the reporter sends one."""
+    """AWS's common rule set blocks requests without a User-Agent; the docs promise the reporter sends one."""
     promised = re.search(r"the reporter sends one \(`([^`]+)`\)", TEXT).group(1)
     with fake_collector() as collector:
         settings = daily_report.Settings(collector.url, reports.STACK_ID, "1.2.3", "lunasec")
         daily_report.post_report(settings, reports.valid_report(), daily_report.Delivery())
     [received] = collector.received
     assert received.headers["User-Agent"] == promised
+
+
+# --- Running it on LocalStack: what the applier adds and where the program's API answers --------------------
+
+def test_the_localstack_header_the_docs_name_is_the_one_the_applier_adds():
+    [(parameter, value)] = LOCALSTACK_INTEGRATION_HEADERS.items()
+    header = parameter.removeprefix("integration.request.header.")
+    assert f"`{header}: {value}`" in section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
+
+
+def test_the_pulumilocal_post_goes_where_localstack_serves_the_dev_stage():
+    endpoint_args = stack_config.SECTIONS["endpoint"]
+    default_stage = stack_config.section_keys(endpoint_args)["stageName"].default
+    dev = yaml.safe_load((REPO / "Pulumi.dev.yaml").read_text(encoding="utf-8"))["config"]
+    stage = dev.get(f"{stack_config.PROJECT}:endpoint", {}).get("stageName", default_stage)
+    local = LocalDeployment("http://localhost:4566", "$api_id", stage, bucket_name="", stream_name="")
+    assert f'"{local.url()}"' in section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
 
 
 # --- Figures the prose repeats ------------------------------------------------------------------------------
@@ -147,10 +172,10 @@ def test_the_stack_outputs_and_names_the_readme_uses(stack):
 def test_every_repository_path_the_readme_names_exists():
     candidates = set(re.findall(r"`((?:\.?[\w-]+/)+[\w.-]*)`", TEXT))
     candidates |= set(re.findall(r"(?<![\w/.-])((?:[\w-]+/)+[\w-]+\.(?:py|json|yml|yaml|txt|vtl))\b", TEXT))
-    # Made by a command the README gives, or not a path in this repository.
+    # Made by a command the docs give, or not a path in this repository.
     generated = ("demo-output/", "charts/", "copy/", "bucket-copy/", "/tmp/", "policy/venv", "YYYY/", "OWNER/REPO",
                  "pulumi/actions")
     paths = {c for c in candidates if "<" not in c and not c.startswith(generated) and "://" not in c}
     assert len(paths) >= 20
     missing = sorted(p for p in paths if not (REPO / p).exists())
-    assert not missing, f"the README names paths that do not exist: {missing}"
+    assert not missing, f"the docs name paths that do not exist: {missing}"

@@ -21,6 +21,7 @@ import schemas
 from fixtures import warehouse_files
 from fixtures.warehouse_files import Delivery
 from report import local_duckdb
+from tests.support import docs
 from warehouse import delivered
 from warehouse.columns import PARTITION_COLUMN, columns
 
@@ -129,9 +130,9 @@ EXPECTED = {
 
 def test_the_saved_queries_are_the_documented_five():
     assert set(SAVED) == set(EXPECTED)
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    table = readme.split("\n| Saved query | Answers |\n", 1)[1].split("\n\n", 1)[0]
-    assert set(re.findall(r"^\| `(\w+)` \|", table, re.M)) == set(SAVED), "README's saved-query table"
+    section = docs.section("SQL warehouse: Athena catalog and saved queries")
+    table = section.split("\n| Saved query | Answers |\n", 1)[1].split("\n\n", 1)[0]
+    assert set(re.findall(r"^\| `(\w+)` \|", table, re.M)) == set(SAVED), "the docs' saved-query table"
 
 
 @pytest.mark.parametrize("name", sorted(SAVED))

@@ -20,6 +20,7 @@ from report.local_warehouse import run_locally
 from report.results import QueryResult
 from report.sections import SECTIONS
 from report.stack_outputs import OUTPUT_FOR_FLAG
+from tests.support import docs
 from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
 
 # Stage 2's answers computed in plain Python from the deliveries (written from the queries' descriptions).
@@ -256,13 +257,11 @@ def test_an_object_outside_the_layout_is_a_clear_error(tmp_path):
 
 
 def test_readme_example_is_this_reports_output(tmp_path):
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = readme.split("\n## Usage report\n", 1)[1].split("\n## ", 1)[0]
-    example = section.split("```text\n", 1)[1].split("```", 1)[0]
+    example = docs.section("Usage report").split("```text\n", 1)[1].split("```", 1)[0]
     warehouse, _ = reference_warehouse(tmp_path / "bucket")
     code, out, err = run_report("--local", str(warehouse), "--today", TODAY.isoformat())
     assert code == 0, err
-    # The README elides rows with "..."; every line it shows is printed, in the same order.
+    # The docs elide rows with "..."; every line they show is printed, in the same order.
     printed = iter(out.splitlines())
     for line in example.splitlines():
         if line != "...":

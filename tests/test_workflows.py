@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from tests.support import docs
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 TRUST_POLICIES = ROOT / ".github" / "aws-oidc"
@@ -216,8 +218,7 @@ def test_trust_policies_admit_exactly_the_environments_the_workflows_use():
 
 
 def _readme_ci_section() -> str:
-    readme = (ROOT / "README.md").read_text()
-    return readme.split("\n## CI/CD with GitHub Actions\n", 1)[1].split("\n## ", 1)[0]
+    return docs.section("CI/CD with GitHub Actions")
 
 
 def test_readme_names_every_secret_and_variable_the_workflows_read():
