@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import bucket_guards, iam_policies
+from components.outputs import publish_outputs
 from components.tunables import Rule, arn, boolean, integer, tunable, validate_args
 from queries import TABLE_NAME, description, load_saved_queries
 from warehouse import layout as warehouse_layout
@@ -101,6 +102,7 @@ class AthenaCatalog(pulumi.ComponentResource):
     database_name: pulumi.Output[str]
     table_name: pulumi.Output[str]
     workgroup_name: pulumi.Output[str]
+    results_bucket_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: AthenaCatalogArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("analytics:catalog:AthenaCatalog", name, None, opts)
@@ -158,16 +160,8 @@ class AthenaCatalog(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[table])),
             )
 
-        self.database_name = database.name
-        self.table_name = table.name
-        self.workgroup_name = workgroup.name
-        self.results_bucket_name = results.bucket
-        self.register_outputs({
-            "database_name": self.database_name,
-            "table_name": self.table_name,
-            "workgroup_name": self.workgroup_name,
-            "results_bucket_name": self.results_bucket_name,
-        })
+        publish_outputs(self, database_name=database.name, table_name=table.name, workgroup_name=workgroup.name,
+                        results_bucket_name=results.bucket)
 
     @staticmethod
     def _results_bucket(name: str, args: AthenaCatalogArgs, child: pulumi.ResourceOptions) -> aws.s3.Bucket:

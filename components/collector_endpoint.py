@@ -14,6 +14,7 @@ import mapping_templates
 from components import api_routes, iam_policies
 from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse
 from components.collector_domain import attach_custom_domain
+from components.outputs import publish_outputs
 from components.tunables import (
     arn,
     boolean,
@@ -115,16 +116,12 @@ class CollectorEndpoint(pulumi.ComponentResource):
         )
         stage = self._stage(name, api, deployment, args, child)
 
-        self.rest_api_id = api.id
-        self.api_name = api.name
-        self.stage_arn = stage.arn
-        self.stage_name = stage.stage_name
-        self.url = pulumi.Output.concat(stage.invoke_url, "/", RECORD_PATHS[-1])
+        url = pulumi.Output.concat(stage.invoke_url, "/", RECORD_PATHS[-1])
         if args.custom_domain_name:
             attach_custom_domain(name, api, stage, args, child)
-            self.url = pulumi.Output.concat("https://", args.custom_domain_name, "/", RECORD_PATHS[-1])
-        self.register_outputs({"rest_api_id": self.rest_api_id, "api_name": self.api_name,
-                               "stage_name": self.stage_name, "stage_arn": self.stage_arn, "url": self.url})
+            url = pulumi.Output.concat("https://", args.custom_domain_name, "/", RECORD_PATHS[-1])
+        publish_outputs(self, rest_api_id=api.id, api_name=api.name, stage_arn=stage.arn,
+                        stage_name=stage.stage_name, url=url)
 
     @staticmethod
     def _firehose_role(name, args, routes: tuple[ApiRoute, ...], child) -> aws.iam.Role:

@@ -12,6 +12,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.outputs import publish_outputs
 from components.tunables import integer, one_of, tunable, validate_args
 
 # The largest valid report is a few hundred bytes; anything near this size is not a report.
@@ -58,8 +59,7 @@ class CollectorWaf(pulumi.ComponentResource):
             opts=child,
         )
         aws.wafv2.WebAclAssociation(f"{name}-stage", resource_arn=args.stage_arn, web_acl_arn=acl.arn, opts=child)
-        self.web_acl_arn = acl.arn
-        self.register_outputs({"web_acl_arn": self.web_acl_arn})
+        publish_outputs(self, web_acl_arn=acl.arn)
 
 
 def _visibility(metric_name: str) -> dict:

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import bucket_guards, iam_policies
+from components.outputs import publish_outputs
 from components.tunables import arn, boolean, integer, log_retention, tunable, validate_args
 from warehouse import layout as warehouse_layout
 
@@ -88,16 +89,8 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[role_policy])),
         )
 
-        self.bucket_name = bucket.bucket
-        self.bucket_arn = bucket.arn
-        self.stream_name = stream.name
-        self.stream_arn = stream.arn
-        self.register_outputs({
-            "bucket_name": self.bucket_name,
-            "bucket_arn": self.bucket_arn,
-            "stream_name": self.stream_name,
-            "stream_arn": self.stream_arn,
-        })
+        publish_outputs(self, bucket_name=bucket.bucket, bucket_arn=bucket.arn, stream_name=stream.name,
+                        stream_arn=stream.arn)
 
     @staticmethod
     def _expire_objects(name, bucket, args, child):

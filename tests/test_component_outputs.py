@@ -1,0 +1,26 @@
+"""Components publish exactly the outputs their class declares (Pulumi's component schema reads the annotations)."""
+
+import pulumi
+import pytest
+
+from components.outputs import publish_outputs
+
+
+class Declares(pulumi.ComponentResource):
+    url: pulumi.Output[str]
+    name: pulumi.Output[str]
+
+    def __init__(self, **outputs):
+        super().__init__("test:index:Declares", "declares")
+        publish_outputs(self, **outputs)
+
+
+def test_publishes_each_declared_output_as_an_attribute():
+    component = Declares(url="https://x", name="n")
+    assert (component.url, component.name) == ("https://x", "n")
+
+
+@pytest.mark.parametrize("outputs", [{"url": "https://x"}, {"url": "https://x", "name": "n", "extra": 1}])
+def test_a_missing_or_undeclared_output_is_refused(outputs):
+    with pytest.raises(TypeError, match=r"declares outputs \['name', 'url'\]"):
+        Declares(**outputs)
