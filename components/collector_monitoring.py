@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from components import iam_policies
 from components.collector_dashboard import API, FIREHOSE, dashboard_body
 from components.tunables import integer, matching, number, one_of, tunable, validate_args
+from guardrails import transport
 
 HOUR = 3600
 
@@ -113,7 +114,7 @@ def alarm_topic_policy(topic_arn: pulumi.Input[str], account: pulumi.Input[str])
         {"Sid": "AlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
          "Action": "sns:Publish", "Resource": topic_arn,
          "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
-        iam_policies.deny_without_tls("sns:Publish", topic_arn),
+        transport.deny_without_tls("sns:Publish", topic_arn),
     )
 
 

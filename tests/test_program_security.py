@@ -9,6 +9,7 @@ import yaml
 
 import mapping_templates
 import schemas
+from guardrails import buckets, transport
 from mocked_program.pulumi_mocks import REPO, STACKS, mock_id, resolve, run_program
 from policy.api_rules import CLIENT_IDENTITY
 from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
@@ -68,27 +69,30 @@ def guard_of_each_bucket(run, typ):
 def test_bucket_blocks_public_access_and_acls(stack):
     run = program(stack)
     for block in guard_of_each_bucket(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
-        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        for flag in buckets.PUBLIC_ACCESS_FLAGS:
             assert block.inputs[flag] is True, (block.name, flag)
     for ownership in guard_of_each_bucket(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"):
-        assert ownership.inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+        assert ownership.inputs["rule"]["objectOwnership"] == buckets.OBJECT_OWNERSHIP
 
 
 def test_bucket_is_encrypted_and_versioned(stack):
     run = program(stack)
     typ = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     for sse in guard_of_each_bucket(run, typ):
-        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+        by_default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert by_default["sseAlgorithm"] == buckets.sse_algorithm(by_default.get("kmsMasterKeyId")), sse.name
+        assert by_default["sseAlgorithm"] in buckets.ACCEPTED_SSE_ALGORITHMS
     for versioning in guard_of_each_bucket(run, "aws:s3/bucketVersioning:BucketVersioning"):
-        assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
+        assert versioning.inputs["versioningConfiguration"]["status"] == buckets.VERSIONING_STATUS
 
 
 def test_bucket_policy_denies_requests_without_tls(stack):
-    for policy in guard_of_each_bucket(program(stack), "aws:s3/bucketPolicy:BucketPolicy"):
-        statement = json.loads(policy.inputs["policy"])["Statement"][0]
-        assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
-        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        assert len(statement["Resource"]) == 2 and statement["Resource"][1].endswith("/*")
+    run = program(stack)
+    policies = guard_of_each_bucket(run, "aws:s3/bucketPolicy:BucketPolicy")
+    for bucket, policy in zip(run.of_type("aws:s3/bucket:Bucket"), policies, strict=True):
+        arn = bucket.outputs["arn"]
+        expected = transport.deny_without_tls(buckets.TLS_ONLY_ACTION, [arn, arn + buckets.OBJECTS])
+        assert json.loads(policy.inputs["policy"])["Statement"] == [expected]
 
 
 def test_lifecycle_bounds_retention_as_configured(stack):
@@ -100,7 +104,7 @@ def test_lifecycle_bounds_retention_as_configured(stack):
     assert rules["expire-delivery-errors"]["expiration"]["days"] == configured["errorRetentionDays"]
     cleanup = rules["expire-old-versions-and-uploads"]
     assert cleanup["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
-    assert cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
+    assert cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == buckets.ABORT_INCOMPLETE_UPLOADS_DAYS
     assert all(r["status"] == "Enabled" for r in rules.values())
 
 
