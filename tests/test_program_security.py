@@ -9,11 +9,13 @@ import yaml
 
 import mapping_templates
 import schemas
-from guardrails import buckets, transport
+from components.collector_endpoint import CollectorEndpointArgs
+from guardrails import buckets, stages, transport
 from mocked_program.pulumi_mocks import REPO, STACKS, mock_id, resolve, run_program
 from policy.api_rules import CLIENT_IDENTITY
 from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
+from stack_config import section_keys
 from warehouse import layout as warehouse_layout
 
 RUNS = {}
@@ -242,13 +244,14 @@ def test_stage_throttles_logs_and_measures(stack):
     run = program(stack)
     configured = stack_settings(stack, "endpoint")
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs
-    assert settings["methodPath"] == "*/*"
+    assert settings["methodPath"] == stages.ALL_METHODS
     s = settings["settings"]
     assert s["metricsEnabled"] is True
     assert s["dataTraceEnabled"] is False
     assert s["throttlingRateLimit"] == configured["throttleRateLimit"]
     assert s["throttlingBurstLimit"] == configured["throttleBurstLimit"]
-    assert s["loggingLevel"] == configured.get("executionLogLevel", "ERROR")
+    default_level = section_keys(CollectorEndpointArgs)["executionLogLevel"].default
+    assert s["loggingLevel"] == configured.get("executionLogLevel", default_level)
 
 
 def test_access_logs_are_json_without_client_identity(stack):
