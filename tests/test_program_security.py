@@ -10,6 +10,7 @@ import yaml
 import mapping_templates
 import schemas
 from components.collector_endpoint import CollectorEndpointArgs
+from components.tunables import LOG_RETENTION_DAYS
 from guardrails import buckets, stages, transport
 from mocked_program.pulumi_mocks import REPO, STACKS, mock_id, resolve, run_program
 from policy.api_rules import CLIENT_IDENTITY
@@ -130,11 +131,11 @@ def test_firehose_writes_gzip_lines_under_daily_partitions(stack):
     assert s3["cloudwatchLoggingOptions"]["enabled"] is True
 
 
-def test_every_log_group_has_retention(stack):
+def test_every_log_group_has_a_retention_cloudwatch_accepts(stack):
     groups = program(stack).of_type("aws:cloudwatch/logGroup:LogGroup")
     assert groups
     for group in groups:
-        assert group.inputs.get("retentionInDays", 0) > 0, group.name
+        assert group.inputs.get("retentionInDays") in LOG_RETENTION_DAYS, group.name
 
 
 def test_no_allow_statement_has_a_wildcard_action(stack):
@@ -268,7 +269,7 @@ def test_access_logs_are_json_without_client_identity(stack):
 def test_execution_log_group_is_precreated_with_retention(stack):
     group = program(stack).named("collector-execution-logs").inputs
     assert group["name"] == "API-Gateway-Execution-Logs_collector-api-id/v1"
-    assert group["retentionInDays"] > 0
+    assert group["retentionInDays"] == stack_settings(stack, "endpoint")["accessLogRetentionDays"]
 
 
 def test_account_cloudwatch_role_is_not_managed_by_default(stack):
