@@ -8,7 +8,7 @@ from components.alarm_spec import MetricMath
 from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
 from policy.catalog import POLICIES
 from policy.rule_kit import control_of
-from stack_config import config_key
+from stack_config import SECTIONS, config_key
 
 
 def policy_rules() -> str:
@@ -21,6 +21,7 @@ def policy_rules() -> str:
 
 def collector_alarms() -> str:
     defaults = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream")
+    section = next(name for name, args_type in SECTIONS.items() if args_type is CollectorMonitoringArgs)
     rows = ["| Alarm | Metric (statistic) | Raised when | Config key | Why |", "| --- | --- | --- | --- | --- |"]
     for spec in alarm_specs(defaults):
         math = isinstance(spec.watches, MetricMath)
@@ -28,6 +29,6 @@ def collector_alarms() -> str:
         statistic = "metric math" if math else spec.extended_statistic or spec.statistic
         window = spec.period * spec.evaluation_periods
         rows.append(f"| `operations-{spec.key}` | `{metric}` ({statistic}) | {spec.comparison.symbol} "
-                    f"{spec.threshold} over {window // 60} min | `monitoring.{config_key(spec.setting)}` | "
+                    f"{spec.threshold} over {window // 60} min | `{section}.{config_key(spec.setting)}` | "
                     f"{spec.description} |")
     return "\n".join(rows)
