@@ -1,17 +1,25 @@
-"""The guards every bucket of the program gets, in one place: no public access, no ACLs, encryption at
-rest, versioning and a bucket policy that refuses plain HTTP. In pulumi-aws 7 each is its own resource."""
+"""The guards every bucket of the program gets: no public access, no ACLs, encryption at rest, versioning and
+a bucket policy that refuses plain HTTP. In pulumi-aws 7 each is its own resource. What each guard says lives
+in guardrails/buckets.py, which the policy pack checks against too."""
 
 from __future__ import annotations
 
+import re
 from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components import iam_policies
+from guardrails import buckets, transport
 
-# Multipart uploads a writer abandons are invisible but billed; every bucket's lifecycle clears them quickly.
-ABORT_INCOMPLETE_UPLOADS = {"days_after_initiation": 1}
+# Every bucket's lifecycle carries this rule (in the arguments' spelling).
+ABORT_INCOMPLETE_UPLOADS = {"days_after_initiation": buckets.ABORT_INCOMPLETE_UPLOADS_DAYS}
+
+
+def _argument(prop: str) -> str:
+    """The Python argument for an engine property name: blockPublicAcls -> block_public_acls."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", prop).lower()
 
 
 def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
@@ -19,16 +27,14 @@ def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
     public_access = aws.s3.BucketPublicAccessBlock(
         f"{name}-public-access",
         bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
+        **{_argument(flag): True for flag in buckets.PUBLIC_ACCESS_FLAGS},
         opts=child,
     )
     aws.s3.BucketOwnershipControls(
-        f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
-    by_default = ({"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn}
-                  if kms_key_arn else {"sse_algorithm": "AES256"})
+        f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": buckets.OBJECT_OWNERSHIP}, opts=child)
+    by_default = {"sse_algorithm": buckets.sse_algorithm(kms_key_arn)}
+    if kms_key_arn:
+        by_default["kms_master_key_id"] = kms_key_arn
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption",
         bucket=bucket.id,
@@ -36,9 +42,10 @@ def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
         opts=child,
     )
     aws.s3.BucketVersioning(
-        f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=child)
-    tls_only = iam_policies.policy_document(
-        iam_policies.deny_without_tls("s3:*", [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")]))
+        f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": buckets.VERSIONING_STATUS},
+        opts=child)
+    tls_only = iam_policies.policy_document(transport.deny_without_tls(
+        buckets.TLS_ONLY_ACTION, [bucket.arn, pulumi.Output.concat(bucket.arn, buckets.OBJECTS)]))
     # S3 rejects a policy write while the public-access block is still being applied.
     aws.s3.BucketPolicy(
         f"{name}-tls-only", bucket=bucket.id, policy=tls_only,

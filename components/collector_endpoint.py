@@ -27,6 +27,7 @@ from components.tunables import (
     tunable,
     validate_args,
 )
+from guardrails import stages
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class CollectorEndpointArgs:
                               "Stage name, the first path segment of the URL.")
     throttle_rate_limit: float = tunable(20.0, number(0.1, 10000), "Steady requests per second for the stage.")
     throttle_burst_limit: int = tunable(40, integer(1, 5000), "Burst of requests allowed above the rate.")
-    execution_log_level: str = tunable("ERROR", one_of("ERROR", "INFO", "OFF"),
+    execution_log_level: str = tunable("ERROR", one_of(*stages.EXECUTION_LOG_LEVELS, "OFF"),
                                        "API Gateway execution logging (needs the account's CloudWatch role).")
     access_log_retention_days: int = tunable(30, log_retention(), "Retention of access and execution logs.")
     manage_account_cloudwatch_role: bool = tunable(
@@ -224,7 +225,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             f"{name}-method-settings",
             rest_api=api.id,
             stage_name=stage.stage_name,
-            method_path="*/*",
+            method_path=stages.ALL_METHODS,
             settings={
                 "metrics_enabled": True,
                 "logging_level": args.execution_log_level,

@@ -13,10 +13,13 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_policies
+from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
 from components.collector_dashboard import API, FIREHOSE, dashboard_body
 from components.tunables import integer, matching, number, one_of, tunable, validate_args
+from guardrails import transport
 
 HOUR = 3600
+AT_LEAST, ABOVE, BELOW = Comparison.AT_LEAST, Comparison.ABOVE, Comparison.BELOW
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,8 @@ class CollectorMonitoring(pulumi.ComponentResource):
         topic = self._alarm_topic(name, args.alarm_email, child) if args.alarm_email else None
         actions = [topic.arn] if topic else []
         alarms = [
-            aws.cloudwatch.MetricAlarm(f"{name}-{spec.pop('key')}", alarm_actions=actions, ok_actions=actions,
-                                       opts=child, **{k: v for k, v in spec.items() if k != "setting"})
+            aws.cloudwatch.MetricAlarm(f"{name}-{spec.key}", alarm_actions=actions, ok_actions=actions, opts=child,
+                                       **spec.metric_alarm_args())
             for spec in alarm_specs(args)
         ]
         dashboard = aws.cloudwatch.Dashboard(
@@ -113,60 +116,37 @@ def alarm_topic_policy(topic_arn: pulumi.Input[str], account: pulumi.Input[str])
         {"Sid": "AlarmsPublish", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
          "Action": "sns:Publish", "Resource": topic_arn,
          "Condition": {"StringEquals": {"aws:SourceAccount": account}}},
-        iam_policies.deny_without_tls("sns:Publish", topic_arn),
+        transport.deny_without_tls("sns:Publish", topic_arn),
     )
 
 
-def alarm_specs(args: CollectorMonitoringArgs) -> list[dict]:
-    """Every alarm as MetricAlarm arguments, plus a `key` for its resource name and the `setting` (Args field)
-    that sets its threshold or window. Data, so the tests and docs/guardrails.md read the same list."""
+def alarm_specs(args: CollectorMonitoringArgs) -> list[AlarmSpec]:
+    """Every alarm of the component. Data, so the tests and docs/guardrails.md read the same list."""
     api = {"ApiName": args.api_name, "Stage": args.stage_name}
     stream = {"DeliveryStreamName": args.delivery_stream_name}
-    quiet = {"period": args.period_seconds, "evaluation_periods": 1, "treat_missing_data": "notBreaching"}
+    period = args.period_seconds
+    share = MetricMath("share", "IF(requests > 0, 100 * errors / requests, 0)", "4XX share (%)",
+                       {"errors": Metric(API, "4XXError", api), "requests": Metric(API, "Count", api)})
     return [
-        dict(key="api-5xx", setting="server_errors",
-             namespace=API, metric_name="5XXError", dimensions=api, statistic="Sum",
-             comparison_operator="GreaterThanOrEqualToThreshold", threshold=args.server_errors,
-             alarm_description="The collector answered 5XX: reports may be lost (Firehose refused or throttled).",
-             **quiet),
-        {"key": "api-4xx-share", "setting": "client_error_percent",
-             "metric_queries": [
-                 _query("errors", API, "4XXError", api, args.period_seconds),
-                 _query("requests", API, "Count", api, args.period_seconds),
-                 {"id": "share", "expression": "IF(requests > 0, 100 * errors / requests, 0)",
-                  "label": "4XX share (%)", "return_data": True},
-             ],
-             "comparison_operator": "GreaterThanThreshold", "threshold": args.client_error_percent,
-             "evaluation_periods": 1, "treat_missing_data": "notBreaching",
-             "alarm_description": "A large share of reports is rejected: a reporter may send a broken payload."},
-        dict(key="api-latency-p99", setting="latency_p99_ms",
-             namespace=API, metric_name="Latency", dimensions=api, extended_statistic="p99",
-             comparison_operator="GreaterThanThreshold", threshold=args.latency_p99_ms,
-             alarm_description="Reporters wait too long for the collector.", **quiet),
-        dict(key="delivery-success", setting="delivery_success_min",
-             namespace=FIREHOSE, metric_name="DeliveryToS3.Success", dimensions=stream, statistic="Average",
-             comparison_operator="LessThanThreshold", threshold=args.delivery_success_min,
-             alarm_description="Firehose fails to write reports to S3 (see its delivery-error log group).", **quiet),
-        dict(key="data-freshness", setting="data_freshness_seconds",
-             namespace=FIREHOSE, metric_name="DeliveryToS3.DataFreshness", dimensions=stream, statistic="Maximum",
-             comparison_operator="GreaterThanThreshold", threshold=args.data_freshness_seconds,
-             alarm_description="Reports wait in Firehose longer than expected before reaching S3.", **quiet),
-        dict(key="throttled-records", setting="throttled_records",
-             namespace=FIREHOSE, metric_name="ThrottledRecords", dimensions=stream, statistic="Sum",
-             comparison_operator="GreaterThanOrEqualToThreshold", threshold=args.throttled_records,
-             alarm_description="Firehose throttled records: raise the stream's limits or the stage's throttle.",
-             **quiet),
-        {"key": "no-reports", "setting": "silence_hours",
-             "namespace": FIREHOSE, "metric_name": "IncomingRecords", "dimensions": stream, "statistic": "Sum",
-             "comparison_operator": "LessThanThreshold", "threshold": 1, "period": HOUR,
-             "evaluation_periods": args.silence_hours, "datapoints_to_alarm": args.silence_hours,
-             "treat_missing_data": "breaching",
-             "alarm_description": f"No report has arrived for {args.silence_hours} hours: reporters or the "
-                               "endpoint may be broken."},
+        AlarmSpec("api-5xx", "server_errors", Metric(API, "5XXError", api), AT_LEAST, args.server_errors, period,
+                  "The collector answered 5XX: reports may be lost (Firehose refused or throttled).",
+                  statistic="Sum"),
+        AlarmSpec("api-4xx-share", "client_error_percent", share, ABOVE, args.client_error_percent, period,
+                  "A large share of reports is rejected: a reporter may send a broken payload."),
+        AlarmSpec("api-latency-p99", "latency_p99_ms", Metric(API, "Latency", api), ABOVE, args.latency_p99_ms,
+                  period, "Reporters wait too long for the collector.", extended_statistic="p99"),
+        AlarmSpec("delivery-success", "delivery_success_min", Metric(FIREHOSE, "DeliveryToS3.Success", stream),
+                  BELOW, args.delivery_success_min, period,
+                  "Firehose fails to write reports to S3 (see its delivery-error log group).", statistic="Average"),
+        AlarmSpec("data-freshness", "data_freshness_seconds",
+                  Metric(FIREHOSE, "DeliveryToS3.DataFreshness", stream), ABOVE, args.data_freshness_seconds, period,
+                  "Reports wait in Firehose longer than expected before reaching S3.", statistic="Maximum"),
+        AlarmSpec("throttled-records", "throttled_records", Metric(FIREHOSE, "ThrottledRecords", stream), AT_LEAST,
+                  args.throttled_records, period,
+                  "Firehose throttled records: raise the stream's limits or the stage's throttle.", statistic="Sum"),
+        # Silence is judged hour by hour over the whole window, and an hour with no data counts as silent.
+        AlarmSpec("no-reports", "silence_hours", Metric(FIREHOSE, "IncomingRecords", stream), BELOW, 1, HOUR,
+                  f"No report has arrived for {args.silence_hours} hours: reporters or the endpoint may be broken.",
+                  statistic="Sum", evaluation_periods=args.silence_hours, datapoints=args.silence_hours,
+                  missing_data="breaching"),
     ]
-
-
-def _query(query_id: str, namespace: str, metric: str, dimensions: dict, period: int) -> dict:
-    return {"id": query_id, "return_data": False,
-            "metric": {"namespace": namespace, "metric_name": metric, "dimensions": dimensions,
-                       "period": period, "stat": "Sum"}}

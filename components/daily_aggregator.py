@@ -28,6 +28,7 @@ from components.tunables import (
     tunable,
     validate_args,
 )
+from guardrails import transport
 
 RUNTIME = "python3.13"
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
@@ -169,7 +170,7 @@ class DailyAggregator(pulumi.ComponentResource):
         aws.sqs.QueuePolicy(
             f"{name}-dead-letters-tls-only",
             queue_url=queue.url,
-            policy=iam_policies.policy_document(iam_policies.deny_without_tls("sqs:*", queue.arn)),
+            policy=iam_policies.policy_document(transport.deny_without_tls("sqs:*", queue.arn)),
             opts=child,
         )
         return queue

@@ -24,12 +24,6 @@ def allow(actions: list[str], resources: list[pulumi.Input[str]], sid: str) -> d
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
 
 
-def deny_without_tls(action: str, resources: pulumi.Input[str] | list[pulumi.Input[str]]) -> dict:
-    """The statement that makes a bucket, topic or queue refuse every request sent over plain HTTP."""
-    return {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": action,
-            "Resource": resources, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
-
-
 def policy_document(*statements: dict) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pulumi_policy import StackValidationPolicy
 
+from components.alarm_spec import MetricMath
 from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
 from policy.catalog import POLICIES
 from policy.rule_kit import control_of
-from stack_config import config_key
+from stack_config import SECTIONS, config_key
 
 
 def policy_rules() -> str:
@@ -20,17 +21,14 @@ def policy_rules() -> str:
 
 def collector_alarms() -> str:
     defaults = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream")
+    section = next(name for name, args_type in SECTIONS.items() if args_type is CollectorMonitoringArgs)
     rows = ["| Alarm | Metric (statistic) | Raised when | Config key | Why |", "| --- | --- | --- | --- | --- |"]
     for spec in alarm_specs(defaults):
-        metric = spec.get("metric_name") or next(q["expression"] for q in spec["metric_queries"] if "expression" in q)
-        statistic = spec.get("extended_statistic") or spec.get("statistic") or "metric math"
-        window = spec.get("period", defaults.period_seconds) * spec["evaluation_periods"]
-        rows.append(f"| `operations-{spec['key']}` | `{metric}` ({statistic}) | {_operator(spec)} "
-                    f"{spec['threshold']} over {window // 60} min | `monitoring.{config_key(spec['setting'])}` | "
-                    f"{spec['alarm_description']} |")
+        math = isinstance(spec.watches, MetricMath)
+        metric = spec.watches.expression if math else spec.watches.name
+        statistic = "metric math" if math else spec.extended_statistic or spec.statistic
+        window = spec.period * spec.evaluation_periods
+        rows.append(f"| `operations-{spec.key}` | `{metric}` ({statistic}) | {spec.comparison.symbol} "
+                    f"{spec.threshold} over {window // 60} min | `{section}.{config_key(spec.setting)}` | "
+                    f"{spec.description} |")
     return "\n".join(rows)
-
-
-def _operator(spec: dict) -> str:
-    return {"GreaterThanOrEqualToThreshold": "≥", "GreaterThanThreshold": ">",
-            "LessThanThreshold": "<"}[spec["comparison_operator"]]

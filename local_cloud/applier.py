@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from components.collector_endpoint import RECORD_PATHS
+from guardrails import buckets
 from local_cloud.aws_clients import client
 from mocked_program import pulumi_mocks
 
@@ -340,7 +341,7 @@ APPLY: dict[str, Callable] = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_setting(
         "put_public_access_block", "PublicAccessBlockConfiguration",
         lambda i: _pascal({k: v for k, v in i.items() if k != "bucket"}),
-        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"),
+        *buckets.PUBLIC_ACCESS_FLAGS),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_setting(
         "put_bucket_ownership_controls", "OwnershipControls", lambda i: {"Rules": [_pascal(i["rule"])]}, "rule"),
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _bucket_setting(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from guardrails import stages
 from policy.properties import as_list, get_path, known, of_types, refers_to
 from policy.rule_kit import flag, resource_rule, stack_rule
 
@@ -12,7 +13,6 @@ METHOD_SETTINGS = ("aws:apigateway/methodSettings:MethodSettings",)
 WEB_ACLS = ("aws:wafv2/webAcl:WebAcl",)
 WEB_ACL_ASSOCIATIONS = ("aws:wafv2/webAclAssociation:WebAclAssociation",)
 WAF_LOGGING = ("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",)
-LOGGING_LEVELS = ("ERROR", "INFO")
 # $context.identity.* is who called: source IP, user agent, caller, account, Cognito ids, API key.
 CLIENT_IDENTITY = re.compile(r"\$\{?context\.identity\.|\$\{?context\.authorizer\.", re.I)
 
@@ -37,10 +37,10 @@ def _execution_logging(resources, _config):
     settings = list(of_types(resources, METHOD_SETTINGS))
     for stage in of_types(resources, STAGES):
         levels = [get_path(s.props, "settings", "loggingLevel") for s in settings
-                  if _same_stage(s, stage) and s.props.get("methodPath") == "*/*"]
-        if not any(level in LOGGING_LEVELS for level in levels):
-            yield stage.urn, (f"stage {stage.name}: execution logging is off (no */* method settings with "
-                              f"loggingLevel {' or '.join(LOGGING_LEVELS)})")
+                  if _same_stage(s, stage) and s.props.get("methodPath") == stages.ALL_METHODS]
+        if not any(level in stages.EXECUTION_LOG_LEVELS for level in levels):
+            yield stage.urn, (f"stage {stage.name}: execution logging is off (no {stages.ALL_METHODS} method "
+                              f"settings with loggingLevel {' or '.join(stages.EXECUTION_LOG_LEVELS)})")
 
 
 def _no_data_trace(props, _config):
@@ -86,7 +86,8 @@ def _no_waf_logging(_props, _config):
 
 
 POLICIES = [
-    stack_rule("apigateway-execution-logging", "Every stage has execution logging at ERROR or INFO.",
+    stack_rule("apigateway-execution-logging",
+               f"Every stage has execution logging at {' or '.join(stages.EXECUTION_LOG_LEVELS)}.",
                _execution_logging, control="APIGateway.1"),
     resource_rule("apigateway-xray-tracing", "Stages trace requests with X-Ray when the pack's config requires it.",
                   STAGES, _xray, control="APIGateway.3",

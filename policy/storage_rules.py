@@ -1,8 +1,10 @@
 """S3 rules. A bucket's guards are separate resources in pulumi-aws 7, so these are stack rules: for each
-bucket, find the companion resources that point at it and judge them."""
+bucket, find the companion resources that point at it and judge them against guardrails/buckets.py, the
+guards the program builds."""
 
 from __future__ import annotations
 
+from guardrails import buckets, transport
 from policy.properties import as_list, companions, get_path, of_types, policy_document, statements
 from policy.rule_kit import stack_rule
 
@@ -15,8 +17,6 @@ LIFECYCLES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
               "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
 ENCRYPTION_CONFIGS = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                       "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
-PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-SSE_ALGORITHMS = ("AES256", "aws:kms", "aws:kms:dsse")
 
 
 def _per_bucket(judge):
@@ -30,29 +30,29 @@ def _per_bucket(judge):
 
 
 def _denies_insecure_transport(statement) -> bool:
-    condition = get_path(statement, "Condition", "Bool", "aws:SecureTransport")
+    condition = get_path(statement, "Condition", transport.CONDITION_OPERATOR, transport.SECURE_TRANSPORT_KEY)
     principal = statement.get("Principal")
     targets = [r for r in as_list(statement.get("Resource")) if isinstance(r, str)]
-    return (statement.get("Effect") == "Deny"
-            and str(condition).lower() == "false"
-            and (principal == "*" or get_path(principal or {}, "AWS") == "*")
-            and any(a in ("s3:*", "*") for a in as_list(statement.get("Action")))
-            and any(f"{t}/*" in targets for t in targets))
+    return (statement.get("Effect") == transport.DENY
+            and str(condition).lower() == transport.INSECURE
+            and (principal == transport.EVERYONE or get_path(principal or {}, "AWS") == transport.EVERYONE)
+            and any(a in (buckets.TLS_ONLY_ACTION, "*") for a in as_list(statement.get("Action")))
+            and any(f"{t}{buckets.OBJECTS}" in targets for t in targets))
 
 
 def _tls_only(bucket, resources):
     documents = [policy_document(p.props.get("policy")) for p in companions(resources, BUCKET_POLICIES, bucket)]
     documents.append(policy_document(bucket.props.get("policy")))
     if not any(_denies_insecure_transport(s) for d in documents for s in statements(d)):
-        return ("no bucket policy denies s3:* to everyone on the bucket and its objects when "
-                "aws:SecureTransport is false")
+        return (f"no bucket policy denies {buckets.TLS_ONLY_ACTION} to everyone on the bucket and its objects when "
+                f"{transport.SECURE_TRANSPORT_KEY} is {transport.INSECURE}")
     return None
 
 
 def _public_access_blocked(bucket, resources):
     blocks = companions(resources, PUBLIC_ACCESS_BLOCKS, bucket)
-    if not any(all(b.props.get(flag) is True for flag in PUBLIC_ACCESS_FLAGS) for b in blocks):
-        return f"no public access block with all of {', '.join(PUBLIC_ACCESS_FLAGS)} true"
+    if not any(all(b.props.get(flag) is True for flag in buckets.PUBLIC_ACCESS_FLAGS) for b in blocks):
+        return f"no public access block with all of {', '.join(buckets.PUBLIC_ACCESS_FLAGS)} true"
     return None
 
 
@@ -60,8 +60,8 @@ def _no_acls(bucket, resources):
     if companions(resources, BUCKET_ACLS, bucket) or bucket.props.get("acl") or bucket.props.get("grants"):
         return "grants access through an ACL"
     controls = companions(resources, OWNERSHIP_CONTROLS, bucket)
-    if not any(get_path(c.props, "rule", "objectOwnership") == "BucketOwnerEnforced" for c in controls):
-        return "ACLs are not disabled (no ownership controls with BucketOwnerEnforced)"
+    if not any(get_path(c.props, "rule", "objectOwnership") == buckets.OBJECT_OWNERSHIP for c in controls):
+        return f"ACLs are not disabled (no ownership controls with {buckets.OBJECT_OWNERSHIP})"
     return None
 
 
@@ -82,8 +82,8 @@ def _encrypted_by_default(bucket, resources):
     configs = companions(resources, ENCRYPTION_CONFIGS, bucket)
     algorithms = [get_path(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
                   for c in configs for rule in as_list(c.props.get("rules"))]
-    if not any(a in SSE_ALGORITHMS for a in algorithms):
-        return f"no default encryption configuration with one of {', '.join(SSE_ALGORITHMS)}"
+    if not any(a in buckets.ACCEPTED_SSE_ALGORITHMS for a in algorithms):
+        return f"no default encryption configuration with one of {', '.join(buckets.ACCEPTED_SSE_ALGORITHMS)}"
     return None
 
 

@@ -4,13 +4,16 @@ import json
 
 import pytest
 
+from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
+from components.collector_dashboard import API
+from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
 from mocked_program.pulumi_mocks import STACKS, run_program, stack_config_with
 from stack_config import StackConfigError
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-EXPECTED_ALARMS = {"api-5xx", "api-4xx-share", "api-latency-p99", "delivery-success", "data-freshness",
-                   "throttled-records", "no-reports"}
+SPECS = {spec.key: spec for spec in alarm_specs(CollectorMonitoringArgs(
+    api_name="api", stage_name="v1", delivery_stream_name="stream"))}
 
 
 def run_with(**sections):
@@ -30,13 +33,15 @@ def outputs(run, typ):
 def test_every_stack_has_the_collector_alarms_on_its_own_api_and_stream(stack):
     run = run_program(stack)
     found = alarms(run)
-    assert set(found) == EXPECTED_ALARMS
+    assert set(found) == set(SPECS)
     api = {"ApiName": outputs(run, "aws:apigateway/restApi:RestApi")["name"], "Stage": "v1"}
     stream = {"DeliveryStreamName": outputs(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")["name"]}
     for name, alarm in found.items():
         dimensions = [alarm.get("dimensions")] + [q["metric"]["dimensions"] for q in alarm.get("metricQueries", [])
                                                   if "metric" in q]
-        expected = api if name.startswith("api-") else stream
+        watched = SPECS[name].watches
+        metrics = watched.metrics.values() if isinstance(watched, MetricMath) else [watched]
+        expected = api if {m.namespace for m in metrics} == {API} else stream
         assert all(d == expected for d in dimensions if d is not None), name
         assert alarm["alarmDescription"] and alarm["alarmActions"] == []
 
@@ -151,15 +156,23 @@ def test_waf_rate_limit_below_the_wafv2_minimum_is_refused():
 
 
 def test_each_alarm_names_the_setting_that_sets_it():
-    from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
-
     args = CollectorMonitoringArgs(api_name="api", stage_name="v1", delivery_stream_name="stream",
                                    server_errors=7, client_error_percent=33.0, latency_p99_ms=777,
                                    delivery_success_min=0.9, data_freshness_seconds=999, throttled_records=5,
                                    silence_hours=6)
     for spec in alarm_specs(args):
-        value = getattr(args, spec["setting"])
-        assert value in (spec["threshold"], spec.get("evaluation_periods")), spec["key"]
+        value = getattr(args, spec.setting)
+        assert value in (spec.threshold, spec.evaluation_periods), spec.key
+
+
+def test_an_alarm_spec_has_one_statistic_for_a_metric_and_none_for_metric_math():
+    metric = Metric(API, "Count", {})
+    for statistics in ({}, {"statistic": "Sum", "extended_statistic": "p99"}):
+        with pytest.raises(ValueError, match="alarm k: give one statistic"):
+            AlarmSpec("k", "server_errors", metric, Comparison.ABOVE, 1, 60, "why", **statistics)
+    math = MetricMath("share", "100 * a", "share", {"a": metric})
+    with pytest.raises(ValueError, match="alarm k: give no statistic"):
+        AlarmSpec("k", "server_errors", math, Comparison.ABOVE, 1, 60, "why", statistic="Sum")
 
 
 @pytest.mark.parametrize("stack", STACKS)

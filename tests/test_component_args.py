@@ -7,6 +7,7 @@ import pytest
 from components.collector_endpoint import CollectorEndpointArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError
+from guardrails import buckets
 from mocked_program.pulumi_mocks import run_program, stack_config_with
 
 
@@ -31,7 +32,8 @@ def test_kms_key_switches_bucket_encryption_and_grants_the_delivery_role_the_key
     key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     run = run_program("prod", stack_config_with("prod", warehouse={"kmsKeyArn": key}))
     rule = run.named("warehouse-encryption").inputs["rules"][0]
-    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key}
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": buckets.SSE_ALGORITHM_WITH_KEY,
+                                                          "kmsMasterKeyId": key}
     assert rule["bucketKeyEnabled"] is True
     statements = json.loads(run.named("warehouse-delivery-policy").inputs["policy"])["Statement"]
     kms = next(s for s in statements if any(a.startswith("kms:") for a in s["Action"]))

@@ -15,6 +15,7 @@ from components.daily_aggregator import (
 )
 from components.reporter_code import HANDLER
 from components.tunables import ArgsError
+from guardrails import transport
 from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError
 from tests.support import docs
@@ -113,8 +114,7 @@ def test_failed_runs_are_retried_then_kept_14_days_in_an_encrypted_tls_only_queu
     assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
     assert queue.inputs["sqsManagedSseEnabled"] is True
     (deny,) = json.loads(reporter(run, "aws:sqs/queuePolicy:QueuePolicy").inputs["policy"])["Statement"]
-    assert deny["Effect"] == "Deny" and deny["Resource"] == queue.outputs["arn"]
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny == transport.deny_without_tls("sqs:*", queue.outputs["arn"])
     invoke = reporter(run, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs
     assert invoke["maximumRetryAttempts"] == 2
     assert invoke["destinationConfig"] == {"onFailure": {"destination": queue.outputs["arn"]}}

@@ -8,10 +8,14 @@ import yaml
 
 import mapping_templates
 import schemas
+from components.collector_endpoint import CollectorEndpointArgs
+from components.tunables import LOG_RETENTION_DAYS
+from guardrails import buckets, stages, transport
 from mocked_program.pulumi_mocks import REPO, STACKS, mock_id, run_program
 from policy.api_rules import CLIENT_IDENTITY
 from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
+from stack_config import section_keys
 from warehouse import layout as warehouse_layout
 
 RUNS = {}
@@ -67,27 +71,30 @@ def guard_of_each_bucket(run, typ):
 def test_bucket_blocks_public_access_and_acls(stack):
     run = program(stack)
     for block in guard_of_each_bucket(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
-        for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        for flag in buckets.PUBLIC_ACCESS_FLAGS:
             assert block.inputs[flag] is True, (block.name, flag)
     for ownership in guard_of_each_bucket(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls"):
-        assert ownership.inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
+        assert ownership.inputs["rule"]["objectOwnership"] == buckets.OBJECT_OWNERSHIP
 
 
 def test_bucket_is_encrypted_and_versioned(stack):
     run = program(stack)
     typ = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     for sse in guard_of_each_bucket(run, typ):
-        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("AES256", "aws:kms")
+        by_default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert by_default["sseAlgorithm"] == buckets.sse_algorithm(by_default.get("kmsMasterKeyId")), sse.name
+        assert by_default["sseAlgorithm"] in buckets.ACCEPTED_SSE_ALGORITHMS
     for versioning in guard_of_each_bucket(run, "aws:s3/bucketVersioning:BucketVersioning"):
-        assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
+        assert versioning.inputs["versioningConfiguration"]["status"] == buckets.VERSIONING_STATUS
 
 
 def test_bucket_policy_denies_requests_without_tls(stack):
-    for policy in guard_of_each_bucket(program(stack), "aws:s3/bucketPolicy:BucketPolicy"):
-        statement = json.loads(policy.inputs["policy"])["Statement"][0]
-        assert statement["Effect"] == "Deny" and statement["Principal"] == "*"
-        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-        assert len(statement["Resource"]) == 2 and statement["Resource"][1].endswith("/*")
+    run = program(stack)
+    policies = guard_of_each_bucket(run, "aws:s3/bucketPolicy:BucketPolicy")
+    for bucket, policy in zip(run.of_type("aws:s3/bucket:Bucket"), policies, strict=True):
+        arn = bucket.outputs["arn"]
+        expected = transport.deny_without_tls(buckets.TLS_ONLY_ACTION, [arn, arn + buckets.OBJECTS])
+        assert json.loads(policy.inputs["policy"])["Statement"] == [expected]
 
 
 def test_lifecycle_bounds_retention_as_configured(stack):
@@ -99,7 +106,7 @@ def test_lifecycle_bounds_retention_as_configured(stack):
     assert rules["expire-delivery-errors"]["expiration"]["days"] == configured["errorRetentionDays"]
     cleanup = rules["expire-old-versions-and-uploads"]
     assert cleanup["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
-    assert cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"] >= 1
+    assert cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == buckets.ABORT_INCOMPLETE_UPLOADS_DAYS
     assert all(r["status"] == "Enabled" for r in rules.values())
 
 
@@ -123,11 +130,11 @@ def test_firehose_writes_gzip_lines_under_daily_partitions(stack):
     assert s3["cloudwatchLoggingOptions"]["enabled"] is True
 
 
-def test_every_log_group_has_retention(stack):
+def test_every_log_group_has_a_retention_cloudwatch_accepts(stack):
     groups = program(stack).of_type("aws:cloudwatch/logGroup:LogGroup")
     assert groups
     for group in groups:
-        assert group.inputs.get("retentionInDays", 0) > 0, group.name
+        assert group.inputs.get("retentionInDays") in LOG_RETENTION_DAYS, group.name
 
 
 def test_no_allow_statement_has_a_wildcard_action(stack):
@@ -237,13 +244,14 @@ def test_stage_throttles_logs_and_measures(stack):
     run = program(stack)
     configured = stack_settings(stack, "endpoint")
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs
-    assert settings["methodPath"] == "*/*"
+    assert settings["methodPath"] == stages.ALL_METHODS
     s = settings["settings"]
     assert s["metricsEnabled"] is True
     assert s["dataTraceEnabled"] is False
     assert s["throttlingRateLimit"] == configured["throttleRateLimit"]
     assert s["throttlingBurstLimit"] == configured["throttleBurstLimit"]
-    assert s["loggingLevel"] == configured.get("executionLogLevel", "ERROR")
+    default_level = section_keys(CollectorEndpointArgs)["executionLogLevel"].default
+    assert s["loggingLevel"] == configured.get("executionLogLevel", default_level)
 
 
 def test_access_logs_are_json_without_client_identity(stack):
@@ -260,7 +268,7 @@ def test_access_logs_are_json_without_client_identity(stack):
 def test_execution_log_group_is_precreated_with_retention(stack):
     group = program(stack).named("collector-execution-logs").inputs
     assert group["name"] == "API-Gateway-Execution-Logs_collector-api-id/v1"
-    assert group["retentionInDays"] > 0
+    assert group["retentionInDays"] == stack_settings(stack, "endpoint")["accessLogRetentionDays"]
 
 
 def test_account_cloudwatch_role_is_not_managed_by_default(stack):

@@ -179,3 +179,17 @@ def test_every_repository_path_the_readme_names_exists():
     assert len(paths) >= 20
     missing = sorted(p for p in paths if not (REPO / p).exists())
     assert not missing, f"the docs name paths that do not exist: {missing}"
+
+
+def test_the_rules_the_prose_names_are_rules_of_the_pack():
+    """A rule's name is stated once, in policy/*_rules.py; the prose refers to it and the table is generated."""
+    from policy.catalog import POLICIES
+
+    rules = {policy.name: policy for policy in POLICIES}
+    prose = re.sub(r"<!-- policy-rules:begin -->.*?<!-- policy-rules:end -->", "", TEXT, flags=re.S)
+    services = {name.split("-")[0] for name in rules}
+    named = {word for word in re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", prose) if word.split("-")[0] in services}
+    assert named and named <= set(rules), sorted(named - set(rules))
+    example = json.loads(re.search(r"echo '(\{.*?\})' > policy-config\.json", TEXT).group(1))
+    for name, settings in example.items():
+        assert set(settings) <= set(rules[name].config_schema.properties), name
