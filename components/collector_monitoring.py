@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from components import iam_policies
 from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
 from components.collector_dashboard import API, FIREHOSE, dashboard_body
+from components.outputs import publish_outputs
 from components.tunables import integer, matching, number, one_of, tunable, validate_args
 from guardrails import transport
 
@@ -70,11 +71,9 @@ class CollectorMonitoring(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.dashboard_name = dashboard.dashboard_name
-        self.alarm_names = pulumi.Output.all(*[a.name for a in alarms])
-        self.alarm_topic_arn = topic.arn if topic else None
-        self.register_outputs({"dashboard_name": self.dashboard_name, "alarm_names": self.alarm_names,
-                               "alarm_topic_arn": self.alarm_topic_arn})
+        publish_outputs(self, dashboard_name=dashboard.dashboard_name,
+                        alarm_names=pulumi.Output.all(*[a.name for a in alarms]),
+                        alarm_topic_arn=topic.arn if topic else None)
 
     @staticmethod
     def _alarm_topic(name: str, email: str, child: pulumi.ResourceOptions) -> aws.sns.Topic:
