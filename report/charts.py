@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator
+from matplotlib.dates import MO, AutoDateLocator, ConciseDateFormatter, DateFormatter, DayLocator, WeekdayLocator
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
@@ -138,7 +138,11 @@ def draw(figure: Figure, title: str, series: Series, *, log_scale: bool = False,
         # Daily data: ticks on whole days (matplotlib would otherwise tick hours on a short range), as many as
         # fit the figure's width without overlapping.
         fitting = max(2, int(figure.get_figwidth() * 1.3))
-        axes.xaxis.set_major_locator(DayLocator(interval=max(1, math.ceil((span_days + 2) / fitting))))
+        if step_days(days) == 7:  # weekly points: tick the weeks' Mondays, not days between them
+            weeks = max(1, math.ceil((span_days // 7 + 2) / fitting))
+            axes.xaxis.set_major_locator(WeekdayLocator(byweekday=MO, interval=weeks))
+        else:
+            axes.xaxis.set_major_locator(DayLocator(interval=max(1, math.ceil((span_days + 2) / fitting))))
         axes.xaxis.set_major_formatter(DateFormatter("%b %d"))
     else:
         locator = AutoDateLocator()

@@ -22,7 +22,8 @@ from report.summary import Summary
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; " \
                           "form-action 'none'"
-CHART_SIZE = (6.4, 3.6)   # inches: about 610 px wide, scaled down on a phone
+# Inches (96 px each on screen): narrow enough that a phone scales the text down by a quarter at most.
+CHART_SIZE = (5.0, 3.2)
 PANEL_SIZE = (4.6, 2.9)
 OPEN_TABLE_ROWS = 10      # longer tables start folded: the chart carries them
 
@@ -202,8 +203,9 @@ def _section_html(section: Section, source: str) -> str:
         if outliers:
             parts.append('<div class="outliers" role="note">'
                          + "".join(_outlier_text(o) for o in outliers) + "</div>")
-        parts.append(_charts_html(section, outliers))
-        parts.append(_table_html(section))
+        # Beside each other where the screen is wide enough, one under the other on a phone.
+        layout = "stacked" if section.name in PANEL_PER_LINE else "pair"
+        parts.append(f'<div class="{layout}">{_charts_html(section, outliers)}{_table_html(section)}</div>')
     parts.append("</section>")
     return "".join(parts)
 
