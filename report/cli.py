@@ -1,4 +1,4 @@
-"""The usage report: the saved queries' answers as tables (and PNG charts), from Athena or local files."""
+"""The usage report: the saved queries' answers as tables, PNG charts and an HTML page, from Athena or local files."""
 
 import argparse
 import datetime

@@ -20,8 +20,8 @@ from report.results import QueryResult, is_number
 from report.sections import PANEL_PER_LINE
 from report.summary import Summary
 
-CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; " \
-                          "form-action 'none'"
+CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+                           "form-action 'none'")
 # Inches (96 px each on screen): narrow enough that a phone scales the text down by a quarter at most.
 CHART_SIZE = (5.0, 3.2)
 PANEL_SIZE = (4.6, 2.9)
@@ -187,12 +187,12 @@ def _table_html(section: Section) -> str:
     return f"<details{opened}><summary>Table: {_plural(rows, 'row')}</summary>{table}</details>"
 
 
-def _section_html(section: Section, source: str) -> str:
+def _section_html(section: Section, source_html: str) -> str:
     heading = f"{section.name}-heading"
     parts = [f'<section id="{esc(section.name)}" aria-labelledby="{esc(heading)}">',
              f'<h2 id="{esc(heading)}">{esc(section.title)}</h2>',
              f'<p class="meta">{_window_text(section.window)} &middot; saved query <code>{esc(section.name)}</code>'
-             f" &middot; Source: {source}</p>",
+             f" &middot; Source: {source_html}</p>",
              f"<p>{esc(section.description)}</p>"]
     if not section.result.rows:
         parts.append('<p class="empty">No rows: no report in this window, so there is nothing to chart.</p>'
