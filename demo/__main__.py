@@ -1,5 +1,6 @@
 """`python -m demo` (or `make demo`): start LocalStack, deploy the ingest path the program registers,
-post reports, run the reporter for a simulated week, query what was delivered, chart it, stop.
+post reports, run the reporter for a simulated week, query what was delivered, chart it (PNG charts and the
+HTML report), stop.
 
 Everything stays on 127.0.0.1; outputs go to demo-output/ (or the folder given as the one argument).
 """
@@ -72,7 +73,9 @@ def main(output: Path) -> int:
     step(5, "Usage report (the same command runs on Athena with --stack)")
     charts = output / "charts"
     shutil.rmtree(charts, ignore_errors=True)
-    status = usage_report.main(["--local", str(warehouse), "--today", today.isoformat(), "--charts", str(charts)])
+    page = output / "report.html"
+    status = usage_report.main(["--local", str(warehouse), "--today", today.isoformat(), "--charts", str(charts),
+                                "--html", str(page)])
     sent = sum(status == 200 for status, *_ in accepted.rows) + sum(" sent " in run for run in runs)
     summary = QueryResult(("what", "count", "expected"), (
         ("valid reports accepted (200)", accepted.column("status").count(200), len(valid)),
@@ -82,6 +85,7 @@ def main(output: Path) -> int:
     ))
     print(text_tables.render("Summary", summary))
     print(f"charts: {', '.join(str(p) for p in sorted(charts.glob('*.png')))}")
+    print(f"report: {page} (open it in a browser)")
     print(f"LocalStack stopped; demo took {time.monotonic() - started:.0f}s")
     complete = all(count == expected for _, count, expected in summary.rows)
     return status or (0 if complete else 1)

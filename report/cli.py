@@ -1,4 +1,4 @@
-"""The usage report: the saved queries' answers as tables (and PNG charts), from Athena or local files."""
+"""The usage report: the saved queries' answers as tables, PNG charts and an HTML page, from Athena or local files."""
 
 import argparse
 import datetime
@@ -12,14 +12,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from report import charts, text_tables
 from report.errors import ReportError
+from report.html_report import write_html
 from report.progress import Progress
 from report.results import QueryResult
 from report.sections import SECTIONS
+from report.summary import SUMMARY_QUERIES
 
 EXAMPLES = """examples:
   python -m report --stack prod                       # names from the stack's outputs, via the Pulumi CLI
   python -m report --database D --workgroup W --region us-east-1
   python -m report --local demo-output/warehouse --charts charts/   # after `make demo`
+  python -m report --local demo-output/warehouse --html report.html  # one self-contained page
 """
 
 
@@ -41,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--today", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
                        help="with --local: the day the queries' windows end before (default: today, UTC)")
     parser.add_argument("--charts", type=Path, metavar="DIR", help="also write one PNG chart per section here")
+    parser.add_argument("--html", type=Path, metavar="PATH",
+                        help="also write one self-contained HTML page: a summary, then each section's chart and table")
     parser.add_argument("--section", action="append", choices=list(SECTIONS), metavar="NAME",
                         help=f"only these sections (repeatable): {', '.join(SECTIONS)}")
     return parser
@@ -70,7 +75,10 @@ def _saved_queries(names: list[str]) -> dict[str, str]:
     return {name: saved[name] for name in names}
 
 
-def _athena_runner(args, progress: Progress, clock, sleep) -> Callable[[str, str], QueryResult]:
+Runner = Callable[[str, str], QueryResult]
+
+
+def _athena_runner(args, progress: Progress, clock, sleep) -> tuple[Runner, str]:
     import boto3
 
     from report.athena_runner import AthenaQueryRunner
@@ -80,23 +88,30 @@ def _athena_runner(args, progress: Progress, clock, sleep) -> Callable[[str, str
                           region=args.region, pulumi=args.pulumi)
     progress.note(f"Athena: workgroup {names.workgroup}, database {names.database}"
                   + (f", region {names.region}" if names.region else ""))
+    source = (f"Athena workgroup {names.workgroup}, database {names.database}"
+              + (f", region {names.region}" if names.region else ""))
     client = boto3.client("athena", region_name=names.region)
     runner = AthenaQueryRunner(client, workgroup=names.workgroup, database=names.database, progress=progress,
                                clock=clock, sleep=sleep, timeout_seconds=args.timeout)
-    return runner.run
+    return runner.run, source
 
 
-def _local_runner(warehouse_dir: Path, today: datetime.date | None,
-                  progress: Progress) -> Callable[[str, str], QueryResult]:
+def _local_runner(warehouse_dir: Path, today: datetime.date | None, progress: Progress) -> tuple[Runner, str]:
     from report.local_warehouse import run_locally
 
     progress.note(f"DuckDB: delivered objects under {warehouse_dir}" + (f", as of {today}" if today else ""))
     # The local runner reads the SQL from queries/ by name itself.
-    return lambda name, sql: run_locally(name, warehouse_dir, today)
+    source = f"DuckDB on the delivered objects under {warehouse_dir}"
+    return (lambda name, sql: run_locally(name, warehouse_dir, today)), source
+
+
+def _utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
-         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> int:
+         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+         now: Callable[[], datetime.datetime] = _utc_now) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_parser()
@@ -104,14 +119,20 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
     _check_arguments(parser, args)
     progress = Progress(stderr)
     section_names = args.section or list(SECTIONS)
+    # The page's summary needs its queries even when --section leaves them out of the tables.
+    query_names = section_names + [name for name in SUMMARY_QUERIES if args.html and name not in section_names]
+    started = now()
     try:
-        sql_by_name = _saved_queries(section_names)
+        sql_by_name = _saved_queries(query_names)
         if args.local:
-            run = _local_runner(args.local, args.today, progress)
+            run, source = _local_runner(args.local, args.today, progress)
         else:
-            run = _athena_runner(args, progress, clock, sleep)
-        for name in section_names:
-            result = run(name, sql_by_name[name])
+            run, source = _athena_runner(args, progress, clock, sleep)
+        answers = {}
+        for name in query_names:
+            result = answers[name] = run(name, sql_by_name[name])
+            if name not in section_names:
+                continue
             stdout.write(text_tables.render(SECTIONS[name], result) + "\n")
             stdout.flush()
             if args.charts:
@@ -121,6 +142,12 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
                 else:
                     path = charts.write_chart(args.charts / f"{name}.png", SECTIONS[name], series)
                     progress.note(f"chart: {path}")
+        if args.html:
+            # Athena's current_date is the UTC day the queries ran; --local pins it with --today.
+            today = args.today if args.local and args.today else started.date()
+            path = write_html(args.html, answers=answers, sql_by_name=sql_by_name, section_names=section_names,
+                              source=source, today=today, generated_at=started)
+            progress.note(f"html: {path}")
     except ReportError as error:
         stderr.write(f"error: {error}\n")
         return 1

@@ -1,7 +1,8 @@
 """Which saved queries make up the report, in order, and what each is called on screen.
 
-The SQL itself lives only in queries/ (one file per saved query); this names four of them. The fifth,
-deduplicated_reports (the latest copy per deployment and day), is for ad-hoc SQL and is not printed.
+The SQL itself lives only in queries/ (one file per saved query); this names four of them. Of the others,
+deduplicated_reports (the latest copy per deployment and day) is for ad-hoc SQL and is not printed, and
+data_freshness feeds the HTML page's summary (report/summary.py).
 """
 
 SECTIONS: dict[str, str] = {
@@ -10,3 +11,7 @@ SECTIONS: dict[str, str] = {
     "version_adoption": "Deployments per version per day",
     "new_deployments_per_week": "New deployments per week",
 }
+
+# Counters measure different things, so on the HTML page each gets its own panel and scale: one counter near
+# 10^12 then leaves the others readable, and summing the smallest into "other" would add unlike quantities.
+PANEL_PER_LINE = {"daily_counter_totals"}

@@ -5,7 +5,8 @@ import datetime
 from report.results import QueryResult, is_number
 
 
-def _cell(value) -> str:
+def cell(value) -> str:
+    """A value as a reader sees it in a table."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -20,7 +21,7 @@ def _cell(value) -> str:
 
 
 def render(title: str, result: QueryResult) -> str:
-    cells = [[_cell(value) for value in row] for row in result.rows]
+    cells = [[cell(value) for value in row] for row in result.rows]
     widths = [max([len(name)] + [len(row[index]) for row in cells]) for index, name in enumerate(result.columns)]
     numeric = [any(is_number(row[index]) for row in result.rows) for index in range(len(result.columns))]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 import uuid
 from collections import Counter
 
@@ -175,6 +176,7 @@ def _expected_answers(posts: list[dict], today: datetime.date) -> dict[str, obje
         "version_adoption": Counter((day, report["version"]) for (day, _), report in in_window.items()),
         "new_deployments_per_week": weeks,
         "deduplicated_reports": {key: (report["version"], _counters(report)) for key, report in latest.items()},
+        "data_freshness": [max(day for day, _ in latest if day < today.isoformat())],
     }
 
 
@@ -195,6 +197,7 @@ def _answers_as_posted(answers: dict[str, list[dict]]) -> dict[str, object]:
             (day(r["report_day"]), r["stack_id"]):
                 (r["version"], {k: v for k, v in r["metrics"].items() if v is not None})
             for r in answers["deduplicated_reports"]},
+        "data_freshness": [day(r["last_report_day"]) for r in answers["data_freshness"]],
     }
 
 
@@ -205,9 +208,11 @@ def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
     today = datetime.datetime.now(datetime.UTC).date()
     before = {obj.key for obj in delivered.delivered_objects(s3, deployment.bucket_name)}
     posts = _saved_query_posts(today)
+    posting_started_ms = time.time() * 1000
     for report in posts:
         reply = post(deployment.url(), report)
         assert reply.status == 200, reply.text
+    posting_ended_ms = time.time() * 1000
     stacks = {report["stack_id"] for report in posts}
     objects = delivered.wait_for(s3, deployment.bucket_name, lambda objs: sum(
         len(lines) for stack, lines in _by_stack(objs).items() if stack in stacks) == len(posts))
@@ -217,6 +222,9 @@ def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
     expected = _expected_answers(posts, today)
     assert set(answers) == set(load_saved_queries()) == set(expected), "every saved query's answer is checked"
     assert _answers_as_posted(answers) == expected
+    # The newest receive time is the collector's clock (same host): within the posting, a second's slack each side.
+    (freshness,) = answers["data_freshness"]
+    assert posting_started_ms - 1000 <= freshness["newest_received_at"] <= posting_ended_ms + 1000
 
 
 def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s3, cloud):

@@ -1,7 +1,7 @@
 """The offline commands, run as people run them; each starts a LocalStack of its own, as the command does.
 
 `python -m demo` (`make demo`, about 40 s) must finish with status 0, which it gives only when every count in
-its summary is what was expected, and leave the charts and the warehouse copy it promises.
+its summary is what was expected, and leave the charts, the HTML report and the warehouse copy it promises.
 `python -m local_cloud` must serve the collector at the URLs it prints until it is stopped, then stop LocalStack.
 """
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from fixtures import reports
 from local_cloud.collector_client import post
 from report.sections import SECTIONS
+from tests.test_html_report import parse
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,6 +34,13 @@ def test_make_demo_runs_end_to_end_and_every_summary_count_is_as_expected(tmp_pa
     assert len(rows) == 4 and all(count == expected for _, count, expected in rows), summary
     assert sorted(p.stem for p in (tmp_path / "charts").glob("*.png")) == sorted(SECTIONS)
     assert list((tmp_path / "warehouse").rglob("*")), "the delivered objects were not copied"
+    page = parse((tmp_path / "report.html").read_text(encoding="utf-8"))
+    (title,) = page.all("title")
+    assert title.full_text().startswith("Usage report, ")
+    assert [s.attrs["id"] for s in page.all("section") if "id" in s.attrs] == list(SECTIONS)
+    assert int(page.by_id("active").attrs["value"]) > 0, "the simulated week left no active deployment"
+    assert len(page.all("img")) >= len(SECTIONS)
+    assert f"report: {tmp_path / 'report.html'}" in done.stdout
     assert "LocalStack stopped" in done.stdout
 
 

@@ -117,18 +117,27 @@ def expected_new_per_week(deliveries):
     return [{"week_start": week, "new_deployments": n} for week, n in sorted(weeks.items())]
 
 
+def expected_freshness(deliveries):
+    recent = [d for d in deliveries if datetime.date.fromisoformat(d.dt) >= days_ago(28)]
+    if not recent:
+        return []
+    return [{"last_report_day": max((report_day(d) for d in recent if report_day(d) < TODAY), default=None),
+             "newest_received_at": max(d.received_at_ms for d in recent)}]
+
+
 EXPECTED = {
     "deduplicated_reports": expected_deduplicated,
     "daily_active_deployments": expected_daily_active,
     "daily_counter_totals": expected_counter_totals,
     "version_adoption": expected_version_adoption,
     "new_deployments_per_week": expected_new_per_week,
+    "data_freshness": expected_freshness,
 }
 
 
 # ---- the files ----
 
-def test_the_saved_queries_are_the_documented_five():
+def test_the_saved_queries_are_the_documented_ones():
     assert set(SAVED) == set(EXPECTED)
     section = docs.section("SQL warehouse: Athena catalog and saved queries")
     table = section.split("\n| Saved query | Answers |\n", 1)[1].split("\n\n", 1)[0]
@@ -170,7 +179,8 @@ def test_a_query_naming_a_missing_part_is_a_clear_error(tmp_path, monkeypatch):
         queries.load_saved_queries()
 
 
-@pytest.mark.parametrize("name", ["daily_active_deployments", "daily_counter_totals", "version_adoption"])
+@pytest.mark.parametrize("name", ["daily_active_deployments", "daily_counter_totals", "version_adoption",
+                                  "data_freshness"])
 def test_windowed_queries_prune_partitions(name):
     tree = sqlglot.parse_one(SAVED[name], read="athena")
     assert any(isinstance(c, exp.GTE) and c.this.name == PARTITION_COLUMN.name for c in tree.find_all(exp.GTE)), \
@@ -228,7 +238,23 @@ def test_windows_follow_current_date(tmp_path, answers):
     warehouse_files.write_reference_warehouse(tmp_path, TODAY)
     later = local_duckdb.run_all_saved_queries(tmp_path, today=TODAY + datetime.timedelta(days=60))
     assert later["daily_active_deployments"] == later["daily_counter_totals"] == later["version_adoption"] == []
+    assert later["data_freshness"] == [], "nothing delivered in its window: no row"
     assert later["deduplicated_reports"] == answers["deduplicated_reports"]
+
+
+def test_freshness_does_not_take_a_report_day_after_today(tmp_path):
+    """A report_date is the client's word; the receive time is the collector's."""
+    def sent(report_date: datetime.date, received: datetime.datetime, request_id: str) -> Delivery:
+        body = {"version": "1.0.0", "stack_id": warehouse_files.STACK_STEADY, "report_date": report_date.isoformat(),
+                "metrics": {"tokenizeSuccess": 1}}
+        return Delivery(body, received, request_id)
+
+    honest = sent(days_ago(2), datetime.datetime.combine(days_ago(1), datetime.time(1), datetime.UTC), "req-honest")
+    future = sent(TODAY + datetime.timedelta(days=30),
+                  datetime.datetime.combine(days_ago(1), datetime.time(9), datetime.UTC), "req-future")
+    warehouse_files.write_objects(tmp_path, [honest, future])
+    assert local_duckdb.run_saved_query("data_freshness", tmp_path, TODAY) == [
+        {"last_report_day": days_ago(2), "newest_received_at": future.received_at_ms}]
 
 
 def test_unpinned_runs_use_the_real_current_date(tmp_path):

@@ -194,7 +194,7 @@ def test_the_cli_version_step_reads_the_sdk_pin(tmp_path):
 
 def _trust_subjects() -> dict[str, list[str]]:
     subjects = {}
-    for path in sorted(TRUST_POLICIES.glob("*.json")):
+    for path in sorted(TRUST_POLICIES.glob("*-trust-policy.json")):
         (statement,) = json.loads(path.read_text())["Statement"]
         assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
         assert statement["Principal"]["Federated"].endswith(":oidc-provider/token.actions.githubusercontent.com")
@@ -206,15 +206,27 @@ def _trust_subjects() -> dict[str, list[str]]:
     return subjects
 
 
+def _environments_used() -> set[str]:
+    """Every GitHub environment a job names, directly or through the stack workflow's input."""
+    used = {call["with"]["environment"] for _, _, call in _stack_calls()}
+    for path in _workflow_files():
+        used |= {job["environment"] for job in _load(path.name)["jobs"].values()
+                 if "environment" in job and "${{" not in job["environment"]}
+    return used
+
+
 def test_trust_policies_admit_exactly_the_environments_the_workflows_use():
     subjects = _trust_subjects()
-    used = {call["with"]["environment"] for _, _, call in _stack_calls()}
     trusted = {sub.removeprefix("repo:OWNER/REPO:environment:")
                for subs in subjects.values() for sub in subs}
-    assert trusted == used == {"preview", "staging", "production"}
+    assert trusted == _environments_used() == {"preview", "staging", "production", "usage-report"}
     # Previews (any pull request) must not be able to assume the role that deploys.
     assert subjects["preview-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:preview"]
     assert all(not sub.endswith(":preview") for sub in subjects["deploy-role-trust-policy.json"])
+    # The read-only report role is for the report's environment alone, and no other role is for it.
+    assert subjects["usage-report-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:usage-report"]
+    assert all(not sub.endswith(":usage-report") for name, subs in subjects.items()
+               if name != "usage-report-role-trust-policy.json" for sub in subs)
 
 
 def _readme_ci_section() -> str:
@@ -244,3 +256,50 @@ def test_the_test_job_installs_every_python_the_makefile_uses():
     assert set(setup["with"]["python-version"].split()) == wanted
     (run,) = [step["run"] for step in _load("tests.yml")["jobs"]["test"]["steps"] if "run" in step]
     assert run == "make test"
+
+
+# ---- the weekly usage report ----
+
+def _usage_report_job() -> dict:
+    (job,) = _load("usage-report.yml")["jobs"].values()
+    return job
+
+
+def test_the_usage_report_runs_weekly_and_on_demand_with_the_report_role_and_no_secret():
+    workflow = _load("usage-report.yml")
+    (schedule,) = workflow["on"]["schedule"]
+    assert schedule["cron"].split()[2:] == ["*", "*", "1"], "weekly, on Mondays"
+    assert "workflow_dispatch" in workflow["on"]
+    job = _usage_report_job()
+    assert job["environment"] == "usage-report"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    (credentials,) = [step for step in job["steps"]
+                      if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    assert "secrets." not in (WORKFLOWS / "usage-report.yml").read_text()
+
+
+def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
+    from report.cli import build_parser
+
+    job = _usage_report_job()
+    (run,) = [step["run"] for step in job["steps"] if "-m report" in step.get("run", "")]
+    command = run.replace('"$ATHENA_DATABASE"', job["env"]["ATHENA_DATABASE"]).replace(
+        '"$ATHENA_WORKGROUP"', job["env"]["ATHENA_WORKGROUP"]).split()
+    assert command[:3] == [".venv/bin/python", "-m", "report"]
+    args = build_parser().parse_args(command[3:])
+    assert (args.stack, args.database, args.workgroup) == ("prod", job["env"]["ATHENA_DATABASE"],
+                                                           job["env"]["ATHENA_WORKGROUP"])
+    (upload,) = [step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert upload["with"]["path"] == str(args.html)
+    assert upload["with"]["if-no-files-found"] == "error"
+    assert 1 <= upload["with"]["retention-days"] <= 90
+
+
+def test_the_usage_report_names_prods_catalog_as_the_program_does():
+    from mocked_program.pulumi_mocks import run_program
+
+    exports = run_program("prod").exports
+    env = _usage_report_job()["env"]
+    assert (env["ATHENA_DATABASE"], env["ATHENA_WORKGROUP"]) == (exports["athena_database_name"],
+                                                                exports["athena_workgroup_name"])

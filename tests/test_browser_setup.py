@@ -1,0 +1,78 @@
+"""The browser test's setup: a developer without Chromium is told what to install, CI fails instead of skipping,
+and `.ci/install-browser` installs Chromium with apt only when it is missing."""
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support import browser
+
+ROOT = Path(__file__).resolve().parents[1]
+INSTALL_BROWSER = ROOT / ".ci" / "install-browser"
+NOWHERE = {"REPORT_TEST_BROWSER": "/nonexistent/chromium", "REPORT_TEST_CHROMEDRIVER": "/nonexistent/chromedriver"}
+
+
+def test_without_a_browser_a_developer_is_told_what_to_install():
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        browser.require(dict(NOWHERE))
+    message = str(skipped.value)
+    assert browser.INSTALL_COMMAND in message and "/nonexistent/chromium" in message
+
+
+@pytest.mark.parametrize("ci", ["true", "True", "1"])
+def test_under_ci_a_missing_browser_fails_the_test(ci):
+    with pytest.raises(pytest.fail.Exception) as failed:
+        browser.require({**NOWHERE, "CI": ci})
+    assert browser.INSTALL_COMMAND in str(failed.value) and "must run, not skip" in str(failed.value)
+
+
+def _executable(path: Path, body: str = "exit 0") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_github_runner_images_chrome_is_found_when_debians_is_absent(tmp_path, monkeypatch):
+    monkeypatch.setattr(browser, "DEBIAN_BROWSER", str(tmp_path / "no-chromium"))
+    chrome = _executable(tmp_path / "bin" / "google-chrome")
+    driver = _executable(tmp_path / "chromedriver-linux64" / "chromedriver")
+    found, _ = browser.locate({"PATH": str(chrome.parent), "CHROMEWEBDRIVER": str(driver.parent)})
+    assert found == browser.Browser(str(chrome), str(driver))
+
+
+def _fake_system(tmp_path: Path, uid: int) -> tuple[dict, Path]:
+    """apt-get, sudo and id stand-ins that log what they were asked to do."""
+    log = tmp_path / "log"
+    bin_dir = tmp_path / "bin"
+    _executable(bin_dir / "apt-get", f'echo "apt-get $*" >> {log}')
+    _executable(bin_dir / "sudo", f'echo "sudo" >> {log}; exec "$@"')
+    _executable(bin_dir / "id", f"echo {uid}")
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}, log
+
+
+@pytest.mark.parametrize("uid, prefix", [(0, []), (1000, ["sudo"])])
+def test_install_browser_installs_chromium_with_apt_when_missing(tmp_path, uid, prefix):
+    env, log = _fake_system(tmp_path, uid)
+    done = subprocess.run([str(INSTALL_BROWSER)], env={**env, **NOWHERE}, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    install = "apt-get " + browser.INSTALL_COMMAND.split(" && ")[1].removeprefix("apt-get ")
+    assert log.read_text().splitlines() == [*prefix, "apt-get update", *prefix, install]
+
+
+def test_install_browser_does_nothing_when_the_browser_is_there(tmp_path):
+    env, log = _fake_system(tmp_path, 0)
+    present = {"REPORT_TEST_BROWSER": "/bin/true", "REPORT_TEST_CHROMEDRIVER": "/bin/true"}
+    done = subprocess.run([str(INSTALL_BROWSER)], env={**env, **present}, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert not log.exists()
+
+
+def test_ci_run_installs_the_browser_and_marks_the_run_as_ci_before_the_tests():
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert lines.index('export CI="${CI:-true}"') < lines.index(".ci/install-browser") < lines.index("make test")
+    assert os.access(INSTALL_BROWSER, os.X_OK)
