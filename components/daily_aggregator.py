@@ -5,7 +5,9 @@ Usable from any Pulumi program: give it the collector's https URL (or an Output 
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -33,6 +35,9 @@ RUNTIME = "python3.13"
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 # Lambda keeps a failed async event this long for its retries; later, it goes to the dead-letter queue.
 MAX_EVENT_AGE_SECONDS = 6 * 3600
+# CloudWatch dimension names: printable ASCII, not starting with a colon or a space. No commas, no quotes:
+# they travel to the function as JSON and appear in its log lines.
+_DIMENSION_NAME = r"[!#-+\--9;-~][ !#-+\--~]{0,254}"
 
 
 def _https_url_or_output() -> Rule:
@@ -40,6 +45,18 @@ def _https_url_or_output() -> Rule:
     base = https_url(optional=True)
     return Rule(f"{base.allowed}, or the url Output of a CollectorEndpoint",
                 lambda value: isinstance(value, pulumi.Output) or base.accepts(value))
+
+
+def _dimension_names() -> Rule:
+    def accepts(value: Any) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, (list, tuple)) or len(value) > 30 or len(set(value)) != len(value):
+            return False
+        return all(isinstance(n, str) and matching(_DIMENSION_NAME, "").accepts(n) for n in value)
+
+    return Rule("unset, or a list of up to 30 distinct CloudWatch dimension names ([] for series without "
+                "dimensions)", accepts)
 
 
 def _report_field(name: str) -> Rule:
@@ -77,6 +94,11 @@ class DailyAggregatorArgs:
     log_retention_days: int = tunable(30, log_retention(), "Retention of the reporter's logs.")
     alarm_topic_arn: Optional[str] = tunable(None, arn("sns", optional=True),
                                              "SNS topic notified when a run fails or a report is dead-lettered.")
+    dimension_names: Optional[Sequence[str]] = tunable(
+        None, _dimension_names(),
+        "The dimension set whose series are summed, e.g. [\"stackID\"]. Unset: when a counter's series come "
+        "under several dimension sets (EMF, or an aggregate beside a breakdown) the set with the largest total "
+        "is counted, not their sum, and a warning names them (docs/fleet-scale.md).")
 
     def __post_init__(self):
         validate_args(self)
@@ -134,6 +156,9 @@ class DailyAggregator(pulumi.ComponentResource):
                 "METRICS_NAMESPACE": args.namespace,
                 "HTTP_TIMEOUT_SECONDS": str(args.http_timeout_seconds),
                 "MAX_ATTEMPTS": str(args.max_attempts),
+                # Absent, not empty, when unset: [] is a real choice (series without dimensions).
+                **({} if args.dimension_names is None else
+                   {"DIMENSION_NAMES": json.dumps(sorted(args.dimension_names))}),
             }},
             logging_config={"log_format": "Text", "log_group": logs.name},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, logs])),

@@ -173,10 +173,11 @@ def test_reporter_settings_come_from_the_stack_config():
     run = run_program("dev", stack_config_with("dev", reporter={
         "collectorUrl": "https://telemetry.example.com/v1/record/deployment", "namespace": "acme/vault",
         "productVersion": "2.4.0-rc.1", "scheduleHour": 3, "alarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:ops",
-        "logRetentionDays": 7}))
+        "logRetentionDays": 7, "dimensionNames": ["version", "stackID"]}))
     variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
     assert variables["COLLECTOR_URL"] == "https://telemetry.example.com/v1/record/deployment"
     assert (variables["METRICS_NAMESPACE"], variables["PRODUCT_VERSION"]) == ("acme/vault", "2.4.0-rc.1")
+    assert variables["DIMENSION_NAMES"] == '["stackID", "version"]'
     assert re.fullmatch(r"cron\(\d+ 3 \* \* \? \*\)", reporter(run, "aws:cloudwatch/eventRule:EventRule")
                         .inputs["scheduleExpression"])
     alarms = [a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.parent_type == COMPONENT]
@@ -186,7 +187,9 @@ def test_reporter_settings_come_from_the_stack_config():
 
 @pytest.mark.parametrize("key,value", [("collectorUrl", "http://telemetry.example.com/record"),
                                        ("productVersion", "latest"), ("namespace", "AWS/Lambda"),
-                                       ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0)])
+                                       ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0),
+                                       ("dimensionNames", "stackID"), ("dimensionNames", ["stackID", "stackID"]),
+                                       ("dimensionNames", [":stackID"]), ("dimensionNames", ["a,b"])])
 def test_bad_reporter_settings_stop_the_program(key, value):
     with pytest.raises(StackConfigError, match=rf"reporter\.{key} = {re.escape(repr(value))} is not allowed"):
         run_program("dev", stack_config_with("dev", reporter={key: value}))

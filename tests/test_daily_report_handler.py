@@ -9,10 +9,10 @@ from moto import mock_aws
 
 import schemas
 from fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
-from fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish
+from fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish, publish_emf
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
-from mocked_program.pulumi_mocks import run_program, stack_config
+from mocked_program.pulumi_mocks import run_program, stack_config_with
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 RUN_AT = dt.datetime(2026, 11, 27, 1, 17, tzinfo=UTC)
@@ -48,7 +48,7 @@ def log_lines(capsys) -> list[dict]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-def test_sums_the_previous_utc_day_across_every_dimension_set(cloudwatch, capsys):
+def test_sums_the_previous_utc_day_across_the_versions_of_one_dimension_set(cloudwatch, capsys):
     publish(cloudwatch, "tokenizeSuccess", 1000, DAY - SECOND)       # the day before: excluded
     publish(cloudwatch, "tokenizeSuccess", 3, DAY)                   # first instant: included
     publish(cloudwatch, "tokenizeSuccess", 4, NEXT_DAY - SECOND)     # last second: included
@@ -73,6 +73,110 @@ def test_sums_the_previous_utc_day_across_every_dimension_set(cloudwatch, capsys
     assert log == {"event": "usage_report", "report_date": "2026-11-26", "stack_id": STACK_ID,
                    "namespace": NAMESPACE, "totals": expected_metrics, "attempts": 1, "status": 200,
                    "outcome": "sent"}
+
+
+# --- Each datapoint counted once, whatever dimension sets it was published under ------------------------------
+
+BY_VERSION, AGGREGATE = ["stackID", "version"], ["stackID"]
+HOUR = dt.timedelta(hours=1)
+
+
+def sent_metrics(collector) -> dict:
+    [request] = collector.received
+    return request.json()["metrics"]
+
+
+def warnings_logged(capsys) -> list[dict]:
+    return [line for line in log_lines(capsys) if line["event"] == "usage_report_dimension_sets"]
+
+
+def test_emf_with_two_dimension_sets_counts_each_datapoint_once_and_says_so(cloudwatch, capsys):
+    publish_emf(cloudwatch, "tokenizeSuccess", 3, DAY + HOUR, [BY_VERSION, AGGREGATE])
+    publish_emf(cloudwatch, "tokenizeSuccess", 4, DAY + 2 * HOUR, [BY_VERSION, AGGREGATE], {"version": "1.2.4"})
+    publish_emf(cloudwatch, "detokenizeFailure", 1, DAY + 3 * HOUR, [BY_VERSION, AGGREGATE])
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert (sent_metrics(collector)["tokenizeSuccess"], sent_metrics(collector)["detokenizeFailure"]) == (7, 1)
+    [warning] = warnings_logged(capsys)
+    assert warning["level"] == "WARNING" and warning["report_date"] == "2026-11-26"
+    assert warning["counters"] == {
+        "tokenizeSuccess": {"counted": "stackID,version", "total": 7,
+                            "dimension_sets": {"stackID": 7, "stackID,version": 7}},
+        "detokenizeFailure": {"counted": "stackID,version", "total": 1,
+                              "dimension_sets": {"stackID": 1, "stackID,version": 1}}}
+    assert "reporter.dimensionNames" in warning["message"]
+
+
+def test_emf_with_three_dimension_sets_counts_each_datapoint_once(cloudwatch, capsys):
+    # Not the empty set: moto sums every series for a query without dimensions (CloudWatch does not).
+    for hour, version in ((1, "1.2.3"), (5, "1.2.4"), (9, "1.2.4")):
+        publish_emf(cloudwatch, "createGrantSuccess", 10, DAY + hour * HOUR, [BY_VERSION, AGGREGATE, ["version"]],
+                    {"version": version})
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert sent_metrics(collector)["createGrantSuccess"] == 30
+    [warning] = warnings_logged(capsys)
+    assert warning["counters"]["createGrantSuccess"]["dimension_sets"] == {
+        "stackID": 30, "stackID,version": 30, "version": 30}
+
+
+def test_an_aggregate_beside_a_breakdown_counts_the_view_that_saw_more(cloudwatch, capsys):
+    # The breakdown only covers one version; the aggregate saw everything: it is the closer to the truth.
+    publish(cloudwatch, "tokenizeFailure", 6, DAY + HOUR, [{"Name": "stackID", "Value": "product-stack"}])
+    publish(cloudwatch, "tokenizeFailure", 4, DAY + HOUR, dimensions(version="1.2.3"))
+    # The breakdown started before the aggregate (say an upgrade at noon added it): now it saw more.
+    publish(cloudwatch, "tokenizeSuccess", 5, DAY + HOUR, dimensions())
+    publish(cloudwatch, "tokenizeSuccess", 2, DAY + 13 * HOUR, dimensions())
+    publish(cloudwatch, "tokenizeSuccess", 2, DAY + 13 * HOUR, [{"Name": "stackID", "Value": "product-stack"}])
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert (sent_metrics(collector)["tokenizeFailure"], sent_metrics(collector)["tokenizeSuccess"]) == (6, 7)
+    [warning] = warnings_logged(capsys)
+    assert {name: (c["counted"], c["dimension_sets"]) for name, c in warning["counters"].items()} == {
+        "tokenizeFailure": ("stackID", {"stackID": 6, "stackID,version": 4}),
+        "tokenizeSuccess": ("stackID,version", {"stackID": 2, "stackID,version": 7})}
+
+
+def test_one_dimension_set_over_several_versions_is_summed_without_a_warning(cloudwatch, capsys):
+    for version, value in (("1.2.2", 1), ("1.2.3", 2), ("1.3.0", 4)):
+        publish(cloudwatch, "createGrantFailure", value, DAY + HOUR, dimensions(version=version))
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert sent_metrics(collector)["createGrantFailure"] == 7
+    assert warnings_logged(capsys) == []
+
+
+def test_a_configured_dimension_set_is_the_only_one_read(cloudwatch, capsys):
+    publish_emf(cloudwatch, "tokenizeSuccess", 3, DAY + HOUR, [BY_VERSION, AGGREGATE])
+    publish(cloudwatch, "tokenizeSuccess", 100, DAY + HOUR, dimensions(version="9.9.9"))  # only in the breakdown
+    publish_emf(cloudwatch, "detokenizeSuccess", 2, DAY + HOUR, [AGGREGATE])
+    publish_emf(cloudwatch, "createGrantSuccess", 8, DAY + HOUR, [BY_VERSION])  # not in the configured set
+    calls = count_calls(cloudwatch)
+    queried = []
+    cloudwatch.meta.events.register("provide-client-params.cloudwatch.GetMetricData",
+                                    lambda params, **_: queried.extend(params["MetricDataQueries"]))
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url, dimension_names=("stackID",))
+    metrics = sent_metrics(collector)
+    assert (metrics["tokenizeSuccess"], metrics["detokenizeSuccess"], metrics["createGrantSuccess"]) == (3, 2, 0)
+    assert calls == ["ListMetrics", "GetMetricData"]
+    assert {len(q["MetricStat"]["Metric"]["Dimensions"]) for q in queried} == {1}  # the breakdown is not read
+    [warning] = warnings_logged(capsys)
+    assert "only that set is counted" in warning["message"]
+    assert warning["counters"] == {
+        "tokenizeSuccess": {"counted": "stackID", "total": 3, "not_read": ["stackID,version"]},
+        "createGrantSuccess": {"counted": "stackID", "total": 0, "not_read": ["stackID,version"]}}
+
+
+def test_every_counter_under_three_dimension_sets_still_takes_two_cloudwatch_calls(cloudwatch):
+    for name in schemas.counter_names():
+        for version in ("1.2.3", "1.2.4"):
+            publish_emf(cloudwatch, name, 1, DAY + HOUR, [BY_VERSION, AGGREGATE, ["version"]], {"version": version})
+    calls = count_calls(cloudwatch)
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert calls == ["ListMetrics", "GetMetricData"]
+    assert sent_metrics(collector) == dict.fromkeys(schemas.counter_names(), 2)
 
 
 def test_a_namespace_without_data_reports_zero_for_every_counter(cloudwatch):
@@ -177,18 +281,39 @@ def test_settings_refuse_a_collector_url_without_tls(url):
         Settings.from_env(env)
 
 
-def test_settings_read_the_environment_the_daily_aggregator_deploys():
-    config = stack_config("dev")
+def deployed_environment(**reporter_settings) -> dict:
+    config = stack_config_with("dev", reporter=reporter_settings)
     config.pop("analytics-collector:metricsConfig", None)  # reporting on, whatever dev's committed choice
     (function,) = [r for r in run_program("dev", config).of_type("aws:lambda/function:Function")
                    if r.parent_type == "analytics:reporter:DailyAggregator"]
-    deployed = function.inputs["environment"]["variables"]
+    return function.inputs["environment"]["variables"]
+
+
+def test_settings_read_the_environment_the_daily_aggregator_deploys():
+    deployed = deployed_environment(dimensionNames=["version", "stackID"])
     assert set(deployed) == set(daily_report.REQUIRED_VARIABLES + daily_report.OPTIONAL_VARIABLES)
     # Values unlike the defaults, so reading each variable is what makes the settings match.
     variables = {**deployed, "HTTP_TIMEOUT_SECONDS": "7", "MAX_ATTEMPTS": "3"}
     assert Settings.from_env(variables) == Settings(
         deployed["COLLECTOR_URL"], deployed["STACK_ID"], deployed["PRODUCT_VERSION"],
-        deployed["METRICS_NAMESPACE"], http_timeout_seconds=7.0, max_attempts=3)
+        deployed["METRICS_NAMESPACE"], http_timeout_seconds=7.0, max_attempts=3,
+        dimension_names=("stackID", "version"))
+
+
+def test_without_dimension_names_the_function_gets_no_variable_and_chooses_itself():
+    deployed = deployed_environment()
+    assert "DIMENSION_NAMES" not in deployed
+    assert Settings.from_env(deployed).dimension_names is None
+    # An empty list is a choice (the series without dimensions), so it is sent, not dropped.
+    assert Settings.from_env(deployed_environment(dimensionNames=[])).dimension_names == ()
+
+
+@pytest.mark.parametrize("raw", ["stackID", '"stackID"', '[""]', "[1]", "{}"])
+def test_settings_refuse_dimension_names_that_are_not_a_list_of_names(raw):
+    env = {"COLLECTOR_URL": "https://c.example.com/r", "STACK_ID": STACK_ID, "PRODUCT_VERSION": "1.2.3",
+           "METRICS_NAMESPACE": NAMESPACE, "DIMENSION_NAMES": raw}
+    with pytest.raises(ValueError, match="DIMENSION_NAMES must be a JSON list of names"):
+        Settings.from_env(env)
 
 
 def test_settings_name_every_missing_variable():
