@@ -325,11 +325,23 @@ def _warn_dimension_sets(log: dict, settings: Settings, ambiguous: dict) -> None
 
 
 def scheduled_time(event) -> dt.datetime:
-    """The time EventBridge scheduled this run, so Lambda retries and replays from the dead-letter queue
-    report the same day as the first attempt; now for a manual invocation."""
+    """The time the schedule meant, so a late start inside Scheduler's flexible window, Lambda's retries and a
+    replay from the dead-letter queue all report the same day as an on-time first attempt; now for a
+    manual invocation.
+
+    `time` is what the schedule's input carries (Scheduler's <aws.scheduler.scheduled-time>, the start of
+    the window, not when the run started) and what an EventBridge rule's event carried before it. A
+    record from the dead-letter queue (Lambda's on-failure destination) holds the event as `requestPayload`,
+    so it can be replayed as it is.
+    """
+    if isinstance(event, dict) and isinstance(event.get("requestPayload"), dict):
+        event = event["requestPayload"]
     stamp = event.get("time") if isinstance(event, dict) else None
     if isinstance(stamp, str):
-        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            raise ValueError(f"the event's time {stamp!r} has no time zone; the report day would be a guess")
+        return when
     return dt.datetime.now(dt.UTC)
 
 

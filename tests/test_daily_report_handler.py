@@ -336,6 +336,52 @@ def test_handler_reports_the_day_before_the_scheduled_time_not_the_retry_time(cl
     assert collector.received[0].json()["metrics"]["tokenizeSuccess"] == 4
 
 
+def scheduler_input(scheduled: str) -> dict:
+    """The event Scheduler sends: the schedule's target input as deployed, its context attribute filled in."""
+    config = stack_config_with("dev")
+    config.pop("analytics-collector:metricsConfig", None)
+    schedule = run_program("dev", config).one("aws:scheduler/schedule:Schedule")
+    return json.loads(schedule.inputs["target"]["input"].replace("<aws.scheduler.scheduled-time>", scheduled))
+
+
+@pytest.fixture
+def reporter_environment(monkeypatch):
+    def configure(url):
+        for key, value in {"COLLECTOR_URL": url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
+                           "METRICS_NAMESPACE": NAMESPACE}.items():
+            monkeypatch.setenv(key, value)
+        daily_report.cloudwatch_client.cache_clear()
+    yield configure
+    daily_report.cloudwatch_client.cache_clear()
+
+
+def test_a_run_late_in_the_flexible_window_reports_the_day_the_schedule_meant(cloudwatch, reporter_environment):
+    publish(cloudwatch, "tokenizeSuccess", 4, DAY + dt.timedelta(hours=2))
+    # Scheduled for 01:05 on the 27th; the window lets it start any time up to 13:05, and Lambda may retry later.
+    event = scheduler_input("2026-11-27T01:05:00Z")
+    with fake_collector() as collector:
+        reporter_environment(collector.url)
+        assert daily_report.handler(event, None) == {"report_date": "2026-11-26", "sent": True}
+    assert collector.received[0].json()["metrics"]["tokenizeSuccess"] == 4
+
+
+def test_a_record_replayed_from_the_dead_letter_queue_reports_its_original_day(cloudwatch, reporter_environment):
+    # What Lambda's on-failure destination keeps: the event that failed, under requestPayload.
+    record = {"version": "1.0", "timestamp": "2026-11-27T13:09:00.000Z",
+              "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
+              "requestPayload": scheduler_input("2026-11-27T01:05:00Z")}
+    with fake_collector() as collector:
+        reporter_environment(collector.url)
+        assert daily_report.handler(record, None)["report_date"] == "2026-11-26"
+
+
+def test_a_scheduled_time_without_a_zone_is_refused_rather_than_guessed(reporter_environment, capsys):
+    reporter_environment("https://collector.invalid/")
+    with pytest.raises(ValueError, match="no time zone"):
+        daily_report.handler({"time": "2026-11-27T01:05:00"}, None)
+    assert log_lines(capsys)[0]["outcome"] == "failed"
+
+
 def test_a_misconfigured_function_still_logs_one_failed_line(monkeypatch, capsys):
     monkeypatch.delenv("COLLECTOR_URL", raising=False)
     with pytest.raises(ValueError, match="missing environment variables COLLECTOR_URL"):
