@@ -248,6 +248,19 @@ class Delivery:
     last_error: str = ""
 
 
+def backoff_seconds(attempts: int, jitter):
+    """The wait after failed attempt number `attempts`: capped exponential backoff with full jitter
+    (`jitter` in [0, 1); an array of them works too, for benchmarks/fleet_simulation.py)."""
+    return jitter * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+
+
+def may_retry(settings: Settings, attempts: int, delay, seconds_left):
+    """Whether another attempt fits: attempts left, and time for the wait, one full attempt and the reserve.
+    `&`, not `and`, so the fleet simulation can ask for a whole array of runs at once."""
+    return (attempts < settings.max_attempts) & (
+        seconds_left >= delay + settings.http_timeout_seconds + TIME_RESERVE_SECONDS)
+
+
 def post_report(
     settings: Settings,
     report: dict,
@@ -276,9 +289,8 @@ def post_report(
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:  # refused, reset, timeout...
             delivery.status = None
             delivery.last_error = f"{type(error).__name__}: {getattr(error, 'reason', error)}"
-        delay = jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (delivery.attempts - 1))
-        out_of_time = seconds_left() < delay + settings.http_timeout_seconds + TIME_RESERVE_SECONDS
-        if delivery.attempts >= settings.max_attempts or out_of_time:
+        delay = backoff_seconds(delivery.attempts, jitter())
+        if not may_retry(settings, delivery.attempts, delay, seconds_left()):
             raise DeliveryFailed(f"report not delivered after {delivery.attempts} attempts: {delivery.last_error}")
         sleep(delay)
 
