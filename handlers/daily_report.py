@@ -14,6 +14,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -43,7 +44,15 @@ validate_report = fastjsonschema.compile(schemas.load_schema())
 
 
 class CollectorRejected(RuntimeError):
-    """The collector refused the report (4xx other than 429): sending it again cannot help."""
+    """The collector refused the report (4xx other than 429): sending it again as it is cannot help."""
+
+    def __init__(self, status: int, answer: str):
+        super().__init__(f"collector answered {status}: {answer}")
+        self.status, self.answer = status, answer
+
+
+# API Gateway's validation message for keys its model does not know (the README shows one in full).
+NOT_ALLOWED = re.compile(r"properties which are not allowed by the schema: (\[[^\]]*\])")
 
 
 class DeliveryFailed(RuntimeError):
@@ -248,6 +257,25 @@ class Delivery:
     last_error: str = ""
 
 
+def without_unknown_counters(report: dict, rejected: CollectorRejected) -> dict:
+    """The report without the counters an older collector refused, so a newer reporter loses no day.
+
+    Only when the 400 names nothing but keys of this report's counters: the resend is then the same report
+    with fewer counters (less data, never other data), still valid under the reporter's own schema, and
+    is sent once. Anything else re-raises the rejection.
+    """
+    counters = report[schemas.CANONICAL_COUNTERS_KEY]
+    try:
+        reason = json.loads(rejected.answer).get("reason", "")
+        named = {name for found in NOT_ALLOWED.findall(reason) for name in json.loads(found)}
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        named = set()
+    if rejected.status != 400 or not named or not named <= set(counters) - set(report) or named == set(counters):
+        raise rejected
+    return validate_report({**report, schemas.CANONICAL_COUNTERS_KEY: {
+        name: value for name, value in counters.items() if name not in named}})
+
+
 def backoff_seconds(attempts: int, jitter):
     """The wait after failed attempt number `attempts`: capped exponential backoff with full jitter
     (`jitter` in [0, 1); an array of them works too, for benchmarks/fleet_simulation.py)."""
@@ -284,7 +312,7 @@ def post_report(
             delivery.status = error.code
             message = error.read(2048).decode("utf-8", "replace")
             if error.code not in RETRYABLE_STATUSES:
-                raise CollectorRejected(f"collector answered {error.code}: {message}") from None
+                raise CollectorRejected(error.code, message) from None
             delivery.last_error = f"HTTP {error.code}: {message}"
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:  # refused, reset, timeout...
             delivery.status = None
@@ -314,7 +342,12 @@ def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dic
         if counted.ambiguous:
             _warn_dimension_sets(log, settings, counted.ambiguous)
         report = build_report(settings, day, log["totals"])
-        post_report(settings, report, delivery, **post_options)
+        try:
+            post_report(settings, report, delivery, **post_options)
+        except CollectorRejected as rejected:
+            report = without_unknown_counters(report, rejected)
+            log["dropped_counters"] = sorted(set(log["totals"]) - set(report[schemas.CANONICAL_COUNTERS_KEY]))
+            post_report(settings, report, delivery, **post_options)
         log["outcome"] = "sent"
         return report
     except Exception as error:

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import boto3
+import fastjsonschema
 import pytest
 from moto import mock_aws
 
@@ -234,6 +235,55 @@ def test_a_bad_request_is_not_retried_and_the_collector_message_is_surfaced(clou
     log = log_lines(capsys)[0]
     assert (log["outcome"], log["attempts"], log["status"]) == ("failed", 1, 400)
     assert "Invalid report" in log["error"]
+
+
+# --- A newer reporter, an older collector: a counter the collector does not know yet -------------------------
+
+NEW_COUNTER = "revokeGrantSuccess"
+
+
+@pytest.fixture
+def newer_reporter(monkeypatch):
+    """The reporter as a release with one more counter in its schema would ship it."""
+    schema = schemas.load_schema()
+    schema["definitions"]["counters"]["properties"][NEW_COUNTER] = {"$ref": "#/definitions/count"}
+    names = [*schemas.counter_names(), NEW_COUNTER]
+    monkeypatch.setattr(schemas, "counter_names", lambda: list(names))
+    monkeypatch.setattr(daily_report, "validate_report", fastjsonschema.compile(schema))
+
+
+def refused(*names) -> tuple[int, dict]:
+    """The collector's 400 for keys its model does not know, as API Gateway words it (README, Sending a report)."""
+    listed = json.dumps(list(names))
+    return 400, {"status": "rejected", "message": "Invalid report",
+                 "reason": f"[object instance has properties which are not allowed by the schema: {listed}]"}
+
+
+def test_a_counter_the_collector_does_not_know_is_dropped_and_the_day_still_sent(cloudwatch, newer_reporter, capsys):
+    publish(cloudwatch, NEW_COUNTER, 5, DAY + HOUR)
+    publish(cloudwatch, "tokenizeSuccess", 3, DAY + HOUR)
+    with fake_collector(refused(NEW_COUNTER), (200, {"status": "accepted"})) as collector:
+        report = run(cloudwatch, collector.url)
+    first, resent = (r.json() for r in collector.received)
+    assert first["metrics"][NEW_COUNTER] == 5
+    assert resent == {**first, "metrics": {k: v for k, v in first["metrics"].items() if k != NEW_COUNTER}}
+    assert report == resent and resent["metrics"]["tokenizeSuccess"] == 3
+    [log] = log_lines(capsys)
+    assert (log["outcome"], log["attempts"], log["dropped_counters"]) == ("sent", 2, [NEW_COUNTER])
+
+
+@pytest.mark.parametrize("answers", [
+    [refused("email")],                                   # not a counter of this report: nothing to drop
+    [refused(NEW_COUNTER, "version")],                    # names a top-level field too
+    [refused(NEW_COUNTER), refused(NEW_COUNTER)],         # resent once only
+    [(403, {"message": "Forbidden"})],                    # not a validation refusal
+], ids=["unknown-field", "top-level-field", "once", "forbidden"])
+def test_only_a_refusal_of_counters_alone_is_resent_and_only_once(cloudwatch, newer_reporter, answers):
+    with fake_collector(*answers) as collector:
+        with pytest.raises(CollectorRejected):
+            run(cloudwatch, collector.url)
+    assert len(collector.received) == len(answers)
+    assert NEW_COUNTER in collector.received[0].json()["metrics"]
 
 
 def test_a_redirect_is_not_followed(cloudwatch):
