@@ -5,7 +5,9 @@ Usable from any Pulumi program: give it the collector's https URL (or an Output 
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -34,6 +36,15 @@ RUNTIME = "python3.13"
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 # Lambda keeps a failed async event this long for its retries; later, it goes to the dead-letter queue.
 MAX_EVENT_AGE_SECONDS = 6 * 3600
+# Scheduler's retries of an invocation Lambda refused (throttled, or the function briefly missing). A run
+# that starts and fails is Lambda's to retry (async_retry_attempts), not Scheduler's.
+SCHEDULER_RETRY_ATTEMPTS = 3
+# Scheduler replaces this in the target input with the time the schedule meant (the start of the flexible
+# window), which the handler reports the day before.
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+# CloudWatch dimension names: printable ASCII, not starting with a colon or a space. No commas, no quotes:
+# they travel to the function as JSON and appear in its log lines.
+_DIMENSION_NAME = r"[!#-+\--9;-~][ !#-+\--~]{0,254}"
 
 
 def _https_url_or_output() -> Rule:
@@ -41,6 +52,18 @@ def _https_url_or_output() -> Rule:
     base = https_url()
     return Rule(f"{base.allowed}, or the url Output of a CollectorEndpoint",
                 lambda value: isinstance(value, pulumi.Output) or base.accepts(value))
+
+
+def _dimension_names() -> Rule:
+    def accepts(value: Any) -> bool:
+        if value is None:
+            return True
+        if not isinstance(value, (list, tuple)) or len(value) > 30 or len(set(value)) != len(value):
+            return False
+        return all(isinstance(n, str) and matching(_DIMENSION_NAME, "").accepts(n) for n in value)
+
+    return Rule("unset, or a list of up to 30 distinct CloudWatch dimension names ([] for series without "
+                "dimensions)", accepts)
 
 
 def _report_field(name: str) -> Rule:
@@ -78,6 +101,15 @@ class DailyAggregatorArgs:
     log_retention_days: int = tunable(30, log_retention(), "Retention of the reporter's logs.")
     alarm_topic_arn: Optional[str] = tunable(None, arn("sns", optional=True),
                                              "SNS topic notified when a run fails or a report is dead-lettered.")
+    dimension_names: Optional[Sequence[str]] = tunable(
+        None, _dimension_names(),
+        "The dimension set whose series are summed, e.g. [\"stackID\"]. Unset: when a counter's series come "
+        "under several dimension sets (EMF, or an aggregate beside a breakdown) the set with the largest total "
+        "is counted, not their sum, and a warning names them (docs/fleet-scale.md).")
+    schedule_window_minutes: int = tunable(
+        720, integer(1, 1440),
+        "EventBridge Scheduler starts each daily run at a random time this many minutes after scheduleHour, "
+        "so a fleet's reports arrive spread over the window (docs/fleet-scale.md sizes it).")
 
     def __post_init__(self):
         if not _https_url_or_output().accepts(self.collector_url):
@@ -137,6 +169,9 @@ class DailyAggregator(pulumi.ComponentResource):
                 "METRICS_NAMESPACE": args.namespace,
                 "HTTP_TIMEOUT_SECONDS": str(args.http_timeout_seconds),
                 "MAX_ATTEMPTS": str(args.max_attempts),
+                # Absent, not empty, when unset: [] is a real choice (series without dimensions).
+                **({} if args.dimension_names is None else
+                   {"DIMENSION_NAMES": json.dumps(sorted(args.dimension_names))}),
             }},
             logging_config={"log_format": "Text", "log_group": logs.name},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, logs])),
@@ -150,7 +185,7 @@ class DailyAggregator(pulumi.ComponentResource):
             opts=child,
         )
         schedule = stack_id.result.apply(lambda sid: schedule_expression(sid, args.schedule_hour))
-        self._schedule(name, function, schedule, child)
+        self._schedule(name, function, schedule, dead_letters, args, child)
         self._alarms(name, function, dead_letters, args, child)
 
         self.function_name = function.name
@@ -190,17 +225,31 @@ class DailyAggregator(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _schedule(name, function, schedule, child) -> None:
-        rule = aws.cloudwatch.EventRule(
-            f"{name}-daily", description="Daily usage report, after the UTC day closes.",
-            schedule_expression=schedule, opts=child)
-        permission = aws.lambda_.Permission(
-            f"{name}-invoke-from-schedule", action="lambda:InvokeFunction", function=function.name,
-            principal="events.amazonaws.com", source_arn=rule.arn, opts=child)
-        aws.cloudwatch.EventTarget(
-            f"{name}-daily-target", rule=rule.name, arn=function.arn,
-            retry_policy={"maximum_event_age_in_seconds": MAX_EVENT_AGE_SECONDS, "maximum_retry_attempts": 3},
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[permission])))
+    def _schedule(name, function, schedule, dead_letters, args, child) -> None:
+        role, policy = iam_policies.service_role(
+            f"{name}-scheduler-role", f"{name}-scheduler-policy", "scheduler.amazonaws.com",
+            [
+                iam_policies.allow(["lambda:InvokeFunction"], [function.arn], "StartTheReporter"),
+                # Scheduler writes an invocation it could not deliver to the queue with this role.
+                iam_policies.allow(["sqs:SendMessage"], [dead_letters.arn], "DeadLetterUndeliveredRuns"),
+            ],
+            child,
+        )
+        aws.scheduler.Schedule(
+            f"{name}-schedule",
+            description="Daily usage report, after the UTC day closes, at a random time in the window.",
+            schedule_expression=schedule,
+            schedule_expression_timezone="UTC",
+            flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": args.schedule_window_minutes},
+            target={
+                "arn": function.arn,
+                "role_arn": role.arn,
+                "input": json.dumps({"time": SCHEDULED_TIME}),
+                "retry_policy": {"maximum_event_age_in_seconds": MAX_EVENT_AGE_SECONDS,
+                                 "maximum_retry_attempts": SCHEDULER_RETRY_ATTEMPTS},
+                "dead_letter_config": {"arn": dead_letters.arn},
+            },
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])))
 
     @staticmethod
     def _alarms(name, function, dead_letters, args, child) -> None:

@@ -6,10 +6,12 @@ import pulumi
 import pulumi_aws as aws
 
 # The confused-deputy guard each service documents for the roles it assumes. Firehose passes the
-# account as sts:ExternalId. For API Gateway and Lambda no trust condition is documented, and an
-# unsupported one makes the role impossible to assume (every report would fail); for them the guard
-# is that only principals allowed iam:PassRole in this account can hand the role to the service.
-TRUST_CONDITION_KEYS = {"firehose.amazonaws.com": "sts:ExternalId"}
+# account as sts:ExternalId; EventBridge Scheduler sets aws:SourceAccount. For API Gateway and Lambda
+# no trust condition is documented, and an unsupported one makes the role impossible to assume (every
+# report would fail); for them the guard is that only principals allowed iam:PassRole in this account
+# can hand the role to the service.
+TRUST_CONDITION_KEYS = {"firehose.amazonaws.com": "sts:ExternalId",
+                        "scheduler.amazonaws.com": "aws:SourceAccount"}
 
 
 def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:

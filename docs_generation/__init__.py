@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 import schemas
-from docs_generation import guardrails
+from docs_generation import fleet_costs, guardrails
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +99,7 @@ def layer_rule() -> str:
 
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
              "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
-             "layer-rule": layer_rule}
+             "layer-rule": layer_rule, "fleet-costs": lambda: fleet_costs.cost_table()}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
@@ -108,6 +108,7 @@ SECTION_FILES = {
     "config-reference": DOCS / "configuration.md",
     "policy-rules": DOCS / "guardrails.md",
     "collector-alarms": DOCS / "guardrails.md",
+    "fleet-costs": DOCS / "fleet-scale.md",
 }
 
 

@@ -2,7 +2,7 @@
 
 Runs on the Lambda Python runtime with boto3; everything else it imports ships in its archive.
 Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
-HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS.
+HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import ipaddress
 import json
 import os
 import random
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -37,13 +38,21 @@ BACKOFF_CAP_SECONDS = 20.0
 TIME_RESERVE_SECONDS = 2.0
 # The function's environment (DailyAggregator sets it; tests/test_daily_report_handler.py checks the two agree).
 REQUIRED_VARIABLES = ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE")
-OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS")
+OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "DIMENSION_NAMES")
 
 validate_report = fastjsonschema.compile(schemas.load_schema())
 
 
 class CollectorRejected(RuntimeError):
-    """The collector refused the report (4xx other than 429): sending it again cannot help."""
+    """The collector refused the report (4xx other than 429): sending it again as it is cannot help."""
+
+    def __init__(self, status: int, answer: str):
+        super().__init__(f"collector answered {status}: {answer}")
+        self.status, self.answer = status, answer
+
+
+# API Gateway's validation message for keys its model does not know (the README shows one in full).
+NOT_ALLOWED = re.compile(r"properties which are not allowed by the schema: (\[[^\]]*\])")
 
 
 class DeliveryFailed(RuntimeError):
@@ -58,6 +67,8 @@ class Settings:
     namespace: str
     http_timeout_seconds: float = 10.0
     max_attempts: int = 4
+    # None: choose among the dimension sets found (see count_once); else only series with exactly these names.
+    dimension_names: Optional[tuple[str, ...]] = None
 
     @classmethod
     def from_env(cls, env: Optional[dict] = None) -> Settings:
@@ -72,11 +83,24 @@ class Settings:
             namespace=env["METRICS_NAMESPACE"],
             http_timeout_seconds=float(env.get("HTTP_TIMEOUT_SECONDS", cls.http_timeout_seconds)),
             max_attempts=int(env.get("MAX_ATTEMPTS", cls.max_attempts)),
+            dimension_names=_dimension_names(env.get("DIMENSION_NAMES")),
         )
         require_secure_url(settings.collector_url)
         if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
             raise ValueError("reporter is misconfigured: MAX_ATTEMPTS must be >= 1 and HTTP_TIMEOUT_SECONDS > 0")
         return settings
+
+
+def _dimension_names(raw: Optional[str]) -> Optional[tuple[str, ...]]:
+    if raw is None:
+        return None
+    try:
+        names = json.loads(raw)
+    except json.JSONDecodeError:
+        names = None
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ValueError(f"reporter is misconfigured: DIMENSION_NAMES must be a JSON list of names, got {raw!r}")
+    return dimension_set(names)
 
 
 def require_secure_url(url: str) -> None:
@@ -106,19 +130,76 @@ def day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + DAY
 
 
-def read_totals(cloudwatch, namespace: str, day: dt.date) -> dict[str, int]:
-    """Sum every counter over the day, across all the dimension combinations it was published with."""
-    totals = dict.fromkeys(schemas.counter_names(), 0)
-    metrics = [m for m in _list_metrics(cloudwatch, namespace) if m["MetricName"] in totals]
+def dimension_set(names) -> tuple[str, ...]:
+    """A dimension set as a key: the order EMF or PutMetricData listed the names in does not matter."""
+    return tuple(sorted(set(names)))
+
+
+def dimension_set_label(names: tuple[str, ...]) -> str:
+    return ",".join(names) or "(none)"
+
+
+@dataclass(frozen=True)
+class CountedTotals:
+    totals: dict[str, int]
+    # Counters published under more than one dimension set: each set's total and the set counted.
+    ambiguous: dict[str, dict]
+
+
+def count_once(views: dict[tuple[str, ...], int], configured: Optional[tuple[str, ...]]) -> tuple[str, ...]:
+    """Which dimension set's series to count for one counter, given every set's total for the day.
+
+    One datapoint lands in exactly one series of each dimension set it is published under (EMF writes it
+    once per set; an aggregate beside a breakdown is the same datapoints twice), so each set is a view of
+    the same datapoints and summing two views counts them twice. A view can only fall short of the truth,
+    never exceed it: a set added by an upgrade during the day, or a breakdown covering only some versions,
+    misses datapoints. So the largest total is the closest to the truth; on a tie (the usual case: EMF
+    views agree) the set with the most names wins, only so the choice is stable from day to day.
+    """
+    if configured is not None:
+        return configured
+    return max(views, key=lambda names: (views[names], len(names), names))
+
+
+def read_totals(cloudwatch, namespace: str, day: dt.date,
+                dimension_names: Optional[tuple[str, ...]] = None) -> CountedTotals:
+    """Each counter's total for the day, every datapoint counted once (see count_once).
+
+    Two CloudWatch calls for up to 500 series: ListMetrics, then one GetMetricData for every series the
+    choice may need (all of them, unless the dimension set is configured).
+    """
+    names = schemas.counter_names()
+    metrics = [m for m in _list_metrics(cloudwatch, namespace) if m["MetricName"] in names]
+    wanted = metrics if dimension_names is None else [m for m in metrics if _names_of(m) == dimension_names]
+    views: dict[str, dict[tuple[str, ...], int]] = {name: {} for name in names}
+    for metric in metrics:  # every set found, so a configured set that is absent can be reported
+        views[metric["MetricName"]].setdefault(_names_of(metric), 0)
     start, end = day_window(day)
-    for first in range(0, len(metrics), MAX_QUERIES_PER_REQUEST):
-        batch = metrics[first:first + MAX_QUERIES_PER_REQUEST]
+    for first in range(0, len(wanted), MAX_QUERIES_PER_REQUEST):
+        batch = wanted[first:first + MAX_QUERIES_PER_REQUEST]
         queries = [{"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
                    for i, metric in enumerate(batch)]
         for result in _get_metric_data(cloudwatch, queries, start, end):
-            name = batch[int(result["Id"][1:])]["MetricName"]
-            totals[name] += round(sum(result["Values"]))
-    return totals
+            metric = batch[int(result["Id"][1:])]
+            views[metric["MetricName"]][_names_of(metric)] += round(sum(result["Values"]))
+    totals, ambiguous = {}, {}
+    for name, found in views.items():
+        if not found:
+            totals[name] = 0
+            continue
+        counted = count_once(found, dimension_names)
+        totals[name] = found.get(counted, 0)
+        if len(found) > 1 or counted not in found:
+            ambiguous[name] = {"counted": dimension_set_label(counted), "total": totals[name]}
+            if dimension_names is None:
+                ambiguous[name]["dimension_sets"] = {dimension_set_label(n): t for n, t in sorted(found.items())}
+            else:  # not read, so no totals to show
+                ambiguous[name]["not_read"] = [dimension_set_label(n) for n in sorted(found) if n != counted]
+    return CountedTotals(totals, ambiguous)
+
+
+def _names_of(metric: dict) -> tuple[str, ...]:
+    return dimension_set(d["Name"] for d in metric["Dimensions"])
 
 
 def _list_metrics(cloudwatch, namespace: str) -> list[dict]:
@@ -176,6 +257,38 @@ class Delivery:
     last_error: str = ""
 
 
+def without_unknown_counters(report: dict, rejected: CollectorRejected) -> dict:
+    """The report without the counters an older collector refused, so a newer reporter loses no day.
+
+    Only when the 400 names nothing but keys of this report's counters: the resend is then the same report
+    with fewer counters (less data, never other data), still valid under the reporter's own schema, and
+    is sent once. Anything else re-raises the rejection.
+    """
+    counters = report[schemas.CANONICAL_COUNTERS_KEY]
+    try:
+        reason = json.loads(rejected.answer).get("reason", "")
+        named = {name for found in NOT_ALLOWED.findall(reason) for name in json.loads(found)}
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        named = set()
+    if rejected.status != 400 or not named or not named <= set(counters) - set(report) or named == set(counters):
+        raise rejected
+    return validate_report({**report, schemas.CANONICAL_COUNTERS_KEY: {
+        name: value for name, value in counters.items() if name not in named}})
+
+
+def backoff_seconds(attempts: int, jitter):
+    """The wait after failed attempt number `attempts`: capped exponential backoff with full jitter
+    (`jitter` in [0, 1); an array of them works too, for benchmarks/fleet_simulation.py)."""
+    return jitter * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
+
+
+def may_retry(settings: Settings, attempts: int, delay, seconds_left):
+    """Whether another attempt fits: attempts left, and time for the wait, one full attempt and the reserve.
+    `&`, not `and`, so the fleet simulation can ask for a whole array of runs at once."""
+    return (attempts < settings.max_attempts) & (
+        seconds_left >= delay + settings.http_timeout_seconds + TIME_RESERVE_SECONDS)
+
+
 def post_report(
     settings: Settings,
     report: dict,
@@ -199,14 +312,13 @@ def post_report(
             delivery.status = error.code
             message = error.read(2048).decode("utf-8", "replace")
             if error.code not in RETRYABLE_STATUSES:
-                raise CollectorRejected(f"collector answered {error.code}: {message}") from None
+                raise CollectorRejected(error.code, message) from None
             delivery.last_error = f"HTTP {error.code}: {message}"
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:  # refused, reset, timeout...
             delivery.status = None
             delivery.last_error = f"{type(error).__name__}: {getattr(error, 'reason', error)}"
-        delay = jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (delivery.attempts - 1))
-        out_of_time = seconds_left() < delay + settings.http_timeout_seconds + TIME_RESERVE_SECONDS
-        if delivery.attempts >= settings.max_attempts or out_of_time:
+        delay = backoff_seconds(delivery.attempts, jitter())
+        if not may_retry(settings, delivery.attempts, delay, seconds_left()):
             raise DeliveryFailed(f"report not delivered after {delivery.attempts} attempts: {delivery.last_error}")
         sleep(delay)
 
@@ -218,15 +330,24 @@ def cloudwatch_client():
 
 
 def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dict:
-    """One reporting run; prints exactly one JSON log line, whether it succeeds or not."""
+    """One reporting run; prints exactly one JSON outcome line, whether it succeeds or not, after one warning
+    line when a counter came under several dimension sets (so an operator can pin the right one)."""
     day = report_day(now)
     delivery = Delivery()
     log = {"event": "usage_report", "report_date": day.isoformat(), "stack_id": settings.stack_id,
            "namespace": settings.namespace}
     try:
-        log["totals"] = read_totals(cloudwatch, settings.namespace, day)
+        counted = read_totals(cloudwatch, settings.namespace, day, settings.dimension_names)
+        log["totals"] = counted.totals
+        if counted.ambiguous:
+            _warn_dimension_sets(log, settings, counted.ambiguous)
         report = build_report(settings, day, log["totals"])
-        post_report(settings, report, delivery, **post_options)
+        try:
+            post_report(settings, report, delivery, **post_options)
+        except CollectorRejected as rejected:
+            report = without_unknown_counters(report, rejected)
+            log["dropped_counters"] = sorted(set(log["totals"]) - set(report[schemas.CANONICAL_COUNTERS_KEY]))
+            post_report(settings, report, delivery, **post_options)
         log["outcome"] = "sent"
         return report
     except Exception as error:
@@ -238,12 +359,34 @@ def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dic
         print(json.dumps(log, sort_keys=True), flush=True)
 
 
+def _warn_dimension_sets(log: dict, settings: Settings, ambiguous: dict) -> None:
+    why = ("these counters have series outside the configured dimension set; only that set is counted"
+           if settings.dimension_names is not None else
+           "these counters come under several dimension sets, views of the same datapoints: the largest is "
+           "counted, not their sum; set reporter.dimensionNames to choose")
+    print(json.dumps({"event": "usage_report_dimension_sets", "level": "WARNING", "report_date": log["report_date"],
+                      "stack_id": settings.stack_id, "namespace": settings.namespace, "message": why,
+                      "counters": ambiguous}, sort_keys=True), flush=True)
+
+
 def scheduled_time(event) -> dt.datetime:
-    """The time EventBridge scheduled this run, so Lambda retries and replays from the dead-letter queue
-    report the same day as the first attempt; now for a manual invocation."""
+    """The time the schedule meant, so a late start inside Scheduler's flexible window, Lambda's retries and a
+    replay from the dead-letter queue all report the same day as an on-time first attempt; now for a
+    manual invocation.
+
+    `time` is what the schedule's input carries (Scheduler's <aws.scheduler.scheduled-time>, the start of
+    the window, not when the run started) and what an EventBridge rule's event carried before it. A
+    record from the dead-letter queue (Lambda's on-failure destination) holds the event as `requestPayload`,
+    so it can be replayed as it is.
+    """
+    if isinstance(event, dict) and isinstance(event.get("requestPayload"), dict):
+        event = event["requestPayload"]
     stamp = event.get("time") if isinstance(event, dict) else None
     if isinstance(stamp, str):
-        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if when.tzinfo is None:
+            raise ValueError(f"the event's time {stamp!r} has no time zone; the report day would be a guess")
+        return when
     return dt.datetime.now(dt.UTC)
 
 

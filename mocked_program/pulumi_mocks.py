@@ -87,6 +87,8 @@ def _computed(args: pulumi_mocks.MockResourceArgs) -> dict:
         out["result"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{pulumi.get_stack()}/{name}"))
     elif typ == "aws:iam/role:Role":
         out["arn"] = f"arn:aws:iam::{ACCOUNT}:role/{physical}"
+    elif typ == "aws:lambda/function:Function":
+        out["arn"] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{physical}"
     elif typ == "aws:sqs/queue:Queue":
         out["url"] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
     return out

@@ -13,6 +13,7 @@ LAMBDA_FUNCTIONS = ("aws:lambda/function:Function",)
 LOG_GROUPS = ("aws:cloudwatch/logGroup:LogGroup",)
 SNS_TOPICS = ("aws:sns/topic:Topic",)
 SQS_QUEUES = ("aws:sqs/queue:Queue",)
+SCHEDULES = ("aws:scheduler/schedule:Schedule",)
 
 # Runtimes past their deprecation date by late 2026 are left out (python3.10 and older, nodejs20.x, dotnet8,
 # everything on Amazon Linux 2). Review this list when AWS publishes new deprecation dates.
@@ -75,6 +76,12 @@ def _queue_encrypted(props, _config):
         yield "the queue is not encrypted at rest (sqsManagedSseEnabled false and no kmsMasterKeyId)"
 
 
+def _schedule_dead_letters(props, _config):
+    if not get_path(props, "target", "deadLetterConfig", "arn"):
+        yield ("an invocation Scheduler cannot deliver is dropped without a trace: no dead-letter queue "
+               "(target.deadLetterConfig.arn)")
+
+
 POLICIES = [
     resource_rule("firehose-encrypted-at-rest", "Firehose delivery streams encrypt data at rest.",
                   FIREHOSE_STREAMS, _firehose_encrypted, control="DataFirehose.1"),
@@ -92,4 +99,6 @@ POLICIES = [
                   SNS_TOPICS, _topic_encrypted, control="SNS.1"),
     resource_rule("sqs-queue-encrypted", "SQS queues are encrypted at rest.",
                   SQS_QUEUES, _queue_encrypted, control="SQS.1"),
+    resource_rule("scheduler-dead-letter-queue", "EventBridge Scheduler schedules keep the invocations they "
+                  "could not deliver in a dead-letter queue.", SCHEDULES, _schedule_dead_letters),
 ]

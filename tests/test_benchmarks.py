@@ -33,3 +33,27 @@ def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
     out = run_benchmark("reporter_cost.py", "--imports", "1")
     assert (f"CloudWatch API calls per run ({len(schemas.counter_names())} counters x 3 dimension sets): 2 "
             "(ListMetrics, GetMetricData)") in out
+
+
+def fleet_rows(out: str) -> dict[str, list[int]]:
+    """The simulation's table: schedule -> [deployments, peak/s, 429s, first attempt, after retries, dead]."""
+    rows = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 7 and cells[0].replace(",", "").isdigit():
+            rows[cells[1].split(":")[0]] = [int(c.replace(",", "")) for c in cells[:1] + cells[2:]]
+    return rows
+
+
+def test_fleet_simulation_old_schedule_overruns_a_small_stage_and_the_window_does_not():
+    # 2 requests/s for 20,000 deployments is prod's 50/s for 500,000: seconds to run instead of a minute.
+    out = run_benchmark("fleet_simulation.py", "--deployments", "20000", "--rate", "2", "--burst", "5")
+    assert "stage: prod overridden, 2 requests/s steady, burst 5; reporter: 4 POST attempts" in out, out
+    rows = fleet_rows(out)
+    assert set(rows) == {"old", "new"}, out
+    for deployments, _, _, first, retried, dead in rows.values():
+        assert deployments == first + retried + dead == 20000
+    _, old_peak, old_429, _, old_retried, old_dead = rows["old"]
+    assert old_peak > 2 and old_429 > 20000 and old_retried > 0 and old_dead > 0
+    _, new_peak, new_429, new_first, _, new_dead = rows["new"]
+    assert new_dead == 0 and new_first > 19900 and new_429 < 100 and new_peak < old_peak

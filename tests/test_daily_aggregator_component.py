@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from components.daily_aggregator import (
+    MAX_EVENT_AGE_SECONDS,
     DailyAggregatorArgs,
     _require_https,
     schedule_expression,
@@ -24,8 +25,8 @@ COMPONENT = "analytics:reporter:DailyAggregator"
 # Every resource type the reporter owns: the opt-out must register none of them.
 REPORTER_TYPES = {
     "random:index/randomUuid:RandomUuid", "aws:lambda/function:Function", "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy", "aws:cloudwatch/eventRule:EventRule", "aws:cloudwatch/eventTarget:EventTarget",
-    "aws:lambda/permission:Permission", "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    "aws:iam/rolePolicy:RolePolicy", "aws:scheduler/schedule:Schedule",
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
     "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/metricAlarm:MetricAlarm",
 }
 RUNS = {}
@@ -43,7 +44,7 @@ def program(stack):
 def test_committed_prod_config_opts_out_and_deploys_no_reporter_part():
     run = run_program("prod")
     assert run.exports["usage_reporting"] == "off"
-    assert not {"aws:lambda/function:Function", "aws:cloudwatch/eventRule:EventRule"} & run.types()
+    assert not {"aws:lambda/function:Function", "aws:scheduler/schedule:Schedule"} & run.types()
     assert not [r for r in run.resources if r.parent_type == COMPONENT or r.typ == COMPONENT]
 
 
@@ -51,6 +52,12 @@ def reporter(run, typ):
     found = [r for r in run.of_type(typ) if r.parent_type == COMPONENT]
     assert len(found) == 1, f"expected one {typ} in the reporter, found {[r.name for r in found]}"
     return found[0]
+
+
+def reporter_named(run, name):
+    found = run.named(name)
+    assert found.parent_type == COMPONENT
+    return found
 
 
 @pytest.fixture(params=STACKS)
@@ -93,10 +100,10 @@ def test_stack_id_is_a_plain_random_uuid_that_never_rotates(stack):
 
 def test_role_may_read_counters_write_its_logs_and_dead_letter_nothing_more(stack):
     run = program(stack)
-    trust = json.loads(reporter(run, "aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"]
+    trust = json.loads(reporter_named(run, "reporter-role").inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
     assert "Condition" not in trust[0]  # Lambda documents no trust condition; an unsupported one breaks the role
-    policy = json.loads(reporter(run, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    policy = json.loads(reporter_named(run, "reporter-policy").inputs["policy"])
     logs_arn = reporter(run, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
     queue_arn = reporter(run, "aws:sqs/queue:Queue").outputs["arn"]
     assert policy["Statement"] == [
@@ -135,17 +142,38 @@ def test_alarms_watch_function_errors_and_dead_letters(stack):
         assert alarm["treatMissingData"] == "notBreaching"
 
 
-def test_schedule_runs_daily_after_the_day_closes_and_only_the_rule_may_invoke(stack):
+def test_scheduler_starts_the_run_in_a_flexible_window_after_the_day_closes(stack):
     run = program(stack)
-    rule = reporter(run, "aws:cloudwatch/eventRule:EventRule")
+    schedule = reporter(run, "aws:scheduler/schedule:Schedule").inputs
     stack_id = reporter(run, "random:index/randomUuid:RandomUuid").outputs["result"]
-    assert rule.inputs["scheduleExpression"] == f"cron({schedule_minute(stack_id)} 1 * * ? *)"
-    permission = reporter(run, "aws:lambda/permission:Permission").inputs
+    assert schedule["scheduleExpression"] == f"cron({schedule_minute(stack_id)} 1 * * ? *)"
+    assert schedule["scheduleExpressionTimezone"] == "UTC"
+    assert schedule["flexibleTimeWindow"] == {"mode": "FLEXIBLE", "maximumWindowInMinutes": 720}
     function = reporter(run, "aws:lambda/function:Function").outputs
-    assert permission == {"action": "lambda:InvokeFunction", "function": function["name"],
-                          "principal": "events.amazonaws.com", "sourceArn": rule.outputs["arn"]}
-    target = reporter(run, "aws:cloudwatch/eventTarget:EventTarget").inputs
-    assert (target["rule"], target["arn"]) == (rule.outputs["name"], function["arn"])
+    queue = reporter(run, "aws:sqs/queue:Queue").outputs
+    target = schedule["target"]
+    assert (target["arn"], target["roleArn"]) == (function["arn"], reporter_named(run, "reporter-scheduler-role")
+                                                  .outputs["arn"])
+    # The handler reads the report day from the time the schedule meant, not from when the run started.
+    assert json.loads(target["input"]) == {"time": "<aws.scheduler.scheduled-time>"}
+    assert target["retryPolicy"] == {"maximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS, "maximumRetryAttempts": 3}
+    assert target["deadLetterConfig"] == {"arn": queue["arn"]}
+
+
+def test_only_the_schedule_may_start_the_function_and_dead_letter_what_it_could_not_deliver(stack):
+    run = program(stack)
+    (trust,) = json.loads(reporter_named(run, "reporter-scheduler-role").inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    policy = json.loads(reporter_named(run, "reporter-scheduler-policy").inputs["policy"])
+    assert policy["Statement"] == [
+        {"Sid": "StartTheReporter", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+         "Resource": [reporter(run, "aws:lambda/function:Function").outputs["arn"]]},
+        {"Sid": "DeadLetterUndeliveredRuns", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+         "Resource": [reporter(run, "aws:sqs/queue:Queue").outputs["arn"]]},
+    ]
+    # No resource policy on the function: nothing but the role above may invoke it.
+    assert not [r for r in run.of_type("aws:lambda/permission:Permission") if r.parent_type == COMPONENT]
 
 
 def test_schedule_minute_is_stable_per_stack_and_spreads_stacks_over_the_hour():
@@ -173,12 +201,14 @@ def test_reporter_settings_come_from_the_stack_config():
     run = run_program("dev", stack_config_with("dev", reporter={
         "collectorUrl": "https://telemetry.example.com/v1/record/deployment", "namespace": "acme/vault",
         "productVersion": "2.4.0-rc.1", "scheduleHour": 3, "alarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:ops",
-        "logRetentionDays": 7}))
+        "logRetentionDays": 7, "dimensionNames": ["version", "stackID"], "scheduleWindowMinutes": 1440}))
     variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
     assert variables["COLLECTOR_URL"] == "https://telemetry.example.com/v1/record/deployment"
     assert (variables["METRICS_NAMESPACE"], variables["PRODUCT_VERSION"]) == ("acme/vault", "2.4.0-rc.1")
-    assert re.fullmatch(r"cron\(\d+ 3 \* \* \? \*\)", reporter(run, "aws:cloudwatch/eventRule:EventRule")
-                        .inputs["scheduleExpression"])
+    assert variables["DIMENSION_NAMES"] == '["stackID", "version"]'
+    schedule = reporter(run, "aws:scheduler/schedule:Schedule").inputs
+    assert re.fullmatch(r"cron\(\d+ 3 \* \* \? \*\)", schedule["scheduleExpression"])
+    assert schedule["flexibleTimeWindow"]["maximumWindowInMinutes"] == 1440
     alarms = [a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.parent_type == COMPONENT]
     assert [a.inputs["alarmActions"] for a in alarms] == [[f"arn:aws:sns:us-east-1:{ACCOUNT}:ops"]] * 2
     assert reporter(run, "aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
@@ -186,7 +216,10 @@ def test_reporter_settings_come_from_the_stack_config():
 
 @pytest.mark.parametrize("key,value", [("collectorUrl", "http://telemetry.example.com/record"),
                                        ("productVersion", "latest"), ("namespace", "AWS/Lambda"),
-                                       ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0)])
+                                       ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0),
+                                       ("dimensionNames", "stackID"), ("dimensionNames", ["stackID", "stackID"]),
+                                       ("dimensionNames", [":stackID"]), ("dimensionNames", ["a,b"]),
+                                       ("scheduleWindowMinutes", 0), ("scheduleWindowMinutes", 1441)])
 def test_bad_reporter_settings_stop_the_program(key, value):
     with pytest.raises(StackConfigError, match=rf"reporter\.{key} = {re.escape(repr(value))} is not allowed"):
         run_program("dev", stack_config_with("dev", reporter={key: value}))

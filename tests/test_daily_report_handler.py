@@ -4,15 +4,16 @@ import datetime as dt
 import json
 
 import boto3
+import fastjsonschema
 import pytest
 from moto import mock_aws
 
 import schemas
 from fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
-from fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish
+from fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish, publish_emf
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
-from mocked_program.pulumi_mocks import run_program, stack_config
+from mocked_program.pulumi_mocks import run_program, stack_config_with
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 RUN_AT = dt.datetime(2026, 11, 27, 1, 17, tzinfo=UTC)
@@ -48,7 +49,7 @@ def log_lines(capsys) -> list[dict]:
     return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
 
 
-def test_sums_the_previous_utc_day_across_every_dimension_set(cloudwatch, capsys):
+def test_sums_the_previous_utc_day_across_the_versions_of_one_dimension_set(cloudwatch, capsys):
     publish(cloudwatch, "tokenizeSuccess", 1000, DAY - SECOND)       # the day before: excluded
     publish(cloudwatch, "tokenizeSuccess", 3, DAY)                   # first instant: included
     publish(cloudwatch, "tokenizeSuccess", 4, NEXT_DAY - SECOND)     # last second: included
@@ -73,6 +74,110 @@ def test_sums_the_previous_utc_day_across_every_dimension_set(cloudwatch, capsys
     assert log == {"event": "usage_report", "report_date": "2026-11-26", "stack_id": STACK_ID,
                    "namespace": NAMESPACE, "totals": expected_metrics, "attempts": 1, "status": 200,
                    "outcome": "sent"}
+
+
+# --- Each datapoint counted once, whatever dimension sets it was published under ------------------------------
+
+BY_VERSION, AGGREGATE = ["stackID", "version"], ["stackID"]
+HOUR = dt.timedelta(hours=1)
+
+
+def sent_metrics(collector) -> dict:
+    [request] = collector.received
+    return request.json()["metrics"]
+
+
+def warnings_logged(capsys) -> list[dict]:
+    return [line for line in log_lines(capsys) if line["event"] == "usage_report_dimension_sets"]
+
+
+def test_emf_with_two_dimension_sets_counts_each_datapoint_once_and_says_so(cloudwatch, capsys):
+    publish_emf(cloudwatch, "tokenizeSuccess", 3, DAY + HOUR, [BY_VERSION, AGGREGATE])
+    publish_emf(cloudwatch, "tokenizeSuccess", 4, DAY + 2 * HOUR, [BY_VERSION, AGGREGATE], {"version": "1.2.4"})
+    publish_emf(cloudwatch, "detokenizeFailure", 1, DAY + 3 * HOUR, [BY_VERSION, AGGREGATE])
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert (sent_metrics(collector)["tokenizeSuccess"], sent_metrics(collector)["detokenizeFailure"]) == (7, 1)
+    [warning] = warnings_logged(capsys)
+    assert warning["level"] == "WARNING" and warning["report_date"] == "2026-11-26"
+    assert warning["counters"] == {
+        "tokenizeSuccess": {"counted": "stackID,version", "total": 7,
+                            "dimension_sets": {"stackID": 7, "stackID,version": 7}},
+        "detokenizeFailure": {"counted": "stackID,version", "total": 1,
+                              "dimension_sets": {"stackID": 1, "stackID,version": 1}}}
+    assert "reporter.dimensionNames" in warning["message"]
+
+
+def test_emf_with_three_dimension_sets_counts_each_datapoint_once(cloudwatch, capsys):
+    # Not the empty set: moto sums every series for a query without dimensions (CloudWatch does not).
+    for hour, version in ((1, "1.2.3"), (5, "1.2.4"), (9, "1.2.4")):
+        publish_emf(cloudwatch, "createGrantSuccess", 10, DAY + hour * HOUR, [BY_VERSION, AGGREGATE, ["version"]],
+                    {"version": version})
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert sent_metrics(collector)["createGrantSuccess"] == 30
+    [warning] = warnings_logged(capsys)
+    assert warning["counters"]["createGrantSuccess"]["dimension_sets"] == {
+        "stackID": 30, "stackID,version": 30, "version": 30}
+
+
+def test_an_aggregate_beside_a_breakdown_counts_the_view_that_saw_more(cloudwatch, capsys):
+    # The breakdown only covers one version; the aggregate saw everything: it is the closer to the truth.
+    publish(cloudwatch, "tokenizeFailure", 6, DAY + HOUR, [{"Name": "stackID", "Value": "product-stack"}])
+    publish(cloudwatch, "tokenizeFailure", 4, DAY + HOUR, dimensions(version="1.2.3"))
+    # The breakdown started before the aggregate (say an upgrade at noon added it): now it saw more.
+    publish(cloudwatch, "tokenizeSuccess", 5, DAY + HOUR, dimensions())
+    publish(cloudwatch, "tokenizeSuccess", 2, DAY + 13 * HOUR, dimensions())
+    publish(cloudwatch, "tokenizeSuccess", 2, DAY + 13 * HOUR, [{"Name": "stackID", "Value": "product-stack"}])
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert (sent_metrics(collector)["tokenizeFailure"], sent_metrics(collector)["tokenizeSuccess"]) == (6, 7)
+    [warning] = warnings_logged(capsys)
+    assert {name: (c["counted"], c["dimension_sets"]) for name, c in warning["counters"].items()} == {
+        "tokenizeFailure": ("stackID", {"stackID": 6, "stackID,version": 4}),
+        "tokenizeSuccess": ("stackID,version", {"stackID": 2, "stackID,version": 7})}
+
+
+def test_one_dimension_set_over_several_versions_is_summed_without_a_warning(cloudwatch, capsys):
+    for version, value in (("1.2.2", 1), ("1.2.3", 2), ("1.3.0", 4)):
+        publish(cloudwatch, "createGrantFailure", value, DAY + HOUR, dimensions(version=version))
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert sent_metrics(collector)["createGrantFailure"] == 7
+    assert warnings_logged(capsys) == []
+
+
+def test_a_configured_dimension_set_is_the_only_one_read(cloudwatch, capsys):
+    publish_emf(cloudwatch, "tokenizeSuccess", 3, DAY + HOUR, [BY_VERSION, AGGREGATE])
+    publish(cloudwatch, "tokenizeSuccess", 100, DAY + HOUR, dimensions(version="9.9.9"))  # only in the breakdown
+    publish_emf(cloudwatch, "detokenizeSuccess", 2, DAY + HOUR, [AGGREGATE])
+    publish_emf(cloudwatch, "createGrantSuccess", 8, DAY + HOUR, [BY_VERSION])  # not in the configured set
+    calls = count_calls(cloudwatch)
+    queried = []
+    cloudwatch.meta.events.register("provide-client-params.cloudwatch.GetMetricData",
+                                    lambda params, **_: queried.extend(params["MetricDataQueries"]))
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url, dimension_names=("stackID",))
+    metrics = sent_metrics(collector)
+    assert (metrics["tokenizeSuccess"], metrics["detokenizeSuccess"], metrics["createGrantSuccess"]) == (3, 2, 0)
+    assert calls == ["ListMetrics", "GetMetricData"]
+    assert {len(q["MetricStat"]["Metric"]["Dimensions"]) for q in queried} == {1}  # the breakdown is not read
+    [warning] = warnings_logged(capsys)
+    assert "only that set is counted" in warning["message"]
+    assert warning["counters"] == {
+        "tokenizeSuccess": {"counted": "stackID", "total": 3, "not_read": ["stackID,version"]},
+        "createGrantSuccess": {"counted": "stackID", "total": 0, "not_read": ["stackID,version"]}}
+
+
+def test_every_counter_under_three_dimension_sets_still_takes_two_cloudwatch_calls(cloudwatch):
+    for name in schemas.counter_names():
+        for version in ("1.2.3", "1.2.4"):
+            publish_emf(cloudwatch, name, 1, DAY + HOUR, [BY_VERSION, AGGREGATE, ["version"]], {"version": version})
+    calls = count_calls(cloudwatch)
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url)
+    assert calls == ["ListMetrics", "GetMetricData"]
+    assert sent_metrics(collector) == dict.fromkeys(schemas.counter_names(), 2)
 
 
 def test_a_namespace_without_data_reports_zero_for_every_counter(cloudwatch):
@@ -132,6 +237,55 @@ def test_a_bad_request_is_not_retried_and_the_collector_message_is_surfaced(clou
     assert "Invalid report" in log["error"]
 
 
+# --- A newer reporter, an older collector: a counter the collector does not know yet -------------------------
+
+NEW_COUNTER = "revokeGrantSuccess"
+
+
+@pytest.fixture
+def newer_reporter(monkeypatch):
+    """The reporter as a release with one more counter in its schema would ship it."""
+    schema = schemas.load_schema()
+    schema["definitions"]["counters"]["properties"][NEW_COUNTER] = {"$ref": "#/definitions/count"}
+    names = [*schemas.counter_names(), NEW_COUNTER]
+    monkeypatch.setattr(schemas, "counter_names", lambda: list(names))
+    monkeypatch.setattr(daily_report, "validate_report", fastjsonschema.compile(schema))
+
+
+def refused(*names) -> tuple[int, dict]:
+    """The collector's 400 for keys its model does not know, as API Gateway words it (README, Sending a report)."""
+    listed = json.dumps(list(names))
+    return 400, {"status": "rejected", "message": "Invalid report",
+                 "reason": f"[object instance has properties which are not allowed by the schema: {listed}]"}
+
+
+def test_a_counter_the_collector_does_not_know_is_dropped_and_the_day_still_sent(cloudwatch, newer_reporter, capsys):
+    publish(cloudwatch, NEW_COUNTER, 5, DAY + HOUR)
+    publish(cloudwatch, "tokenizeSuccess", 3, DAY + HOUR)
+    with fake_collector(refused(NEW_COUNTER), (200, {"status": "accepted"})) as collector:
+        report = run(cloudwatch, collector.url)
+    first, resent = (r.json() for r in collector.received)
+    assert first["metrics"][NEW_COUNTER] == 5
+    assert resent == {**first, "metrics": {k: v for k, v in first["metrics"].items() if k != NEW_COUNTER}}
+    assert report == resent and resent["metrics"]["tokenizeSuccess"] == 3
+    [log] = log_lines(capsys)
+    assert (log["outcome"], log["attempts"], log["dropped_counters"]) == ("sent", 2, [NEW_COUNTER])
+
+
+@pytest.mark.parametrize("answers", [
+    [refused("email")],                                   # not a counter of this report: nothing to drop
+    [refused(NEW_COUNTER, "version")],                    # names a top-level field too
+    [refused(NEW_COUNTER), refused(NEW_COUNTER)],         # resent once only
+    [(403, {"message": "Forbidden"})],                    # not a validation refusal
+], ids=["unknown-field", "top-level-field", "once", "forbidden"])
+def test_only_a_refusal_of_counters_alone_is_resent_and_only_once(cloudwatch, newer_reporter, answers):
+    with fake_collector(*answers) as collector:
+        with pytest.raises(CollectorRejected):
+            run(cloudwatch, collector.url)
+    assert len(collector.received) == len(answers)
+    assert NEW_COUNTER in collector.received[0].json()["metrics"]
+
+
 def test_a_redirect_is_not_followed(cloudwatch):
     with fake_collector((302, {"location": "elsewhere"})) as collector:
         with pytest.raises(CollectorRejected, match="collector answered 302"):
@@ -177,18 +331,39 @@ def test_settings_refuse_a_collector_url_without_tls(url):
         Settings.from_env(env)
 
 
-def test_settings_read_the_environment_the_daily_aggregator_deploys():
-    config = stack_config("dev")
+def deployed_environment(**reporter_settings) -> dict:
+    config = stack_config_with("dev", reporter=reporter_settings)
     config.pop("analytics-collector:metricsConfig", None)  # reporting on, whatever dev's committed choice
     (function,) = [r for r in run_program("dev", config).of_type("aws:lambda/function:Function")
                    if r.parent_type == "analytics:reporter:DailyAggregator"]
-    deployed = function.inputs["environment"]["variables"]
+    return function.inputs["environment"]["variables"]
+
+
+def test_settings_read_the_environment_the_daily_aggregator_deploys():
+    deployed = deployed_environment(dimensionNames=["version", "stackID"])
     assert set(deployed) == set(daily_report.REQUIRED_VARIABLES + daily_report.OPTIONAL_VARIABLES)
     # Values unlike the defaults, so reading each variable is what makes the settings match.
     variables = {**deployed, "HTTP_TIMEOUT_SECONDS": "7", "MAX_ATTEMPTS": "3"}
     assert Settings.from_env(variables) == Settings(
         deployed["COLLECTOR_URL"], deployed["STACK_ID"], deployed["PRODUCT_VERSION"],
-        deployed["METRICS_NAMESPACE"], http_timeout_seconds=7.0, max_attempts=3)
+        deployed["METRICS_NAMESPACE"], http_timeout_seconds=7.0, max_attempts=3,
+        dimension_names=("stackID", "version"))
+
+
+def test_without_dimension_names_the_function_gets_no_variable_and_chooses_itself():
+    deployed = deployed_environment()
+    assert "DIMENSION_NAMES" not in deployed
+    assert Settings.from_env(deployed).dimension_names is None
+    # An empty list is a choice (the series without dimensions), so it is sent, not dropped.
+    assert Settings.from_env(deployed_environment(dimensionNames=[])).dimension_names == ()
+
+
+@pytest.mark.parametrize("raw", ["stackID", '"stackID"', '[""]', "[1]", "{}"])
+def test_settings_refuse_dimension_names_that_are_not_a_list_of_names(raw):
+    env = {"COLLECTOR_URL": "https://c.example.com/r", "STACK_ID": STACK_ID, "PRODUCT_VERSION": "1.2.3",
+           "METRICS_NAMESPACE": NAMESPACE, "DIMENSION_NAMES": raw}
+    with pytest.raises(ValueError, match="DIMENSION_NAMES must be a JSON list of names"):
+        Settings.from_env(env)
 
 
 def test_settings_name_every_missing_variable():
@@ -209,6 +384,52 @@ def test_handler_reports_the_day_before_the_scheduled_time_not_the_retry_time(cl
     daily_report.cloudwatch_client.cache_clear()
     assert result == {"report_date": "2026-11-26", "sent": True}
     assert collector.received[0].json()["metrics"]["tokenizeSuccess"] == 4
+
+
+def scheduler_input(scheduled: str) -> dict:
+    """The event Scheduler sends: the schedule's target input as deployed, its context attribute filled in."""
+    config = stack_config_with("dev")
+    config.pop("analytics-collector:metricsConfig", None)
+    schedule = run_program("dev", config).one("aws:scheduler/schedule:Schedule")
+    return json.loads(schedule.inputs["target"]["input"].replace("<aws.scheduler.scheduled-time>", scheduled))
+
+
+@pytest.fixture
+def reporter_environment(monkeypatch):
+    def configure(url):
+        for key, value in {"COLLECTOR_URL": url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
+                           "METRICS_NAMESPACE": NAMESPACE}.items():
+            monkeypatch.setenv(key, value)
+        daily_report.cloudwatch_client.cache_clear()
+    yield configure
+    daily_report.cloudwatch_client.cache_clear()
+
+
+def test_a_run_late_in_the_flexible_window_reports_the_day_the_schedule_meant(cloudwatch, reporter_environment):
+    publish(cloudwatch, "tokenizeSuccess", 4, DAY + dt.timedelta(hours=2))
+    # Scheduled for 01:05 on the 27th; the window lets it start any time up to 13:05, and Lambda may retry later.
+    event = scheduler_input("2026-11-27T01:05:00Z")
+    with fake_collector() as collector:
+        reporter_environment(collector.url)
+        assert daily_report.handler(event, None) == {"report_date": "2026-11-26", "sent": True}
+    assert collector.received[0].json()["metrics"]["tokenizeSuccess"] == 4
+
+
+def test_a_record_replayed_from_the_dead_letter_queue_reports_its_original_day(cloudwatch, reporter_environment):
+    # What Lambda's on-failure destination keeps: the event that failed, under requestPayload.
+    record = {"version": "1.0", "timestamp": "2026-11-27T13:09:00.000Z",
+              "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
+              "requestPayload": scheduler_input("2026-11-27T01:05:00Z")}
+    with fake_collector() as collector:
+        reporter_environment(collector.url)
+        assert daily_report.handler(record, None)["report_date"] == "2026-11-26"
+
+
+def test_a_scheduled_time_without_a_zone_is_refused_rather_than_guessed(reporter_environment, capsys):
+    reporter_environment("https://collector.invalid/")
+    with pytest.raises(ValueError, match="no time zone"):
+        daily_report.handler({"time": "2026-11-27T01:05:00"}, None)
+    assert log_lines(capsys)[0]["outcome"] == "failed"
 
 
 def test_a_misconfigured_function_still_logs_one_failed_line(monkeypatch, capsys):

@@ -193,6 +193,12 @@ BAD = {
     "sqs-queue-encrypted": {
         "encryption turned off": (alone("aws:sqs/queue:Queue", sqsManagedSseEnabled=False), None),
     },
+    "scheduler-dead-letter-queue": {
+        "no dead-letter queue": (edited("aws:scheduler/schedule:Schedule",
+                                        lambda p: p["target"].pop("deadLetterConfig")), None),
+        "empty dead-letter queue": (edited("aws:scheduler/schedule:Schedule",
+                                           lambda p: p["target"].update(deadLetterConfig={})), None),
+    },
     "iam-no-wildcard-actions": {
         "service wildcard in a role policy": (edited("aws:iam/rolePolicy:RolePolicy",
                                                      policy_edit(lambda s: s.update(Action="s3:*"))), None),

@@ -1,0 +1,66 @@
+"""The cost table in docs/fleet-scale.md: current, and its quantities follow the stack config, not constants."""
+
+import math
+
+import pytest
+import yaml
+
+import schemas
+from components.daily_aggregator import DailyAggregatorArgs
+from components.firehose_warehouse import FirehoseToS3WarehouseArgs
+from docs_generation import fleet_costs, render_file
+from mocked_program.pulumi_mocks import REPO
+
+WINDOW = DailyAggregatorArgs(collector_url="https://c.example.com/r").schedule_window_minutes
+
+
+def test_the_generated_cost_table_is_current():
+    text = fleet_costs.DOC.read_text(encoding="utf-8")
+    assert render_file(fleet_costs.DOC, text) == text, "run `python -m docs_generation` and commit it"
+    assert f"read on {fleet_costs.PRICES_READ_ON}" in text and "us-east-1" in text
+
+
+def committed_buffering(stack):
+    warehouse = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"][
+        "analytics-collector:warehouse"]
+    return warehouse["bufferingSizeMib"], warehouse["bufferingIntervalSeconds"]
+
+
+def row(stack, item):
+    return next(r for r in fleet_costs.cost_rows(stack) if r.item.startswith(item))
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_s3_puts_follow_the_stacks_buffering(stack):
+    size_mib, interval = committed_buffering(stack)
+    # A million reports over the window never fill these buffers first: one object per interval.
+    expected = math.ceil(WINDOW * 60 / interval)
+    s3 = row(stack, "S3 PUTs")
+    assert s3.quantity.startswith(f"{expected:,} objects: buffering {size_mib} MiB / {interval} s")
+    assert s3.usd == pytest.approx(expected / 1000 * 0.005)
+
+
+def test_a_buffer_that_fills_before_its_interval_sets_the_object_count():
+    line = fleet_costs.record_bytes()
+    small = FirehoseToS3WarehouseArgs(buffering_size_mib=1, buffering_interval_seconds=900)
+    seconds_to_fill = 1024**2 / (fleet_costs.REPORTS / (WINDOW * 60) * line)
+    assert seconds_to_fill < 900
+    assert fleet_costs.s3_objects(small, WINDOW, line) == math.ceil(WINDOW * 60 / seconds_to_fill)
+    assert fleet_costs.s3_objects(FirehoseToS3WarehouseArgs(buffering_interval_seconds=0), WINDOW, line) == \
+        fleet_costs.REPORTS
+
+
+def test_firehose_bills_each_report_as_5_kb():
+    assert fleet_costs.record_bytes() < 5 * 1024  # a report is far smaller than Firehose's increment
+    firehose = row("prod", "Firehose")
+    assert firehose.usd == pytest.approx(fleet_costs.REPORTS * 5 * 1024 / 1024**3 * 0.029)
+
+
+def test_reporter_reads_are_billed_per_counter_series():
+    reads = row("prod", "Reporter CloudWatch reads")
+    assert reads.usd == pytest.approx(fleet_costs.REPORTS * len(schemas.counter_names()) / 1000 * 0.01)
+    assert reads.side == "reporters" and row("prod", "API Gateway").side == "collector"
+
+
+def test_every_price_names_where_it_was_read():
+    assert {p.source for p in fleet_costs.PRICES.values()} == {fleet_costs.FIELD_NOTES, fleet_costs.PRICING_PAGES}
