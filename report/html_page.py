@@ -16,7 +16,7 @@ from report import alt_text, charts, text_tables
 from report.outliers import Outlier, find_outliers
 from report.query_windows import Window
 from report.result_shape import shape_of
-from report.results import QueryResult, is_number
+from report.results import QueryResult
 from report.sections import PANEL_PER_LINE
 from report.summary import Summary
 
@@ -171,7 +171,7 @@ def _charts_html(section: Section, outliers: list[Outlier]) -> str:
 
 def _table_html(section: Section) -> str:
     result = section.result
-    numeric = [any(is_number(row[i]) for row in result.rows) for i in range(len(result.columns))]
+    numeric = text_tables.numeric_columns(result)
 
     def cls(i: int) -> str:
         return ' class="num"' if numeric[i] else ""

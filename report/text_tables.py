@@ -20,10 +20,15 @@ def cell(value) -> str:
     return str(value)
 
 
+def numeric_columns(result: QueryResult) -> list[bool]:
+    """Per column, whether it holds a number (then it is right-aligned)."""
+    return [any(is_number(row[index]) for row in result.rows) for index in range(len(result.columns))]
+
+
 def render(title: str, result: QueryResult) -> str:
     cells = [[cell(value) for value in row] for row in result.rows]
     widths = [max([len(name)] + [len(row[index]) for row in cells]) for index, name in enumerate(result.columns)]
-    numeric = [any(is_number(row[index]) for row in result.rows) for index in range(len(result.columns))]
+    numeric = numeric_columns(result)
 
     def line(values: list[str]) -> str:
         return "  ".join(value.rjust(width) if is_number else value.ljust(width)

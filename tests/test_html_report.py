@@ -149,6 +149,12 @@ def test_every_table_has_a_caption_and_column_headers(reference):
         headers = table.all("th")
         assert headers and all(th.attrs["scope"] == "col" for th in headers)
         assert len(table.all("td")) % len(headers) == 0
+    # Numbers are right-aligned (class "num"), the same columns as in the text report; dates and names are not.
+    (table,) = section_of(parse(page), "version_adoption").all("table")
+    aligned = {th.full_text(): th.attrs.get("class") == "num" for th in table.all("th")}
+    assert aligned == {"report_day": False, "version": False, "deployments": True}
+    row = table.all("tr")[1]
+    assert [td.attrs.get("class") == "num" for td in row.all("td")] == list(aligned.values())
 
 
 def test_every_chart_has_a_text_alternative_that_states_what_it_shows(reference):
