@@ -68,10 +68,15 @@ def _with_zeros(lines: dict[str, dict[datetime.date, float]]) -> dict[str, dict[
 Lines = dict[str, dict[datetime.date, float]]
 
 
+def largest_first(lines: Lines) -> list[str]:
+    """Line names by their total, largest first (ties by name)."""
+    return sorted(lines, key=lambda name: (-sum(lines[name].values()), name))
+
+
 def _keep_largest(lines: Lines, max_lines: int) -> Lines:
     if len(lines) <= max_lines:
         return lines
-    ranked = sorted(lines, key=lambda name: (-sum(lines[name].values()), name))
+    ranked = largest_first(lines)
     kept = {name: lines[name] for name in ranked[:max_lines - 1]}
     other: dict[datetime.date, float] = {}
     for name in ranked[max_lines - 1:]:

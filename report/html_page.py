@@ -157,7 +157,7 @@ def _charts_html(section: Section, outliers: list[Outlier]) -> str:
                                 outliers=outliers)
         return _img(svg, alt)
     panels = []
-    for line in sorted(series.lines, key=lambda name: (-sum(series.lines[name].values()), name)):
+    for line in charts.largest_first(series.lines):
         own = [o for o in outliers if o.line == line]
         # The panel's title names its line; an unnamed line draws no legend.
         one = charts.Series(series.x_label, series.y_label, {"": series.lines[line]})

@@ -178,8 +178,13 @@ def test_every_chart_has_a_text_alternative_that_states_what_it_shows(reference)
     counters = {row["counter"] for row in answers["daily_counter_totals"]}
     panels = section_of(tree, "daily_counter_totals").all("img")
     assert "daily_counter_totals" in PANEL_PER_LINE
-    assert {img.attrs["alt"].split(": ", 1)[0].removeprefix(f"{SECTIONS['daily_counter_totals']}, ")
-            for img in panels} == counters
+    named = [img.attrs["alt"].split(": ", 1)[0].removeprefix(f"{SECTIONS['daily_counter_totals']}, ") for img in panels]
+    assert set(named) == counters
+    # Largest first, as the page says: by each counter's total over the window.
+    totals = {counter: sum(r["total"] for r in answers["daily_counter_totals"] if r["counter"] == counter)
+              for counter in counters}
+    assert named == sorted(counters, key=lambda counter: (-totals[counter], counter))
+    assert len(set(totals.values())) > 1, "the reference counters' totals differ, so the order is tested"
 
 
 def test_each_section_states_its_window_from_the_query_and_its_source(reference):
