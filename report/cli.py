@@ -86,10 +86,9 @@ def _athena_runner(args, progress: Progress, clock, sleep) -> tuple[Runner, str]
 
     names = resolve_names(stack=args.stack, database=args.database, workgroup=args.workgroup,
                           region=args.region, pulumi=args.pulumi)
-    progress.note(f"Athena: workgroup {names.workgroup}, database {names.database}"
-                  + (f", region {names.region}" if names.region else ""))
     source = (f"Athena workgroup {names.workgroup}, database {names.database}"
               + (f", region {names.region}" if names.region else ""))
+    progress.note(source)
     client = boto3.client("athena", region_name=names.region)
     runner = AthenaQueryRunner(client, workgroup=names.workgroup, database=names.database, progress=progress,
                                clock=clock, sleep=sleep, timeout_seconds=args.timeout)
@@ -99,9 +98,9 @@ def _athena_runner(args, progress: Progress, clock, sleep) -> tuple[Runner, str]
 def _local_runner(warehouse_dir: Path, today: datetime.date | None, progress: Progress) -> tuple[Runner, str]:
     from report.local_warehouse import run_locally
 
-    progress.note(f"DuckDB: delivered objects under {warehouse_dir}" + (f", as of {today}" if today else ""))
-    # The local runner reads the SQL from queries/ by name itself.
     source = f"DuckDB on the delivered objects under {warehouse_dir}"
+    progress.note(source + (f", as of {today}" if today else ""))
+    # The local runner reads the SQL from queries/ by name itself.
     return (lambda name, sql: run_locally(name, warehouse_dir, today)), source
 
 

@@ -95,7 +95,7 @@ def test_athena_report_from_a_stacks_outputs_prints_tables_and_writes_charts(tmp
     rows = [line.split() for line in out.splitlines()]
     assert ["2026-11-26", "1,234"] in rows
     assert ["2026-11-26", "tokenizeSuccess", "9,001", "3"] in rows
-    assert f"Athena: workgroup {WORKGROUP}, database {DATABASE}, region us-east-1" in err
+    assert f"Athena workgroup {WORKGROUP}, database {DATABASE}, region us-east-1" in err
     assert "daily_active_deployments: SUCCEEDED" in err
     for name in SECTIONS:
         assert (charts_dir / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
@@ -214,7 +214,7 @@ def test_local_report_on_a_generated_warehouse_prints_the_right_answers_and_char
         assert expected.rows, f"the reference data leave {name} empty"
         assert out.count(text_tables.render(title, expected)) == 1, name
         assert (charts_dir / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
-    assert f"DuckDB: delivered objects under {warehouse}, as of {TODAY}" in err
+    assert f"DuckDB on the delivered objects under {warehouse}, as of {TODAY}" in err
 
 
 def test_local_chart_series_are_the_query_answers(tmp_path):
