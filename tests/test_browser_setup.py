@@ -71,8 +71,32 @@ def test_install_browser_does_nothing_when_the_browser_is_there(tmp_path):
     assert not log.exists()
 
 
-def test_ci_run_installs_the_browser_and_marks_the_run_as_ci_before_the_tests():
-    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
-    assert lines.index('export CI="${CI:-true}"') < lines.index(".ci/install-browser") < lines.index("make test")
+def _ci_checkout(tmp_path: Path, install_exit: int) -> tuple[Path, dict, Path]:
+    """.ci/run in a stand-in checkout whose install-browser and make log the CI they see."""
+    log = tmp_path / "log"
+    checkout = tmp_path / "checkout"
+    run = checkout / ".ci" / "run"
+    run.parent.mkdir(parents=True)
+    run.write_bytes((ROOT / ".ci" / "run").read_bytes())
+    run.chmod(0o755)
+    _executable(checkout / ".ci" / "install-browser", f'echo "install-browser CI=$CI" >> {log}; exit {install_exit}')
+    _executable(tmp_path / "bin" / "make", f'echo "make $* CI=$CI" >> {log}')
+    return run, {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}, log
+
+
+@pytest.mark.parametrize("given, seen", [(None, "true"), ("1", "1")])
+def test_ci_run_installs_the_browser_then_runs_make_test_as_ci(tmp_path, given, seen):
+    run, env, log = _ci_checkout(tmp_path, install_exit=0)
+    if given is not None:
+        env["CI"] = given
+    done = subprocess.run([str(run)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == [f"install-browser CI={seen}", f"make test CI={seen}"]
     assert os.access(INSTALL_BROWSER, os.X_OK)
+
+
+def test_ci_run_stops_when_the_browser_cannot_be_installed(tmp_path):
+    run, env, log = _ci_checkout(tmp_path, install_exit=1)
+    done = subprocess.run([str(run)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert done.returncode != 0
+    assert log.read_text().splitlines() == ["install-browser CI=true"]
