@@ -290,6 +290,8 @@ def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
     args = build_parser().parse_args(command[3:])
     assert (args.stack, args.database, args.workgroup) == ("prod", job["env"]["ATHENA_DATABASE"],
                                                            job["env"]["ATHENA_WORKGROUP"])
+    # docs/html-report.md shows the command the workflow runs, names filled in.
+    assert f"```sh\n{' '.join(command)}\n```" in docs.section("The weekly usage-report workflow")
     (upload,) = [step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")]
     assert upload["with"]["path"] == str(args.html)
     assert upload["with"]["if-no-files-found"] == "error"
