@@ -157,6 +157,18 @@ def test_every_table_has_a_caption_and_column_headers(reference):
     assert [td.attrs.get("class") == "num" for td in row.all("td")] == list(aligned.values())
 
 
+def test_tables_longer_than_ten_rows_start_folded(reference):
+    """docs/html-report.md: "Tables longer than ten rows start folded" (the chart carries them)."""
+    _, page = reference
+    folded = {}
+    for name in SECTIONS:
+        (details,) = section_of(parse(page), name).all("details")
+        rows = len(details.all("tbody")[0].all("tr"))
+        folded[name] = "open" not in details.attrs
+        assert folded[name] == (rows > 10), (name, rows)
+    assert set(folded.values()) == {True, False}, "the reference has both a short and a long table"
+
+
 def test_every_chart_has_a_text_alternative_that_states_what_it_shows(reference):
     warehouse, page = reference
     tree = parse(page)
