@@ -25,14 +25,13 @@ def _line_facts(points: dict[datetime.date, float]) -> str:
             f"on {highest.isoformat()}, lowest {number(points[lowest])} on {lowest.isoformat()}")
 
 
-def describe(title: str, series: Series, *, label_names: tuple[str, ...] = (), log_scale: bool = False,
-             outliers: list[Outlier] = ()) -> str:
+def describe(title: str, series: Series, *, log_scale: bool = False, outliers: list[Outlier] = ()) -> str:
     days = sorted({day for points in series.lines.values() for day in points})
     text = [f"{title}: line chart of {series.y_label} per {series.x_label}, "
             f"{days[0].isoformat()} to {days[-1].isoformat()}"]
     named = [name for name in series.lines if name]
     if named:
-        by = " and ".join(label_names) or "line"
+        by = " and ".join(series.label_names) or "line"
         text[0] += f", one line per {by} ({len(named)})"
         text += [f"{name}: {_line_facts(series.lines[name])}" for name in series.lines]
     else:

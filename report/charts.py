@@ -33,6 +33,7 @@ class Series:
     x_label: str
     y_label: str
     lines: dict[str, dict[datetime.date, float]]
+    label_names: tuple[str, ...] = ()  # the columns whose values name the lines
 
 
 def series_of(result: QueryResult, max_lines: int | None = MAX_LINES) -> Series | None:
@@ -53,7 +54,7 @@ def series_of(result: QueryResult, max_lines: int | None = MAX_LINES) -> Series 
     lines = _with_zeros(lines)
     if max_lines is not None:
         lines = _keep_largest(lines, max_lines)
-    return Series(shape.x_label, shape.y_label, lines)
+    return Series(shape.x_label, shape.y_label, lines, shape.label_names)
 
 
 def _with_zeros(lines: dict[str, dict[datetime.date, float]]) -> dict[str, dict[datetime.date, float]]:

@@ -15,7 +15,6 @@ from importlib import resources
 from report import alt_text, charts, text_tables
 from report.outliers import Outlier, find_outliers
 from report.query_windows import Window
-from report.result_shape import shape_of
 from report.results import QueryResult
 from report.sections import PANEL_PER_LINE
 from report.summary import Summary
@@ -146,15 +145,13 @@ def _charts_html(section: Section, outliers: list[Outlier]) -> str:
     series = charts.series_of(section.result, max_lines=None if per_line else charts.MAX_LINES)
     if series is None:
         return '<p class="empty">No dated numbers to chart.</p>'
-    label_names = shape_of(section.result).label_names
     if not per_line:
         marked: dict[str, set[datetime.date]] = {}
         for outlier in outliers:
             marked.setdefault(outlier.line, set()).add(outlier.day)
         log_scale = bool(outliers)
         svg = charts.svg(section.title, series, size=CHART_SIZE, log_scale=log_scale, marked=marked)
-        alt = alt_text.describe(section.title, series, label_names=label_names, log_scale=log_scale,
-                                outliers=outliers)
+        alt = alt_text.describe(section.title, series, log_scale=log_scale, outliers=outliers)
         return _img(svg, alt)
     panels = []
     for line in charts.largest_first(series.lines):
@@ -164,7 +161,7 @@ def _charts_html(section: Section, outliers: list[Outlier]) -> str:
         svg = charts.svg(line, one, size=PANEL_SIZE, log_scale=bool(own), marked={"": {o.day for o in own}})
         alt = alt_text.describe(f"{section.title}, {line}", one, log_scale=bool(own), outliers=own)
         panels.append(_img(svg, alt))
-    by = " and ".join(label_names)
+    by = " and ".join(series.label_names)
     return (f'<p class="meta">One panel per {esc(by)}, each on its own scale, largest first.</p>'
             f'<div class="panels">{"".join(panels)}</div>')
 

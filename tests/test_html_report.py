@@ -186,6 +186,11 @@ def test_every_chart_has_a_text_alternative_that_states_what_it_shows(reference)
     last = answers["daily_active_deployments"][-1]
     (alt,) = [img.attrs["alt"] for img in section_of(tree, "daily_active_deployments").all("img")]
     assert f"latest {last['active_deployments']} on {last['report_day'].isoformat()}" in alt
+    # A chart of several lines says what names them, in the words of the query's own columns.
+    versions = {row["version"] for row in answers["version_adoption"]}
+    (alt,) = [img.attrs["alt"] for img in section_of(tree, "version_adoption").all("img")]
+    assert f"one line per version ({len(versions)})" in alt
+    assert "One panel per counter," in section_of(tree, "daily_counter_totals").full_text()
     # Each counter gets its own panel, named in its alternative text.
     counters = {row["counter"] for row in answers["daily_counter_totals"]}
     panels = section_of(tree, "daily_counter_totals").all("img")
