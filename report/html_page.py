@@ -75,7 +75,7 @@ def _active_item(summary: Summary) -> str:
 
 
 def _new_item(summary: Summary) -> str:
-    return _item(f"New deployments this week (since {_day(summary.week_start)})",
+    return _item(f"New deployments in the week since {_day(summary.week_start)}",
                  f"{_figure('new-this-week', value=summary.new_this_week)} <span>the week before: "
                  f"{_figure('new-last-week', value=summary.new_last_week)}</span>")
 

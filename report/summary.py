@@ -69,7 +69,9 @@ def summarize(answers: dict[str, QueryResult], today: datetime.date) -> Summary:
     shares = tuple(VersionShare(NO_VERSION if r["version"] is None else str(r["version"]), r["deployments"],
                                 r["deployments"] / total) for r in that_day)
 
-    week_start = today - datetime.timedelta(days=today.weekday())  # Monday, as Athena's date_trunc('week')
+    # The last full day's week (Monday-based, as Athena's date_trunc('week')): on a Monday, when the weekly
+    # workflow runs, that is the week just ended, not the one whose first day has no reports yet.
+    week_start = last_full_day - datetime.timedelta(days=last_full_day.weekday())
     weeks = _records(answers[NEW])
     new_this_week = sum(r["new_deployments"] for r in _on(weeks, "week_start", week_start))
     new_last_week = sum(r["new_deployments"] for r in _on(weeks, "week_start", week_start - datetime.timedelta(7)))

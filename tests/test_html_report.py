@@ -295,6 +295,18 @@ def test_a_week_earlier_comes_from_version_adoption_which_counts_each_active_dep
     assert active and {day: per_day[day] for day in active} == active
 
 
+def test_on_a_monday_the_new_deployments_are_the_week_just_ended():
+    """The weekly workflow runs on Mondays: "this week" is the last full day's week, not a day-old one."""
+    monday = datetime.date(2026, 11, 30)
+    weeks = QueryResult(("week_start", "new_deployments"),
+                        ((datetime.date(2026, 11, 16), 4), (datetime.date(2026, 11, 23), 1)))
+    empty = {name: QueryResult((), ()) for name in summary.SUMMARY_QUERIES}
+    found = summary.summarize({**empty, summary.NEW: weeks}, monday)
+    assert (found.week_start, found.new_this_week, found.new_last_week) == (datetime.date(2026, 11, 23), 1, 4)
+    # Any other day of the week counts the week it is in.
+    assert summary.summarize({**empty, summary.NEW: weeks}, datetime.date(2026, 11, 24)).new_this_week == 1
+
+
 def test_the_summary_needs_its_queries_even_when_sections_are_chosen(tmp_path, reference):
     warehouse, _ = reference
     page, _ = write_page(warehouse, tmp_path / "one.html", "--section", "daily_counter_totals")

@@ -143,7 +143,7 @@ def test_the_summary_shows_the_saved_queries_answers(viewport, pages):
     earlier = sum(r["deployments"] for r in answers["version_adoption"] if r["report_day"] == week_earlier)
     assert shown("active-week-earlier") == (earlier, f"{earlier:,}")
     weeks = {r["week_start"]: r["new_deployments"] for r in answers["new_deployments_per_week"]}
-    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    monday = yesterday - datetime.timedelta(days=yesterday.weekday())
     assert shown("new-this-week")[0] == weeks.get(monday, 0)
     assert shown("new-last-week")[0] == weeks.get(monday - datetime.timedelta(days=7), 0)
 
