@@ -1,8 +1,8 @@
 """The figures at the top of the HTML page, each read from a saved query's answer (never recomputed).
 
-"A week earlier" is eight days back, outside daily_active_deployments' window; version_adoption (28 days)
-counts each deployment once a day under one version, so its day total is the same count of active
-deployments, and it is read from there.
+"A week earlier" is eight days back, outside daily_active_deployments' window; version_adoption's window
+reaches further, and it counts each deployment once a day under one version, so its day total is the same
+count of active deployments, and it is read from there (tests/test_html_report.py holds the two equal).
 """
 
 import datetime
