@@ -20,6 +20,8 @@ def test_without_a_browser_a_developer_is_told_what_to_install():
         browser.require(dict(NOWHERE))
     message = str(skipped.value)
     assert browser.INSTALL_COMMAND in message and "/nonexistent/chromium" in message
+    # docs/html-report.md gives the same command.
+    assert f"```sh\n{browser.INSTALL_COMMAND}\n```" in (ROOT / "docs" / "html-report.md").read_text()
 
 
 @pytest.mark.parametrize("ci", ["true", "True", "1"])
