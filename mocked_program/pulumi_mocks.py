@@ -167,10 +167,7 @@ def run_program(stack: str = "dev", config: dict[str, str] | None = None,
     for registered in MOCKS.registered:
         chain = parents.get(registered.name, "").split("$")
         registered.parent_type = chain[-2] if len(chain) > 1 else ""
-    run = ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
-    if preview:
-        install(stack)  # later runs in this process expect `up` semantics
-    return run
+    return ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
 
 
 def resolve(output):
