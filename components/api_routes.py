@@ -81,7 +81,7 @@ PUT_RECORD = FirehoseIntegration(
     # Without a mapping for a content type, NEVER answers 415 instead of passing the body on.
     passthrough_behavior="NEVER",
     request_parameters=(("integration.request.header.Content-Type", "'application/x-amz-json-1.1'"),),
-    request_template="firehose_put_record.vtl",
+    request_template=mapping_templates.FIREHOSE_PUT_RECORD,
 )
 # A Firehose 4xx means our setup is wrong (the report was valid), a 5xx is throttling or an outage: both are
 # server errors, and 503 tells clients to retry.

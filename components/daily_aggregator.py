@@ -18,6 +18,7 @@ import pulumi_random as random
 
 import schemas
 from components import iam_policies
+from components.outputs import publish_outputs
 from components.reporter_code import HANDLER, reporter_archive
 from components.tunables import (
     ArgsError,
@@ -188,15 +189,8 @@ class DailyAggregator(pulumi.ComponentResource):
         self._schedule(name, function, schedule, dead_letters, args, child)
         self._alarms(name, function, dead_letters, args, child)
 
-        self.function_name = function.name
-        self.function_arn = function.arn
-        self.stack_id = stack_id.result
-        self.schedule_expression = schedule
-        self.dead_letter_queue_url = dead_letters.url
-        self.register_outputs({
-            "function_name": self.function_name, "function_arn": self.function_arn, "stack_id": self.stack_id,
-            "schedule_expression": self.schedule_expression, "dead_letter_queue_url": self.dead_letter_queue_url,
-        })
+        publish_outputs(self, function_name=function.name, function_arn=function.arn, stack_id=stack_id.result,
+                        schedule_expression=schedule, dead_letter_queue_url=dead_letters.url)
 
     @staticmethod
     def _dead_letter_queue(name, child) -> aws.sqs.Queue:

@@ -5,6 +5,8 @@ from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).parent
 STREAM_NAME_TOKEN = "@DELIVERY_STREAM_NAME@"
+# Named once: the routes (components/api_routes.py) use it, and fixtures render reports through it.
+FIREHOSE_PUT_RECORD = "firehose_put_record.vtl"
 
 
 def read(name: str) -> str:
@@ -20,7 +22,7 @@ def for_stream(name: str, delivery_stream_name: str) -> str:
 
 
 def firehose_put_record(delivery_stream_name: str) -> str:
-    return for_stream("firehose_put_record.vtl", delivery_stream_name)
+    return for_stream(FIREHOSE_PUT_RECORD, delivery_stream_name)
 
 
 def access_log_format() -> str:

@@ -24,7 +24,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
 REPO = Path(__file__).resolve().parents[1]
-PROJECT = "analytics-collector"
+# Read from Pulumi.yaml as stack_config does (its sibling in the layer rule, so not imported from there).
+PROJECT = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 STACKS = ("dev", "staging", "prod")
@@ -167,10 +168,7 @@ def run_program(stack: str = "dev", config: dict[str, str] | None = None,
     for registered in MOCKS.registered:
         chain = parents.get(registered.name, "").split("$")
         registered.parent_type = chain[-2] if len(chain) > 1 else ""
-    run = ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
-    if preview:
-        install(stack)  # later runs in this process expect `up` semantics
-    return run
+    return ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
 
 
 def resolve(output):

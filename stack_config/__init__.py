@@ -57,18 +57,14 @@ def section_keys(args_type: type) -> dict[str, dataclasses.Field]:
     return {config_key(f.name): f for f in tunable_fields(args_type)}
 
 
+def _program_keys(section: str) -> dict[str, dataclasses.Field]:
+    return section_keys(PROGRAM_SETTINGS[section]) if section in PROGRAM_SETTINGS else {}
+
+
 def config_keys(section: str) -> dict[str, dataclasses.Field]:
-    """Every key a section accepts: the component's tunables, then the program's own settings for it."""
-    keys = section_keys(SECTIONS[section])
-    program = section_keys(PROGRAM_SETTINGS[section]) if section in PROGRAM_SETTINGS else {}
-    clash = set(keys) & set(program)
-    if clash:
-        raise StackConfigError(f"{PROJECT}:{section} declares {sorted(clash)} both as component and program settings")
-    return {**program, **keys}
-
-
-def is_program_setting(section: str, key: str) -> bool:
-    return section in PROGRAM_SETTINGS and key in section_keys(PROGRAM_SETTINGS[section])
+    """Every key a section accepts: the program's own settings for it, then the component's tunables
+    (tests/test_stack_config.py checks that no key is both)."""
+    return {**_program_keys(section), **section_keys(SECTIONS[section])}
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ def _unknown_key_error(section: str, key: str, allowed: list[str]) -> StackConfi
 
 def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple[dict[str, Any], dict[str, Any]]:
     """(values for the component's Args, values of the program's own settings), both validated."""
-    fields = config_keys(section)
+    fields, program_keys = config_keys(section), _program_keys(section)
     values, program = {}, {}
     for key, value in _read_object(config, section).items():
         if key not in fields:
@@ -116,7 +112,7 @@ def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple
         rule = fields[key].metadata["rule"]
         if not rule.accepts(value):
             raise StackConfigError(str(ArgsError(f"{PROJECT}:{section}.{key}", value, rule.allowed)))
-        (program if is_program_setting(section, key) else values)[fields[key].name] = value
+        (program if key in program_keys else values)[fields[key].name] = value
     try:
         args_type(**_placeholders(args_type), **values)
     except ArgsError as error:  # a rule across fields, e.g. settings that go together
@@ -127,8 +123,8 @@ def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple
 
 
 def _placeholders(args_type: type) -> dict[str, Any]:
-    """Wiring fields (resource outputs) are unknown at config time; an unresolved Output stands in for each,
-    as it will at deploy time, to run the cross-field checks."""
+    """Wiring fields (resource outputs) are not in the config; an Output stands in for each, as one will at
+    deploy time, to run the cross-field checks (a string would be checked as if the stack had set it)."""
     return {f.name: pulumi.Output.from_input("wiring") for f in dataclasses.fields(args_type)
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
 

@@ -1,5 +1,7 @@
 """Components publish exactly the outputs their class declares (Pulumi's component schema reads the annotations)."""
 
+from pathlib import Path
+
 import pulumi
 import pytest
 
@@ -24,3 +26,12 @@ def test_publishes_each_declared_output_as_an_attribute():
 def test_a_missing_or_undeclared_output_is_refused(outputs):
     with pytest.raises(TypeError, match=r"declares outputs \['name', 'url'\]"):
         Declares(**outputs)
+
+
+def test_every_component_publishes_through_publish_outputs():
+    sources = {p.name: p.read_text(encoding="utf-8")
+               for p in (Path(__file__).resolve().parents[1] / "components").glob("*.py")}
+    declaring = [name for name, text in sources.items() if "(pulumi.ComponentResource):" in text]
+    assert len(declaring) >= 6
+    assert [name for name in declaring if "publish_outputs(self" not in sources[name]] == []
+    assert [name for name, text in sources.items() if ".register_outputs(" in text] == ["outputs.py"]

@@ -30,7 +30,7 @@ class WarehouseLayoutError(ValueError):
 
 @dataclass(frozen=True)
 class DeliveredObject:
-    key: str  # below the bucket root for S3 objects, below the reports folder for local copies
+    key: str  # below the bucket root
     raw: bytes
 
     @property
@@ -90,14 +90,32 @@ def delivered_objects(s3, bucket: str, prefix: str = layout.REPORTS_PREFIX) -> l
     return sorted(found, key=lambda o: o.key)
 
 
-def local_objects(warehouse_dir: str | Path) -> dict[Path, DeliveredObject]:
+@dataclass(frozen=True)
+class LocalObject:
+    """A delivered object in a local copy of the bucket, described without loading it (DuckDB reads the file)."""
+    key: str  # below the reports folder
+    gzipped: bool
+    stored_bytes: int
+
+    @property
+    def dt(self) -> str:
+        return delivery_day(self.key)
+
+
+def _local_object(path: Path, root: Path) -> LocalObject:
+    with path.open("rb") as file:
+        head = file.read(len(GZIP_MAGIC))
+    return LocalObject(path.relative_to(root).as_posix(), head == GZIP_MAGIC, path.stat().st_size)
+
+
+def local_objects(warehouse_dir: str | Path) -> dict[Path, LocalObject]:
     """A local copy of the bucket (or of its reports folder): file path -> the object it holds."""
     warehouse_dir = Path(warehouse_dir)
     if not warehouse_dir.is_dir():
         raise FileNotFoundError(f"warehouse folder {warehouse_dir} does not exist")
     below = warehouse_dir / layout.REPORTS_PREFIX
     root = below if below.is_dir() else warehouse_dir
-    return {path.resolve(): DeliveredObject(path.relative_to(root).as_posix(), path.read_bytes())
+    return {path.resolve(): _local_object(path, root)
             for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))}
 
 
