@@ -154,7 +154,8 @@ def test_scheduler_starts_the_run_in_a_flexible_window_after_the_day_closes(stac
     target = schedule["target"]
     assert (target["arn"], target["roleArn"]) == (function["arn"], reporter_named(run, "reporter-scheduler-role")
                                                   .outputs["arn"])
-    # The handler reads the report day from the time the schedule meant, not from when the run started.
+    # The handler reads the report day from the time the schedule meant, not from when the run started. The
+    # context attribute is spelled out here, once, as Scheduler documents it; other tests use SCHEDULED_TIME.
     assert json.loads(target["input"]) == {"time": "<aws.scheduler.scheduled-time>"}
     assert target["retryPolicy"] == {"maximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS, "maximumRetryAttempts": 3}
     assert target["deadLetterConfig"] == {"arn": queue["arn"]}

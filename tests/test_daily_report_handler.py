@@ -12,6 +12,7 @@ from moto import mock_aws
 import mapping_templates
 import schemas
 from components.api_routes import GATEWAY_RESPONSES
+from components.daily_aggregator import SCHEDULED_TIME
 from fixtures.apigateway_vtl import RequestContext, render
 from fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
 from fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish, publish_emf
@@ -401,7 +402,7 @@ def scheduler_input(scheduled: str) -> dict:
     config = stack_config_with("dev")
     config.pop("analytics-collector:metricsConfig", None)
     schedule = run_program("dev", config).one("aws:scheduler/schedule:Schedule")
-    return json.loads(schedule.inputs["target"]["input"].replace("<aws.scheduler.scheduled-time>", scheduled))
+    return json.loads(schedule.inputs["target"]["input"].replace(SCHEDULED_TIME, scheduled))
 
 
 @pytest.fixture
