@@ -34,17 +34,14 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-import yaml
 
 from components.collector_endpoint import CollectorEndpointArgs
-from components.daily_aggregator import DailyAggregatorArgs, schedule_expression
+from components.daily_aggregator import MAX_EVENT_AGE_SECONDS, DailyAggregatorArgs, schedule_expression
+from docs_generation.fleet_costs import stack_args
 from handlers.daily_report import Settings, backoff_seconds, may_retry
-from stack_config import PROJECT, section_keys
 
-REPO = Path(__file__).resolve().parents[1]
 TICK_SECONDS = 0.1
 START_SECONDS = (0.5, 2.0)  # from the invocation to the first POST, uniform
 ANSWER_SECONDS = 0.05  # a 429 comes back at once
@@ -74,10 +71,9 @@ class Outcome:
 
 def stage_limits(stack: str) -> Stage:
     """The stage throttle a stack deploys: its Pulumi.<stack>.yaml endpoint section over the Args defaults."""
-    keys = section_keys(CollectorEndpointArgs)
-    config = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"].get(f"{PROJECT}:endpoint", {})
-    value = {key: config.get(key, keys[key].default) for key in ("throttleRateLimit", "throttleBurstLimit")}
-    return Stage(stack, float(value["throttleRateLimit"]), int(value["throttleBurstLimit"]))
+    endpoint = stack_args(stack, "endpoint", CollectorEndpointArgs, delivery_stream_name="fleet",
+                          delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/fleet")
+    return Stage(stack, float(endpoint.throttle_rate_limit), int(endpoint.throttle_burst_limit))
 
 
 def reporter_defaults() -> tuple[DailyAggregatorArgs, Settings]:
@@ -114,7 +110,9 @@ class Fleet:
         self.pending: dict[int, list[np.ndarray]] = {}
         self.heap: list[int] = []
         self.throttled = 0
-        self.per_second = np.zeros(int(self.next_post.max() + 6 * 3600), dtype=np.int64)
+        # Lambda drops an event older than its maximum age, so no run starts later than that after the first.
+        horizon = self.next_post.max() + MAX_EVENT_AGE_SECONDS + args.timeout_seconds
+        self.per_second = np.zeros(int(horizon), dtype=np.int64)
 
     def _tick(self, seconds: np.ndarray) -> np.ndarray:
         return np.floor(seconds / TICK_SECONDS).astype(np.int64)

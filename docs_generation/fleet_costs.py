@@ -1,6 +1,6 @@
 """What a million reports cost at AWS list prices, from a stack's config: the table in docs/fleet-scale.md.
 
-`python -m docs_generation` rewrites it; tests/test_fleet_costs.py fails when it is stale. Quantities come
+`python -m docs_generation` rewrites it; tests/test_readme.py fails when it is stale. Quantities come
 from the code and the config (the stored line the mapping template renders, Firehose's buffering, the
 reporter's memory and window); prices are list prices, us-east-1, read on PRICES_READ_ON.
 """
@@ -25,8 +25,6 @@ from fixtures.warehouse_files import Delivery, stored_line, stored_line_fast
 from stack_config import PROJECT, section_keys
 
 REPO = Path(__file__).resolve().parents[1]
-DOC = REPO / "docs" / "fleet-scale.md"
-MARKER = "fleet-costs"
 REPORTS = 1_000_000
 PRICES_READ_ON = "2026-11-29"
 FIELD_NOTES = "shared field notes"

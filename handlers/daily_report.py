@@ -182,20 +182,25 @@ def read_totals(cloudwatch, namespace: str, day: dt.date,
         for result in _get_metric_data(cloudwatch, queries, start, end):
             metric = batch[int(result["Id"][1:])]
             views[metric["MetricName"]][_names_of(metric)] += round(sum(result["Values"]))
-    totals, ambiguous = {}, {}
-    for name, found in views.items():
-        if not found:
-            totals[name] = 0
-            continue
-        counted = count_once(found, dimension_names)
-        totals[name] = found.get(counted, 0)
-        if len(found) > 1 or counted not in found:
-            ambiguous[name] = {"counted": dimension_set_label(counted), "total": totals[name]}
-            if dimension_names is None:
-                ambiguous[name]["dimension_sets"] = {dimension_set_label(n): t for n, t in sorted(found.items())}
-            else:  # not read, so no totals to show
-                ambiguous[name]["not_read"] = [dimension_set_label(n) for n in sorted(found) if n != counted]
-    return CountedTotals(totals, ambiguous)
+    counted = {name: _count(found, dimension_names) for name, found in views.items()}
+    return CountedTotals({name: total for name, (total, _) in counted.items()},
+                         {name: note for name, (_, note) in counted.items() if note})
+
+
+def _count(found: dict[tuple[str, ...], int], configured: Optional[tuple[str, ...]]) -> tuple[int, Optional[dict]]:
+    """One counter's total, and what the warning line says of it when it came under other dimension sets."""
+    if not found:
+        return 0, None
+    counted = count_once(found, configured)
+    total = found.get(counted, 0)
+    if len(found) == 1 and counted in found:
+        return total, None
+    note = {"counted": dimension_set_label(counted), "total": total}
+    if configured is None:
+        note["dimension_sets"] = {dimension_set_label(n): t for n, t in sorted(found.items())}
+    else:  # not read, so no totals to show
+        note["not_read"] = [dimension_set_label(n) for n in sorted(found) if n != counted]
+    return total, note
 
 
 def _names_of(metric: dict) -> tuple[str, ...]:

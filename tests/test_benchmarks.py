@@ -11,6 +11,10 @@ import sys
 from pathlib import Path
 
 import schemas
+from components.collector_endpoint import CollectorEndpointArgs
+from components.daily_aggregator import DailyAggregatorArgs
+from docs_generation.fleet_costs import stack_args
+from tests.support.docs import section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,3 +61,31 @@ def test_fleet_simulation_old_schedule_overruns_a_small_stage_and_the_window_doe
     assert old_peak > 2 and old_429 > 20000 and old_retried > 0 and old_dead > 0
     _, new_peak, new_429, new_first, _, new_dead = rows["new"]
     assert new_dead == 0 and new_first > 19900 and new_429 < 100 and new_peak < old_peak
+
+
+FLEET_SECTION = "The fleet simulation: old schedule against new"
+
+
+def test_the_fleet_table_and_its_settings_in_the_docs_are_what_the_simulation_prints():
+    """The rows up to 100,000 deployments are rerun (seconds); the million rows (a minute or more) are not."""
+    out = run_benchmark("fleet_simulation.py", "--deployments", "1000", "100000")
+    doc = section(FLEET_SECTION)
+    stage, reporter, seed = re.search(r"Prod's stage \((.*?)\), reporter defaults \((.*?)\), seed (\d+):",
+                                      doc, re.S).groups()
+    assert f"stage: prod, {stage}; reporter: {' '.join(reporter.replace('`', '').split())};" in out, out
+    assert out.split("\n")[0].endswith(f"; seed {seed}"), out  # the script's default seed
+    shown = [line for line in doc.splitlines() if re.match(r"\| (1,000|100,000) \|", line)]
+    assert len(shown) == 4 and set(shown) <= set(out.splitlines()), out
+
+
+def test_the_window_arithmetic_in_the_docs_follows_prods_stage_and_the_default_window():
+    doc = " ".join(section(FLEET_SECTION).split())
+    rate = stack_args("prod", "endpoint", CollectorEndpointArgs, delivery_stream_name="s",
+                      delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/s").throttle_rate_limit
+    default = DailyAggregatorArgs(collector_url="https://c.example.com/r").schedule_window_minutes
+    per_second = {int(window): int(shown) for shown, window in re.findall(r"(\d+)/s at (\d+)\b", doc)}
+    assert set(per_second) == {default, 480, 360}
+    assert per_second == {window: round(1_000_000 / (60 * window)) for window in per_second}
+    assert f"at {default} ({round(100 * 1_000_000 / (60 * default) / rate)}% of prod's {rate:g})" in doc
+    assert f"360 leaves {round(100 * (1 - 1_000_000 / (60 * 360) / rate))}% headroom" in doc
+    assert f"The default of {default} leaves the fleet room to double" in doc and 2 * per_second[default] <= rate
