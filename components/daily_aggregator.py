@@ -141,8 +141,6 @@ class DailyAggregator(pulumi.ComponentResource):
     dead_letter_queue_url: pulumi.Output[str]
 
     def __init__(self, name: str, args: DailyAggregatorArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        if args.collector_url is None:
-            raise ArgsError("DailyAggregatorArgs.collector_url", None, _https_url_or_output().allowed)
         super().__init__("analytics:reporter:DailyAggregator", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
