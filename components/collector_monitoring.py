@@ -33,6 +33,9 @@ from components.outputs import publish_outputs
 from components.tunables import integer, matching, number, one_of, tunable, validate_args
 from guardrails import transport
 
+# The name the program gives its CollectorMonitoring. Its alarms are named `<RESOURCE_NAME>-<key>`, the names
+# operators find in CloudWatch and docs/guardrails.md lists.
+RESOURCE_NAME = "operations"
 HOUR = 3600
 AT_LEAST, ABOVE, BELOW = Comparison.AT_LEAST, Comparison.ABOVE, Comparison.BELOW
 
@@ -74,7 +77,7 @@ class CollectorMonitoring(pulumi.ComponentResource):
         topic = self._alarm_topic(name, args.alarm_email, child) if args.alarm_email else None
         actions = [topic.arn] if topic else []
         alarms = [
-            aws.cloudwatch.MetricAlarm(f"{name}-{spec.key}", alarm_actions=actions, ok_actions=actions, opts=child,
+            aws.cloudwatch.MetricAlarm(spec.resource_name(name), alarm_actions=actions, ok_actions=actions, opts=child,
                                        **spec.metric_alarm_args())
             for spec in alarm_specs(args)
         ]

@@ -6,12 +6,13 @@ import pytest
 
 from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
 from components.collector_dashboard import API
-from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
+from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
 from mocked_program.pulumi_mocks import STACKS, run_program, stack_config_with
 from stack_config import StackConfigError
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+MONITORING = "analytics:operations:CollectorMonitoring"
 SPECS = {spec.key: spec for spec in alarm_specs(CollectorMonitoringArgs(
     api_name="api", stage_name="v1", delivery_stream_name="stream"))}
 
@@ -20,9 +21,13 @@ def run_with(**sections):
     return run_program("dev", stack_config_with("dev", **sections))
 
 
+def monitoring_alarms(run):
+    """The collector's alarms, not the reporter's (DailyAggregator has its own)."""
+    return [r for r in run.of_type(ALARM) if r.parent_type == MONITORING]
+
+
 def alarms(run):
-    return {r.name.removeprefix("operations-"): r.inputs for r in run.of_type(ALARM)
-            if r.parent_type == "analytics:operations:CollectorMonitoring"}
+    return {r.name.removeprefix(f"{RESOURCE_NAME}-"): r.inputs for r in monitoring_alarms(run)}
 
 
 def outputs(run, typ):
@@ -80,9 +85,7 @@ def test_dashboard_shows_requests_errors_latency_firehose_and_freshness():
             "DeliveryToS3.DataFreshness"} <= metrics
     assert all(w["properties"]["region"] == "us-east-1" for w in body["widgets"] if w["type"] == "metric")
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
-    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(outputs["arn"] for outputs in
-                                                                  (r.outputs for r in run.of_type(ALARM)
-                                                                   if r.name.startswith("operations-")))
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(r.outputs["arn"] for r in monitoring_alarms(run))
     assert run.exports["dashboard_name"] == "analytics-collector-prod"
 
 
