@@ -1,7 +1,7 @@
 """A CloudWatch alarm as typed data: what it watches, when it fires and which setting moves it.
 
-CollectorMonitoring turns each spec into a MetricAlarm; the README's alarm table and the tests read the
-same specs, so an alarm is stated once.
+CollectorMonitoring turns each spec into a MetricAlarm; the alarm table in docs/guardrails.md and the tests
+read the same specs, so an alarm is stated once.
 """
 
 from collections.abc import Mapping
@@ -30,7 +30,7 @@ class MetricMath:
 
 
 class Comparison(Enum):
-    """CloudWatch's operator, and the symbol the README shows for it."""
+    """CloudWatch's operator, and the symbol the docs' alarm table shows for it."""
     AT_LEAST = ("GreaterThanOrEqualToThreshold", "≥")
     ABOVE = ("GreaterThanThreshold", ">")
     BELOW = ("LessThanThreshold", "<")

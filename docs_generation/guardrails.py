@@ -1,4 +1,4 @@
-"""README tables for the guardrails, generated from the policy pack's catalog and the monitoring alarm specs."""
+"""docs/guardrails.md's tables, generated from the policy pack's catalog and the monitoring alarm specs."""
 
 from __future__ import annotations
 

@@ -272,7 +272,7 @@ def test_violation_messages_name_the_resource_and_the_setting():
 
 
 def test_rules_carry_well_formed_security_controls():
-    """Which control a rule enforces is stated once, in the rule (the README table reads it from there)."""
+    """Which control a rule enforces is stated once, in the rule (docs/guardrails.md's table reads it there)."""
     controls = [control_of(policy) for policy in POLICIES if policy.framework]
     assert controls, "no rule names the control it enforces"
     assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*\.[1-9][0-9]*", control) for control in controls), controls

@@ -17,7 +17,7 @@ import yaml
 import mapping_templates
 import schemas
 import stack_config
-from docs_generation import REPO
+from docs_generation import REPO, marked
 from fixtures import reports
 from fixtures.apigateway_vtl import RequestContext, render
 from fixtures.fake_collector import fake_collector
@@ -186,7 +186,7 @@ def test_the_rules_the_prose_names_are_rules_of_the_pack():
     from policy.catalog import POLICIES
 
     rules = {policy.name: policy for policy in POLICIES}
-    prose = re.sub(r"<!-- policy-rules:begin -->.*?<!-- policy-rules:end -->", "", TEXT, flags=re.S)
+    prose = marked("policy-rules").sub("", TEXT)
     services = {name.split("-")[0] for name in rules}
     named = {word for word in re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", prose) if word.split("-")[0] in services}
     assert named and named <= set(rules), sorted(named - set(rules))
