@@ -143,16 +143,50 @@ def test_every_report_command_in_the_readme_parses():
         parser.parse_args(argv)  # exits 2 on an unknown flag or section
 
 
-def test_the_make_targets_and_environments_the_readme_describes():
-    makefile = (REPO / "Makefile").read_text()
-    for target in ("setup", "test", "demo", "localstack-venv"):
-        assert re.search(rf"^{target}:", makefile, re.M), target
-    assert re.search(r"^\$\(VENV\)/\.installed: .*requirements-dev\.txt", makefile, re.M)
-    assert re.search(r"^\$\(LOCALSTACK_VENV\)/\.installed: requirements-localstack\.txt", makefile, re.M)
-    assert "LOCALSTACK_PYTHON ?= python3.13" in makefile and "PYTHON ?= python3.11" in makefile
-    assert "`LOCALSTACK_PYTHON=/path/to/python3.13`" in TEXT
+def makefile() -> tuple[dict[str, str], dict[str, tuple[list[str], list[str]]]]:
+    """The Makefile's variables, and each rule as (prerequisites, recipe lines), with $(VARIABLES) expanded."""
+    text = (REPO / "Makefile").read_text()
+    variables = dict(re.findall(r"^(\w+) [?:]?= (.+)$", text, re.M))
+
+    def expand(value: str) -> str:
+        return re.sub(r"\$\((\w+)\)", lambda m: expand(variables[m.group(1)]), value)
+
+    rules = {}
+    for target, prerequisites, recipe in re.findall(r"^([^\s#][^:=\n]*):(?!=)(.*)\n((?:\t.*\n?)*)", text, re.M):
+        rules[expand(target)] = (expand(prerequisites).split(), [expand(line.strip()) for line in recipe.splitlines()])
+    return variables, rules
+
+
+def test_every_make_target_the_docs_use_exists():
+    shell = "\n".join(re.findall(r"```sh\n(.*?)```", TEXT, re.S))
+    used = set(re.findall(r"`make ([\w-]+)`", TEXT)) | set(re.findall(r"^make ([\w-]+)", shell, re.M))
+    assert {"setup", "test", "demo"} <= used
+    assert used <= set(makefile()[1])
+
+
+def test_make_test_builds_both_environments_then_runs_the_three_commands_the_readme_names():
+    said = re.search(r"It creates `([^`]+)` and `([^`]+)` on first use, then runs `([^`]+)`, `([^`]+)` .*? and (\w+),",
+                     " ".join(section("Quick start").split()))
+    venv, localstack_venv, *commands = said.groups()
+    _, rules = makefile()
+    prerequisites, recipe = rules["test"]
+    assert {target.split("/")[0] for prerequisite in prerequisites for target in rules[prerequisite][0]} == {
+        venv, localstack_venv}
+    assert len(recipe) == len(commands), recipe
+    for command, line in zip(commands, recipe, strict=True):
+        assert line.startswith(f"{venv}/bin/") and command in line, (command, line)
+    assert "requirements-dev.txt" in rules[f"{venv}/.installed"][0]
+    [localstack_pins] = rules[f"{localstack_venv}/.installed"][0]
+    assert f"`{localstack_pins}`" in section("Run it offline: `make demo` (LocalStack)")
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))  # the CLI must parse it too
-    assert project["runtime"]["options"]["virtualenv"] == ".venv"
+    assert project["runtime"]["options"]["virtualenv"] == venv
+
+
+def test_the_pythons_the_docs_ask_for_are_the_makefile_defaults():
+    variables, _ = makefile()
+    program, localstack = variables["PYTHON"], variables["LOCALSTACK_PYTHON"]
+    assert f"Python {program.removeprefix('python')} and {localstack.removeprefix('python')}" in TEXT
+    assert f"`LOCALSTACK_PYTHON=/path/to/{localstack}`" in TEXT
 
 
 @pytest.mark.parametrize("stack", pulumi_mocks.STACKS)
