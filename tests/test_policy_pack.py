@@ -99,15 +99,20 @@ BAD = {
             lambda s: s.update(Resource=s["Resource"][:1]))), None),
         "condition missing": (edited("aws:s3/bucketPolicy:BucketPolicy",
                                      policy_edit(lambda s: s.pop("Condition"))), None),
+        "denies TLS requests instead": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
+            lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": "true"}))), None),
     },
     "s3-block-public-access": {
         "no public access block": (without("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), None),
-        "one setting off": (changed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-                                    restrictPublicBuckets=False), None),
+        # AWS's four settings, spelled here rather than read from guardrails/: dropping one there must fail.
+        **{f"{flag} off": (changed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", **{flag: False}), None)
+           for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")},
     },
     "s3-no-acls": {
         "object writer owns objects": (changed("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
                                                rule={"objectOwnership": "ObjectWriter"}), None),
+        "ACLs still honoured": (changed("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                                        rule={"objectOwnership": "BucketOwnerPreferred"}), None),
         "a bucket ACL": (added("aws:s3/bucketAcl:BucketAcl",
                                lambda bucket, _: {"bucket": bucket["id"], "acl": "public-read"}), None),
     },
@@ -265,7 +270,7 @@ def test_default_encryption_accepts_exactly_the_guarded_algorithms(algorithm):
 
 
 def test_violation_messages_name_the_resource_and_the_setting():
-    resources = BAD["s3-block-public-access"]["one setting off"][0](program_resources("dev"))
+    resources = BAD["s3-block-public-access"]["restrictPublicBuckets off"][0](program_resources("dev"))
     messages = violations(RULES["s3-block-public-access"], resources)
     assert len(messages) == len(of_type(resources, "aws:s3/bucket:Bucket"))  # the change hit every bucket
     assert any("warehouse-reports" in m and "restrictPublicBuckets" in m for m in messages)
