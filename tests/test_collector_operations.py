@@ -1,6 +1,7 @@
 """Alarms, dashboard, alarm topic and the optional WAF, as the program registers them under mocks."""
 
 import json
+import re
 
 import pytest
 
@@ -8,8 +9,9 @@ from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
 from components.collector_dashboard import API
 from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
-from mocked_program.pulumi_mocks import STACKS, run_program, stack_config_with
+from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config_with
 from stack_config import StackConfigError
+from tests.support import docs
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 MONITORING = "analytics:operations:CollectorMonitoring"
@@ -107,6 +109,21 @@ def test_alarm_email_gets_an_encrypted_topic_that_every_alarm_notifies():
     key_policy = json.loads(key.inputs["policy"])
     cloudwatch = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
     assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert cloudwatch[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_only_cloudwatch_from_this_account_may_publish_to_the_alarm_topic_and_only_over_tls():
+    run = run_with(monitoring={"alarmEmail": "ops@example.com"})
+    topic_arn = run.one("aws:sns/topic:Topic").outputs["arn"]
+    policy = run.one("aws:sns/topicPolicy:TopicPolicy").inputs
+    assert policy["arn"] == topic_arn
+    statements = json.loads(policy["policy"])["Statement"]
+    [allow] = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow == {**allow, "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+                     "Resource": topic_arn, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+    [deny] = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny == {**deny, "Principal": "*", "Action": "sns:Publish", "Resource": topic_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 @pytest.mark.parametrize("settings,needle", [
@@ -133,13 +150,15 @@ def test_waf_rate_limits_per_ip_caps_the_body_and_uses_aws_managed_groups():
     rules = waf_rules(run)
     rate = rules["rate-limit-per-ip"]["statement"]["rateBasedStatement"]
     assert rate == {**rate, "aggregateKeyType": "IP", "limit": 120, "evaluationWindowSec": 60}
+    documented = " ".join(docs.section("Optional WAF (`waf` section)").split())
     size = rules["body-too-large"]["statement"]["sizeConstraintStatement"]
-    assert (size["comparisonOperator"], size["size"]) == ("GT", MAX_BODY_BYTES) and MAX_BODY_BYTES == 8192
+    assert (size["comparisonOperator"], size["size"]) == ("GT", MAX_BODY_BYTES)
+    assert f"blocks bodies over {MAX_BODY_BYTES // 1024} KiB" in documented
     assert size["fieldToMatch"]["body"]["oversizeHandling"] == "MATCH"
+    assert set(re.findall(r"`(AWSManagedRules\w+)`", documented)) == set(MANAGED_RULE_GROUPS)
     for group in MANAGED_RULE_GROUPS:
         statement = rules[group]["statement"]["managedRuleGroupStatement"]
         assert (statement["vendorName"], statement["name"]) == ("AWS", group)
-    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} == set(MANAGED_RULE_GROUPS)
     assert len({r["priority"] for r in rules.values()}) == len(rules)
 
 
@@ -150,6 +169,7 @@ def test_waf_is_associated_with_the_stage_and_keeps_no_client_ips():
     acl = run.one("aws:wafv2/webAcl:WebAcl").inputs
     visibility = [acl["visibilityConfig"]] + [r["visibilityConfig"] for r in acl["rules"]]
     assert all(v["sampledRequestsEnabled"] is False for v in visibility)
+    assert all(v["cloudwatchMetricsEnabled"] is True for v in visibility)  # only aggregate counts per rule
     assert not run.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
 
 
