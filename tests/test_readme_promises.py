@@ -93,6 +93,14 @@ def test_the_pulumilocal_post_goes_where_localstack_serves_the_dev_stage():
     assert f'"{local.url()}"' in section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
 
 
+def test_the_stack_file_pulumilocal_writes_is_git_ignored_as_the_docs_say():
+    pulumilocal = section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
+    copied = re.search(r"^cp Pulumi\.dev\.yaml (\S+)", pulumilocal, re.M).group(1)
+    assert f"`{copied}` is git-ignored" in " ".join(pulumilocal.split())
+    ignored = subprocess.run(["git", "check-ignore", "--quiet", copied], cwd=REPO)
+    assert ignored.returncode == 0, f"{copied} would be committed"
+
+
 # --- Figures the prose repeats ------------------------------------------------------------------------------
 
 def test_the_demo_posts_as_many_invalid_reports_as_the_readme_says():
@@ -116,6 +124,12 @@ def test_the_policy_pack_has_the_bad_cases_the_readme_counts():
     from tests import test_policy_pack
 
     assert number_before("cases, e.g.") == sum(len(cases) for cases in test_policy_pack.BAD.values())
+
+
+def test_charts_keep_as_many_lines_as_the_docs_say():
+    from report import charts
+
+    assert number_before('largest lines plus one "other"') + 1 == charts.MAX_LINES
 
 
 def test_athena_polling_and_timeout_are_the_readme_figures():
@@ -199,6 +213,7 @@ def test_the_stack_outputs_and_names_the_readme_uses(stack):
     assert named <= set(exports)
     assert f"Glue database `{exports['athena_database_name'].replace(stack, '<stack>')}`" in TEXT
     assert f"Athena workgroup `{exports['athena_workgroup_name'].replace(stack, '<stack>')}`" in TEXT
+    assert f"with the table `{exports['athena_table_name']}`" in TEXT
     assert f"the dashboard `{exports['dashboard_name'].replace(stack, '<stack>')}`" in TEXT
     reporting_off = "usage_reporting: off" in TEXT and exports["usage_reporting"] == "off"
     assert reporting_off == (stack == "prod")  # only prod opts out in its Pulumi.prod.yaml
@@ -231,3 +246,12 @@ def test_the_rules_the_prose_names_are_rules_of_the_pack():
     example = json.loads(re.search(r"echo '(\{.*?\})' > policy-config\.json", TEXT).group(1))
     for name, settings in example.items():
         assert set(settings) <= set(rules[name].config_schema.properties), name
+
+
+def test_the_ci_docs_list_every_workflow():
+    cicd = section("CI/CD with GitHub Actions")
+    count = re.search(r"^(\w+) workflows in `\.github/workflows/`", cicd, re.M).group(1)
+    listed = re.findall(r"^\| `([\w-]+\.yml)` \|", cicd, re.M)
+    shipped = sorted(path.name for path in (REPO / ".github" / "workflows").glob("*.yml"))
+    assert sorted(listed) == shipped
+    assert count.lower() == ["one", "two", "three", "four", "five", "six", "seven", "eight"][len(shipped) - 1]
