@@ -26,7 +26,6 @@ from stack_config import PROJECT, section_keys
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "fleet-scale.md"
-MARKER = "fleet-costs"
 REPORTS = 1_000_000
 PRICES_READ_ON = "2026-11-29"
 FIELD_NOTES = "shared field notes"
