@@ -111,7 +111,9 @@ def test_the_demo_simulates_the_deployments_and_days_the_readme_says():
     from demo import simulated_deployments
 
     assert number_before("product deployments") == simulated_deployments.DEPLOYMENTS
-    assert "simulates a week of" in TEXT and simulated_deployments.DAYS == 7
+    span = re.search(r"simulates (a week|(\d+) days) of", TEXT)
+    assert span, "the docs no longer say how long the demo simulates"
+    assert (int(span.group(2)) if span.group(2) else 7) == simulated_deployments.DAYS
 
 
 def test_the_fuzz_suite_runs_the_examples_the_readme_says():
@@ -215,8 +217,11 @@ def test_the_stack_outputs_and_names_the_readme_uses(stack):
     assert f"Athena workgroup `{exports['athena_workgroup_name'].replace(stack, '<stack>')}`" in TEXT
     assert f"with the table `{exports['athena_table_name']}`" in TEXT
     assert f"the dashboard `{exports['dashboard_name'].replace(stack, '<stack>')}`" in TEXT
-    reporting_off = "usage_reporting: off" in TEXT and exports["usage_reporting"] == "off"
-    assert reporting_off == (stack == "prod")  # only prod opts out in its Pulumi.prod.yaml
+    section_key = f"{stack_config.PROJECT}:{stack_config.OPT_OUT_SECTION}"
+    opted_out = json.loads(pulumi_mocks.stack_config(stack).get(section_key, "{}")).get(stack_config.OPT_OUT_KEY)
+    assert exports["usage_reporting"] == ("off" if opted_out else "on")
+    assert f"`{stack_config.OPT_OUT_SECTION}: {{{stack_config.OPT_OUT_KEY}: true}}`" in TEXT
+    assert "the stack exports `usage_reporting: off`" in " ".join(TEXT.split())
 
 
 def test_every_repository_path_the_readme_names_exists():
