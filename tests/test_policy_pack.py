@@ -3,6 +3,7 @@
 import copy
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -293,6 +294,12 @@ def test_only_the_entry_point_constructs_the_pack():
 def test_pack_project_file_and_pins():
     project = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text())
     assert project["runtime"]["name"] == "python"
+    # The CLI runs the pack from the virtualenv the project file names; the docs say how to create it.
+    venv = f"policy/{project['runtime']['options']['virtualenv']}"
+    documented = docs.section("Policy pack (`policy/`)")
+    assert f"virtualenv `{venv}`" in documented
+    assert f"`python3 -m venv {venv} && {venv}/bin/pip install -r policy/requirements.txt`" in documented
+    assert subprocess.run(["git", "check-ignore", "--quiet", f"{venv}/"], cwd=REPO).returncode == 0, venv
     pins = dict(line.split("==") for line in _requirement_lines(REPO / "policy" / "requirements.txt"))
     dev = dict(line.split("==") for line in _requirement_lines(REPO / "requirements-dev.txt") if "==" in line)
     dev.update(line.split("==") for line in _requirement_lines(REPO / "requirements.txt"))
