@@ -82,9 +82,13 @@ def test_the_4xx_share_is_errors_over_requests_and_only_the_share_is_returned():
 def test_dashboard_shows_requests_errors_latency_firehose_and_freshness():
     run = run_program("prod")
     body = json.loads(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
-    metrics = {m[1] for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]}
-    assert {"Count", "4XXError", "5XXError", "Latency", "IncomingRecords", "DeliveryToS3.Records",
-            "DeliveryToS3.DataFreshness"} <= metrics
+    # What docs/guardrails.md says the dashboard shows, as (metric, statistic).
+    graphed = {(m[1], m[-1]["stat"]) for w in body["widgets"] if w["type"] == "metric"
+               for m in w["properties"]["metrics"]}
+    assert graphed == {("Count", "Sum"), ("4XXError", "Sum"), ("5XXError", "Sum"), ("Latency", "p50"),
+                       ("Latency", "p99"), ("IntegrationLatency", "p99"), ("IncomingRecords", "Sum"),
+                       ("DeliveryToS3.Records", "Sum"), ("ThrottledRecords", "Sum"),
+                       ("DeliveryToS3.DataFreshness", "Maximum"), ("DeliveryToS3.Success", "Average")}
     assert all(w["properties"]["region"] == "us-east-1" for w in body["widgets"] if w["type"] == "metric")
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(r.outputs["arn"] for r in monitoring_alarms(run))

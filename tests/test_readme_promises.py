@@ -128,6 +128,13 @@ def test_the_policy_pack_has_the_bad_cases_the_readme_counts():
     assert number_before("cases, e.g.") == sum(len(cases) for cases in test_policy_pack.BAD.values())
 
 
+def test_the_reporter_schedule_defaults_the_docs_repeat():
+    fields = stack_config.section_keys(stack_config.SECTIONS["reporter"])
+    prose = " ".join(section("Reporting usage from your own stack").split())
+    assert f"`reporter.scheduleWindowMinutes`, default {fields['scheduleWindowMinutes'].default}," in prose
+    assert f"`reporter.scheduleHour` UTC, default {fields['scheduleHour'].default:02d}:00," in prose
+
+
 def test_charts_keep_as_many_lines_as_the_docs_say():
     from report import charts
 
