@@ -267,3 +267,12 @@ def test_the_ci_docs_list_every_workflow():
     shipped = sorted(path.name for path in (REPO / ".github" / "workflows").glob("*.yml"))
     assert sorted(listed) == shipped
     assert count.lower() == ["one", "two", "three", "four", "five", "six", "seven", "eight"][len(shipped) - 1]
+
+
+def test_the_athena_permissions_the_usage_report_docs_list_are_the_calls_it_makes():
+    from tests.test_usage_report_role import athena_calls_the_report_makes
+
+    said = " ".join(section("Usage report").split())
+    listed = re.search(r"needs `athena:(\w+)`, (.*?) on the workgroup", said)
+    assert {f"athena:{name}" for name in (listed.group(1), *re.findall(r"`(\w+)`", listed.group(2)))} == \
+        athena_calls_the_report_makes()
