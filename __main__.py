@@ -4,6 +4,7 @@ import pulumi
 
 from components.athena_catalog import AthenaCatalog, AthenaCatalogArgs
 from components.collector_endpoint import CollectorEndpoint, CollectorEndpointArgs
+from components.collector_monitoring import RESOURCE_NAME as MONITORING
 from components.collector_monitoring import CollectorMonitoring, CollectorMonitoringArgs
 from components.collector_waf import CollectorWaf, CollectorWafArgs
 from components.daily_aggregator import DailyAggregator, DailyAggregatorArgs
@@ -19,7 +20,7 @@ endpoint = CollectorEndpoint("collector", CollectorEndpointArgs(
     **config.args_for("endpoint"),
 ))
 catalog = AthenaCatalog("catalog", AthenaCatalogArgs(bucket_name=warehouse.bucket_name, **config.args_for("catalog")))
-monitoring = CollectorMonitoring("operations", CollectorMonitoringArgs(
+monitoring = CollectorMonitoring(MONITORING, CollectorMonitoringArgs(
     api_name=endpoint.api_name,
     stage_name=endpoint.stage_name,
     delivery_stream_name=warehouse.stream_name,

@@ -1,7 +1,7 @@
 """A CloudWatch alarm as typed data: what it watches, when it fires and which setting moves it.
 
-CollectorMonitoring turns each spec into a MetricAlarm; the README's alarm table and the tests read the
-same specs, so an alarm is stated once.
+CollectorMonitoring turns each spec into a MetricAlarm; the alarm table in docs/guardrails.md and the tests
+read the same specs, so an alarm is stated once.
 """
 
 from collections.abc import Mapping
@@ -30,7 +30,7 @@ class MetricMath:
 
 
 class Comparison(Enum):
-    """CloudWatch's operator, and the symbol the README shows for it."""
+    """CloudWatch's operator, and the symbol the docs' alarm table shows for it."""
     AT_LEAST = ("GreaterThanOrEqualToThreshold", "≥")
     ABOVE = ("GreaterThanThreshold", ">")
     BELOW = ("LessThanThreshold", "<")
@@ -42,7 +42,7 @@ class Comparison(Enum):
 
 @dataclass(frozen=True)
 class AlarmSpec:
-    key: str  # the alarm's resource is named `<component name>-<key>`
+    key: str  # names the alarm's resource within its component (resource_name)
     setting: str  # the component Args field that sets its threshold or its window
     watches: Union[Metric, MetricMath]
     comparison: Comparison
@@ -60,6 +60,9 @@ class AlarmSpec:
         wanted = 1 if isinstance(self.watches, Metric) else 0
         if (self.statistic is not None) + (self.extended_statistic is not None) != wanted:
             raise ValueError(f"alarm {self.key}: give {'one statistic' if wanted else 'no statistic'}")
+
+    def resource_name(self, component: str) -> str:
+        return f"{component}-{self.key}"
 
     def metric_alarm_args(self) -> dict:
         """The MetricAlarm arguments, leaving out what is unset. A plain metric's period belongs to the alarm;

@@ -6,26 +6,40 @@ import pulumi
 
 API = "AWS/ApiGateway"
 FIREHOSE = "AWS/Firehose"
+# CloudWatch's metric names, graphed here and watched by CollectorMonitoring's alarms.
+REQUESTS, CLIENT_ERRORS, SERVER_ERRORS = "Count", "4XXError", "5XXError"
+LATENCY, INTEGRATION_LATENCY = "Latency", "IntegrationLatency"
+INCOMING, DELIVERED, THROTTLED = "IncomingRecords", "DeliveryToS3.Records", "ThrottledRecords"
+FRESHNESS, DELIVERY_SUCCESS = "DeliveryToS3.DataFreshness", "DeliveryToS3.Success"
 WIDTH, HEIGHT = 12, 6
 
 
+def api_dimensions(args) -> dict:
+    return {"ApiName": args.api_name, "Stage": args.stage_name}
+
+
+def stream_dimensions(args) -> dict:
+    return {"DeliveryStreamName": args.delivery_stream_name}
+
+
 def dashboard_body(args, region: pulumi.Input[str], alarm_arns: list) -> pulumi.Output[str]:
-    api = ["ApiName", args.api_name, "Stage", args.stage_name]
-    stream = ["DeliveryStreamName", args.delivery_stream_name]
+    # A graph's metric row spells dimensions flat: name, value, name, value...
+    api = [part for pair in api_dimensions(args).items() for part in pair]
+    stream = [part for pair in stream_dimensions(args).items() for part in pair]
     graphs = [
-        ("Requests and errors", [[API, "Count", *api, {"stat": "Sum", "label": "requests"}],
-                                 [API, "4XXError", *api, {"stat": "Sum", "label": "4XX"}],
-                                 [API, "5XXError", *api, {"stat": "Sum", "label": "5XX"}]]),
-        ("Latency (ms)", [[API, "Latency", *api, {"stat": "p50", "label": "p50"}],
-                          [API, "Latency", *api, {"stat": "p99", "label": "p99"}],
-                          [API, "IntegrationLatency", *api, {"stat": "p99", "label": "Firehose p99"}]]),
+        ("Requests and errors", [[API, REQUESTS, *api, {"stat": "Sum", "label": "requests"}],
+                                 [API, CLIENT_ERRORS, *api, {"stat": "Sum", "label": "4XX"}],
+                                 [API, SERVER_ERRORS, *api, {"stat": "Sum", "label": "5XX"}]]),
+        ("Latency (ms)", [[API, LATENCY, *api, {"stat": "p50", "label": "p50"}],
+                          [API, LATENCY, *api, {"stat": "p99", "label": "p99"}],
+                          [API, INTEGRATION_LATENCY, *api, {"stat": "p99", "label": "Firehose p99"}]]),
         ("Firehose records in and delivered", [
-            [FIREHOSE, "IncomingRecords", *stream, {"stat": "Sum", "label": "in"}],
-            [FIREHOSE, "DeliveryToS3.Records", *stream, {"stat": "Sum", "label": "delivered to S3"}],
-            [FIREHOSE, "ThrottledRecords", *stream, {"stat": "Sum", "label": "throttled"}]]),
+            [FIREHOSE, INCOMING, *stream, {"stat": "Sum", "label": "in"}],
+            [FIREHOSE, DELIVERED, *stream, {"stat": "Sum", "label": "delivered to S3"}],
+            [FIREHOSE, THROTTLED, *stream, {"stat": "Sum", "label": "throttled"}]]),
         ("Data freshness (s) and delivery success", [
-            [FIREHOSE, "DeliveryToS3.DataFreshness", *stream, {"stat": "Maximum", "label": "oldest record age"}],
-            [FIREHOSE, "DeliveryToS3.Success", *stream, {"stat": "Average", "label": "success", "yAxis": "right"}]]),
+            [FIREHOSE, FRESHNESS, *stream, {"stat": "Maximum", "label": "oldest record age"}],
+            [FIREHOSE, DELIVERY_SUCCESS, *stream, {"stat": "Average", "label": "success", "yAxis": "right"}]]),
     ]
     widgets = [_graph(title, metrics, region, args.period_seconds, index)
                for index, (title, metrics) in enumerate(graphs)]

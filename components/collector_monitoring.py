@@ -14,11 +14,28 @@ import pulumi_aws as aws
 
 from components import iam_policies
 from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
-from components.collector_dashboard import API, FIREHOSE, dashboard_body
+from components.collector_dashboard import (
+    API,
+    CLIENT_ERRORS,
+    DELIVERY_SUCCESS,
+    FIREHOSE,
+    FRESHNESS,
+    INCOMING,
+    LATENCY,
+    REQUESTS,
+    SERVER_ERRORS,
+    THROTTLED,
+    api_dimensions,
+    dashboard_body,
+    stream_dimensions,
+)
 from components.outputs import publish_outputs
 from components.tunables import integer, matching, number, one_of, tunable, validate_args
 from guardrails import transport
 
+# The name the program gives its CollectorMonitoring. Its alarms are named `<RESOURCE_NAME>-<key>`, the names
+# operators find in CloudWatch and docs/guardrails.md lists.
+RESOURCE_NAME = "operations"
 HOUR = 3600
 AT_LEAST, ABOVE, BELOW = Comparison.AT_LEAST, Comparison.ABOVE, Comparison.BELOW
 
@@ -60,7 +77,7 @@ class CollectorMonitoring(pulumi.ComponentResource):
         topic = self._alarm_topic(name, args.alarm_email, child) if args.alarm_email else None
         actions = [topic.arn] if topic else []
         alarms = [
-            aws.cloudwatch.MetricAlarm(f"{name}-{spec.key}", alarm_actions=actions, ok_actions=actions, opts=child,
+            aws.cloudwatch.MetricAlarm(spec.resource_name(name), alarm_actions=actions, ok_actions=actions, opts=child,
                                        **spec.metric_alarm_args())
             for spec in alarm_specs(args)
         ]
@@ -121,30 +138,29 @@ def alarm_topic_policy(topic_arn: pulumi.Input[str], account: pulumi.Input[str])
 
 def alarm_specs(args: CollectorMonitoringArgs) -> list[AlarmSpec]:
     """Every alarm of the component. Data, so the tests and docs/guardrails.md read the same list."""
-    api = {"ApiName": args.api_name, "Stage": args.stage_name}
-    stream = {"DeliveryStreamName": args.delivery_stream_name}
+    api, stream = api_dimensions(args), stream_dimensions(args)
     period = args.period_seconds
     share = MetricMath("share", "IF(requests > 0, 100 * errors / requests, 0)", "4XX share (%)",
-                       {"errors": Metric(API, "4XXError", api), "requests": Metric(API, "Count", api)})
+                       {"errors": Metric(API, CLIENT_ERRORS, api), "requests": Metric(API, REQUESTS, api)})
     return [
-        AlarmSpec("api-5xx", "server_errors", Metric(API, "5XXError", api), AT_LEAST, args.server_errors, period,
+        AlarmSpec("api-5xx", "server_errors", Metric(API, SERVER_ERRORS, api), AT_LEAST, args.server_errors, period,
                   "The collector answered 5XX: reports may be lost (Firehose refused or throttled).",
                   statistic="Sum"),
         AlarmSpec("api-4xx-share", "client_error_percent", share, ABOVE, args.client_error_percent, period,
                   "A large share of reports is rejected: a reporter may send a broken payload."),
-        AlarmSpec("api-latency-p99", "latency_p99_ms", Metric(API, "Latency", api), ABOVE, args.latency_p99_ms,
+        AlarmSpec("api-latency-p99", "latency_p99_ms", Metric(API, LATENCY, api), ABOVE, args.latency_p99_ms,
                   period, "Reporters wait too long for the collector.", extended_statistic="p99"),
-        AlarmSpec("delivery-success", "delivery_success_min", Metric(FIREHOSE, "DeliveryToS3.Success", stream),
+        AlarmSpec("delivery-success", "delivery_success_min", Metric(FIREHOSE, DELIVERY_SUCCESS, stream),
                   BELOW, args.delivery_success_min, period,
                   "Firehose fails to write reports to S3 (see its delivery-error log group).", statistic="Average"),
         AlarmSpec("data-freshness", "data_freshness_seconds",
-                  Metric(FIREHOSE, "DeliveryToS3.DataFreshness", stream), ABOVE, args.data_freshness_seconds, period,
+                  Metric(FIREHOSE, FRESHNESS, stream), ABOVE, args.data_freshness_seconds, period,
                   "Reports wait in Firehose longer than expected before reaching S3.", statistic="Maximum"),
-        AlarmSpec("throttled-records", "throttled_records", Metric(FIREHOSE, "ThrottledRecords", stream), AT_LEAST,
+        AlarmSpec("throttled-records", "throttled_records", Metric(FIREHOSE, THROTTLED, stream), AT_LEAST,
                   args.throttled_records, period,
                   "Firehose throttled records: raise the stream's limits or the stage's throttle.", statistic="Sum"),
         # Silence is judged hour by hour over the whole window, and an hour with no data counts as silent.
-        AlarmSpec("no-reports", "silence_hours", Metric(FIREHOSE, "IncomingRecords", stream), BELOW, 1, HOUR,
+        AlarmSpec("no-reports", "silence_hours", Metric(FIREHOSE, INCOMING, stream), BELOW, 1, HOUR,
                   f"No report has arrived for {args.silence_hours} hours: reporters or the endpoint may be broken.",
                   statistic="Sum", evaluation_periods=args.silence_hours, datapoints=args.silence_hours,
                   missing_data="breaching"),

@@ -99,7 +99,7 @@ def layer_rule() -> str:
 
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
              "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
-             "layer-rule": layer_rule, "fleet-costs": lambda: fleet_costs.cost_table()}
+             "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
@@ -123,12 +123,17 @@ def file_of(marker: str) -> Path:
     return SECTION_FILES[marker]
 
 
+def marked(marker: str) -> re.Pattern:
+    """A generated section with its markers; group 1 is the begin marker's line, group 2 the end marker."""
+    return re.compile(rf"(<!-- {marker}:begin -->\n).*?(<!-- {marker}:end -->)", re.S)
+
+
 def render_file(path: Path, text: str) -> str:
     """`text`, the content of `path`, with every generated section that lives in `path` rewritten."""
     for marker, render in GENERATED.items():
         if file_of(marker) != path:
             continue
-        pattern = re.compile(rf"(<!-- {marker}:begin -->\n).*?(<!-- {marker}:end -->)", re.S)
+        pattern = marked(marker)
         if not pattern.search(text):
             raise ValueError(f"{path.relative_to(REPO)} lost its {marker} markers")
         rendered = render()

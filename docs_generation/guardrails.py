@@ -1,11 +1,11 @@
-"""README tables for the guardrails, generated from the policy pack's catalog and the monitoring alarm specs."""
+"""docs/guardrails.md's tables, generated from the policy pack's catalog and the monitoring alarm specs."""
 
 from __future__ import annotations
 
 from pulumi_policy import StackValidationPolicy
 
 from components.alarm_spec import MetricMath
-from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
+from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
 from policy.catalog import POLICIES
 from policy.rule_kit import control_of
 from stack_config import SECTIONS, config_key
@@ -28,7 +28,7 @@ def collector_alarms() -> str:
         metric = spec.watches.expression if math else spec.watches.name
         statistic = "metric math" if math else spec.extended_statistic or spec.statistic
         window = spec.period * spec.evaluation_periods
-        rows.append(f"| `operations-{spec.key}` | `{metric}` ({statistic}) | {spec.comparison.symbol} "
+        rows.append(f"| `{spec.resource_name(RESOURCE_NAME)}` | `{metric}` ({statistic}) | {spec.comparison.symbol} "
                     f"{spec.threshold} over {window // 60} min | `{section}.{config_key(spec.setting)}` | "
                     f"{spec.description} |")
     return "\n".join(rows)

@@ -1,5 +1,6 @@
 """The guards every bucket of the program gets. components/bucket_guards.py builds them for each bucket,
-policy/storage_rules.py refuses a stack whose buckets lack them, tests/test_program_security.py asserts them.
+tests/test_program_security.py asserts them, and policy/storage_rules.py refuses a stack whose buckets lack the
+public access block, the ownership control, default encryption or the TLS-only policy.
 
 Property names are the engine's (camelCase): what the policy pack sees and what the program registers.
 """

@@ -1,17 +1,20 @@
 """Alarms, dashboard, alarm topic and the optional WAF, as the program registers them under mocks."""
 
 import json
+import re
 
 import pytest
 
 from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
 from components.collector_dashboard import API
-from components.collector_monitoring import CollectorMonitoringArgs, alarm_specs
+from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
-from mocked_program.pulumi_mocks import STACKS, run_program, stack_config_with
+from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config_with
 from stack_config import StackConfigError
+from tests.support import docs
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+MONITORING = "analytics:operations:CollectorMonitoring"
 SPECS = {spec.key: spec for spec in alarm_specs(CollectorMonitoringArgs(
     api_name="api", stage_name="v1", delivery_stream_name="stream"))}
 
@@ -20,9 +23,13 @@ def run_with(**sections):
     return run_program("dev", stack_config_with("dev", **sections))
 
 
+def monitoring_alarms(run):
+    """The collector's alarms, not the reporter's (DailyAggregator has its own)."""
+    return [r for r in run.of_type(ALARM) if r.parent_type == MONITORING]
+
+
 def alarms(run):
-    return {r.name.removeprefix("operations-"): r.inputs for r in run.of_type(ALARM)
-            if r.parent_type == "analytics:operations:CollectorMonitoring"}
+    return {r.name.removeprefix(f"{RESOURCE_NAME}-"): r.inputs for r in monitoring_alarms(run)}
 
 
 def outputs(run, typ):
@@ -75,14 +82,16 @@ def test_the_4xx_share_is_errors_over_requests_and_only_the_share_is_returned():
 def test_dashboard_shows_requests_errors_latency_firehose_and_freshness():
     run = run_program("prod")
     body = json.loads(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
-    metrics = {m[1] for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]}
-    assert {"Count", "4XXError", "5XXError", "Latency", "IncomingRecords", "DeliveryToS3.Records",
-            "DeliveryToS3.DataFreshness"} <= metrics
+    # What docs/guardrails.md says the dashboard shows, as (metric, statistic).
+    graphed = {(m[1], m[-1]["stat"]) for w in body["widgets"] if w["type"] == "metric"
+               for m in w["properties"]["metrics"]}
+    assert graphed == {("Count", "Sum"), ("4XXError", "Sum"), ("5XXError", "Sum"), ("Latency", "p50"),
+                       ("Latency", "p99"), ("IntegrationLatency", "p99"), ("IncomingRecords", "Sum"),
+                       ("DeliveryToS3.Records", "Sum"), ("ThrottledRecords", "Sum"),
+                       ("DeliveryToS3.DataFreshness", "Maximum"), ("DeliveryToS3.Success", "Average")}
     assert all(w["properties"]["region"] == "us-east-1" for w in body["widgets"] if w["type"] == "metric")
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
-    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(outputs["arn"] for outputs in
-                                                                  (r.outputs for r in run.of_type(ALARM)
-                                                                   if r.name.startswith("operations-")))
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(r.outputs["arn"] for r in monitoring_alarms(run))
     assert run.exports["dashboard_name"] == "analytics-collector-prod"
 
 
@@ -104,6 +113,21 @@ def test_alarm_email_gets_an_encrypted_topic_that_every_alarm_notifies():
     key_policy = json.loads(key.inputs["policy"])
     cloudwatch = [s for s in key_policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
     assert cloudwatch and set(cloudwatch[0]["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    assert cloudwatch[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_only_cloudwatch_from_this_account_may_publish_to_the_alarm_topic_and_only_over_tls():
+    run = run_with(monitoring={"alarmEmail": "ops@example.com"})
+    topic_arn = run.one("aws:sns/topic:Topic").outputs["arn"]
+    policy = run.one("aws:sns/topicPolicy:TopicPolicy").inputs
+    assert policy["arn"] == topic_arn
+    statements = json.loads(policy["policy"])["Statement"]
+    [allow] = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow == {**allow, "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+                     "Resource": topic_arn, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+    [deny] = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny == {**deny, "Principal": "*", "Action": "sns:Publish", "Resource": topic_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 
 @pytest.mark.parametrize("settings,needle", [
@@ -130,13 +154,15 @@ def test_waf_rate_limits_per_ip_caps_the_body_and_uses_aws_managed_groups():
     rules = waf_rules(run)
     rate = rules["rate-limit-per-ip"]["statement"]["rateBasedStatement"]
     assert rate == {**rate, "aggregateKeyType": "IP", "limit": 120, "evaluationWindowSec": 60}
+    documented = " ".join(docs.section("Optional WAF (`waf` section)").split())
     size = rules["body-too-large"]["statement"]["sizeConstraintStatement"]
-    assert (size["comparisonOperator"], size["size"]) == ("GT", MAX_BODY_BYTES) and MAX_BODY_BYTES == 8192
+    assert (size["comparisonOperator"], size["size"]) == ("GT", MAX_BODY_BYTES)
+    assert f"blocks bodies over {MAX_BODY_BYTES // 1024} KiB" in documented
     assert size["fieldToMatch"]["body"]["oversizeHandling"] == "MATCH"
+    assert set(re.findall(r"`(AWSManagedRules\w+)`", documented)) == set(MANAGED_RULE_GROUPS)
     for group in MANAGED_RULE_GROUPS:
         statement = rules[group]["statement"]["managedRuleGroupStatement"]
         assert (statement["vendorName"], statement["name"]) == ("AWS", group)
-    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} == set(MANAGED_RULE_GROUPS)
     assert len({r["priority"] for r in rules.values()}) == len(rules)
 
 
@@ -147,6 +173,7 @@ def test_waf_is_associated_with_the_stage_and_keeps_no_client_ips():
     acl = run.one("aws:wafv2/webAcl:WebAcl").inputs
     visibility = [acl["visibilityConfig"]] + [r["visibilityConfig"] for r in acl["rules"]]
     assert all(v["sampledRequestsEnabled"] is False for v in visibility)
+    assert all(v["cloudwatchMetricsEnabled"] is True for v in visibility)  # only aggregate counts per rule
     assert not run.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
 
 

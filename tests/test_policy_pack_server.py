@@ -3,6 +3,7 @@ analyzer gRPC protocol on loopback, asked about the program's resources and abou
 
 import json
 import os
+import site
 import subprocess
 import sys
 
@@ -22,9 +23,13 @@ MANDATORY = proto.EnforcementLevel.Value("MANDATORY")
 
 @pytest.fixture(scope="module")
 def analyzer():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+    # policy/venv holds pulumi-policy and no project code. Here -S skips the .pth files that put this venv's
+    # editable install of the project (possibly another checkout) on the path, so the rules and guardrails/
+    # load only through the path policy/__main__.py sets up, as with the CLI.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_") and k != "PYTHONPATH"}
+    env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
     # What pulumi-analyzer-policy-python runs: the pack's venv python on `-m pulumi.policy <engine> <pack dir>`.
-    command = [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(REPO / "policy")]
+    command = [sys.executable, "-S", "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(REPO / "policy")]
     process = subprocess.Popen(command, cwd=REPO / "policy", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         port = process.stdout.readline().strip()  # the pack prints its port once the server listens

@@ -9,6 +9,7 @@ import inspect
 import json
 import re
 import shlex
+import subprocess
 
 import jsonschema
 import pytest
@@ -17,7 +18,7 @@ import yaml
 import mapping_templates
 import schemas
 import stack_config
-from docs_generation import REPO
+from docs_generation import REPO, marked
 from fixtures import reports
 from fixtures.apigateway_vtl import RequestContext, render
 from fixtures.fake_collector import fake_collector
@@ -92,6 +93,14 @@ def test_the_pulumilocal_post_goes_where_localstack_serves_the_dev_stage():
     assert f'"{local.url()}"' in section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
 
 
+def test_the_stack_file_pulumilocal_writes_is_git_ignored_as_the_docs_say():
+    pulumilocal = section("Why an applier, and the real path with the Pulumi CLI (`pulumilocal`)")
+    copied = re.search(r"^cp Pulumi\.dev\.yaml (\S+)", pulumilocal, re.M).group(1)
+    assert f"`{copied}` is git-ignored" in " ".join(pulumilocal.split())
+    ignored = subprocess.run(["git", "check-ignore", "--quiet", copied], cwd=REPO)
+    assert ignored.returncode == 0, f"{copied} would be committed"
+
+
 # --- Figures the prose repeats ------------------------------------------------------------------------------
 
 def test_the_demo_posts_as_many_invalid_reports_as_the_readme_says():
@@ -102,7 +111,9 @@ def test_the_demo_simulates_the_deployments_and_days_the_readme_says():
     from demo import simulated_deployments
 
     assert number_before("product deployments") == simulated_deployments.DEPLOYMENTS
-    assert "simulates a week of" in TEXT and simulated_deployments.DAYS == 7
+    span = re.search(r"simulates (a week|(\d+) days) of", TEXT)
+    assert span, "the docs no longer say how long the demo simulates"
+    assert (int(span.group(2)) if span.group(2) else 7) == simulated_deployments.DAYS
 
 
 def test_the_fuzz_suite_runs_the_examples_the_readme_says():
@@ -115,6 +126,19 @@ def test_the_policy_pack_has_the_bad_cases_the_readme_counts():
     from tests import test_policy_pack
 
     assert number_before("cases, e.g.") == sum(len(cases) for cases in test_policy_pack.BAD.values())
+
+
+def test_the_reporter_schedule_defaults_the_docs_repeat():
+    fields = stack_config.section_keys(stack_config.SECTIONS["reporter"])
+    prose = " ".join(section("Reporting usage from your own stack").split())
+    assert f"`reporter.scheduleWindowMinutes`, default {fields['scheduleWindowMinutes'].default}," in prose
+    assert f"`reporter.scheduleHour` UTC, default {fields['scheduleHour'].default:02d}:00," in prose
+
+
+def test_charts_keep_as_many_lines_as_the_docs_say():
+    from report import charts
+
+    assert number_before('largest lines plus one "other"') + 1 == charts.MAX_LINES
 
 
 def test_athena_polling_and_timeout_are_the_readme_figures():
@@ -142,16 +166,50 @@ def test_every_report_command_in_the_readme_parses():
         parser.parse_args(argv)  # exits 2 on an unknown flag or section
 
 
-def test_the_make_targets_and_environments_the_readme_describes():
-    makefile = (REPO / "Makefile").read_text()
-    for target in ("setup", "test", "demo", "localstack-venv"):
-        assert re.search(rf"^{target}:", makefile, re.M), target
-    assert re.search(r"^\$\(VENV\)/\.installed: .*requirements-dev\.txt", makefile, re.M)
-    assert re.search(r"^\$\(LOCALSTACK_VENV\)/\.installed: requirements-localstack\.txt", makefile, re.M)
-    assert "LOCALSTACK_PYTHON ?= python3.13" in makefile and "PYTHON ?= python3.11" in makefile
-    assert "`LOCALSTACK_PYTHON=/path/to/python3.13`" in TEXT
+def makefile() -> tuple[dict[str, str], dict[str, tuple[list[str], list[str]]]]:
+    """The Makefile's variables, and each rule as (prerequisites, recipe lines), with $(VARIABLES) expanded."""
+    text = (REPO / "Makefile").read_text()
+    variables = dict(re.findall(r"^(\w+) [?:]?= (.+)$", text, re.M))
+
+    def expand(value: str) -> str:
+        return re.sub(r"\$\((\w+)\)", lambda m: expand(variables[m.group(1)]), value)
+
+    rules = {}
+    for target, prerequisites, recipe in re.findall(r"^([^\s#][^:=\n]*):(?!=)(.*)\n((?:\t.*\n?)*)", text, re.M):
+        rules[expand(target)] = (expand(prerequisites).split(), [expand(line.strip()) for line in recipe.splitlines()])
+    return variables, rules
+
+
+def test_every_make_target_the_docs_use_exists():
+    shell = "\n".join(re.findall(r"```sh\n(.*?)```", TEXT, re.S))
+    used = set(re.findall(r"`make ([\w-]+)`", TEXT)) | set(re.findall(r"^make ([\w-]+)", shell, re.M))
+    assert {"setup", "test", "demo"} <= used
+    assert used <= set(makefile()[1])
+
+
+def test_make_test_builds_both_environments_then_runs_the_three_commands_the_readme_names():
+    said = re.search(r"It creates `([^`]+)` and `([^`]+)` on first use, then runs `([^`]+)`, `([^`]+)` .*? and (\w+),",
+                     " ".join(section("Quick start").split()))
+    venv, localstack_venv, *commands = said.groups()
+    _, rules = makefile()
+    prerequisites, recipe = rules["test"]
+    assert {target.split("/")[0] for prerequisite in prerequisites for target in rules[prerequisite][0]} == {
+        venv, localstack_venv}
+    assert len(recipe) == len(commands), recipe
+    for command, line in zip(commands, recipe, strict=True):
+        assert line.startswith(f"{venv}/bin/") and command in line, (command, line)
+    assert "requirements-dev.txt" in rules[f"{venv}/.installed"][0]
+    [localstack_pins] = rules[f"{localstack_venv}/.installed"][0]
+    assert f"`{localstack_pins}`" in section("Run it offline: `make demo` (LocalStack)")
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))  # the CLI must parse it too
-    assert project["runtime"]["options"]["virtualenv"] == ".venv"
+    assert project["runtime"]["options"]["virtualenv"] == venv
+
+
+def test_the_pythons_the_docs_ask_for_are_the_makefile_defaults():
+    variables, _ = makefile()
+    program, localstack = variables["PYTHON"], variables["LOCALSTACK_PYTHON"]
+    assert f"Python {program.removeprefix('python')} and {localstack.removeprefix('python')}" in TEXT
+    assert f"`LOCALSTACK_PYTHON=/path/to/{localstack}`" in TEXT
 
 
 @pytest.mark.parametrize("stack", pulumi_mocks.STACKS)
@@ -164,20 +222,27 @@ def test_the_stack_outputs_and_names_the_readme_uses(stack):
     assert named <= set(exports)
     assert f"Glue database `{exports['athena_database_name'].replace(stack, '<stack>')}`" in TEXT
     assert f"Athena workgroup `{exports['athena_workgroup_name'].replace(stack, '<stack>')}`" in TEXT
+    assert f"with the table `{exports['athena_table_name']}`" in TEXT
     assert f"the dashboard `{exports['dashboard_name'].replace(stack, '<stack>')}`" in TEXT
-    reporting_off = "usage_reporting: off" in TEXT and exports["usage_reporting"] == "off"
-    assert reporting_off == (stack == "prod")  # only prod opts out in its Pulumi.prod.yaml
+    section_key = f"{stack_config.PROJECT}:{stack_config.OPT_OUT_SECTION}"
+    opted_out = json.loads(pulumi_mocks.stack_config(stack).get(section_key, "{}")).get(stack_config.OPT_OUT_KEY)
+    assert exports["usage_reporting"] == ("off" if opted_out else "on")
+    assert f"`{stack_config.OPT_OUT_SECTION}: {{{stack_config.OPT_OUT_KEY}: true}}`" in TEXT
+    assert "the stack exports `usage_reporting: off`" in " ".join(TEXT.split())
 
 
 def test_every_repository_path_the_readme_names_exists():
     candidates = set(re.findall(r"`((?:\.?[\w-]+/)+[\w.-]*)`", TEXT))
     candidates |= set(re.findall(r"(?<![\w/.-])((?:[\w-]+/)+[\w-]+\.(?:py|json|yml|yaml|txt|vtl))\b", TEXT))
     # Made by a command the docs give, or not a path in this repository (bucket prefixes among them).
-    generated = ("demo-output/", "charts/", "copy/", "bucket-copy/", "/tmp/", "policy/venv", "YYYY/", "OWNER/REPO",
-                 "pulumi/actions", "reports/", "results/")
+    generated = ("charts/", "copy/", "bucket-copy/", "/tmp/", "policy/venv", "YYYY/", "OWNER/REPO", "pulumi/actions",
+                 "reports/", "results/")
     paths = {c for c in candidates if "<" not in c and not c.startswith(generated) and "://" not in c}
     assert len(paths) >= 20
-    missing = sorted(p for p in paths if not (REPO / p).exists())
+    # What git ignores (demo-output/, test-artifacts/...) exists only once a command or a test has made it.
+    ignored = set(subprocess.run(["git", "check-ignore", "--stdin"], input="\n".join(paths), cwd=REPO,
+                                 capture_output=True, text=True).stdout.split())
+    missing = sorted(p for p in paths - ignored if not (REPO / p).exists())
     assert not missing, f"the docs name paths that do not exist: {missing}"
 
 
@@ -186,10 +251,28 @@ def test_the_rules_the_prose_names_are_rules_of_the_pack():
     from policy.catalog import POLICIES
 
     rules = {policy.name: policy for policy in POLICIES}
-    prose = re.sub(r"<!-- policy-rules:begin -->.*?<!-- policy-rules:end -->", "", TEXT, flags=re.S)
+    prose = marked("policy-rules").sub("", TEXT)
     services = {name.split("-")[0] for name in rules}
     named = {word for word in re.findall(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`", prose) if word.split("-")[0] in services}
     assert named and named <= set(rules), sorted(named - set(rules))
     example = json.loads(re.search(r"echo '(\{.*?\})' > policy-config\.json", TEXT).group(1))
     for name, settings in example.items():
         assert set(settings) <= set(rules[name].config_schema.properties), name
+
+
+def test_the_ci_docs_list_every_workflow():
+    cicd = section("CI/CD with GitHub Actions")
+    count = re.search(r"^(\w+) workflows in `\.github/workflows/`", cicd, re.M).group(1)
+    listed = re.findall(r"^\| `([\w-]+\.yml)` \|", cicd, re.M)
+    shipped = sorted(path.name for path in (REPO / ".github" / "workflows").glob("*.yml"))
+    assert sorted(listed) == shipped
+    assert count.lower() == ["one", "two", "three", "four", "five", "six", "seven", "eight"][len(shipped) - 1]
+
+
+def test_the_athena_permissions_the_usage_report_docs_list_are_the_calls_it_makes():
+    from tests.test_usage_report_role import athena_calls_the_report_makes
+
+    said = " ".join(section("Usage report").split())
+    listed = re.search(r"needs `athena:(\w+)`, (.*?) on the workgroup", said)
+    assert {f"athena:{name}" for name in (listed.group(1), *re.findall(r"`(\w+)`", listed.group(2)))} == \
+        athena_calls_the_report_makes()

@@ -25,17 +25,9 @@ ALL_OPTIONS = {
 VARIANTS = (*STACKS, "all-options", "opted-out")
 
 
-def all_options_config() -> dict[str, str]:
-    """The dev stack's config with ALL_OPTIONS merged in (sections the program does not know are left out)."""
-    from stack_config import SECTIONS
-
-    return stack_config_with("dev", **{section: settings for section, settings in ALL_OPTIONS.items()
-                                       if section in SECTIONS})
-
-
 def run_variant(variant: str) -> ProgramRun:
     if variant == "all-options":
-        return run_program("dev", all_options_config())
+        return run_program("dev", stack_config_with("dev", **ALL_OPTIONS))
     if variant == "opted-out":
         return run_program("dev", stack_config_with("dev", metricsConfig={"disable_usage_statistic": True}))
     return run_program(variant)
