@@ -7,7 +7,8 @@ transformation sets it, so no component has to know; a component that forgot wou
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
+from typing import Optional
 
 import pulumi
 
