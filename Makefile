@@ -6,7 +6,12 @@ PY := $(VENV)/bin/python
 LOCALSTACK_PYTHON ?= python3.13
 LOCALSTACK_VENV := .venv-localstack
 
-.PHONY: setup test clean localstack-venv demo
+# What `pulumi up` and `pulumi preview` run in (Pulumi.yaml, policy/PulumiPolicy.yaml): only the program's and the
+# pack's own packages, hash-locked, so no test tool's .pth file runs inside a deploy.
+DEPLOY_VENV := .venv-deploy
+POLICY_VENV := policy/venv
+
+.PHONY: setup test clean localstack-venv demo deploy-venv policy-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +33,20 @@ $(LOCALSTACK_VENV)/.installed: requirements-localstack.txt
 
 localstack-venv: $(LOCALSTACK_VENV)/.installed
 
+$(DEPLOY_VENV)/.installed: requirements.lock
+	test -x $(DEPLOY_VENV)/bin/python || $(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	touch $@
+
+deploy-venv: $(DEPLOY_VENV)/.installed
+
+$(POLICY_VENV)/.installed: policy/requirements.lock
+	test -x $(POLICY_VENV)/bin/python || $(PYTHON) -m venv $(POLICY_VENV)
+	$(POLICY_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r policy/requirements.lock
+	touch $@
+
+policy-venv: $(POLICY_VENV)/.installed
+
 test: setup localstack-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
@@ -38,4 +57,4 @@ demo: setup localstack-venv
 	$(PY) -m demo
 
 clean:
-	rm -rf $(VENV) $(LOCALSTACK_VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCALSTACK_VENV) $(DEPLOY_VENV) $(POLICY_VENV) .pytest_cache .hypothesis

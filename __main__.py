@@ -9,9 +9,15 @@ from components.collector_monitoring import CollectorMonitoring, CollectorMonito
 from components.collector_waf import CollectorWaf, CollectorWafArgs
 from components.daily_aggregator import DailyAggregator, DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3Warehouse, FirehoseToS3WarehouseArgs
+from components.permissions_boundary import with_permissions_boundary
 from stack_config import load_stack_config
 
 config = load_stack_config()
+
+# Before any resource: the transformation applies only to resources declared after it.
+boundary = config.program_settings("iam").permissions_boundary_policy
+if boundary:
+    pulumi.runtime.register_stack_transformation(with_permissions_boundary(boundary))
 
 warehouse = FirehoseToS3Warehouse("warehouse", FirehoseToS3WarehouseArgs(**config.args_for("warehouse")))
 endpoint = CollectorEndpoint("collector", CollectorEndpointArgs(

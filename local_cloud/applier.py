@@ -146,9 +146,11 @@ class Applier:
 
     # --- IAM, logs ------------------------------------------------------------------------------------
     def role(self, inputs, resource):
-        _known(inputs, resource.typ, "assumeRolePolicy", "name")
+        _known(inputs, resource.typ, "assumeRolePolicy", "name", "permissionsBoundary")
         name = resource.outputs["name"]
-        role = self.aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=inputs["assumeRolePolicy"])["Role"]
+        boundary = {"PermissionsBoundary": inputs["permissionsBoundary"]} if "permissionsBoundary" in inputs else {}
+        role = self.aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
+                                           **boundary)["Role"]
         return {"id": name, "arn": role["Arn"]}
 
     def role_policy(self, inputs, resource):

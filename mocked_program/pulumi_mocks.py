@@ -22,6 +22,7 @@ import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime import settings as runtime_settings
 
 REPO = Path(__file__).resolve().parents[1]
 # Read from Pulumi.yaml as stack_config does (its sibling in the layer rule, so not imported from there).
@@ -132,6 +133,8 @@ MONITOR = pulumi_mocks.MockMonitor(MOCKS)
 
 def install(stack: str = "dev", preview: bool = False) -> None:
     MOCKS.preview = preview
+    # A fresh root stack, as each `pulumi up` starts with: stack transformations a program registers live on it.
+    runtime_settings.reset_options()
     pulumi.runtime.set_mocks(MOCKS, project=PROJECT, stack=stack, preview=preview, monitor=MONITOR)
 
 

@@ -24,7 +24,7 @@ from components.collector_waf import CollectorWafArgs
 from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, tunable_fields
-from stack_config.program_settings import PROGRAM_SETTINGS
+from stack_config.program_settings import PROGRAM_SETTINGS, ProgramOnlyArgs
 
 # Config keys are namespaced by the project name Pulumi.yaml declares; a second spelling here would
 # silently read no config at all after a rename.
@@ -37,6 +37,7 @@ SECTIONS: dict[str, type] = {
     "monitoring": CollectorMonitoringArgs,
     "waf": CollectorWafArgs,
     "reporter": DailyAggregatorArgs,
+    "iam": ProgramOnlyArgs,
 }
 
 # The product's documented opt-out knob, kept under its published name and spelling.

@@ -7,7 +7,7 @@ file reads naturally, but no component sees them: `CollectorWaf` is simply not d
 from dataclasses import dataclass
 from typing import Optional
 
-from components.tunables import boolean, https_url, tunable
+from components.tunables import boolean, https_url, matching, tunable
 
 
 @dataclass(frozen=True)
@@ -22,4 +22,20 @@ class ReporterProgramSettings:
         "Where this stack's own reporter posts; unset, it posts to this stack's collector.")
 
 
-PROGRAM_SETTINGS: dict[str, type] = {"waf": WafProgramSettings, "reporter": ReporterProgramSettings}
+@dataclass(frozen=True)
+class IamProgramSettings:
+    # A policy name, not an ARN: the committed stack files then hold no account id, and each environment's
+    # account has its own policy of that name (docs/ci-cd.md, "What to set up once").
+    permissions_boundary_policy: Optional[str] = tunable(
+        None, matching(r"[\w+=,.@-]{1,128}", "an IAM policy name in this account", optional=True),
+        "Managed policy every IAM role of the stack carries as its permissions boundary; the CI deploy roles "
+        "refuse a role without it.")
+
+
+@dataclass(frozen=True)
+class ProgramOnlyArgs:
+    """The component side of a section only the program reads: no component takes its settings."""
+
+
+PROGRAM_SETTINGS: dict[str, type] = {"waf": WafProgramSettings, "reporter": ReporterProgramSettings,
+                                     "iam": IamProgramSettings}

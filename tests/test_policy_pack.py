@@ -300,7 +300,8 @@ def test_pack_project_file_and_pins():
     venv = f"policy/{project['runtime']['options']['virtualenv']}"
     documented = docs.section("Policy pack (`policy/`)")
     assert f"virtualenv `{venv}`" in documented
-    assert f"`python3 -m venv {venv} && {venv}/bin/pip install -r policy/requirements.txt`" in documented
+    assert "`make policy-venv`" in documented and "\npolicy-venv: " in (REPO / "Makefile").read_text()
+    assert f"POLICY_VENV := {venv}\n" in (REPO / "Makefile").read_text()
     assert subprocess.run(["git", "check-ignore", "--quiet", f"{venv}/"], cwd=REPO).returncode == 0, venv
     pins = dict(line.split("==") for line in _requirement_lines(REPO / "policy" / "requirements.txt"))
     dev = dict(line.split("==") for line in _requirement_lines(REPO / "requirements-dev.txt") if "==" in line)

@@ -202,7 +202,10 @@ def test_make_test_builds_both_environments_then_runs_the_three_commands_the_rea
     [localstack_pins] = rules[f"{localstack_venv}/.installed"][0]
     assert f"`{localstack_pins}`" in section("Run it offline: `make demo` (LocalStack)")
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))  # the CLI must parse it too
-    assert project["runtime"]["options"]["virtualenv"] == venv
+    deploy_venv = project["runtime"]["options"]["virtualenv"]
+    assert f"`Pulumi.yaml` points the CLI at `{deploy_venv}`" in " ".join(section("Quick start").split())
+    assert deploy_venv != venv, "the deploy runs in its own venv, without the test tools"
+    assert f"{deploy_venv}/.installed" in rules
 
 
 def test_the_pythons_the_docs_ask_for_are_the_makefile_defaults():
@@ -236,7 +239,7 @@ def test_every_repository_path_the_readme_names_exists():
     candidates |= set(re.findall(r"(?<![\w/.-])((?:[\w-]+/)+[\w-]+\.(?:py|json|yml|yaml|txt|vtl))\b", TEXT))
     # Made by a command the docs give, or not a path in this repository (bucket prefixes among them).
     generated = ("charts/", "copy/", "bucket-copy/", "/tmp/", "policy/venv", "YYYY/", "OWNER/REPO", "pulumi/actions",
-                 "reports/", "results/")
+                 "reports/", "results/", ".pulumi/")
     paths = {c for c in candidates if "<" not in c and not c.startswith(generated) and "://" not in c}
     assert len(paths) >= 20
     # What git ignores (demo-output/, test-artifacts/...) exists only once a command or a test has made it.

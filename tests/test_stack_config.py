@@ -6,7 +6,7 @@ import json
 import pytest
 
 from mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
-from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, load_stack_config, section_keys
+from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, config_keys, load_stack_config, section_keys
 
 P = PROJECT
 
@@ -25,7 +25,11 @@ def test_committed_stacks_load(stack):
     for section, args_type in SECTIONS.items():
         written = json.loads(committed.get(f"{P}:{section}", "{}"))
         fields = section_keys(args_type)
-        assert config.args_for(section) == {fields[key].name: value for key, value in written.items()}, section
+        assert config.args_for(section) == {fields[key].name: value for key, value in written.items()
+                                            if key in fields}, section
+        program = {key: value for key, value in written.items() if key not in fields}
+        keys = config_keys(section)
+        assert config.program.get(section, {}) == {keys[key].name: value for key, value in program.items()}
     opted_out = json.loads(committed.get(f"{P}:metricsConfig", "{}")).get("disable_usage_statistic", False)
     assert config.usage_reporting_disabled is opted_out
 

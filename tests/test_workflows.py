@@ -128,18 +128,59 @@ def test_one_stack_never_has_two_updates_at_once():
     assert concurrency["cancel-in-progress"] == "${{ inputs.command != 'up' }}"
 
 
-def test_pull_requests_are_tested_then_previewed_on_staging_and_prod_with_one_comment_each():
+def test_pull_requests_are_tested_then_previewed_on_staging_only_behind_the_preview_environment():
     workflow = _load("pull-request.yml")
     assert workflow["on"] == {"pull_request": {"branches": ["main"]}}
     preview = workflow["jobs"]["preview"]
     assert preview["needs"] == "test"
     assert workflow["jobs"]["test"]["uses"] == "./.github/workflows/tests.yml"
-    assert preview["strategy"]["matrix"]["stack"] == ["staging", "prod"]
-    assert preview["with"]["command"] == "preview"
-    assert preview["permissions"]["pull-requests"] == "write"
+    assert (preview["with"]["command"], preview["with"]["stack"]) == ("preview", "staging")
+    # Its required reviewers approve each run: the job holds staging's preview role and passphrase.
+    assert preview["with"]["environment"] == "preview-staging"
+    # Prod's passphrase lives in `production` alone; no pull request job names it, a deploy environment or prod.
+    calls = [call for file_name, _, call in _stack_calls() if file_name == "pull-request.yml"]
+    assert {(call["with"]["stack"], call["with"]["environment"]) for call in calls} == {("staging", "preview-staging")}
+    assert all("environment" not in job for job in workflow["jobs"].values())
+
+
+def test_the_job_that_runs_the_branchs_code_cannot_write_to_the_repository():
+    jobs = _load("pull-request.yml")["jobs"]
+    assert jobs["preview"]["permissions"] == {"contents": "read", "id-token": "write"}
+    assert "permissions" not in jobs["test"] or "write" not in str(jobs["test"]["permissions"])
+    # The commenting job writes, and so runs nothing of the branch: no checkout, no action, no repository script.
+    comment = jobs["comment"]
+    assert comment["permissions"] == {"pull-requests": "write"}
+    assert comment["needs"] == "preview"
+    assert all("uses" not in step for step in comment["steps"])
+    (step,) = comment["steps"]
+    assert "./" not in step["run"] and ".ci/" not in step["run"] and "python" not in step["run"]
+    assert step["env"]["COUNTS"] == "${{ needs.preview.outputs.counts }}"
+    assert "tonumber" in step["run"], "only numbers from the preview reach the comment"
+    assert "${{" not in step["run"], "expressions reach the script through env only"
+
+
+def test_the_comment_shows_change_counts_only():
     pulumi_step = _pulumi_step()
-    assert pulumi_step["with"]["comment-on-pr"] == "${{ inputs.command == 'preview' }}"
-    assert pulumi_step["with"]["edit-pr-comment"] is True
+    assert pulumi_step["with"]["comment-on-pr"] is False
+    assert "diff" not in pulumi_step["with"], "a diff prints resource properties into a public log"
+    workflow = _load("pulumi-stack.yml")
+    assert workflow["on"]["workflow_call"]["outputs"]["counts"]["value"] == "${{ jobs.pulumi.outputs.counts }}"
+    steps = workflow["jobs"]["pulumi"]["steps"]
+    (count,) = [step for step in steps if step.get("id") == "counts"]
+    assert count["env"]["PREVIEW_OUTPUT"] == "${{ steps.pulumi.outputs.output }}"
+    assert "python .ci/preview-counts" in count["run"]
+
+
+def test_the_preview_counts_script_keeps_numbers_and_drops_everything_else():
+    output = ("Previewing update (staging):\n     Type   Name   Plan\n +   aws:iam/role:Role  reporter-role  create\n"
+              '        arn: "arn:aws:iam::123456789012:role/reporter-role-1"\n    alarmEmail: "ops@example.com"\n\n'
+              "Resources:\n    + 2 to create\n    ~ 1 to update\n    +-1 to replace\n    - 3 to delete\n"
+              "    40 unchanged\n\nDuration: 3s\n")
+    result = subprocess.run([sys.executable, str(ROOT / ".ci" / "preview-counts")], input=output,
+                            capture_output=True, text=True, check=True, timeout=30)
+    assert json.loads(result.stdout) == {"create": 2, "update": 1, "replace": 1, "delete": 3, "same": 40}
+    for secret in ("123456789012", "ops@example.com", "reporter-role"):
+        assert secret not in result.stdout
 
 
 def test_main_deploys_staging_then_prod_behind_the_production_environment():
@@ -173,11 +214,36 @@ def test_every_operation_runs_the_policy_pack():
     pack = _pulumi_step()["with"]["policyPacks"]
     # The pack runs in the virtualenv its PulumiPolicy.yaml names: the workflow must build exactly that one.
     pack_config = yaml.safe_load((ROOT / pack / "PulumiPolicy.yaml").read_text())
-    venv = f"{pack}/{pack_config['runtime']['options']['virtualenv']}"
+    assert f"{pack}/{pack_config['runtime']['options']['virtualenv']}" == _make_variables()["POLICY_VENV"]
+    assert "policy-venv" in _venv_step()
+
+
+def _make_variables() -> dict[str, str]:
+    return dict(re.findall(r"^(\w+) :?= (.+)$", (ROOT / "Makefile").read_text(), re.M))
+
+
+def _venv_step() -> str:
     steps = _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
-    (build,) = [step["run"] for step in steps if f"-m venv {venv}\n" in step.get("run", "")]
-    assert f"{venv}/bin/python -m pip install --quiet -r {pack}/requirements.txt" in build
-    assert (ROOT / pack / "requirements.txt").exists()
+    (run,) = [step["run"] for step in steps if "make " in step.get("run", "")]
+    return run
+
+
+def test_deploys_and_previews_run_in_hash_locked_venvs_without_the_test_tools():
+    assert _venv_step() == "make deploy-venv policy-venv PYTHON=python"
+    variables = _make_variables()
+    makefile = (ROOT / "Makefile").read_text()
+    for venv, lock in ((variables["DEPLOY_VENV"], "requirements.lock"),
+                       (variables["POLICY_VENV"], "policy/requirements.lock")):
+        (recipe,) = re.findall(rf"^\$\((\w+)\)/\.installed: {re.escape(lock)}\n((?:\t.*\n)+)", makefile, re.M)
+        assert variables[recipe[0]] == venv
+        installs = [line for line in recipe[1].splitlines() if "pip install" in line]
+        assert installs == [f"\t$({recipe[0]})/bin/python -m pip install --quiet --require-hashes --no-deps -r {lock}"]
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["runtime"]["options"]["virtualenv"] == variables["DEPLOY_VENV"] != variables["VENV"]
+    setup = [step for step in _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
+             if step.get("uses", "").startswith("actions/setup-python@")]
+    assert setup[0]["with"]["cache-dependency-path"].split() == ["requirements.lock", "policy/requirements.lock"]
+    assert "make setup" not in (WORKFLOWS / "pulumi-stack.yml").read_text()
 
 
 def test_the_cli_version_step_reads_the_sdk_pin(tmp_path):
@@ -198,10 +264,11 @@ def _trust_subjects() -> dict[str, list[str]]:
         (statement,) = json.loads(path.read_text())["Statement"]
         assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
         assert statement["Principal"]["Federated"].endswith(":oidc-provider/token.actions.githubusercontent.com")
-        conditions = statement["Condition"]
-        assert set(conditions) == {"StringEquals"}, "a StringLike sub would let other refs in"
-        assert conditions["StringEquals"]["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
-        sub = conditions["StringEquals"]["token.actions.githubusercontent.com:sub"]
+        exact = statement["Condition"]["StringEquals"]
+        assert exact["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+        # A StringLike sub would let other environments or refs in; only a pull request's workflow ref may vary.
+        assert "token.actions.githubusercontent.com:sub" not in statement["Condition"].get("StringLike", {})
+        sub = exact["token.actions.githubusercontent.com:sub"]
         subjects[path.name] = [sub] if isinstance(sub, str) else sub
     return subjects
 
@@ -219,14 +286,25 @@ def test_trust_policies_admit_exactly_the_environments_the_workflows_use():
     subjects = _trust_subjects()
     trusted = {sub.removeprefix("repo:OWNER/REPO:environment:")
                for subs in subjects.values() for sub in subs}
-    assert trusted == _environments_used() == {"preview", "staging", "production", "usage-report"}
-    # Previews (any pull request) must not be able to assume the role that deploys.
-    assert subjects["preview-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:preview"]
-    assert all(not sub.endswith(":preview") for sub in subjects["deploy-role-trust-policy.json"])
-    # The read-only report role is for the report's environment alone, and no other role is for it.
+    assert trusted == _environments_used() == {"preview-staging", "staging", "production", "usage-report"}
+    # One role per environment, and no environment admitted by two roles: staging's job cannot assume prod's role.
+    assert all(len(subs) == 1 for subs in subjects.values())
+    assert sorted(subjects.values()) == sorted([sub] for sub in {s for subs in subjects.values() for s in subs})
+    assert subjects["preview-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:preview-staging"]
     assert subjects["usage-report-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:usage-report"]
-    assert all(not sub.endswith(":usage-report") for name, subs in subjects.items()
-               if name != "usage-report-role-trust-policy.json" for sub in subs)
+
+
+def test_each_deploy_environment_is_used_by_main_deploys_of_the_stack_workflow_only():
+    calls = {call["with"]["environment"]: (file_name, call) for file_name, _, call in _stack_calls()}
+    for environment, stack in (("staging", "staging"), ("production", "prod")):
+        file_name, call = calls[environment]
+        assert file_name == "deploy.yml" and (call["with"]["command"], call["with"]["stack"]) == ("up", stack)
+        (statement,) = json.loads((TRUST_POLICIES / f"deploy-{environment}-role-trust-policy.json").read_text())[
+            "Statement"]
+        workflow_ref = statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:job_workflow_ref"]
+        assert workflow_ref == f"OWNER/REPO/{STACK_WORKFLOW.removeprefix('./')}@refs/heads/main"
+    assert _load("deploy.yml")["on"] == {"push": {"branches": ["main"]}}
+    assert calls["preview-staging"][0] == "pull-request.yml"
 
 
 def _readme_ci_section() -> str:
@@ -243,7 +321,7 @@ def test_readme_names_every_secret_and_variable_the_workflows_read():
 
 def test_readme_shows_the_deploy_trust_policy_as_shipped():
     block = re.search(r"```json\n(.*?)```", _readme_ci_section(), re.S).group(1)
-    shipped = json.loads((TRUST_POLICIES / "deploy-role-trust-policy.json").read_text())
+    shipped = json.loads((TRUST_POLICIES / "deploy-staging-role-trust-policy.json").read_text())
     assert json.loads(block) == shipped
 
 

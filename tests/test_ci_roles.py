@@ -1,0 +1,235 @@
+"""The CI's AWS roles (.github/aws-oidc/): a deploy role per environment that trusts only that environment's
+jobs of the stack workflow on main, may create only roles that carry the permissions boundary and pass only
+the program's roles to their own services; a preview role that reads staging's state and no data."""
+
+import fnmatch
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mocked_program.pulumi_mocks import run_program, stack_config, stack_config_with
+from tests.test_iam_lint import findings_above_low
+
+ROOT = Path(__file__).resolve().parents[1]
+OIDC = ROOT / ".github" / "aws-oidc"
+CLAIM = "token.actions.githubusercontent.com"
+STACK_WORKFLOW = "OWNER/REPO/.github/workflows/pulumi-stack.yml"
+DEPLOY_TRUST = {"staging": "deploy-staging-role-trust-policy.json",
+                "production": "deploy-production-role-trust-policy.json"}
+# Every option that adds a role or a service: the account's API Gateway role, WAF, a domain, e-mail alarms, KMS.
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
+EVERYTHING_ON = {"endpoint": {"manageAccountCloudwatchRole": True, "customDomainName": "t.example.com",
+                              "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/c",
+                              "hostedZoneId": "Z123ABC"},
+                 "waf": {"enabled": True}, "monitoring": {"alarmEmail": "ops@example.com"},
+                 "warehouse": {"kmsKeyArn": KMS_KEY}, "catalog": {"kmsKeyArn": KMS_KEY},
+                 "iam": {"permissionsBoundaryPolicy": "analytics-collector-boundary"}}
+# Where a resource type's IAM actions live when its token's module is not the IAM prefix.
+SERVICE_OF_MODULE = {"kinesis": "firehose"}
+SERVICE_OF_TYPE = {"aws:cloudwatch/logGroup:LogGroup": "logs", "aws:cloudwatch/logStream:LogStream": "logs"}
+
+
+def document(name: str) -> dict:
+    return json.loads((OIDC / name).read_text())
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def allows(policy: dict, action: str, resource: str = "*") -> bool:
+    """Whether an Allow statement without a Deny grants the action (conditions set aside)."""
+    def matches(statement):
+        return any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["Action"])) and any(
+            fnmatch.fnmatchcase(resource, r) or r == "*" for r in as_list(statement["Resource"]))
+    statements = policy["Statement"]
+    return any(s["Effect"] == "Allow" and matches(s) for s in statements) and not any(
+        s["Effect"] == "Deny" and matches(s) for s in statements)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    committed = {stack: run_program(stack) for stack in ("dev", "staging", "prod")}
+    return {**committed, "everything": run_program("dev", stack_config_with("dev", **EVERYTHING_ON))}
+
+
+# ---- trust ----
+
+def _conditions(name: str) -> dict:
+    (statement,) = document(name)["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity" and statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Federated": f"arn:aws:iam::ACCOUNT_ID:oidc-provider/{CLAIM}"}
+    return statement["Condition"]
+
+
+@pytest.mark.parametrize("environment", DEPLOY_TRUST)
+def test_each_deploy_role_trusts_its_own_environment_and_the_stack_workflow_on_main_only(environment):
+    conditions = _conditions(DEPLOY_TRUST[environment])
+    # Exact matches only: a StringLike anywhere could let another environment, ref or workflow in.
+    assert conditions == {"StringEquals": {
+        f"{CLAIM}:aud": "sts.amazonaws.com",
+        f"{CLAIM}:sub": f"repo:OWNER/REPO:environment:{environment}",
+        f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/heads/main"}}
+
+
+def test_no_deploy_role_admits_the_other_environment():
+    for environment, name in DEPLOY_TRUST.items():
+        text = json.dumps(_conditions(name))
+        for other in set(DEPLOY_TRUST) - {environment}:
+            assert f"environment:{other}" not in text
+        assert "*" not in text
+
+
+def test_the_preview_role_trusts_the_approved_preview_environment_of_pull_requests_only():
+    conditions = _conditions("preview-role-trust-policy.json")
+    assert conditions["StringEquals"] == {f"{CLAIM}:aud": "sts.amazonaws.com",
+                                          f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging"}
+    # Pull request runs carry the merge ref; the wildcard is the pull request number, nothing else.
+    assert conditions["StringLike"] == {f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/pull/*/merge"}
+
+
+# ---- the boundary every role of the program carries ----
+
+def _boundary_condition_arn() -> str:
+    (statement,) = [s for s in document("deploy-role-policy.json")["Statement"]
+                    if "iam:CreateRole" in as_list(s["Action"])]
+    return statement["Condition"]["StringEquals"]["iam:PermissionsBoundary"]
+
+
+def test_the_deploy_role_creates_and_widens_roles_only_with_the_boundary_on_them():
+    arn = _boundary_condition_arn()
+    for statement in document("deploy-role-policy.json")["Statement"]:
+        actions = set(as_list(statement["Action"]))
+        widening = {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"}
+        if statement["Effect"] == "Allow" and actions & widening:
+            assert statement["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": arn}}, statement["Sid"]
+        assert not any(a in ("*", "iam:*") for a in actions), statement["Sid"]
+    deploy = document("deploy-role-policy.json")
+    assert not allows(deploy, "iam:DeleteRolePermissionsBoundary", "arn:aws:iam::ACCOUNT_ID:role/reporter-role-1")
+    for change in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"):
+        assert not allows(deploy, change, arn)
+    for escalation in ("iam:CreateUser", "iam:CreateAccessKey", "iam:CreatePolicy", "iam:AttachUserPolicy",
+                       "sts:AssumeRole"):
+        assert not allows(deploy, escalation), escalation
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_stacks_ci_deploys_name_the_boundary_the_deploy_role_requires(stack, runs):
+    policy_name = _boundary_condition_arn().rpartition(":policy/")[2]
+    committed = json.loads(stack_config(stack)["analytics-collector:iam"])
+    assert committed == {"permissionsBoundaryPolicy": policy_name}
+    roles = runs[stack].of_type("aws:iam/role:Role")
+    assert roles and {role.inputs.get("permissionsBoundary") for role in roles} == {
+        f"arn:aws:iam::123456789012:policy/{policy_name}"}
+
+
+def test_a_stack_without_the_setting_deploys_roles_without_a_boundary(runs):
+    assert "analytics-collector:iam" not in stack_config("dev")
+    assert all("permissionsBoundary" not in role.inputs for role in runs["dev"].of_type("aws:iam/role:Role"))
+
+
+def test_the_boundary_allows_every_action_the_programs_roles_use_and_nothing_of_iam_or_sts(runs):
+    boundary = document("permissions-boundary-policy.json")
+    used = set()
+    for run in runs.values():
+        for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+            for statement in json.loads(policy.inputs["policy"])["Statement"]:
+                used |= set(as_list(statement["Action"]))
+    assert used, "the program's role policies were not read"
+    assert [action for action in sorted(used) if not allows(boundary, action)] == []
+    granted = {a for s in boundary["Statement"] for a in as_list(s["Action"])}
+    assert granted == used, "the boundary grants exactly what the roles use, no more"
+    assert not any(a.split(":")[0] in ("iam", "sts", "organizations") for a in granted)
+
+
+def test_a_bad_boundary_setting_names_the_key_the_value_and_what_is_allowed():
+    import pulumi
+
+    from stack_config import StackConfigError, load_stack_config
+
+    pulumi.runtime.set_all_config(stack_config_with("staging", iam={"permissionsBoundaryPolicy": "arn:aws:iam::1:x"}))
+    with pytest.raises(StackConfigError) as raised:
+        load_stack_config()
+    message = str(raised.value)
+    assert "analytics-collector:iam.permissionsBoundaryPolicy" in message and "arn:aws:iam::1:x" in message
+    assert "an IAM policy name" in message
+
+
+# ---- PassRole: the program's roles, to their own services ----
+
+def _pass_role_grants() -> list[tuple[str, str]]:
+    grants = []
+    for statement in document("deploy-role-policy.json")["Statement"]:
+        if statement["Effect"] == "Allow" and "iam:PassRole" in as_list(statement["Action"]):
+            services = as_list(statement["Condition"]["StringEquals"]["iam:PassedToService"])
+            grants += [(resource, service) for resource in as_list(statement["Resource"]) for service in services]
+    return grants
+
+
+def test_every_role_the_program_creates_is_passable_to_its_own_service_only(runs):
+    grants = _pass_role_grants()
+    seen = set()
+    for run in runs.values():
+        for role in run.of_type("aws:iam/role:Role"):
+            arn = role.outputs["arn"].replace("123456789012", "ACCOUNT_ID")
+            (trusted,) = [s["Principal"]["Service"] for s in json.loads(role.inputs["assumeRolePolicy"])["Statement"]]
+            passable_to = {service for pattern, service in grants if fnmatch.fnmatchcase(arn, pattern)}
+            assert passable_to == {trusted}, (role.name, passable_to)
+            seen |= {pattern for pattern, _ in grants if fnmatch.fnmatchcase(arn, pattern)}
+    assert seen == {pattern for pattern, _ in grants}, "a PassRole grant for a role the program never creates"
+    assert all(pattern.startswith("arn:aws:iam::ACCOUNT_ID:role/") and pattern.endswith("-*")
+               and pattern.count("*") == 1 for pattern, _ in grants)
+
+
+def test_the_deploy_role_manages_exactly_the_services_the_program_deploys(runs):
+    types = set().union(*(run.types() for run in runs.values()))
+    needed = set()
+    for typ in types:
+        provider, module = typ.split(":")[0], typ.split(":")[1].split("/")[0]
+        if provider == "aws" and module != "iam":
+            needed.add(SERVICE_OF_TYPE.get(typ, SERVICE_OF_MODULE.get(module, module)))
+    (services,) = [s for s in document("deploy-role-policy.json")["Statement"]
+                   if s["Sid"] == "ManageTheProgramsServices"]
+    assert {action.removesuffix(":*") for action in services["Action"]} == needed
+
+
+# ---- the preview role reads no data ----
+
+DATA_READS = ("s3:GetObject", "s3:GetObjectVersion", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery",
+              "logs:GetQueryResults", "athena:GetQueryResults", "athena:StartQueryExecution",
+              "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "kms:Decrypt",
+              "sqs:ReceiveMessage", "firehose:DescribeDeliveryStream", "lambda:GetFunction", "glue:GetPartitions",
+              "cloudwatch:GetMetricData", "dynamodb:GetItem", "iam:PassRole", "sts:AssumeRole")
+
+
+def test_the_preview_role_reads_no_data_and_writes_nothing_but_stagings_lock():
+    preview = document("preview-role-policy.json")
+    for statement in preview["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert all("*" not in action for action in as_list(statement["Action"])), statement["Sid"]
+    state = "arn:aws:s3:::STATE_BUCKET/.pulumi/"
+    for action in DATA_READS:
+        for resource in ("*", "arn:aws:s3:::WAREHOUSE_BUCKET/reports/x.gz", "arn:aws:s3:::RESULTS_BUCKET/results/x",
+                         f"{state}stacks/analytics-collector/prod.json", "arn:aws:logs:us-east-1:1:log-group:x"):
+            assert not allows(preview, action, resource), (action, resource)
+    # What it may read: staging's state and the backend's marker, and nothing in any other bucket.
+    reads = {r for s in preview["Statement"] if "s3:GetObject" in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    assert all(r.startswith(state) and ("staging" in r or r.endswith("meta.yaml")) for r in reads), reads
+    writes = {r for s in preview["Statement"] if "s3:PutObject" in as_list(s["Action"]) for r in as_list(s["Resource"])}
+    assert writes == {f"{state}locks/analytics-collector/staging/*"}
+    assert allows(preview, "sts:GetCallerIdentity")
+
+
+def test_the_stack_state_paths_name_this_project():
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
+    text = (OIDC / "preview-role-policy.json").read_text()
+    assert f"/{project}/staging" in text and text.count("/analytics-collector/") == text.count(f"/{project}/")
+
+
+@pytest.mark.parametrize("name", ["deploy-role-policy.json", "permissions-boundary-policy.json",
+                                  "preview-role-policy.json"])
+def test_the_policies_pass_parliament_once_their_placeholders_are_filled(name):
+    text = (OIDC / name).read_text().replace("ACCOUNT_ID", "123456789012").replace("STATE_BUCKET", "state-bucket")
+    assert findings_above_low(json.loads(text), trust=False) == []
