@@ -6,7 +6,10 @@ folder; the test serves the engine and resource monitor it calls back (tests/sup
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -14,6 +17,7 @@ import grpc
 import jsonschema
 import pulumi
 import pytest
+import yaml
 from google.protobuf import empty_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import proto
@@ -23,17 +27,10 @@ from component_provider.hosted import COMPONENTS, args_type
 from component_provider.schema import PACKAGE, package_schema
 from components.tunables import camel_case
 from mocked_program import pulumi_mocks as program_mocks
+from mocked_program.plugin_engine import PLUGIN_DIR, STACK, STACK_URN, running_plugin
 from mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks, run_program
-from tests.support.component_plugin import (
-    PLUGIN_DIR,
-    STACK,
-    STACK_URN,
-    comparable,
-    file_assets,
-    require_plugin_venv,
-    running_plugin,
-    without_stack,
-)
+from tests.support import docs
+from tests.support.component_plugin import comparable, file_assets, require_plugin_venv, without_stack
 
 DATA = Path(__file__).parent / "data"
 # Public API: every existing stack's URNs start with these (README, "Architecture").
@@ -276,3 +273,69 @@ def test_bad_input_is_refused_naming_the_key_and_registers_nothing(plugin, input
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert message in refused.value.details()
     assert plugin.monitor.registrations == []
+
+
+# --- Releases ----------------------------------------------------------------------------------------------------
+
+def _tag_check(tag: str) -> subprocess.CompletedProcess:
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "release.yml").read_text())
+    step = next(s for s in workflow["jobs"]["version"]["steps"] if s.get("name", "").startswith("Compare the tag"))
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "GITHUB_REF_NAME": tag}, timeout=60, check=False)
+
+
+def test_release_tag_must_be_the_declared_version():
+    assert _tag_check(f"v{components.__version__}").returncode == 0
+    refused = _tag_check("v99.0.0")
+    assert refused.returncode == 1
+    assert f"v{components.__version__}" in refused.stdout
+
+
+# --- The README's examples -----------------------------------------------------------------------------------------
+
+USE_SECTION = "Use the components from your own stack"
+
+
+def _example(language: str) -> str:
+    return re.search(rf"```{language}\n(.*?)```", docs.section(USE_SECTION), re.S).group(1)
+
+
+def _camel(name: str) -> str:
+    """Go's and Python's spellings of a schema property, back in the schema's."""
+    return camel_case(name) if "_" in name else name[0].lower() + name[1:]
+
+
+def test_package_add_line_names_the_plugin_folder_and_the_current_release():
+    line = re.search(r"^pulumi package add (\S+)$", docs.section(USE_SECTION), re.M).group(1)
+    assert line.endswith(f"/analytics-collector/{PLUGIN_DIR.name}@v{components.__version__}")
+
+
+@pytest.mark.parametrize(("language", "inputs", "outputs"), [
+    ("typescript", r"^\s+(\w+): ", r"= reporter\.(\w+);"),
+    ("go", r"^\s+(\w+):\s+pulumi\.", r"usageReporter\.(\w+)\)"),
+    ("yaml", r"^      (\w+): ", r"\$\{usageReporter\.(\w+)\}"),
+    ("python", r"(\w+)=", r"reporter\.(\w+)\)"),
+])
+def test_readme_examples_use_only_the_schemas_names(language, inputs, outputs):
+    example = _example(language)
+    resource = package_schema()["resources"][TOKENS["DailyAggregator"]]
+    used_inputs = {_camel(name) for name in re.findall(inputs, example, re.M)}
+    used_outputs = {_camel(name) for name in re.findall(outputs, example)}
+    assert "collectorUrl" in used_inputs, example
+    assert used_inputs <= resource["inputProperties"].keys(), example
+    assert used_outputs and used_outputs <= resource["properties"].keys(), example
+    assert "DailyAggregator" in example
+
+
+def test_the_copy_three_folders_advice_is_gone():
+    assert "Copy `components/`" not in docs.all_text()
+
+
+def test_start_benchmark_prints_its_ratios():
+    require_plugin_venv()
+    done = subprocess.run([sys.executable, "benchmarks/component_package_start.py", "--runs", "1"], cwd=REPO,
+                          capture_output=True, text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"plugin start, process start to port printed: \d+ ms = [\d.]+ x import \(goal <= 1.5\)",
+                     done.stdout), done.stdout
+    assert re.search(r"one Construct of DailyAggregator: \d+ ms = [\d.]+ x import", done.stdout), done.stdout
