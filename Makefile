@@ -11,7 +11,15 @@ LOCALSTACK_VENV := .venv-localstack
 DEPLOY_VENV := .venv-deploy
 POLICY_VENV := policy/venv
 
-.PHONY: setup test clean localstack-venv demo deploy-venv policy-venv
+# The component package's venv, built as the Pulumi language host builds it: `venv` in the plugin folder and a
+# non-editable `pip install` of the folder. Its tests start the plugin from there (tests/test_component_package.py).
+PLUGIN_DIR := component_package
+PLUGIN_VENV := $(PLUGIN_DIR)/venv
+PLUGIN_SOURCES := $(PLUGIN_DIR)/pyproject.toml $(PLUGIN_DIR)/__main__.py \
+	$(shell find component_provider components handlers schemas mapping_templates queries warehouse guardrails \
+		-type f -not -path '*/__pycache__/*')
+
+.PHONY: setup test clean localstack-venv demo deploy-venv policy-venv plugin-venv
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +55,15 @@ $(POLICY_VENV)/.installed: policy/requirements.lock
 
 policy-venv: $(POLICY_VENV)/.installed
 
-test: setup localstack-venv
+# Reinstalled whenever a shipped file changes: the installed copy is what the plugin runs.
+$(PLUGIN_VENV)/.installed: $(PLUGIN_SOURCES)
+	test -x $(PLUGIN_VENV)/bin/python || $(PYTHON) -m venv $(PLUGIN_VENV)
+	$(PLUGIN_VENV)/bin/python -m pip install --quiet $(PLUGIN_DIR)/
+	touch $@
+
+plugin-venv: $(PLUGIN_VENV)/.installed
+
+test: setup localstack-venv plugin-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
@@ -57,4 +73,4 @@ demo: setup localstack-venv
 	$(PY) -m demo
 
 clean:
-	rm -rf $(VENV) $(LOCALSTACK_VENV) $(DEPLOY_VENV) $(POLICY_VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCALSTACK_VENV) $(DEPLOY_VENV) $(POLICY_VENV) $(PLUGIN_VENV) .pytest_cache .hypothesis

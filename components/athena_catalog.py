@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from components import bucket_guards, iam_policies
 from components.outputs import publish_outputs
-from components.tunables import Rule, arn, boolean, integer, tunable, validate_args
+from components.tunables import Rule, arn, boolean, integer, required, tunable, validate_args
 from queries import TABLE_NAME, description, load_saved_queries
 from warehouse import layout as warehouse_layout
 from warehouse.columns import PARTITION_COLUMN, columns
@@ -44,7 +44,8 @@ CALENDAR_DAY = Rule("a date YYYY-MM-DD from 2000 on", _calendar_day)
 
 @dataclass(frozen=True)
 class AthenaCatalogArgs:
-    bucket_name: pulumi.Input[str]
+    bucket_name: pulumi.Input[str] = required(
+        "Bucket the reports are delivered to (a FirehoseToS3Warehouse's bucketName).")
     projection_start_date: str = tunable(
         "2026-01-01", CALENDAR_DAY,
         "First day partition projection knows; reports delivered earlier are never read.")
@@ -99,13 +100,23 @@ def storage_descriptor(bucket_name: pulumi.Input[str]) -> dict:
 
 
 class AthenaCatalog(pulumi.ComponentResource):
+    """A Glue table over the delivered reports (day partitions by projection), an Athena workgroup that caps
+    every query, its expiring results bucket, and the saved queries."""
+
+    # Public API: part of every URN under it (the component package keys its schema by it too).
+    TYPE_TOKEN = "analytics:catalog:AthenaCatalog"
+
     database_name: pulumi.Output[str]
+    """Glue database holding the reports table."""
     table_name: pulumi.Output[str]
+    """Glue table over the delivered reports."""
     workgroup_name: pulumi.Output[str]
+    """Athena workgroup whose settings every query obeys."""
     results_bucket_name: pulumi.Output[str]
+    """Bucket holding the workgroup's query results."""
 
     def __init__(self, name: str, args: AthenaCatalogArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("analytics:catalog:AthenaCatalog", name, None, opts)
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stack_name = glue_name(pulumi.get_project(), pulumi.get_stack())
 

@@ -24,6 +24,7 @@ from components.tunables import (
     number,
     one_of,
     require_together,
+    required,
     tunable,
     validate_args,
 )
@@ -32,8 +33,10 @@ from guardrails import stages
 
 @dataclass(frozen=True)
 class CollectorEndpointArgs:
-    delivery_stream_name: pulumi.Input[str]
-    delivery_stream_arn: pulumi.Input[str]
+    delivery_stream_name: pulumi.Input[str] = required(
+        "Name of the Firehose delivery stream the API writes reports to (a FirehoseToS3Warehouse's streamName).")
+    delivery_stream_arn: pulumi.Input[str] = required(
+        "ARN of that stream: the API's role may put records to it and nowhere else.")
     stage_name: str = tunable("v1", matching(r"[A-Za-z0-9_]{1,64}", "1 to 64 letters, digits or _"),
                               "Stage name, the first path segment of the URL.")
     throttle_rate_limit: float = tunable(20.0, number(0.1, 10000), "Steady requests per second for the stage.")
@@ -73,14 +76,25 @@ class RouteTargets:
 
 
 class CollectorEndpoint(pulumi.ComponentResource):
+    """The collector: a REST API that validates each report against the report schema and writes it straight to
+    a Firehose delivery stream (no Lambda), with its stage, logs, throttling and optional custom domain."""
+
+    # Public API: part of every URN under it (the component package keys its schema by it too).
+    TYPE_TOKEN = "analytics:collector:CollectorEndpoint"
+
     rest_api_id: pulumi.Output[str]
-    api_name: pulumi.Output[str]  # API Gateway's metrics are keyed by ApiName, not by id
+    """Id of the REST API."""
+    api_name: pulumi.Output[str]
+    """Name of the REST API (API Gateway's metrics are keyed by it, not by id)."""
     stage_arn: pulumi.Output[str]
+    """ARN of the stage (what a WAF web ACL attaches to)."""
     stage_name: pulumi.Output[str]
+    """Name of the stage."""
     url: pulumi.Output[str]
+    """The https URL reporters post to."""
 
     def __init__(self, name: str, args: CollectorEndpointArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("analytics:collector:CollectorEndpoint", name, None, opts)
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
         routes, gateway_responses = api_routes.ROUTES, api_routes.GATEWAY_RESPONSES

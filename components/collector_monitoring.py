@@ -30,7 +30,7 @@ from components.collector_dashboard import (
     stream_dimensions,
 )
 from components.outputs import publish_outputs
-from components.tunables import integer, matching, number, one_of, tunable, validate_args
+from components.tunables import integer, matching, number, one_of, required, tunable, validate_args
 from guardrails import transport
 
 # The name the program gives its CollectorMonitoring. Its alarms are named `<RESOURCE_NAME>-<key>`, the names
@@ -42,9 +42,10 @@ AT_LEAST, ABOVE, BELOW = Comparison.AT_LEAST, Comparison.ABOVE, Comparison.BELOW
 
 @dataclass(frozen=True)
 class CollectorMonitoringArgs:
-    api_name: pulumi.Input[str]
-    stage_name: pulumi.Input[str]
-    delivery_stream_name: pulumi.Input[str]
+    api_name: pulumi.Input[str] = required("Name of the collector's REST API (a CollectorEndpoint's apiName).")
+    stage_name: pulumi.Input[str] = required("Stage whose requests are watched (a CollectorEndpoint's stageName).")
+    delivery_stream_name: pulumi.Input[str] = required(
+        "Delivery stream whose deliveries are watched (a FirehoseToS3Warehouse's streamName).")
     period_seconds: int = tunable(300, one_of(60, 300, 900, 3600), "Period the API and delivery alarms evaluate.")
     server_errors: int = tunable(1, integer(1, 1_000_000), "5XX responses in one period that raise an alarm.")
     client_error_percent: float = tunable(
@@ -66,12 +67,21 @@ class CollectorMonitoringArgs:
 
 
 class CollectorMonitoring(pulumi.ComponentResource):
+    """Alarms that tell operators when reports fail or stop arriving, one CloudWatch dashboard, and an encrypted
+    SNS topic with an e-mail subscription when alarmEmail is set."""
+
+    # Public API: part of every URN under it (the component package keys its schema by it too).
+    TYPE_TOKEN = "analytics:operations:CollectorMonitoring"
+
     dashboard_name: pulumi.Output[str]
-    alarm_names: pulumi.Output[list]
+    """Name of the CloudWatch dashboard."""
+    alarm_names: pulumi.Output[list[str]]
+    """Names of the collector's alarms."""
     alarm_topic_arn: Optional[pulumi.Output[str]]
+    """SNS topic the alarms notify; unset when alarmEmail is unset."""
 
     def __init__(self, name: str, args: CollectorMonitoringArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("analytics:operations:CollectorMonitoring", name, None, opts)
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         topic = self._alarm_topic(name, args.alarm_email, child) if args.alarm_email else None

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.outputs import publish_outputs
-from components.tunables import integer, one_of, tunable, validate_args
+from components.tunables import integer, one_of, required, tunable, validate_args
 
 # The largest valid report is a few hundred bytes; anything near this size is not a report.
 MAX_BODY_BYTES = 8 * 1024
@@ -22,7 +22,7 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
 
 @dataclass(frozen=True)
 class CollectorWafArgs:
-    stage_arn: pulumi.Input[str]
+    stage_arn: pulumi.Input[str] = required("ARN of the stage the web ACL protects (a CollectorEndpoint's stageArn).")
     rate_limit_per_ip: int = tunable(
         300, integer(10, 2_000_000_000), "Requests one IP may send per window before WAF blocks it for a while.")
     rate_window_seconds: int = tunable(300, one_of(60, 120, 300, 600), "Window the per-IP rate is counted over.")
@@ -32,10 +32,17 @@ class CollectorWafArgs:
 
 
 class CollectorWaf(pulumi.ComponentResource):
+    """An AWS WAF web ACL on the collector's stage: a per-IP rate limit, a body size cap and AWS managed rules.
+    It keeps no logs and no sampled requests."""
+
+    # Public API: part of every URN under it (the component package keys its schema by it too).
+    TYPE_TOKEN = "analytics:collector:CollectorWaf"
+
     web_acl_arn: pulumi.Output[str]
+    """ARN of the WAFv2 web ACL attached to the stage."""
 
     def __init__(self, name: str, args: CollectorWafArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("analytics:collector:CollectorWaf", name, None, opts)
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         rules = [
             _rule("rate-limit-per-ip", 0, {"block": {}}, {"rate_based_statement": {

@@ -28,6 +28,7 @@ from components.tunables import (
     integer,
     log_retention,
     matching,
+    required,
     tunable,
     validate_args,
 )
@@ -85,7 +86,8 @@ def _report_field(name: str) -> Rule:
 class DailyAggregatorArgs:
     # Required: a reporter without a collector has nowhere to send. A string is checked here, an Output when
     # it resolves (see DailyAggregator).
-    collector_url: pulumi.Input[str]
+    collector_url: pulumi.Input[str] = required(
+        "The collector's https:// URL the reporter posts to (a CollectorEndpoint's url, or a published one).")
     namespace: str = tunable(
         "lunasec", matching(r"(?!AWS/)[0-9A-Za-z._/#-][0-9A-Za-z._/#: -]{0,254}", "a custom CloudWatch namespace"),
         "CloudWatch namespace the product publishes its counters in.")
@@ -134,14 +136,25 @@ def _require_https(url: str) -> str:
 
 
 class DailyAggregator(pulumi.ComponentResource):
+    """Sends this deployment's daily usage totals to the collector: a Lambda on a daily schedule, its retries,
+    dead-letter queue and alarms. Needs only the collector's URL."""
+
+    # Public API: part of every URN under it (the component package keys its schema by it too).
+    TYPE_TOKEN = "analytics:reporter:DailyAggregator"
+
     function_name: pulumi.Output[str]
+    """Name of the reporter Lambda function."""
     function_arn: pulumi.Output[str]
+    """ARN of the reporter Lambda function."""
     stack_id: pulumi.Output[str]
+    """Random id of this deployment, sent with each report; it identifies no person or machine."""
     schedule_expression: pulumi.Output[str]
+    """Cron expression (UTC) that starts the daily run's window."""
     dead_letter_queue_url: pulumi.Output[str]
+    """URL of the SQS queue that receives the runs given up on."""
 
     def __init__(self, name: str, args: DailyAggregatorArgs, opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("analytics:reporter:DailyAggregator", name, None, opts)
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         # Kept in state: stable across updates, different for every deployment, tied to no person or host.

@@ -40,14 +40,24 @@ class FirehoseToS3WarehouseArgs:
 
 
 class FirehoseToS3Warehouse(pulumi.ComponentResource):
+    """A DirectPut Firehose delivery stream that packs the reports into gzip JSON lines in an encrypted, TLS-only,
+    expiring S3 bucket, with its delivery role and error logs."""
+
+    # Public API: part of every URN under it (the component package keys its schema by it too).
+    TYPE_TOKEN = "analytics:warehouse:FirehoseToS3Warehouse"
+
     bucket_name: pulumi.Output[str]
+    """Name of the bucket the reports are delivered to."""
     bucket_arn: pulumi.Output[str]
+    """ARN of that bucket."""
     stream_name: pulumi.Output[str]
+    """Name of the Firehose delivery stream."""
     stream_arn: pulumi.Output[str]
+    """ARN of the Firehose delivery stream."""
 
     def __init__(self, name: str, args: FirehoseToS3WarehouseArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
-        super().__init__("analytics:warehouse:FirehoseToS3Warehouse", name, None, opts)
+        super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         bucket = aws.s3.Bucket(f"{name}-reports", force_destroy=args.force_destroy, opts=child)

@@ -12,13 +12,18 @@ from pathlib import Path
 
 import pulumi
 
-REPO = Path(__file__).resolve().parents[1]
 HANDLER = "handlers.daily_report.handler"
-# The handler module, its package, and `schemas` with the one schema file it reads.
-REPO_FILES = ("handlers/__init__.py", "handlers/daily_report.py", "schemas/__init__.py",
-              "schemas/usage_report.schema.json")
+# The handler module, its package, and `schemas` with the one schema file it reads: (package, file in it).
+PACKAGE_FILES = (("handlers", "__init__.py"), ("handlers", "daily_report.py"), ("schemas", "__init__.py"),
+                 ("schemas", "usage_report.schema.json"))
 # Pure-Python distributions the handler imports that the runtime lacks (pinned in requirements.txt).
 VENDORED = ("fastjsonschema",)
+
+
+def _package_dir(package: str) -> Path:
+    """Where the installed package is, found without importing it (handlers is not the components' to import).
+    Never the working directory: the component package's plugin runs in its consumer's folder."""
+    return Path(importlib.util.find_spec(package).origin).resolve().parent
 
 
 def _vendored_files(distribution: str) -> dict[str, Path]:
@@ -34,7 +39,7 @@ def _vendored_files(distribution: str) -> dict[str, Path]:
 
 def archive_files() -> dict[str, Path]:
     """Archive path -> source file. Fails here, at preview, if a file is missing (mocks would not notice)."""
-    files = {path: REPO / path for path in REPO_FILES}
+    files = {f"{package}/{name}": _package_dir(package) / name for package, name in PACKAGE_FILES}
     for distribution in VENDORED:
         files.update(_vendored_files(distribution))
     missing = [str(source) for source in files.values() if not source.is_file()]

@@ -90,6 +90,17 @@ def tunable(default: Any, rule: Rule, meaning: str) -> Any:
     return dataclasses.field(default=default, metadata={"rule": rule, "meaning": meaning})
 
 
+def required(meaning: str) -> Any:
+    """A field with no default (wiring, such as a resource's output): its meaning, declared once like a tunable's."""
+    return dataclasses.field(metadata={"meaning": meaning})
+
+
+def camel_case(field_name: str) -> str:
+    """The name a setting has outside Python: stack config keys and the component package's properties."""
+    head, *rest = field_name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
 def tunable_fields(args_type: type) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(args_type) if "rule" in f.metadata]
 

@@ -23,7 +23,7 @@ from components.collector_monitoring import CollectorMonitoringArgs
 from components.collector_waf import CollectorWafArgs
 from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
-from components.tunables import ArgsError, boolean, tunable_fields
+from components.tunables import ArgsError, boolean, camel_case, tunable_fields
 from stack_config.program_settings import PROGRAM_SETTINGS, ProgramOnlyArgs
 
 # Config keys are namespaced by the project name Pulumi.yaml declares; a second spelling here would
@@ -50,8 +50,7 @@ class StackConfigError(ValueError):
 
 
 def config_key(field_name: str) -> str:
-    head, *rest = field_name.split("_")
-    return head + "".join(part.title() for part in rest)
+    return camel_case(field_name)
 
 
 def section_keys(args_type: type) -> dict[str, dataclasses.Field]:

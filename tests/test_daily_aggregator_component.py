@@ -3,9 +3,6 @@
 import json
 import random
 import re
-import shutil
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -21,7 +18,7 @@ from components.daily_aggregator import (
 from components.reporter_code import HANDLER
 from components.tunables import ArgsError
 from guardrails import transport
-from mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
+from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError
 from tests.support import docs
 
@@ -263,31 +260,3 @@ def test_readme_example_runs_from_another_program_with_just_a_collector_url(tmp_
     variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
     assert variables["COLLECTOR_URL"].startswith("https://")
     assert run.exports["usage_reporter"] == reporter(run, "aws:lambda/function:Function").outputs["name"]
-
-
-# Imports the component and builds its archive with nothing of this repository importable but the copy: no
-# editable install's finder, no PYTHONPATH (-I). Prints where each of our modules came from.
-COPIED_ONLY = """
-import json, sys
-sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in repr(f)]
-sys.path.insert(0, sys.argv[1])
-from components.daily_aggregator import DailyAggregatorArgs
-from components.reporter_code import archive_files
-DailyAggregatorArgs(collector_url="https://telemetry.example.com/v1/record/deployment")
-archive_files()
-print(json.dumps({name: getattr(module, "__file__", None) for name, module in sys.modules.items()
-                  if name.split(".")[0] in sys.argv[2:]}))
-"""
-
-
-def test_the_directories_the_docs_say_to_copy_are_all_the_component_needs(tmp_path):
-    section = docs.section("Reporting usage from your own stack")
-    copied = re.findall(r"`(\w+)/`", re.search(r"Copy (.*?) next to", section, re.S).group(1))
-    for name in copied:
-        shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    ours = [p.name for p in REPO.iterdir() if (p / "__init__.py").is_file()]
-    done = subprocess.run([sys.executable, "-I", "-c", COPIED_ONLY, str(tmp_path), *ours],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"copying {copied} is not enough:\n{done.stderr}"
-    loaded = json.loads(done.stdout)
-    assert loaded and all(path.startswith(str(tmp_path)) for path in loaded.values()), loaded

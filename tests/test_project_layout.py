@@ -12,8 +12,9 @@ import pytest
 from mocked_program.pulumi_mocks import REPO
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-OUTSIDE_TESTS = [p for p in REPO.rglob("*.py")
-                 if not {".venv", ".venv-localstack", "tests", "demo-output", "build"} & set(p.relative_to(REPO).parts)]
+# `venv`: the component package's (component_package/venv), installed copies of the packages scanned here.
+SKIPPED = {".venv", ".venv-localstack", "venv", "tests", "demo-output", "build"}
+OUTSIDE_TESTS = [p for p in REPO.rglob("*.py") if not SKIPPED & set(p.relative_to(REPO).parts)]
 # What the reporter's archive holds besides the standard library (components/reporter_code.py vendors them).
 HANDLER_IMPORTS = {"boto3", "botocore", "fastjsonschema", "schemas", "handlers"}
 

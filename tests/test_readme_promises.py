@@ -188,13 +188,13 @@ def test_every_make_target_the_docs_use_exists():
 
 
 def test_make_test_builds_both_environments_then_runs_the_three_commands_the_readme_names():
-    said = re.search(r"It creates `([^`]+)` and `([^`]+)` on first use, then runs `([^`]+)`, `([^`]+)` .*? and (\w+),",
-                     " ".join(section("Quick start").split()))
-    venv, localstack_venv, *commands = said.groups()
+    said = re.search(r"It creates `([^`]+)`, `([^`]+)` and `([^`]+)` on first use, then runs `([^`]+)`, `([^`]+)` "
+                     r".*? and (\w+),", " ".join(section("Quick start").split()))
+    venv, localstack_venv, plugin_venv, *commands = said.groups()
     _, rules = makefile()
     prerequisites, recipe = rules["test"]
-    assert {target.split("/")[0] for prerequisite in prerequisites for target in rules[prerequisite][0]} == {
-        venv, localstack_venv}
+    assert {target.rsplit("/", 1)[0] for prerequisite in prerequisites for target in rules[prerequisite][0]} == {
+        venv, localstack_venv, plugin_venv}
     assert len(recipe) == len(commands), recipe
     for command, line in zip(commands, recipe, strict=True):
         assert line.startswith(f"{venv}/bin/") and command in line, (command, line)

@@ -1,0 +1,341 @@
+"""The components as a Pulumi component package, tested as the Pulumi CLI would use them, without the CLI.
+
+The plugin runs from its own venv (`make plugin-venv`, built from component_package/ only) in an empty consumer
+folder; the test serves the engine and resource monitor it calls back (tests/support/component_plugin.py).
+"""
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import grpc
+import jsonschema
+import pulumi
+import pytest
+import yaml
+from google.protobuf import empty_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import proto
+
+import components
+from component_provider.hosted import COMPONENTS, args_type
+from component_provider.schema import PACKAGE, package_schema
+from components.tunables import camel_case
+from mocked_program import pulumi_mocks as program_mocks
+from mocked_program.plugin_engine import PLUGIN_DIR, STACK, STACK_URN, running_plugin
+from mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks, run_program
+from tests.support import docs
+from tests.support.component_plugin import comparable, file_assets, require_plugin_venv, without_stack
+
+DATA = Path(__file__).parent / "data"
+# Public API: every existing stack's URNs start with these (README, "Architecture").
+TOKENS = {
+    "CollectorEndpoint": "analytics:collector:CollectorEndpoint",
+    "FirehoseToS3Warehouse": "analytics:warehouse:FirehoseToS3Warehouse",
+    "AthenaCatalog": "analytics:catalog:AthenaCatalog",
+    "DailyAggregator": "analytics:reporter:DailyAggregator",
+    "CollectorMonitoring": "analytics:operations:CollectorMonitoring",
+    "CollectorWaf": "analytics:collector:CollectorWaf",
+}
+COLLECTOR_URL = "https://collector.example.com/v1/record"
+# One construction of each component, in Python's spelling; the plugin gets the same in the schema's.
+CASES = {
+    "CollectorEndpoint": {"delivery_stream_name": "reports",
+                          "delivery_stream_arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/reports",
+                          "throttle_burst_limit": 80},
+    "FirehoseToS3Warehouse": {"buffering_size_mib": 8, "force_destroy": True},
+    "AthenaCatalog": {"bucket_name": "reports-bucket", "results_retention_days": 3},
+    "DailyAggregator": {"collector_url": COLLECTOR_URL, "memory_size_mb": 256, "dimension_names": ["stackID"]},
+    "CollectorMonitoring": {"api_name": "collector-api", "stage_name": "v1", "delivery_stream_name": "reports",
+                            "alarm_email": "ops@example.com"},
+    "CollectorWaf": {"stage_arn": "arn:aws:apigateway:us-east-1::/restapis/abc123/stages/v1"},
+}
+BY_NAME = {component.__name__: component for component in COMPONENTS}
+
+
+def metaschema_validator() -> jsonschema.Draft202012Validator:
+    # The metaschema's patterns name groups as (?<name>...); Python's re spells them (?P<name>...).
+    text = re.sub(r"\(\?<([A-Za-z_])", r"(?P<\1", (DATA / "pulumi_package_metaschema.json").read_text())
+    return jsonschema.Draft202012Validator(json.loads(text))
+
+
+# --- The schema, built in-process -------------------------------------------------------------------------------
+
+def test_schema_is_valid_against_pulumis_metaschema():
+    validator = metaschema_validator()
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(package_schema())]
+    assert errors == []
+
+
+def test_the_metaschema_check_catches_a_wrong_type():
+    broken = package_schema()
+    broken["resources"][TOKENS["DailyAggregator"]]["inputProperties"]["memorySizeMb"]["type"] = "int"
+    assert not metaschema_validator().is_valid(broken)
+
+
+def test_schema_keeps_the_type_tokens_of_existing_stacks():
+    schema = package_schema()
+    assert schema["name"] == PACKAGE == "analytics"
+    assert schema["resources"].keys() == set(TOKENS.values())
+    assert {component.__name__: component.TYPE_TOKEN for component in COMPONENTS} == TOKENS
+    assert all(resource["isComponent"] for resource in schema["resources"].values())
+
+
+def test_schema_version_is_the_one_release_version():
+    assert package_schema()["version"] == components.__version__
+    for pyproject in (REPO / "pyproject.toml", PLUGIN_DIR / "pyproject.toml"):
+        project = tomllib.loads(pyproject.read_text())
+        assert project["project"]["dynamic"] == ["version"], pyproject
+        assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "components.__version__"}, pyproject
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+def test_every_component_input_and_output_is_described(component):
+    resource = package_schema()["resources"][component.TYPE_TOKEN]
+    assert resource["description"].strip()
+    for kind in ("inputProperties", "properties"):
+        for key, prop in resource[kind].items():
+            assert prop.get("description", "").strip(), f"{component.__name__} {kind} {key}"
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+def test_inputs_are_the_args_fields_typed_with_their_defaults(component):
+    resource = package_schema()["resources"][component.TYPE_TOKEN]
+    fields = {camel_case(f.name): f for f in dataclasses.fields(args_type(component))}
+    assert resource["inputProperties"].keys() == fields.keys()
+    assert set(resource["requiredInputs"]) == {k for k, f in fields.items() if f.default is dataclasses.MISSING}
+    for key, field in fields.items():
+        prop = resource["inputProperties"][key]
+        if field.default is not dataclasses.MISSING and field.default is not None:
+            assert prop["default"] == field.default, key
+            # An int setting is an integer, a bool a boolean: never a number or Any for a plain value.
+            expected = {bool: "boolean", int: "integer", float: "number", str: "string"}[type(field.default)]
+            assert prop["type"] == expected, key
+        if "rule" in field.metadata:
+            assert field.metadata["meaning"] in prop["description"]
+            assert field.metadata["rule"].allowed in prop["description"]
+            assert prop["plain"] is True, key
+
+
+def test_outputs_are_the_declared_outputs_and_an_optional_one_is_not_required():
+    monitoring = package_schema()["resources"][TOKENS["CollectorMonitoring"]]
+    assert monitoring["properties"]["alarmNames"] == {"type": "array", "items": {"type": "string"},
+                                                      "description": "Names of the collector's alarms."}
+    assert "alarmTopicArn" in monitoring["properties"] and "alarmTopicArn" not in monitoring["required"]
+    reporter = package_schema()["resources"][TOKENS["DailyAggregator"]]
+    assert reporter["required"] == ["functionName", "functionArn", "stackId", "scheduleExpression",
+                                    "deadLetterQueueUrl"]
+
+
+def test_an_output_without_a_description_is_refused():
+    from component_provider.schema import resource
+
+    class Undescribed(pulumi.ComponentResource):
+        """A component whose output says nothing."""
+
+        TYPE_TOKEN = "analytics:test:Undescribed"
+        value: pulumi.Output[str]
+
+        def __init__(self, name: str, args: components.daily_aggregator.DailyAggregatorArgs, opts=None):
+            super().__init__(self.TYPE_TOKEN, name, None, opts)
+
+    with pytest.raises(ValueError, match="Undescribed.value has no description"):
+        resource(Undescribed)
+
+
+# --- URNs of the repository's own program -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_existing_resource_gets_a_new_urn(stack):
+    before = json.loads((DATA / "program_urns_before_component_package.json").read_text())["urns"][stack]
+    run_program(stack)
+    after = set(program_mocks.MONITOR.resources)
+    assert [urn for urn in before if urn not in after] == []
+
+
+# --- Installing the plugin ---------------------------------------------------------------------------------------
+
+def test_plugin_pins_are_the_programs_pins():
+    pins = {line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
+            if line.strip() and not line.startswith("#")}
+    plugin = tomllib.loads((PLUGIN_DIR / "pyproject.toml").read_text())
+    assert set(plugin["project"]["dependencies"]) <= pins
+
+
+def test_plugin_ships_the_package_data_the_program_installs():
+    root = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    plugin = tomllib.loads((PLUGIN_DIR / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert plugin["package-data"] == {p: root[p] for p in plugin["packages"] if p in root}
+
+
+def test_plugin_folder_is_what_the_language_host_runs():
+    assert (PLUGIN_DIR / "PulumiPlugin.yaml").read_text().splitlines()[-1] == "runtime: python"
+    assert (PLUGIN_DIR / "__main__.py").is_file()
+    project = tomllib.loads((PLUGIN_DIR / "pyproject.toml").read_text())
+    assert project["project"]["name"] and project["build-system"]["build-backend"]
+
+
+# --- The plugin process, over gRPC --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def plugin(tmp_path_factory):
+    require_plugin_venv()
+    program_mocks.install(STACK)
+    consumer = tmp_path_factory.mktemp("consumer-program")
+    with running_plugin(consumer) as running:
+        yield running
+
+
+def test_plugin_starts_from_an_empty_folder_and_serves_the_schema(plugin):
+    assert list(plugin.consumer.iterdir()) == []
+    info = plugin.provider.GetPluginInfo(empty_pb2.Empty())
+    assert info.version == components.__version__
+    served = json.loads(plugin.provider.GetSchema(proto.GetSchemaRequest(version=0)).schema)
+    # The installed copy is the checkout's: a stale venv fails here (`make plugin-venv` reinstalls it).
+    assert served == package_schema()
+    assert metaschema_validator().is_valid(served)
+
+
+def in_process(component, name: str, kwargs: dict) -> dict:
+    """URN -> inputs of everything the Python class registers under the program's mocks."""
+    mocks = RecordingMocks()
+    monitor = pulumi_mocks.MockMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
+    try:
+        pulumi.runtime.test(lambda: component(name, args_type(component)(**kwargs)).urn)()
+    finally:
+        program_mocks.install(STACK)
+    urns = {urn.rsplit("::", 1)[1]: urn for urn in monitor.resources}
+    return {without_stack(urns[r.name]): comparable(r.inputs) for r in mocks.registered}
+
+
+def camel_inputs(kwargs: dict) -> dict:
+    return {camel_case(key): value for key, value in kwargs.items()}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_construct_registers_what_the_python_class_registers(plugin, name):
+    component = BY_NAME[name]
+    plugin.monitor.registrations.clear()
+    response = plugin.construct(component.TYPE_TOKEN, f"pkg-{name.lower()}", camel_inputs(CASES[name]))
+    registered = plugin.monitor.registrations
+    assert response.urn == registered[0].urn and registered[0].type == component.TYPE_TOKEN
+    over_grpc = {without_stack(r.urn): comparable(r.inputs) for r in registered}
+    assert over_grpc == in_process(component, f"pkg-{name.lower()}", CASES[name])
+    # Every child hangs under the component, and the component under the consumer's stack.
+    assert registered[0].parent == STACK_URN
+    assert {r.parent for r in registered[1:]} == {response.urn}
+    outputs = package_schema()["resources"][component.TYPE_TOKEN]["required"]
+    assert set(outputs) <= set(response.state.keys())
+
+
+def test_construct_ships_the_reporter_source_from_the_installed_package(plugin):
+    plugin.monitor.registrations.clear()
+    plugin.construct(TOKENS["DailyAggregator"], "assets", {"collectorUrl": COLLECTOR_URL})
+    function = next(r for r in plugin.monitor.registrations if r.type == "aws:lambda/function:Function")
+    assets = dict(file_assets(function.inputs))
+    assert "handlers/daily_report.py" in assets and "schemas/usage_report.schema.json" in assets
+    for archive_path, asset in assets.items():
+        path = Path(asset.path)
+        # Absolute and present from the consumer's folder: nothing is looked up relative to it.
+        assert path.is_absolute() and path.is_file(), archive_path
+        assert PLUGIN_DIR / "venv" in path.parents, f"{archive_path} is not from the installed package"
+    assert (Path(assets["handlers/daily_report.py"].path).read_bytes()
+            == (REPO / "handlers" / "daily_report.py").read_bytes())
+
+
+BAD_INPUTS = [
+    pytest.param({"collectorUrl": "http://collector.example.com/v1/record"},
+                 "DailyAggregator.collectorUrl = 'http://collector.example.com/v1/record' is not allowed: "
+                 "expected an https:// URL", id="http-url"),
+    pytest.param({"collectorUrl": COLLECTOR_URL, "memorySize": 256},
+                 "DailyAggregator.memorySize is not an input of analytics:reporter:DailyAggregator: allowed "
+                 "inputs are alarmTopicArn, asyncRetryAttempts", id="unknown-key"),
+    pytest.param({"memorySizeMb": 256}, "DailyAggregator.collectorUrl is required", id="missing-required"),
+    pytest.param({"collectorUrl": COLLECTOR_URL, "memorySizeMb": 4096},
+                 "DailyAggregator.memorySizeMb = 4096 is not allowed: expected an integer from 128 to 1024",
+                 id="out-of-range"),
+    pytest.param({"collectorUrl": COLLECTOR_URL, "memorySizeMb": 128.5},
+                 "DailyAggregator.memorySizeMb = 128.5 is not allowed", id="not-an-integer"),
+]
+
+
+@pytest.mark.parametrize(("inputs", "message"), BAD_INPUTS)
+def test_bad_input_is_refused_naming_the_key_and_registers_nothing(plugin, inputs, message):
+    plugin.monitor.registrations.clear()
+    with pytest.raises(grpc.RpcError) as refused:
+        plugin.construct(TOKENS["DailyAggregator"], "refused", inputs)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in refused.value.details()
+    assert plugin.monitor.registrations == []
+
+
+# --- Releases ----------------------------------------------------------------------------------------------------
+
+def _tag_check(tag: str) -> subprocess.CompletedProcess:
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "release.yml").read_text())
+    step = next(s for s in workflow["jobs"]["version"]["steps"] if s.get("name", "").startswith("Compare the tag"))
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "GITHUB_REF_NAME": tag}, timeout=60, check=False)
+
+
+def test_release_tag_must_be_the_declared_version():
+    assert _tag_check(f"v{components.__version__}").returncode == 0
+    refused = _tag_check("v99.0.0")
+    assert refused.returncode == 1
+    assert f"v{components.__version__}" in refused.stdout
+
+
+# --- The README's examples -----------------------------------------------------------------------------------------
+
+USE_SECTION = "Use the components from your own stack"
+
+
+def _example(language: str) -> str:
+    return re.search(rf"```{language}\n(.*?)```", docs.section(USE_SECTION), re.S).group(1)
+
+
+def _camel(name: str) -> str:
+    """Go's and Python's spellings of a schema property, back in the schema's."""
+    return camel_case(name) if "_" in name else name[0].lower() + name[1:]
+
+
+def test_package_add_line_names_the_plugin_folder_and_the_current_release():
+    line = re.search(r"^pulumi package add (\S+)$", docs.section(USE_SECTION), re.M).group(1)
+    assert line.endswith(f"/analytics-collector/{PLUGIN_DIR.name}@v{components.__version__}")
+
+
+@pytest.mark.parametrize(("language", "inputs", "outputs"), [
+    ("typescript", r"^\s+(\w+): ", r"= reporter\.(\w+);"),
+    ("go", r"^\s+(\w+):\s+pulumi\.", r"usageReporter\.(\w+)\)"),
+    ("yaml", r"^      (\w+): ", r"\$\{usageReporter\.(\w+)\}"),
+    ("python", r"(\w+)=", r"reporter\.(\w+)\)"),
+])
+def test_readme_examples_use_only_the_schemas_names(language, inputs, outputs):
+    example = _example(language)
+    resource = package_schema()["resources"][TOKENS["DailyAggregator"]]
+    used_inputs = {_camel(name) for name in re.findall(inputs, example, re.M)}
+    used_outputs = {_camel(name) for name in re.findall(outputs, example)}
+    assert "collectorUrl" in used_inputs, example
+    assert used_inputs <= resource["inputProperties"].keys(), example
+    assert used_outputs and used_outputs <= resource["properties"].keys(), example
+    assert "DailyAggregator" in example
+
+
+def test_the_copy_three_folders_advice_is_gone():
+    assert "Copy `components/`" not in docs.all_text()
+
+
+def test_start_benchmark_prints_its_ratios():
+    require_plugin_venv()
+    done = subprocess.run([sys.executable, "benchmarks/component_package_start.py", "--runs", "1"], cwd=REPO,
+                          capture_output=True, text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"plugin start, process start to port printed: \d+ ms = [\d.]+ x import \(goal <= 1.5\)",
+                     done.stdout), done.stdout
+    assert re.search(r"one Construct of DailyAggregator: \d+ ms = [\d.]+ x import", done.stdout), done.stdout
