@@ -252,6 +252,40 @@ def test_stage_throttles_logs_and_measures(stack):
     assert s["loggingLevel"] == configured.get("executionLogLevel", default_level)
 
 
+def test_no_stack_keeps_a_trace_of_a_client(stack):
+    """Spelled here rather than read from guardrails/stages.py: widening the guard there must fail this test."""
+    run = program(stack)
+    assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is False
+    settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
+    assert settings["loggingLevel"] == "ERROR"
+    assert settings["dataTraceEnabled"] is False
+    assert not run.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+
+
+def test_waf_keeps_no_sampled_requests_and_no_logs():
+    from tests.support.policy_runner import run_variant
+
+    run = run_variant("all-options")
+    acl = run.one("aws:wafv2/webAcl:WebAcl").inputs
+    visibility = [acl["visibilityConfig"], *(rule["visibilityConfig"] for rule in acl["rules"])]
+    assert len(visibility) > 1 and all(v["sampledRequestsEnabled"] is False for v in visibility)
+    assert not run.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_the_endpoint_refuses_execution_logs_that_keep_headers(level):
+    from components.tunables import ArgsError
+
+    with pytest.raises(ArgsError, match=rf"execution_log_level = '{level}' is not allowed: expected one of 'ERROR', "
+                                        r"'OFF'"):
+        CollectorEndpointArgs(delivery_stream_name="s", delivery_stream_arn="arn", execution_log_level=level)
+
+
+def test_x_ray_is_no_endpoint_setting():
+    with pytest.raises(TypeError, match="xray_tracing"):
+        CollectorEndpointArgs(delivery_stream_name="s", delivery_stream_arn="arn", xray_tracing=True)
+
+
 def test_access_logs_are_json_without_client_identity(stack):
     stage = program(stack).one("aws:apigateway/stage:Stage").inputs
     log_format = stage["accessLogSettings"]["format"]
