@@ -32,7 +32,8 @@ def client_identity_stores() -> str:
 
 
 def collector_alarms() -> str:
-    defaults = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream")
+    defaults = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream",
+                                       workgroup_name="WorkGroup")
     section = next(name for name, args_type in SECTIONS.items() if args_type is CollectorMonitoringArgs)
     rows = ["| Alarm | Metric (statistic) | Raised when | Config key | Why |", "| --- | --- | --- | --- | --- |"]
     for spec in alarm_specs(defaults):
