@@ -83,6 +83,24 @@ def policy_edit(edit):
     return apply
 
 
+def keep_statements(*sids):
+    def apply(props):
+        document = json.loads(props["policy"])
+        document["Statement"] = [s for s in document["Statement"] if s.get("Sid") in sids]
+        props["policy"] = json.dumps(document)
+    return apply
+
+
+def statement_edit(sid, edit):
+    def apply(props):
+        document = json.loads(props["policy"])
+        for statement in document["Statement"]:
+            if statement.get("Sid") == sid:
+                edit(statement)
+        props["policy"] = json.dumps(document)
+    return apply
+
+
 def template_edit(edit):
     def apply(props):
         props["requestTemplates"] = {k: edit(v) for k, v in props["requestTemplates"].items()}
@@ -109,6 +127,14 @@ BAD = {
                                      policy_edit(lambda s: s.pop("Condition"))), None),
         "denies TLS requests instead": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
             lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": "true"}))), None),
+    },
+    "s3-firehose-bucket-single-writer": {
+        "no write guard": (edited("aws:s3/bucketPolicy:BucketPolicy", keep_statements("DenyInsecureTransport")), None),
+        "another principal exempted": (edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit(
+            "DenyWritesButTheWriter", lambda s: s["Condition"]["ArnNotEquals"].update(
+                {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/other"}))), None),
+        "allows instead of denies": (edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit(
+            "DenyWritesButTheWriter", lambda s: s.update(Effect="Allow"))), None),
     },
     "s3-block-public-access": {
         "no public access block": (without("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), None),

@@ -93,7 +93,7 @@ def test_a_bad_resource_is_refused_with_a_mandatory_diagnostic(analyzer):
 def test_a_bucket_without_its_tls_policy_fails_the_stack(analyzer):
     resources = [r for r in program_resources() if r[0] != "aws:s3/bucketPolicy:BucketPolicy"]
     names = {d.policyName for d in analyze_stack(analyzer, resources).diagnostics}
-    assert names == {"s3-tls-only-bucket-policy"}
+    assert names == {"s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"}
 
 
 def test_optional_rules_follow_the_pack_config(analyzer):

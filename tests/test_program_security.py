@@ -92,7 +92,37 @@ def test_bucket_policy_denies_requests_without_tls(stack):
     for bucket, policy in zip(run.of_type("aws:s3/bucket:Bucket"), policies, strict=True):
         arn = bucket.outputs["arn"]
         expected = transport.deny_without_tls(buckets.TLS_ONLY_ACTION, [arn, arn + buckets.OBJECTS])
-        assert json.loads(policy.inputs["policy"])["Statement"] == [expected]
+        assert json.loads(policy.inputs["policy"])["Statement"][0] == expected
+
+
+def test_only_the_delivery_role_may_put_reports(stack):
+    """Spelled out here: the statement in guardrails/buckets.py must say exactly this."""
+    run = program(stack)
+    arn = run.named("warehouse-reports").outputs["arn"]
+    role = run.named("warehouse-delivery-role").outputs["arn"]
+    statements = json.loads(run.named("warehouse-tls-only").inputs["policy"])["Statement"]
+    assert statements[1:] == [{"Sid": "DenyWritesButTheWriter", "Effect": "Deny", "Principal": "*",
+                               "Action": "s3:PutObject", "Resource": f"{arn}/*",
+                               "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role}}}]
+
+
+def test_the_query_results_bucket_names_no_single_writer(stack):
+    """Athena writes results as whoever runs the query (an operator, the report's role), so no one role could
+    be the results bucket's only writer; it is a bucket of its own, apart from the reports."""
+    statements = json.loads(program(stack).named("catalog-results-tls-only").inputs["policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["DenyInsecureTransport"]
+
+
+def test_the_bucket_key_serves_the_delivery_role_only_through_s3_for_its_bucket():
+    from tests.support.policy_runner import run_variant
+
+    run = run_variant("all-options")
+    arn = run.named("warehouse-reports").outputs["arn"]
+    policy = json.loads(run.named("warehouse-delivery-policy").inputs["policy"])
+    (grant,) = [s for s in policy["Statement"] if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    assert grant["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [arn, f"{arn}/*"]}}
 
 
 def test_lifecycle_bounds_retention_as_configured(stack):
