@@ -30,6 +30,7 @@ monitoring = CollectorMonitoring(MONITORING, CollectorMonitoringArgs(
     api_name=endpoint.api_name,
     stage_name=endpoint.stage_name,
     delivery_stream_name=warehouse.stream_name,
+    workgroup_name=catalog.workgroup_name,
     **config.args_for("monitoring"),
 ))
 if config.program_settings("waf").enabled:

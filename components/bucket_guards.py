@@ -23,7 +23,8 @@ def _argument(prop: str) -> str:
 
 
 def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
-                 child: pulumi.ResourceOptions) -> None:
+                 child: pulumi.ResourceOptions, only_writer: Optional[pulumi.Input[str]] = None) -> None:
+    """`only_writer`: the one principal ARN that may put objects; unset, the bucket policy says nothing of writes."""
     public_access = aws.s3.BucketPublicAccessBlock(
         f"{name}-public-access",
         bucket=bucket.id,
@@ -44,9 +45,11 @@ def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
     aws.s3.BucketVersioning(
         f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": buckets.VERSIONING_STATUS},
         opts=child)
-    tls_only = iam_policies.policy_document(transport.deny_without_tls(
-        buckets.TLS_ONLY_ACTION, [bucket.arn, pulumi.Output.concat(bucket.arn, buckets.OBJECTS)]))
+    objects = pulumi.Output.concat(bucket.arn, buckets.OBJECTS)
+    statements = [transport.deny_without_tls(buckets.TLS_ONLY_ACTION, [bucket.arn, objects])]
+    if only_writer is not None:
+        statements.append(buckets.deny_writes_except(only_writer, objects))
     # S3 rejects a policy write while the public-access block is still being applied.
     aws.s3.BucketPolicy(
-        f"{name}-tls-only", bucket=bucket.id, policy=tls_only,
+        f"{name}-tls-only", bucket=bucket.id, policy=iam_policies.policy_document(*statements),
         opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[public_access])))

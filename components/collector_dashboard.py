@@ -6,11 +6,14 @@ import pulumi
 
 API = "AWS/ApiGateway"
 FIREHOSE = "AWS/Firehose"
+ATHENA = "AWS/Athena"
 # CloudWatch's metric names, graphed here and watched by CollectorMonitoring's alarms.
 REQUESTS, CLIENT_ERRORS, SERVER_ERRORS = "Count", "4XXError", "5XXError"
 LATENCY, INTEGRATION_LATENCY = "Latency", "IntegrationLatency"
 INCOMING, DELIVERED, THROTTLED = "IncomingRecords", "DeliveryToS3.Records", "ThrottledRecords"
 FRESHNESS, DELIVERY_SUCCESS = "DeliveryToS3.DataFreshness", "DeliveryToS3.Success"
+# Athena publishes a datapoint per finished query; its SampleCount under QueryState FAILED counts failures.
+QUERY_TIME, FAILED = "TotalExecutionTime", "FAILED"
 WIDTH, HEIGHT = 12, 6
 
 
@@ -20,6 +23,10 @@ def api_dimensions(args) -> dict:
 
 def stream_dimensions(args) -> dict:
     return {"DeliveryStreamName": args.delivery_stream_name}
+
+
+def failed_query_dimensions(args) -> dict:
+    return {"WorkGroup": args.workgroup_name, "QueryState": FAILED, "QueryType": "DML"}
 
 
 def dashboard_body(args, region: pulumi.Input[str], alarm_arns: list) -> pulumi.Output[str]:

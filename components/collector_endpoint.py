@@ -41,12 +41,12 @@ class CollectorEndpointArgs:
                               "Stage name, the first path segment of the URL.")
     throttle_rate_limit: float = tunable(20.0, number(0.1, 10000), "Steady requests per second for the stage.")
     throttle_burst_limit: int = tunable(40, integer(1, 5000), "Burst of requests allowed above the rate.")
-    execution_log_level: str = tunable("ERROR", one_of(*stages.EXECUTION_LOG_LEVELS, "OFF"),
-                                       "API Gateway execution logging (needs the account's CloudWatch role).")
+    execution_log_level: str = tunable(
+        "ERROR", one_of(*stages.EXECUTION_LOG_LEVELS, stages.LOGGING_OFF),
+        "API Gateway execution logging (needs the account's CloudWatch role); INFO would keep request headers.")
     access_log_retention_days: int = tunable(30, log_retention(), "Retention of access and execution logs.")
     manage_account_cloudwatch_role: bool = tunable(
         False, boolean(), "Own the region-wide API Gateway CloudWatch role (one stack per account and region).")
-    xray_tracing: bool = tunable(False, boolean(), "Trace requests with AWS X-Ray.")
     custom_domain_name: Optional[str] = tunable(
         None, matching(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", "a lower-case DNS name", optional=True),
         "Custom domain for the collector, e.g. telemetry.example.com.")
@@ -231,7 +231,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             rest_api=api.id,
             deployment=deployment.id,
             stage_name=args.stage_name,
-            xray_tracing_enabled=args.xray_tracing,
+            xray_tracing_enabled=stages.XRAY_TRACING_ENABLED,
             access_log_settings={"destination_arn": access_logs.arn, "format": mapping_templates.access_log_format()},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on)),
         )
@@ -243,7 +243,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             settings={
                 "metrics_enabled": True,
                 "logging_level": args.execution_log_level,
-                "data_trace_enabled": False,  # full request logging would store bodies and headers
+                "data_trace_enabled": stages.DATA_TRACE_ENABLED,
                 "throttling_rate_limit": args.throttle_rate_limit,
                 "throttling_burst_limit": args.throttle_burst_limit,
             },

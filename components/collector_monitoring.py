@@ -16,17 +16,20 @@ from components import iam_policies
 from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
 from components.collector_dashboard import (
     API,
+    ATHENA,
     CLIENT_ERRORS,
     DELIVERY_SUCCESS,
     FIREHOSE,
     FRESHNESS,
     INCOMING,
     LATENCY,
+    QUERY_TIME,
     REQUESTS,
     SERVER_ERRORS,
     THROTTLED,
     api_dimensions,
     dashboard_body,
+    failed_query_dimensions,
     stream_dimensions,
 )
 from components.outputs import publish_outputs
@@ -46,6 +49,8 @@ class CollectorMonitoringArgs:
     stage_name: pulumi.Input[str] = required("Stage whose requests are watched (a CollectorEndpoint's stageName).")
     delivery_stream_name: pulumi.Input[str] = required(
         "Delivery stream whose deliveries are watched (a FirehoseToS3Warehouse's streamName).")
+    workgroup_name: pulumi.Input[str] = required(
+        "Athena workgroup whose failed queries raise an alarm (an AthenaCatalog's workgroupName).")
     period_seconds: int = tunable(300, one_of(60, 300, 900, 3600), "Period the API and delivery alarms evaluate.")
     server_errors: int = tunable(1, integer(1, 1_000_000), "5XX responses in one period that raise an alarm.")
     client_error_percent: float = tunable(
@@ -57,6 +62,8 @@ class CollectorMonitoringArgs:
         1800, integer(60, 86400),
         "Age (s) of the oldest record not yet in S3 that raises an alarm; keep it above the buffering interval.")
     throttled_records: int = tunable(1, integer(1, 1_000_000), "Records Firehose throttled in one period (alarm).")
+    failed_queries: int = tunable(
+        1, integer(1, 10_000), "Athena queries of the workgroup that fail in one period and raise an alarm.")
     silence_hours: int = tunable(24, integer(1, 24), "Raise an alarm when no report has arrived for this many hours.")
     alarm_email: Optional[str] = tunable(
         None, matching(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an email address", optional=True),
@@ -169,6 +176,12 @@ def alarm_specs(args: CollectorMonitoringArgs) -> list[AlarmSpec]:
         AlarmSpec("throttled-records", "throttled_records", Metric(FIREHOSE, THROTTLED, stream), AT_LEAST,
                   args.throttled_records, period,
                   "Firehose throttled records: raise the stream's limits or the stage's throttle.", statistic="Sum"),
+        # Neither Firehose (it does not parse records without a transformation) nor Athena (its SerDe skips a
+        # malformed line) counts bad lines; a line the table cannot type, or sums that overflow, fail the query.
+        AlarmSpec("athena-failed-queries", "failed_queries",
+                  Metric(ATHENA, QUERY_TIME, failed_query_dimensions(args)), AT_LEAST, args.failed_queries, period,
+                  "A query of the reports failed: a stored line the table cannot read (HIVE_BAD_DATA), a sum that "
+                  "overflows, or a broken saved query.", statistic="SampleCount"),
         # Silence is judged hour by hour over the whole window, and an hour with no data counts as silent.
         AlarmSpec("no-reports", "silence_hours", Metric(FIREHOSE, INCOMING, stream), BELOW, 1, HOUR,
                   f"No report has arrived for {args.silence_hours} hours: reporters or the endpoint may be broken.",

@@ -61,7 +61,6 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         bucket = aws.s3.Bucket(f"{name}-reports", force_destroy=args.force_destroy, opts=child)
-        bucket_guards.guard_bucket(name, bucket, args.kms_key_arn, child)
         self._expire_objects(name, bucket, args, child)
 
         log_group = aws.cloudwatch.LogGroup(
@@ -74,6 +73,8 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
             f"{name}-delivery-log-stream", name=FIREHOSE_LOG_STREAM, log_group_name=log_group.name, opts=child)
 
         role, role_policy = self._delivery_role(name, bucket, log_group, log_stream, args, child)
+        # Only the delivery role may put reports: nothing else in the account can add or overwrite one.
+        bucket_guards.guard_bucket(name, bucket, args.kms_key_arn, child, only_writer=role.arn)
         stream = aws.kinesis.FirehoseDeliveryStream(
             f"{name}-stream",
             destination="extended_s3",
@@ -139,7 +140,18 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
                                "WriteDeliveryErrors"),
         ]
         if args.kms_key_arn:
-            statements.append(iam_policies.allow(["kms:Decrypt", "kms:GenerateDataKey"], [args.kms_key_arn],
-                                                 "EncryptWithBucketKey"))
+            statements.append(_bucket_key_grant(args.kms_key_arn, bucket.arn))
         return iam_policies.service_role(
             f"{name}-delivery-role", f"{name}-delivery-policy", "firehose.amazonaws.com", statements, child)
+
+
+def _bucket_key_grant(kms_key_arn: str, bucket_arn: pulumi.Output[str]) -> dict:
+    """The role may use the bucket's key only through S3 and only for this bucket. Not through Firehose: the
+    stream encrypts its buffer with an AWS-owned key, so Firehose never uses this key on the role's behalf.
+    With S3 Bucket Keys the encryption context is the bucket's ARN, without them the object's."""
+    grant = iam_policies.allow(["kms:Decrypt", "kms:GenerateDataKey"], [kms_key_arn], "EncryptWithBucketKey")
+    grant["Condition"] = {
+        "StringEquals": {"kms:ViaService": iam_policies.via_service("s3")},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")]},
+    }
+    return grant

@@ -40,6 +40,12 @@ def arn(service: str, region: pulumi.Input[str], account: pulumi.Input[str], res
                                 account, ":", resource)
 
 
+def via_service(service: str) -> pulumi.Output[str]:
+    """The name kms:ViaService gives `service`'s endpoint in this region and partition (s3.us-east-1.amazonaws.com)."""
+    return pulumi.Output.concat(service, ".", aws.get_region_output().region, ".",
+                                aws.get_partition_output().dns_suffix)
+
+
 def service_role(role_name: str, policy_name: str, service: str, statements: list[dict],
                  opts: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """A role only `service` may assume, with exactly these inline statements."""

@@ -99,12 +99,14 @@ def layer_rule() -> str:
 
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
              "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
+             "client-identity-stores": guardrails.client_identity_stores,
              "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
     "collected-fields": README,  # the privacy promise stays on the front page
     "layer-rule": README,
+    "client-identity-stores": README,
     "config-reference": DOCS / "configuration.md",
     "policy-rules": DOCS / "guardrails.md",
     "collector-alarms": DOCS / "guardrails.md",

@@ -6,6 +6,7 @@ from pulumi_policy import StackValidationPolicy
 
 from components.alarm_spec import MetricMath
 from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
+from guardrails.client_identity import STORES
 from policy.catalog import POLICIES
 from policy.rule_kit import control_of
 from stack_config import SECTIONS, config_key
@@ -19,8 +20,20 @@ def policy_rules() -> str:
     return "\n".join(rows)
 
 
+def client_identity_stores() -> str:
+    """The README's privacy table: each AWS feature that would keep who called, and the rule that refuses it."""
+    rules = {policy.name for policy in POLICIES}
+    rows = ["| AWS feature | What it would keep | Refused by (policy pack rule) |", "| --- | --- | --- |"]
+    for store in STORES:
+        if store.rule not in rules:
+            raise ValueError(f"{store.feature}: no policy-pack rule named {store.rule!r}")
+        rows.append(f"| {store.feature} | {store.keeps} | `{store.rule}` |")
+    return "\n".join(rows)
+
+
 def collector_alarms() -> str:
-    defaults = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream")
+    defaults = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream",
+                                       workgroup_name="WorkGroup")
     section = next(name for name, args_type in SECTIONS.items() if args_type is CollectorMonitoringArgs)
     rows = ["| Alarm | Metric (statistic) | Raised when | Config key | Why |", "| --- | --- | --- | --- | --- |"]
     for spec in alarm_specs(defaults):

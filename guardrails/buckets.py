@@ -1,6 +1,7 @@
-"""The guards every bucket of the program gets. components/bucket_guards.py builds them for each bucket,
-tests/test_program_security.py asserts them, and policy/storage_rules.py refuses a stack whose buckets lack the
-public access block, the ownership control, default encryption or the TLS-only policy.
+"""The guards every bucket of the program gets, and the one the warehouse bucket adds.
+components/bucket_guards.py builds them for each bucket, tests/test_program_security.py asserts them, and
+policy/storage_rules.py refuses a stack whose buckets lack the public access block, the ownership control,
+default encryption or the TLS-only policy, or whose Firehose bucket lets anyone but the stream's role write.
 
 Property names are the engine's (camelCase): what the policy pack sees and what the program registers.
 """
@@ -27,6 +28,20 @@ ABORT_INCOMPLETE_UPLOADS_DAYS = 1
 # The TLS-only bucket policy denies every S3 action on the bucket and on its objects (the ARN plus this).
 TLS_ONLY_ACTION = "s3:*"
 OBJECTS = "/*"
+
+
+# The warehouse bucket refuses object writes from every principal but its one writer, the Firehose delivery role:
+# a leaked key or an over-broad role elsewhere in the account cannot add or overwrite reports. aws:PrincipalArn is
+# the role's ARN for every session of the role; a request without it (an AWS service) is refused too.
+ONLY_WRITER_ACTION = "s3:PutObject"
+ONLY_WRITER_KEY = "aws:PrincipalArn"
+ONLY_WRITER_OPERATORS = ("ArnNotEquals", "StringNotEquals")
+
+
+def deny_writes_except(writer_arn, objects_arn) -> dict:
+    """`writer_arn` and `objects_arn` are strings, or Pulumi outputs in the program."""
+    return {"Sid": "DenyWritesButTheWriter", "Effect": "Deny", "Principal": "*", "Action": ONLY_WRITER_ACTION,
+            "Resource": objects_arn, "Condition": {ONLY_WRITER_OPERATORS[0]: {ONLY_WRITER_KEY: writer_arn}}}
 
 
 def sse_algorithm(kms_key_arn) -> str:

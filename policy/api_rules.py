@@ -1,10 +1,12 @@
-"""API Gateway and WAF rules: logging that keeps no client identity, tracing, and WAF when it is enabled."""
+"""API Gateway, WAF and CloudFront rules: nothing that would keep who called (guardrails/client_identity.py lists
+each feature and the rule here that refuses it), and WAF on every stage when the stack has one."""
 
 from __future__ import annotations
 
 import re
 
-from guardrails import stages
+from guardrails import client_identity, stages
+from guardrails.client_identity import IdentityStore
 from policy.properties import as_list, get_path, known, of_types, refers_to
 from policy.rule_kit import flag, resource_rule, stack_rule
 
@@ -13,8 +15,14 @@ METHOD_SETTINGS = ("aws:apigateway/methodSettings:MethodSettings",)
 WEB_ACLS = ("aws:wafv2/webAcl:WebAcl",)
 WEB_ACL_ASSOCIATIONS = ("aws:wafv2/webAclAssociation:WebAclAssociation",)
 WAF_LOGGING = ("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",)
-# $context.identity.* is who called: source IP, user agent, caller, account, Cognito ids, API key.
-CLIENT_IDENTITY = re.compile(r"\$\{?context\.identity\.|\$\{?context\.authorizer\.", re.I)
+INTEGRATIONS = ("aws:apigateway/integration:Integration",)
+DISTRIBUTIONS = ("aws:cloudfront/distribution:Distribution",)
+REALTIME_LOGS = ("aws:cloudfront/realtimeLogConfig:RealtimeLogConfig",)
+# CloudFront's standard logging v2 (and other services' vended access logs) go through a delivery source.
+LOG_DELIVERY_SOURCES = ("aws:cloudwatch/logDeliverySource:LogDeliverySource",)
+ACCESS_LOGS = "ACCESS_LOGS"
+CLIENT_IDENTITY = re.compile(client_identity.CONTEXT_IDENTITY, re.I)
+TEMPLATE_IDENTITY = re.compile(client_identity.TEMPLATE_IDENTITY, re.I)
 
 
 def _same_api(a, b) -> bool:
@@ -35,16 +43,21 @@ def _same_stage(settings, stage) -> bool:
 
 def _execution_logging(resources, _config):
     settings = list(of_types(resources, METHOD_SETTINGS))
+    allowed = " or ".join(stages.EXECUTION_LOG_LEVELS)
     for stage in of_types(resources, STAGES):
         levels = [get_path(s.props, "settings", "loggingLevel") for s in settings
                   if _same_stage(s, stage) and s.props.get("methodPath") == stages.ALL_METHODS]
-        if not any(level in stages.EXECUTION_LOG_LEVELS for level in levels):
+        kept = [level for level in levels if level not in (*stages.EXECUTION_LOG_LEVELS, stages.LOGGING_OFF, None)]
+        if kept:
+            yield stage.urn, (f"stage {stage.name}: execution logging at {', '.join(kept)} would keep request "
+                              f"headers (client IP, user agent) and rejected bodies; use {allowed}")
+        elif not any(level in stages.EXECUTION_LOG_LEVELS for level in levels):
             yield stage.urn, (f"stage {stage.name}: execution logging is off (no {stages.ALL_METHODS} method "
-                              f"settings with loggingLevel {' or '.join(stages.EXECUTION_LOG_LEVELS)})")
+                              f"settings with loggingLevel {allowed})")
 
 
 def _no_data_trace(props, _config):
-    if get_path(props, "settings", "dataTraceEnabled") is True:
+    if get_path(props, "settings", "dataTraceEnabled") not in (stages.DATA_TRACE_ENABLED, None):
         yield "full request/response logging (dataTraceEnabled) would store request bodies and headers"
 
 
@@ -58,9 +71,23 @@ def _access_logs_without_identity(props, _config):
                "or $context.authorizer.*)")
 
 
-def _xray(props, config):
-    if config["required"] and props.get("xrayTracingEnabled") is not True:
-        yield "X-Ray tracing is off (xrayTracingEnabled)"
+def _no_xray(props, _config):
+    if props.get("xrayTracingEnabled") not in (stages.XRAY_TRACING_ENABLED, None):
+        yield "X-Ray tracing (xrayTracingEnabled) would keep each caller's IP and user agent in trace segments"
+
+
+def _templates_without_identity(props, _config):
+    templates = props.get("requestTemplates") or {}
+    for content_type, template in (templates.items() if hasattr(templates, "items") else []):
+        if isinstance(template, str) and TEMPLATE_IDENTITY.search(template):
+            yield (f"the {content_type} request template reads the caller's identity or request headers "
+                   "($context.identity.*, $context.authorizer.*, $input.params)")
+
+
+def _no_cloudfront_request_logs(props, _config):
+    # A distribution's legacy standard logs, a real-time log config (its endpoints) or a vended-log source.
+    if get_path(props, "loggingConfig", "bucket") or props.get("endpoints") or props.get("logType") == ACCESS_LOGS:
+        yield "request logs would keep every client's IP and user agent"
 
 
 def _waf_on_every_stage(resources, config):
@@ -85,23 +112,31 @@ def _no_waf_logging(_props, _config):
     yield "WAF logs hold client IPs and headers; the collector stores none"
 
 
+def _refuses(store: IdentityStore, description: str, types, check, **kwargs):
+    """A rule named by the client-identity store it refuses (guardrails/client_identity.py)."""
+    return resource_rule(store.rule, description, types, check, **kwargs)
+
+
 POLICIES = [
-    stack_rule("apigateway-execution-logging",
-               f"Every stage has execution logging at {' or '.join(stages.EXECUTION_LOG_LEVELS)}.",
-               _execution_logging, control="APIGateway.1"),
-    resource_rule("apigateway-xray-tracing", "Stages trace requests with X-Ray when the pack's config requires it.",
-                  STAGES, _xray, control="APIGateway.3",
-                  config=flag("required", "Fail stages without X-Ray tracing.")),
+    stack_rule(client_identity.INFO_EXECUTION_LOGS.rule,
+               f"Every stage has execution logging at {' or '.join(stages.EXECUTION_LOG_LEVELS)} only (INFO keeps "
+               "request headers).", _execution_logging, control="APIGateway.1"),
+    _refuses(client_identity.XRAY, "Stages never trace requests with X-Ray (segments keep client IPs).",
+             STAGES, _no_xray),
     stack_rule("apigateway-waf-associated", "When the stack has a WAF web ACL (or config requires it), every "
                "stage is associated with one.", _waf_on_every_stage, control="APIGateway.4",
                config=flag("required", "Require a web ACL on every stage even if the stack declares none.")),
-    resource_rule("apigateway-access-logs-without-client-identity", "Stages write access logs, and the format "
-                  "records no client identity (no sourceIp, userAgent or other $context.identity field).",
-                  STAGES, _access_logs_without_identity, control="APIGateway.9"),
-    resource_rule("apigateway-no-data-trace", "Method settings never log full requests and responses.",
-                  METHOD_SETTINGS, _no_data_trace),
-    resource_rule("waf-no-sampled-requests", "WAF web ACLs keep no sampled requests (they hold client IPs).",
-                  WEB_ACLS, _waf_keeps_no_client_ips),
-    resource_rule("waf-no-logging", "No WAF logging configuration (WAF logs hold client IPs).",
-                  WAF_LOGGING, _no_waf_logging),
+    _refuses(client_identity.ACCESS_LOG_IDENTITY, "Stages write access logs, and the format records no client "
+             "identity (no sourceIp, userAgent or other $context.identity field).",
+             STAGES, _access_logs_without_identity, control="APIGateway.9"),
+    _refuses(client_identity.TEMPLATE_IDENTITY_FIELDS, "Request templates copy no caller identity or request "
+             "header into what they send.", INTEGRATIONS, _templates_without_identity),
+    _refuses(client_identity.DATA_TRACE, "Method settings never log full requests and responses.",
+             METHOD_SETTINGS, _no_data_trace),
+    _refuses(client_identity.WAF_SAMPLED_REQUESTS, "WAF web ACLs keep no sampled requests (they hold client IPs).",
+             WEB_ACLS, _waf_keeps_no_client_ips),
+    _refuses(client_identity.WAF_LOGGING, "No WAF logging configuration (WAF logs hold client IPs).",
+             WAF_LOGGING, _no_waf_logging),
+    _refuses(client_identity.CLOUDFRONT_LOGS, "No CloudFront standard or real-time request logs (they hold "
+             "client IPs).", (*DISTRIBUTIONS, *REALTIME_LOGS, *LOG_DELIVERY_SOURCES), _no_cloudfront_request_logs),
 ]

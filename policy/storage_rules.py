@@ -4,8 +4,18 @@ guards the program builds."""
 
 from __future__ import annotations
 
+from pulumi_policy.proxy import UnknownValueError
+
 from guardrails import buckets, transport
-from policy.properties import as_list, companions, get_path, of_types, policy_document, statements
+from policy.properties import (
+    as_list,
+    companions,
+    get_path,
+    identities,
+    of_types,
+    policy_document,
+    statements,
+)
 from policy.rule_kit import stack_rule
 
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -15,6 +25,7 @@ OWNERSHIP_CONTROLS = ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",)
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 LIFECYCLES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
               "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+FIREHOSE_STREAMS = ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",)
 ENCRYPTION_CONFIGS = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                       "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 
@@ -87,6 +98,41 @@ def _encrypted_by_default(bucket, resources):
     return None
 
 
+def _s3_destination(stream) -> tuple:
+    """(bucket ARN, role ARN) the stream writes to S3 with; None for what a preview cannot know yet."""
+    try:
+        return (get_path(stream.props, "extendedS3Configuration", "bucketArn"),
+                get_path(stream.props, "extendedS3Configuration", "roleArn"))
+    except UnknownValueError:
+        return None, None
+
+
+def _denies_writes_except(statement, writer: str) -> bool:
+    conditions = statement.get("Condition") or {}
+    exempted = [as_list(get_path(conditions, operator, buckets.ONLY_WRITER_KEY))
+                for operator in buckets.ONLY_WRITER_OPERATORS]
+    return (statement.get("Effect") == transport.DENY
+            and statement.get("Principal") in (transport.EVERYONE, {"AWS": transport.EVERYONE})
+            and any(a in (buckets.ONLY_WRITER_ACTION, "s3:*", "*") for a in as_list(statement.get("Action")))
+            and any(str(r).endswith(buckets.OBJECTS) for r in as_list(statement.get("Resource")))
+            and [writer] in exempted)
+
+
+def _single_writer(resources, _config):
+    for stream in of_types(resources, FIREHOSE_STREAMS):
+        bucket_arn, writer = _s3_destination(stream)
+        if not (isinstance(bucket_arn, str) and isinstance(writer, str)):
+            continue
+        for bucket in of_types(resources, BUCKETS):
+            if bucket_arn not in identities(bucket):
+                continue
+            documents = [policy_document(p.props.get("policy"))
+                         for p in companions(resources, BUCKET_POLICIES, bucket)]
+            if not any(_denies_writes_except(s, writer) for d in documents for s in statements(d)):
+                yield bucket.urn, (f"bucket {bucket.name}: its policy does not deny {buckets.ONLY_WRITER_ACTION} to "
+                                   f"every principal but {stream.name}'s delivery role ({buckets.ONLY_WRITER_KEY})")
+
+
 POLICIES = [
     stack_rule("s3-tls-only-bucket-policy", "Every bucket's policy denies requests that do not use TLS.",
                _per_bucket(_tls_only), control="S3.5"),
@@ -98,4 +144,6 @@ POLICIES = [
                _per_bucket(_has_lifecycle), control="S3.13"),
     stack_rule("s3-default-encryption", "Every bucket has a default server-side encryption configuration.",
                _per_bucket(_encrypted_by_default)),
+    stack_rule("s3-firehose-bucket-single-writer", "A bucket Firehose delivers to denies object writes to every "
+               "principal but the stream's delivery role.", _single_writer),
 ]

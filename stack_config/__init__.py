@@ -25,6 +25,7 @@ from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, camel_case, tunable_fields
 from stack_config.program_settings import PROGRAM_SETTINGS, ProgramOnlyArgs
+from stack_config.removed_settings import REMOVED
 
 # Config keys are namespaced by the project name Pulumi.yaml declares; a second spelling here would
 # silently read no config at all after a rename.
@@ -96,6 +97,8 @@ def _read_object(config: pulumi.Config, section: str) -> dict:
 
 
 def _unknown_key_error(section: str, key: str, allowed: list[str]) -> StackConfigError:
+    if (section, key) in REMOVED:
+        return StackConfigError(f"{PROJECT}:{section}.{key} is no longer a setting: {REMOVED[section, key]}")
     close = [k for k in allowed if re.sub(r"[_-]", "", k).lower() == re.sub(r"[_-]", "", key).lower()]
     hint = f" (did you mean {close[0]}?)" if close else ""
     return StackConfigError(

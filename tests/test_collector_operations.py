@@ -6,7 +6,7 @@ import re
 import pytest
 
 from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
-from components.collector_dashboard import API
+from components.collector_dashboard import API, ATHENA, FIREHOSE
 from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
 from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config_with
@@ -16,7 +16,7 @@ from tests.support import docs
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 MONITORING = "analytics:operations:CollectorMonitoring"
 SPECS = {spec.key: spec for spec in alarm_specs(CollectorMonitoringArgs(
-    api_name="api", stage_name="v1", delivery_stream_name="stream"))}
+    api_name="api", stage_name="v1", delivery_stream_name="stream", workgroup_name="wg"))}
 
 
 def run_with(**sections):
@@ -43,12 +43,16 @@ def test_every_stack_has_the_collector_alarms_on_its_own_api_and_stream(stack):
     assert set(found) == set(SPECS)
     api = {"ApiName": outputs(run, "aws:apigateway/restApi:RestApi")["name"], "Stage": "v1"}
     stream = {"DeliveryStreamName": outputs(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")["name"]}
+    queries = {"WorkGroup": outputs(run, "aws:athena/workgroup:Workgroup")["name"], "QueryState": "FAILED",
+               "QueryType": "DML"}
+    by_namespace = {API: api, FIREHOSE: stream, ATHENA: queries}
     for name, alarm in found.items():
         dimensions = [alarm.get("dimensions")] + [q["metric"]["dimensions"] for q in alarm.get("metricQueries", [])
                                                   if "metric" in q]
         watched = SPECS[name].watches
         metrics = watched.metrics.values() if isinstance(watched, MetricMath) else [watched]
-        expected = api if {m.namespace for m in metrics} == {API} else stream
+        [namespace] = {m.namespace for m in metrics}
+        expected = by_namespace[namespace]
         assert all(d == expected for d in dimensions if d is not None), name
         assert alarm["alarmDescription"] and alarm["alarmActions"] == []
 
@@ -67,6 +71,15 @@ def test_thresholds_come_from_config():
     silence = found["no-reports"]
     assert silence["period"] * silence["evaluationPeriods"] == 12 * 3600
     assert silence["datapointsToAlarm"] == 12 and silence["treatMissingData"] == "breaching"
+
+
+def test_a_failed_query_of_the_reports_raises_an_alarm():
+    """The one signal that a stored line hurt: Athena counts no malformed lines, Firehose parses no records."""
+    failed = alarms(run_with(monitoring={"failedQueries": 2}))["athena-failed-queries"]
+    assert (failed["namespace"], failed["metricName"], failed["statistic"]) == (
+        "AWS/Athena", "TotalExecutionTime", "SampleCount")
+    assert failed["dimensions"]["QueryState"] == "FAILED"
+    assert failed["threshold"] == 2 and failed["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 def test_the_4xx_share_is_errors_over_requests_and_only_the_share_is_returned():
@@ -184,7 +197,8 @@ def test_waf_rate_limit_below_the_wafv2_minimum_is_refused():
 
 def test_each_alarm_names_the_setting_that_sets_it():
     args = CollectorMonitoringArgs(api_name="api", stage_name="v1", delivery_stream_name="stream",
-                                   server_errors=7, client_error_percent=33.0, latency_p99_ms=777,
+                                   workgroup_name="wg", failed_queries=3, server_errors=7,
+                                   client_error_percent=33.0, latency_p99_ms=777,
                                    delivery_success_min=0.9, data_freshness_seconds=999, throttled_records=5,
                                    silence_hours=6)
     for spec in alarm_specs(args):

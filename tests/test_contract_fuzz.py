@@ -184,12 +184,14 @@ def assert_stored_as_one_line(report, body, context=None):
                                       schemas.CANONICAL_COUNTERS_KEY]
 
 
-def test_the_predicate_rejects_what_schema_patterns_alone_would_let_through():
-    """The `$` leniency: each of these matches its pattern with re.search, yet is not a valid value."""
+def test_a_trailing_newline_passes_neither_the_patterns_nor_the_predicate():
+    """The `$` leniency: `...$` would match each of these; the schema's `(?![\\s\\S])` end does not (see
+    tests/test_schema_patterns.py for Java and JavaScript), and the predicate refuses them on its own."""
     base = {"version": "1.2.3", "stack_id": "3d9c49ce-8367-43ec-8884-568c8d43faec", "metrics": {"tokenizeSuccess": 1}}
     for field, value in [("version", "1.2.3\n"), ("version", "1.2.3-rc.1\n"),
                          ("stack_id", base["stack_id"] + "\n"), ("report_date", "2026-11-26\n")]:
         pattern = schemas.load_schema()["properties"][field]["pattern"]
-        assert re.search(pattern, value), (field, value)
+        assert not re.search(pattern, value), (field, value)
+        assert re.search(pattern.replace("(?![\\s\\S])", "$"), value), (field, value)
         report = {**base, field: value}
         assert not acceptable(report) and not VALIDATOR.is_valid(report), (field, value)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from guardrails import client_identity
 from mocked_program.pulumi_mocks import REPO
 from policy.catalog import POLICIES
 from policy.rule_kit import FSBP, control_of
@@ -18,6 +19,7 @@ from tests.support.policy_runner import VARIANTS, from_run, policy_resource, run
 RULES = {p.name: p for p in POLICIES}
 BUCKET = "aws:s3/bucket:Bucket"
 STAGE = "aws:apigateway/stage:Stage"
+INTEGRATION = "aws:apigateway/integration:Integration"
 _RUNS = {}
 
 
@@ -81,6 +83,30 @@ def policy_edit(edit):
     return apply
 
 
+def keep_statements(*sids):
+    def apply(props):
+        document = json.loads(props["policy"])
+        document["Statement"] = [s for s in document["Statement"] if s.get("Sid") in sids]
+        props["policy"] = json.dumps(document)
+    return apply
+
+
+def statement_edit(sid, edit):
+    def apply(props):
+        document = json.loads(props["policy"])
+        for statement in document["Statement"]:
+            if statement.get("Sid") == sid:
+                edit(statement)
+        props["policy"] = json.dumps(document)
+    return apply
+
+
+def template_edit(edit):
+    def apply(props):
+        props["requestTemplates"] = {k: edit(v) for k, v in props["requestTemplates"].items()}
+    return apply
+
+
 def logging_level(level):
     return lambda props: props["settings"].update(loggingLevel=level)
 
@@ -101,6 +127,14 @@ BAD = {
                                      policy_edit(lambda s: s.pop("Condition"))), None),
         "denies TLS requests instead": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
             lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": "true"}))), None),
+    },
+    "s3-firehose-bucket-single-writer": {
+        "no write guard": (edited("aws:s3/bucketPolicy:BucketPolicy", keep_statements("DenyInsecureTransport")), None),
+        "another principal exempted": (edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit(
+            "DenyWritesButTheWriter", lambda s: s["Condition"]["ArnNotEquals"].update(
+                {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/other"}))), None),
+        "allows instead of denies": (edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit(
+            "DenyWritesButTheWriter", lambda s: s.update(Effect="Allow"))), None),
     },
     "s3-block-public-access": {
         "no public access block": (without("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), None),
@@ -127,11 +161,27 @@ BAD = {
     },
     "apigateway-execution-logging": {
         "logging off": (edited("aws:apigateway/methodSettings:MethodSettings", logging_level("OFF")), None),
+        "INFO keeps request headers": (edited("aws:apigateway/methodSettings:MethodSettings",
+                                              logging_level("INFO")), None),
         "no method settings": (without("aws:apigateway/methodSettings:MethodSettings"), None),
         "settings for another stage": (changed("aws:apigateway/methodSettings:MethodSettings", stageName="v2"), None),
     },
-    "apigateway-xray-tracing": {
-        "required but off": (lambda resources: resources, {"required": True}),
+    "apigateway-no-xray-tracing": {
+        "tracing on": (changed(STAGE, xrayTracingEnabled=True), None),
+    },
+    "apigateway-templates-without-client-identity": {
+        "source IP in the record": (edited(INTEGRATION, template_edit(
+            lambda t: "#set($ip = $context.identity.sourceIp)" + t)), None),
+        "a header in the record": (edited(INTEGRATION, template_edit(
+            lambda t: "#set($agent = $input.params('User-Agent'))" + t)), None),
+    },
+    "cloudfront-no-request-logs": {
+        "standard logs to a bucket": (alone("aws:cloudfront/distribution:Distribution", enabled=True,
+                                            loggingConfig={"bucket": "logs.s3.amazonaws.com"}), None),
+        "real-time logs": (alone("aws:cloudfront/realtimeLogConfig:RealtimeLogConfig", name="rt", samplingRate=100,
+                                 fields=["c-ip"], endpoints=[{"streamType": "Kinesis"}]), None),
+        "standard logs v2": (alone("aws:cloudwatch/logDeliverySource:LogDeliverySource", name="cf",
+                                   logType="ACCESS_LOGS", resourceArn="arn:aws:cloudfront::1:distribution/X"), None),
     },
     "apigateway-waf-associated": {
         "web ACL declared but not associated": (added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL), None),
@@ -233,12 +283,39 @@ GOOD = {
     "sns-topic-encrypted": alone("aws:sns/topic:Topic", kmsMasterKeyId="alias/alarms"),
     "sqs-queue-encrypted": alone("aws:sqs/queue:Queue", sqsManagedSseEnabled=True),
     "waf-no-sampled-requests": alone("aws:wafv2/webAcl:WebAcl", **WEB_ACL),
-    "apigateway-xray-tracing": changed(STAGE, xrayTracingEnabled=True),
+    "cloudfront-no-request-logs": alone("aws:cloudfront/distribution:Distribution", enabled=True),
     "apigateway-waf-associated": lambda rs: added(
         "aws:wafv2/webAclAssociation:WebAclAssociation",
         lambda _, stage: {"resourceArn": stage["arn"], "webAclArn": "arn"})(
         added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL)(rs)),
 }
+
+
+# Each AWS feature that would keep who called (the README's privacy table) -> the bad case that turns it on.
+IDENTITY_FEATURE_CASES = {
+    client_identity.ACCESS_LOG_IDENTITY: "source IP logged",
+    client_identity.TEMPLATE_IDENTITY_FIELDS: "source IP in the record",
+    client_identity.XRAY: "tracing on",
+    client_identity.DATA_TRACE: "data trace on",
+    client_identity.INFO_EXECUTION_LOGS: "INFO keeps request headers",
+    client_identity.WAF_LOGGING: "logging configured",
+    client_identity.WAF_SAMPLED_REQUESTS: "web ACL samples requests",
+    client_identity.CLOUDFRONT_LOGS: "standard logs to a bucket",
+}
+
+
+def test_every_feature_that_would_keep_a_client_has_a_case():
+    assert set(IDENTITY_FEATURE_CASES) == set(client_identity.STORES)
+
+
+@pytest.mark.parametrize("store", client_identity.STORES, ids=lambda store: store.rule)
+def test_the_rule_the_privacy_table_names_refuses_its_feature(store):
+    """The README says which rule refuses each feature; turning the feature on must fail exactly that rule."""
+    mutate, config = BAD[store.rule][IDENTITY_FEATURE_CASES[store]]
+    resources = mutate(program_resources("dev"))
+    failing = {name for name, policy in RULES.items() if violations(policy, resources, config)}
+    assert store.rule in failing
+    assert failing <= {store.rule, "apigateway-waf-associated"}  # a web ACL added alone has no association
 
 
 def test_every_rule_has_deliberately_bad_cases():

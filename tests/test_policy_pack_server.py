@@ -93,16 +93,23 @@ def test_a_bad_resource_is_refused_with_a_mandatory_diagnostic(analyzer):
 def test_a_bucket_without_its_tls_policy_fails_the_stack(analyzer):
     resources = [r for r in program_resources() if r[0] != "aws:s3/bucketPolicy:BucketPolicy"]
     names = {d.policyName for d in analyze_stack(analyzer, resources).diagnostics}
-    assert names == {"s3-tls-only-bucket-policy"}
+    assert names == {"s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"}
 
 
 def test_optional_rules_follow_the_pack_config(analyzer):
-    stage = next(r for r in program_resources() if r[0] == "aws:apigateway/stage:Stage")
-    untraced = (*stage[:2], {**stage[2], "xrayTracingEnabled": False})
-    assert list(analyze(analyzer, *untraced).diagnostics) == []
+    resources = [r for r in program_resources() if not r[0].startswith("aws:wafv2/")]
+    assert "apigateway-waf-associated" not in {d.policyName for d in analyze_stack(analyzer, resources).diagnostics}
     required = proto.PolicyConfig(enforcementLevel=MANDATORY, properties=struct({"required": True}))
-    analyzer.Configure(proto.ConfigureAnalyzerRequest(policyConfig={"apigateway-xray-tracing": required}))
+    analyzer.Configure(proto.ConfigureAnalyzerRequest(policyConfig={"apigateway-waf-associated": required}))
     try:
-        assert [d.policyName for d in analyze(analyzer, *untraced).diagnostics] == ["apigateway-xray-tracing"]
+        names = {d.policyName for d in analyze_stack(analyzer, resources).diagnostics}
+        assert names == {"apigateway-waf-associated"}
     finally:
         analyzer.Configure(proto.ConfigureAnalyzerRequest())
+
+
+def test_x_ray_is_refused_whatever_the_pack_config(analyzer):
+    stage = next(r for r in program_resources() if r[0] == "aws:apigateway/stage:Stage")
+    traced = (*stage[:2], {**stage[2], "xrayTracingEnabled": True})
+    (diagnostic,) = analyze(analyzer, *traced).diagnostics
+    assert (diagnostic.policyName, diagnostic.enforcementLevel) == ("apigateway-no-xray-tracing", MANDATORY)

@@ -92,7 +92,37 @@ def test_bucket_policy_denies_requests_without_tls(stack):
     for bucket, policy in zip(run.of_type("aws:s3/bucket:Bucket"), policies, strict=True):
         arn = bucket.outputs["arn"]
         expected = transport.deny_without_tls(buckets.TLS_ONLY_ACTION, [arn, arn + buckets.OBJECTS])
-        assert json.loads(policy.inputs["policy"])["Statement"] == [expected]
+        assert json.loads(policy.inputs["policy"])["Statement"][0] == expected
+
+
+def test_only_the_delivery_role_may_put_reports(stack):
+    """Spelled out here: the statement in guardrails/buckets.py must say exactly this."""
+    run = program(stack)
+    arn = run.named("warehouse-reports").outputs["arn"]
+    role = run.named("warehouse-delivery-role").outputs["arn"]
+    statements = json.loads(run.named("warehouse-tls-only").inputs["policy"])["Statement"]
+    assert statements[1:] == [{"Sid": "DenyWritesButTheWriter", "Effect": "Deny", "Principal": "*",
+                               "Action": "s3:PutObject", "Resource": f"{arn}/*",
+                               "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role}}}]
+
+
+def test_the_query_results_bucket_names_no_single_writer(stack):
+    """Athena writes results as whoever runs the query (an operator, the report's role), so no one role could
+    be the results bucket's only writer; it is a bucket of its own, apart from the reports."""
+    statements = json.loads(program(stack).named("catalog-results-tls-only").inputs["policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["DenyInsecureTransport"]
+
+
+def test_the_bucket_key_serves_the_delivery_role_only_through_s3_for_its_bucket():
+    from tests.support.policy_runner import run_variant
+
+    run = run_variant("all-options")
+    arn = run.named("warehouse-reports").outputs["arn"]
+    policy = json.loads(run.named("warehouse-delivery-policy").inputs["policy"])
+    (grant,) = [s for s in policy["Statement"] if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    assert grant["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [arn, f"{arn}/*"]}}
 
 
 def test_lifecycle_bounds_retention_as_configured(stack):
@@ -250,6 +280,40 @@ def test_stage_throttles_logs_and_measures(stack):
     assert s["throttlingBurstLimit"] == configured["throttleBurstLimit"]
     default_level = section_keys(CollectorEndpointArgs)["executionLogLevel"].default
     assert s["loggingLevel"] == configured.get("executionLogLevel", default_level)
+
+
+def test_no_stack_keeps_a_trace_of_a_client(stack):
+    """Spelled here rather than read from guardrails/stages.py: widening the guard there must fail this test."""
+    run = program(stack)
+    assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is False
+    settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
+    assert settings["loggingLevel"] == "ERROR"
+    assert settings["dataTraceEnabled"] is False
+    assert not run.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+
+
+def test_waf_keeps_no_sampled_requests_and_no_logs():
+    from tests.support.policy_runner import run_variant
+
+    run = run_variant("all-options")
+    acl = run.one("aws:wafv2/webAcl:WebAcl").inputs
+    visibility = [acl["visibilityConfig"], *(rule["visibilityConfig"] for rule in acl["rules"])]
+    assert len(visibility) > 1 and all(v["sampledRequestsEnabled"] is False for v in visibility)
+    assert not run.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+
+
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_the_endpoint_refuses_execution_logs_that_keep_headers(level):
+    from components.tunables import ArgsError
+
+    with pytest.raises(ArgsError, match=rf"execution_log_level = '{level}' is not allowed: expected one of 'ERROR', "
+                                        r"'OFF'"):
+        CollectorEndpointArgs(delivery_stream_name="s", delivery_stream_arn="arn", execution_log_level=level)
+
+
+def test_x_ray_is_no_endpoint_setting():
+    with pytest.raises(TypeError, match="xray_tracing"):
+        CollectorEndpointArgs(delivery_stream_name="s", delivery_stream_arn="arn", xray_tracing=True)
 
 
 def test_access_logs_are_json_without_client_identity(stack):

@@ -91,3 +91,50 @@ def test_template_keeps_no_request_identity():
     template = mapping_templates.read("firehose_put_record.vtl")
     for forbidden in ("sourceIp", "userAgent", "identity", "$input.params", "$input.body"):
         assert forbidden not in template
+
+
+# Bodies the model refuses: were the validator and the template ever to disagree, these would reach the template.
+REFUSED_BODIES = {
+    "empty object": {},
+    "no version": {"stack_id": STACK_ID, "metrics": {"tokenizeSuccess": 1}},
+    "no stack_id": {"version": "1.2.3", "metrics": {"tokenizeSuccess": 1}},
+    "no counters": {"version": "1.2.3", "stack_id": STACK_ID},
+    "version a number": {"version": 123, "stack_id": STACK_ID, "metrics": {"tokenizeSuccess": 1}},
+    "version an object": {"version": {"major": 1}, "stack_id": STACK_ID, "metrics": {"tokenizeSuccess": 1}},
+    "version null": {"version": None, "stack_id": STACK_ID, "metrics": {"tokenizeSuccess": 1}},
+    "version empty": {"version": "", "stack_id": STACK_ID, "metrics": {"tokenizeSuccess": 1}},
+    "stack_id a list": {"version": "1.2.3", "stack_id": [STACK_ID], "metrics": {"tokenizeSuccess": 1}},
+    "stack_id true": {"version": "1.2.3", "stack_id": True, "metrics": {"tokenizeSuccess": 1}},
+    "report_date a number": {"version": "1.2.3", "stack_id": STACK_ID, "report_date": 20261126,
+                             "metrics": {"tokenizeSuccess": 1}},
+    "counters a string": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": "lots"},
+    "counters a list": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": [1, 2]},
+    "counters null": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": None},
+    "counters null, then an object": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": None,
+                                      "collected_metrics": {"tokenizeSuccess": 2}},
+    "a body that is a list": [1, 2, 3],
+    "a body that is a string": "1.2.3",
+    "a body that is null": None,
+}
+STRING_FIELDS = ("version", "stack_id", "report_date")
+
+
+@pytest.mark.parametrize("missing_json", MISSING_JSON_FORMS, ids=["empty missing path", "localstack missing path"])
+@pytest.mark.parametrize("name", sorted(REFUSED_BODIES))
+def test_a_body_the_validator_refuses_still_becomes_one_valid_line_with_the_table_types(name, missing_json):
+    body = REFUSED_BODIES[name]
+    assert not jsonschema.Draft4Validator(schemas.load_schema()).is_valid(body)
+    line = stored_line(json.dumps(body), missing_json=missing_json)
+    assert line.endswith("\n") and line.count("\n") == 1
+    stored = json.loads(line)  # never `"version":,`, which Athena's SerDe would silently drop
+    assert list(stored) == [*schemas.RECEIVED_FIELDS, *schemas.scalar_fields(), schemas.CANONICAL_COUNTERS_KEY]
+    for field in STRING_FIELDS:
+        sent = body.get(field) if isinstance(body, dict) else None
+        assert stored[field] == (sent if isinstance(sent, str) and sent else None), field
+    counters = stored[schemas.CANONICAL_COUNTERS_KEY]
+    assert counters is None or isinstance(counters, dict)
+
+
+def test_the_first_counters_object_is_stored_when_an_earlier_key_is_not_one():
+    body = REFUSED_BODIES["counters null, then an object"]
+    assert json.loads(stored_line(json.dumps(body)))["metrics"] == {"tokenizeSuccess": 2}

@@ -38,7 +38,8 @@ BAD_VALUES = [
     ("endpoint", "throttleRateLimit", -5, "a number from 0.1 to 10000"),
     ("endpoint", "throttleRateLimit", "fast", "a number from 0.1 to 10000"),
     ("endpoint", "throttleBurstLimit", 2.5, "an integer from 1 to 5000"),
-    ("endpoint", "executionLogLevel", "DEBUG", "one of 'ERROR', 'INFO', 'OFF'"),
+    ("endpoint", "executionLogLevel", "DEBUG", "one of 'ERROR', 'OFF'"),
+    ("endpoint", "executionLogLevel", "INFO", "one of 'ERROR', 'OFF'"),
     ("endpoint", "accessLogRetentionDays", 10, "a CloudWatch Logs retention in days"),
     ("endpoint", "manageAccountCloudwatchRole", "yes", "true or false"),
     ("endpoint", "certificateArn", "arn:aws:iam::123456789012:role/x", "an ARN of acm"),
@@ -63,6 +64,14 @@ def test_bad_value_fails_program_start_naming_key_value_and_allowed(section, key
 def test_unknown_key_in_a_section_lists_the_allowed_keys():
     with pytest.raises(StackConfigError, match=r"endpoint\.throttleRate is not a known setting.*throttleRateLimit"):
         run_program("staging", config_with("endpoint", throttleRate=5))
+
+
+def test_a_removed_setting_says_why_it_went():
+    with pytest.raises(StackConfigError) as error:
+        run_program("staging", config_with("endpoint", xrayTracing=False))
+    message = str(error.value)
+    assert f"{P}:endpoint.xrayTracing is no longer a setting" in message
+    assert "caller's IP" in message and "apigateway-no-xray-tracing" in message
 
 
 def test_snake_case_key_gets_a_did_you_mean():

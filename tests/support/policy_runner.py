@@ -15,7 +15,7 @@ from mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
 # Every optional feature on at once, so the guardrails also see what the committed stacks leave off.
 ALL_OPTIONS = {
-    "endpoint": {"xrayTracing": True, "manageAccountCloudwatchRole": True, "customDomainName": "telemetry.example.com",
+    "endpoint": {"manageAccountCloudwatchRole": True, "customDomainName": "telemetry.example.com",
                  "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
                  "hostedZoneId": "Z0123456789ABC"},
     "waf": {"enabled": True},

@@ -1,0 +1,53 @@
+"""Every AWS feature around the collector that would store who called (an IP, a user agent, a caller identity),
+and the policy-pack rule that refuses it. policy/api_rules.py names its rules from here, the README's privacy
+table is generated from it, and tests/test_policy_pack.py makes each rule refuse its feature."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# $context.identity.* is who called: source IP, user agent, caller, account, Cognito ids, API key;
+# $context.authorizer.* is what an authorizer said about them.
+CONTEXT_IDENTITY = r"\$\{?context\.identity\.|\$\{?context\.authorizer\."
+# What a request template must not copy into a record: the caller's identity, and request headers or
+# parameters ($input.params), which carry User-Agent and X-Forwarded-For.
+TEMPLATE_IDENTITY = CONTEXT_IDENTITY + r"|\$\{?input\.params\b"
+
+
+@dataclass(frozen=True)
+class IdentityStore:
+    feature: str  # the AWS feature, as its documentation names it
+    keeps: str  # what of a client it would store
+    rule: str  # the policy-pack rule that refuses it
+
+
+ACCESS_LOG_IDENTITY = IdentityStore(
+    "API Gateway access logs with `$context.identity.*` fields (`sourceIp`, `userAgent`, `caller`, ...)",
+    "the client's IP and user agent in every log line", "apigateway-access-logs-without-client-identity")
+TEMPLATE_IDENTITY_FIELDS = IdentityStore(
+    "A request mapping template reading `$context.identity.*` or `$input.params` (headers)",
+    "the client's IP, user agent or any header, in the stored report itself",
+    "apigateway-templates-without-client-identity")
+XRAY = IdentityStore(
+    "AWS X-Ray tracing on the stage (`xrayTracingEnabled`)",
+    "a trace segment per request with the client's IP and user agent, for 30 days", "apigateway-no-xray-tracing")
+DATA_TRACE = IdentityStore(
+    "API Gateway full request/response logging (`dataTraceEnabled`)",
+    "request headers and bodies in the execution logs", "apigateway-no-data-trace")
+INFO_EXECUTION_LOGS = IdentityStore(
+    "API Gateway execution logs at `INFO`",
+    "request headers (`X-Forwarded-For`, `User-Agent`) and rejected bodies' content in validation messages",
+    "apigateway-execution-logging")
+WAF_LOGGING = IdentityStore(
+    "AWS WAF logging (`WebAclLoggingConfiguration`)",
+    "every request's client IP, country and headers", "waf-no-logging")
+WAF_SAMPLED_REQUESTS = IdentityStore(
+    "AWS WAF sampled requests (`sampledRequestsEnabled` on the web ACL or a rule)",
+    "a sample of requests with client IP and headers, for three hours", "waf-no-sampled-requests")
+CLOUDFRONT_LOGS = IdentityStore(
+    "CloudFront standard logs (legacy, or v2 through a log delivery source) or real-time logs, should a "
+    "distribution ever front the API (the endpoint is REGIONAL: none does)",
+    "every request's client IP and user agent", "cloudfront-no-request-logs")
+
+STORES = (ACCESS_LOG_IDENTITY, TEMPLATE_IDENTITY_FIELDS, XRAY, DATA_TRACE, INFO_EXECUTION_LOGS, WAF_LOGGING,
+          WAF_SAMPLED_REQUESTS, CLOUDFRONT_LOGS)
