@@ -52,6 +52,7 @@ CASES = {
     "AthenaCatalog": {"bucket_name": "reports-bucket", "results_retention_days": 3},
     "DailyAggregator": {"collector_url": COLLECTOR_URL, "memory_size_mb": 256, "dimension_names": ["stackID"]},
     "CollectorMonitoring": {"api_name": "collector-api", "stage_name": "v1", "delivery_stream_name": "reports",
+                            "workgroup_name": "collector-reports",
                             "alarm_email": "ops@example.com"},
     "CollectorWaf": {"stage_arn": "arn:aws:apigateway:us-east-1::/restapis/abc123/stages/v1"},
 }
