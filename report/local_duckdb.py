@@ -13,6 +13,7 @@ and a malformed line becomes a row of NULLs, as with the OpenX SerDe's `ignore.m
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 from pathlib import Path
 
@@ -108,10 +109,17 @@ def _connect(warehouse_dir: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def _plain(value):
+    """A whole DECIMAL (an overflow-safe sum) as an int, as the Athena runner reads it; other values as they are."""
+    if isinstance(value, decimal.Decimal) and value.as_tuple().exponent >= 0:
+        return int(value)
+    return value
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(names, map(_plain, row), strict=True)) for row in cursor.fetchall()]
 
 
 def run_saved_query(name: str, warehouse_dir: str | Path, today: datetime.date | None = None) -> list[dict]:
