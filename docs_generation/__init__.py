@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 import schemas
-from docs_generation import counter_bounds, fleet_costs, guardrails
+from docs_generation import warehouse_bounds, fleet_costs, guardrails
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def layer_rule() -> str:
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
              "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
              "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table,
-             "counter-bounds": counter_bounds.bounds_table}
+             "counter-bounds": warehouse_bounds.bounds_table, "report-date-window": warehouse_bounds.window_table}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
@@ -111,6 +111,7 @@ SECTION_FILES = {
     "collector-alarms": DOCS / "guardrails.md",
     "fleet-costs": DOCS / "fleet-scale.md",
     "counter-bounds": DOCS / "warehouse.md",
+    "report-date-window": DOCS / "warehouse.md",
 }
 
 

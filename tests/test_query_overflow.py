@@ -16,7 +16,7 @@ from sqlglot import exp
 
 import queries
 import schemas
-from docs_generation import counter_bounds
+from docs_generation import warehouse_bounds
 from fixtures import warehouse_files
 from fixtures.warehouse_files import Delivery
 from report import query_windows
@@ -52,25 +52,25 @@ def test_the_check_finds_a_plain_bigint_sum():
 def test_the_counter_maximum_lets_a_fleet_sum_the_longest_window_in_bigint():
     """A BIGINT sum written by hand (ad-hoc SQL on deduplicated_reports) still fits: the derivation's promise."""
     maximum = schemas.counter_maximum()
-    assert counter_bounds.FLEET_DEPLOYMENTS * counter_bounds.SUM_WINDOW_DAYS * maximum <= BIGINT_MAX
+    assert warehouse_bounds.FLEET_DEPLOYMENTS * warehouse_bounds.SUM_WINDOW_DAYS * maximum <= BIGINT_MAX
     # ... with room for retried copies a query forgets to deduplicate.
-    assert counter_bounds.headroom() >= counter_bounds.MIN_HEADROOM
-    assert maximum >= counter_bounds.SECONDS_PER_DAY * counter_bounds.LARGEST_PLAUSIBLE_RATE
+    assert warehouse_bounds.headroom() >= warehouse_bounds.MIN_HEADROOM
+    assert maximum >= warehouse_bounds.SECONDS_PER_DAY * warehouse_bounds.LARGEST_PLAUSIBLE_RATE
 
 
 def test_no_saved_query_sums_over_a_longer_window_than_the_derivation_assumes():
     for name, sql in queries.load_saved_queries().items():
         window = query_windows.window_of(sql, TODAY)
         if window.first is not None and window.last is not None:
-            assert (window.last - window.first).days + 1 <= counter_bounds.SUM_WINDOW_DAYS, name
+            assert (window.last - window.first).days + 1 <= warehouse_bounds.SUM_WINDOW_DAYS, name
 
 
 def maximal_deliveries(stacks: int, value: int) -> list[Delivery]:
     """`stacks` fresh deployments each reporting `value` for every counter on one day (anonymous, so possible)."""
     day = TODAY - datetime.timedelta(days=2)
     received = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(3), datetime.UTC)
-    return [Delivery({"version": "1.0.0", "stack_id": f"{n:08x}-0000-4000-8000-{n:012x}", "report_date": day.isoformat(),
-                      "metrics": dict.fromkeys(schemas.counter_names(), value)},
+    return [Delivery({"version": "1.0.0", "stack_id": f"{n:08x}-0000-4000-8000-{n:012x}",
+                      "report_date": day.isoformat(), "metrics": dict.fromkeys(schemas.counter_names(), value)},
                      received + datetime.timedelta(milliseconds=n), f"req-{n:05d}")
             for n in range(stacks)]
 
