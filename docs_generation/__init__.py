@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 import schemas
-from docs_generation import warehouse_bounds, fleet_costs, guardrails
+from docs_generation import fleet_costs, guardrails, warehouse_bounds
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
 
 REPO = Path(__file__).resolve().parents[1]
