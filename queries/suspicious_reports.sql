@@ -8,33 +8,20 @@
 -- detail the date it claimed and value how many days that is from the receive day. First sightings read the
 -- whole table, as new_deployments_per_week does.
 WITH {dated_reports},
-latest AS (
-    SELECT report_day, stack_id, max_by(metrics, received_at) AS metrics
-    FROM dated_reports
-    WHERE dt >= date_format(current_date - INTERVAL '29' DAY, '%Y-%m-%d')
-      AND report_day BETWEEN current_date - INTERVAL '28' DAY AND current_date - INTERVAL '1' DAY
-    GROUP BY report_day, stack_id
-),
-reported AS (
-    SELECT report_day, stack_id, counter, total
-    FROM (SELECT report_day, stack_id, CAST(CAST(metrics AS JSON) AS MAP(VARCHAR, BIGINT)) AS totals FROM latest)
-        AS counted
-    CROSS JOIN UNNEST(map_keys(totals), map_values(totals)) AS pairs (counter, total)
-    WHERE total IS NOT NULL
-),
+{reported_totals},
 fleet AS (
     SELECT counter, CAST(approx_percentile(total, 0.99) AS DOUBLE) AS p99
-    FROM reported
+    FROM reported_totals
     GROUP BY counter
 ),
 high_totals AS (
-    SELECT reported.report_day AS day, 'counter far above the fleet' AS finding, reported.stack_id,
-           reported.counter AS detail, reported.total AS value, fleet.p99 AS usual
-    FROM reported
-    JOIN fleet ON fleet.counter = reported.counter
-    WHERE CAST(reported.total AS DOUBLE) >= 10000
-      AND (CAST(reported.total AS DOUBLE) >= 10 * fleet.p99
-           OR CAST(reported.total AS DOUBLE) >= CAST({counter_maximum} AS DOUBLE) / 10)
+    SELECT reported_totals.report_day AS day, 'counter far above the fleet' AS finding, reported_totals.stack_id,
+           reported_totals.counter AS detail, reported_totals.total AS value, fleet.p99 AS usual
+    FROM reported_totals
+    JOIN fleet ON fleet.counter = reported_totals.counter
+    WHERE CAST(reported_totals.total AS DOUBLE) >= 10000
+      AND (CAST(reported_totals.total AS DOUBLE) >= 10 * fleet.p99
+           OR CAST(reported_totals.total AS DOUBLE) >= CAST({counter_maximum} AS DOUBLE) / 10)
 ),
 new_per_day AS (
     SELECT first_day AS day, count(*) AS new_deployments
