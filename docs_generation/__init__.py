@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 import schemas
-from docs_generation import fleet_costs, guardrails
+from docs_generation import fleet_costs, guardrails, warehouse_bounds
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,7 +100,8 @@ def layer_rule() -> str:
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
              "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
              "client-identity-stores": guardrails.client_identity_stores,
-             "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table}
+             "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table,
+             "counter-bounds": warehouse_bounds.bounds_table, "report-date-window": warehouse_bounds.window_table}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
@@ -111,6 +112,8 @@ SECTION_FILES = {
     "policy-rules": DOCS / "guardrails.md",
     "collector-alarms": DOCS / "guardrails.md",
     "fleet-costs": DOCS / "fleet-scale.md",
+    "counter-bounds": DOCS / "warehouse.md",
+    "report-date-window": DOCS / "warehouse.md",
 }
 
 

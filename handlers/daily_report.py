@@ -233,6 +233,22 @@ def _get_metric_data(cloudwatch, queries: list[dict], start: dt.datetime, end: d
             return results
 
 
+def within_maximum(totals: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """The totals the schema accepts, and those above its daily maximum, which are left out rather than clamped.
+
+    A clamped total would be a false number that every sum then counts as true; left out, the day's other
+    counters still arrive (less data, never other data, as with counters an older collector refuses). A total
+    that high is a metrics mistake (another namespace's series, a unit error) more likely than real traffic.
+    """
+    maximum = schemas.counter_maximum()
+    kept = {name: total for name, total in totals.items() if total <= maximum}
+    over = {name: total for name, total in totals.items() if total > maximum}
+    if totals and not kept:
+        raise ValueError(f"every counter's total is above the schema's daily maximum of {maximum}: {over}; "
+                         "nothing to send")
+    return kept, over
+
+
 def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> dict:
     report = {
         "version": settings.version,
@@ -335,8 +351,9 @@ def cloudwatch_client():
 
 
 def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dict:
-    """One reporting run; prints exactly one JSON outcome line, whether it succeeds or not, after one warning
-    line when a counter came under several dimension sets (so an operator can pin the right one)."""
+    """One reporting run; prints exactly one JSON outcome line, whether it succeeds or not, after a warning line
+    when a counter came under several dimension sets (so an operator can pin the right one) and one when a
+    total is above the schema's daily maximum."""
     day = report_day(now)
     delivery = Delivery()
     log = {"event": "usage_report", "report_date": day.isoformat(), "stack_id": settings.stack_id,
@@ -346,7 +363,11 @@ def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dic
         log["totals"] = counted.totals
         if counted.ambiguous:
             _warn_dimension_sets(log, settings, counted.ambiguous)
-        report = build_report(settings, day, log["totals"])
+        totals, over = within_maximum(counted.totals)
+        if over:
+            _warn_over_maximum(log, settings, over)
+            log["over_maximum"] = sorted(over)
+        report = build_report(settings, day, totals)
         try:
             post_report(settings, report, delivery, **post_options)
         except CollectorRejected as rejected:
@@ -372,6 +393,14 @@ def _warn_dimension_sets(log: dict, settings: Settings, ambiguous: dict) -> None
     print(json.dumps({"event": "usage_report_dimension_sets", "level": "WARNING", "report_date": log["report_date"],
                       "stack_id": settings.stack_id, "namespace": settings.namespace, "message": why,
                       "counters": ambiguous}, sort_keys=True), flush=True)
+
+
+def _warn_over_maximum(log: dict, settings: Settings, over: dict[str, int]) -> None:
+    print(json.dumps({"event": "usage_report_over_maximum", "level": "WARNING", "report_date": log["report_date"],
+                      "stack_id": settings.stack_id, "namespace": settings.namespace,
+                      "message": "these counters' totals are above the daily maximum the collector accepts: they "
+                                 "are left out of the report and the other counters are sent",
+                      "maximum": schemas.counter_maximum(), "counters": over}, sort_keys=True), flush=True)
 
 
 def scheduled_time(event) -> dt.datetime:

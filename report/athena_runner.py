@@ -30,7 +30,9 @@ def _typed(value: str | None, athena_type: str):
     if athena_type in _FLOAT_TYPES:
         return float(value)
     if athena_type == "decimal":
-        return float(decimal.Decimal(value))
+        # A whole decimal (an overflow-safe sum, DECIMAL(38,0)) stays exact; a fraction is a measure, not a count.
+        number = decimal.Decimal(value)
+        return int(number) if number.as_tuple().exponent >= 0 else float(number)
     if athena_type == "date":
         return datetime.date.fromisoformat(value)
     if athena_type == "boolean":

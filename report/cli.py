@@ -15,7 +15,7 @@ from report.errors import ReportError
 from report.html_report import write_html
 from report.progress import Progress
 from report.results import QueryResult
-from report.sections import SECTIONS
+from report.sections import SECTIONS, TABLE_ONLY
 from report.summary import SUMMARY_QUERIES
 
 EXAMPLES = """examples:
@@ -134,7 +134,9 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
                 continue
             stdout.write(text_tables.render(SECTIONS[name], result) + "\n")
             stdout.flush()
-            if args.charts:
+            if args.charts and name in TABLE_ONLY:
+                progress.note(f"{name}: a table of findings, no chart")
+            elif args.charts:
                 series = charts.series_of(result)
                 if series is None:
                     progress.note(f"{name}: nothing to chart (no dated numbers)")

@@ -16,7 +16,7 @@ from report import alt_text, charts, text_tables
 from report.outliers import Outlier, find_outliers
 from report.query_windows import Window
 from report.results import QueryResult
-from report.sections import PANEL_PER_LINE
+from report.sections import PANEL_PER_LINE, TABLE_ONLY
 from report.summary import Summary
 
 CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
@@ -191,7 +191,10 @@ def _section_html(section: Section, source_html: str) -> str:
              f'<p class="meta">{_window_text(section.window)} &middot; saved query <code>{esc(section.name)}</code>'
              f" &middot; Source: {source_html}</p>",
              f"<p>{esc(section.description)}</p>"]
-    if not section.result.rows:
+    if section.name in TABLE_ONLY:
+        parts.append(_table_html(section) if section.result.rows else
+                     '<p class="empty">No rows: nothing in this window looks suspicious.</p>')
+    elif not section.result.rows:
         parts.append('<p class="empty">No rows: no report in this window, so there is nothing to chart.</p>'
                      if section.window.column else
                      '<p class="empty">No rows: the table holds no report, so there is nothing to chart.</p>')

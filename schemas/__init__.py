@@ -21,6 +21,13 @@ RECEIVED_FIELDS = {
 }
 
 
+# A report counts only when its report_date lies from this many UTC days before the day the collector received it
+# up to that day itself: the longest delay an honest reporter can have, its dead-letter queue's replays included
+# (docs/warehouse.md derives it; tests/test_report_date_window.py checks it against the reporter's retry horizon).
+# The saved queries read it where they write {report_date_earliest_days}.
+REPORT_DATE_EARLIEST_DAYS = 17
+
+
 @functools.lru_cache(maxsize=1)
 def _cached_schema() -> str:
     return SCHEMA_PATH.read_text(encoding="utf-8")
@@ -39,6 +46,11 @@ def counter_keys() -> list[str]:
 
 def counter_names() -> list[str]:
     return list(load_schema()["definitions"]["counters"]["properties"])
+
+
+def counter_maximum() -> int:
+    """The largest total one counter may report for one day: the schema's `count` maximum, the one place it lives."""
+    return load_schema()["definitions"]["count"]["maximum"]
 
 
 def scalar_fields() -> list[str]:

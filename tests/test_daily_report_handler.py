@@ -328,6 +328,33 @@ def test_retries_stop_early_when_the_invocation_would_run_out_of_time(cloudwatch
     assert sleeps == []
 
 
+def test_a_total_above_the_schema_maximum_is_left_out_and_the_other_counters_are_sent(cloudwatch, capsys):
+    maximum = schemas.counter_maximum()
+    publish(cloudwatch, "tokenizeSuccess", maximum + 1, DAY + HOUR)
+    publish(cloudwatch, "detokenizeSuccess", maximum, DAY + HOUR)    # at the maximum: sent as it is
+    publish(cloudwatch, "tokenizeFailure", 3, DAY + HOUR)
+    with fake_collector() as collector:
+        report = run(cloudwatch, collector.url)
+    sent = sent_metrics(collector)
+    assert "tokenizeSuccess" not in sent and report["metrics"] == sent
+    assert (sent["detokenizeSuccess"], sent["tokenizeFailure"]) == (maximum, 3)
+    warning, outcome = log_lines(capsys)
+    assert warning["event"] == "usage_report_over_maximum" and warning["level"] == "WARNING"
+    assert (warning["counters"], warning["maximum"]) == ({"tokenizeSuccess": maximum + 1}, maximum)
+    assert outcome["outcome"] == "sent" and outcome["over_maximum"] == ["tokenizeSuccess"]
+    assert outcome["totals"]["tokenizeSuccess"] == maximum + 1, "the log keeps what was read"
+
+
+def test_when_every_total_is_above_the_maximum_nothing_is_sent_and_the_error_says_why(cloudwatch, capsys):
+    for name in schemas.counter_names():
+        publish(cloudwatch, name, schemas.counter_maximum() * 2, DAY + HOUR)
+    with fake_collector() as collector:
+        with pytest.raises(ValueError, match=r"every counter's total is above the schema's daily maximum of \d+"):
+            run(cloudwatch, collector.url)
+    assert collector.received == []
+    assert log_lines(capsys)[-1]["outcome"] == "failed"
+
+
 def test_a_report_that_breaks_the_schema_is_not_sent(cloudwatch):
     with fake_collector() as collector:
         with pytest.raises(ValueError, match="report does not match the schema, not sent: .*version"):

@@ -177,6 +177,7 @@ def _expected_answers(posts: list[dict], today: datetime.date) -> dict[str, obje
         "new_deployments_per_week": weeks,
         "deduplicated_reports": {key: (report["version"], _counters(report)) for key, report in latest.items()},
         "data_freshness": [max(day for day, _ in latest if day < today.isoformat())],
+        "suspicious_reports": [],  # honest posts, received today: nothing to list
     }
 
 
@@ -198,6 +199,7 @@ def _answers_as_posted(answers: dict[str, list[dict]]) -> dict[str, object]:
                 (r["version"], {k: v for k, v in r["metrics"].items() if v is not None})
             for r in answers["deduplicated_reports"]},
         "data_freshness": [day(r["last_report_day"]) for r in answers["data_freshness"]],
+        "suspicious_reports": answers["suspicious_reports"],
     }
 
 

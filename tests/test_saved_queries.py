@@ -54,6 +54,16 @@ def report_day(delivery: Delivery) -> datetime.date:
         return delivery.received_at.date()
 
 
+def in_receive_window(delivery: Delivery) -> bool:
+    """The client's report_date counts only from the contract's window before the day it was received to that day."""
+    received = delivery.received_at.date()
+    return received - datetime.timedelta(days=schemas.REPORT_DATE_EARLIEST_DAYS) <= report_day(delivery) <= received
+
+
+def counted(deliveries) -> list[Delivery]:
+    return [delivery for delivery in deliveries if in_receive_window(delivery)]
+
+
 def counters_of(delivery: Delivery) -> dict:
     return next(delivery.body[key] for key in schemas.counter_keys() if key in delivery.body)
 
@@ -125,13 +135,36 @@ def expected_freshness(deliveries):
              "newest_received_at": max(d.received_at_ms for d in recent)}]
 
 
+def expected_outside_window(deliveries):
+    """suspicious_reports' rows for reports dated outside the window. Its other findings need a fleet (a 99th
+    percentile, a median of days): tests/test_suspicious_reports.py shows them on one, and the data here, a
+    handful of deployments with small totals, must give none of them."""
+    rows = []
+    for delivery in deliveries:
+        received = delivery.received_at.date()
+        if not in_receive_window(delivery) and in_last(28, received) \
+                and datetime.date.fromisoformat(delivery.dt) >= days_ago(29):
+            claimed = datetime.date.fromisoformat(delivery.body["report_date"])
+            rows.append({"day": received, "finding": "report_date outside the window",
+                         "stack_id": delivery.body["stack_id"], "detail": delivery.body["report_date"],
+                         "value": (claimed - received).days, "usual": None})
+    return sorted(rows, key=lambda r: (r["day"], r["stack_id"], r["detail"]))
+
+
+def _counted_only(expected):
+    return lambda deliveries: expected(counted(deliveries))
+
+
 EXPECTED = {
-    "deduplicated_reports": expected_deduplicated,
-    "daily_active_deployments": expected_daily_active,
-    "daily_counter_totals": expected_counter_totals,
-    "version_adoption": expected_version_adoption,
-    "new_deployments_per_week": expected_new_per_week,
-    "data_freshness": expected_freshness,
+    **{name: _counted_only(expected) for name, expected in {
+        "deduplicated_reports": expected_deduplicated,
+        "daily_active_deployments": expected_daily_active,
+        "daily_counter_totals": expected_counter_totals,
+        "version_adoption": expected_version_adoption,
+        "new_deployments_per_week": expected_new_per_week,
+        "data_freshness": expected_freshness,
+    }.items()},
+    "suspicious_reports": expected_outside_window,
 }
 
 
@@ -242,8 +275,9 @@ def test_windows_follow_current_date(tmp_path, answers):
     assert later["deduplicated_reports"] == answers["deduplicated_reports"]
 
 
-def test_freshness_does_not_take_a_report_day_after_today(tmp_path):
-    """A report_date is the client's word; the receive time is the collector's."""
+def test_no_query_counts_a_report_dated_outside_the_window(tmp_path):
+    """A report_date is the client's word; the receive time is the collector's. A report dated after the day it
+    arrived, or earlier than the window allows, counts nowhere: not as fresh, not as active, not in a total."""
     def sent(report_date: datetime.date, received: datetime.datetime, request_id: str) -> Delivery:
         body = {"version": "1.0.0", "stack_id": warehouse_files.STACK_STEADY, "report_date": report_date.isoformat(),
                 "metrics": {"tokenizeSuccess": 1}}
@@ -252,9 +286,17 @@ def test_freshness_does_not_take_a_report_day_after_today(tmp_path):
     honest = sent(days_ago(2), datetime.datetime.combine(days_ago(1), datetime.time(1), datetime.UTC), "req-honest")
     future = sent(TODAY + datetime.timedelta(days=30),
                   datetime.datetime.combine(days_ago(1), datetime.time(9), datetime.UTC), "req-future")
-    warehouse_files.write_objects(tmp_path, [honest, future])
-    assert local_duckdb.run_saved_query("data_freshness", tmp_path, TODAY) == [
-        {"last_report_day": days_ago(2), "newest_received_at": future.received_at_ms}]
+    earliest = schemas.REPORT_DATE_EARLIEST_DAYS
+    received = datetime.datetime.combine(days_ago(1), datetime.time(10), datetime.UTC)
+    oldest_counted = sent(days_ago(1 + earliest), received, "req-oldest")
+    too_old = sent(days_ago(2 + earliest), received + datetime.timedelta(minutes=1), "req-too-old")
+    warehouse_files.write_objects(tmp_path, [honest, future, oldest_counted, too_old])
+    answers = local_duckdb.run_all_saved_queries(tmp_path, TODAY)
+    assert answers["data_freshness"] == [
+        {"last_report_day": days_ago(2), "newest_received_at": oldest_counted.received_at_ms}]
+    assert {row["report_day"] for row in answers["deduplicated_reports"]} == {days_ago(2), days_ago(1 + earliest)}
+    assert [row["week_start"] for row in answers["new_deployments_per_week"]] == [
+        days_ago(1 + earliest) - datetime.timedelta(days=days_ago(1 + earliest).weekday())]
 
 
 def test_unpinned_runs_use_the_real_current_date(tmp_path):
@@ -328,11 +370,15 @@ def delivery_mixes(draw) -> list[Delivery]:
             days=1 if dated else draw(st.integers(0, 1)), seconds=after)
         received = min(received, datetime.datetime.combine(TODAY, datetime.time(23, 59), datetime.UTC)
                        + datetime.timedelta(seconds=index))
-        counters = draw(st.dictionaries(st.sampled_from(schemas.counter_names()), st.integers(0, 10**9), min_size=1))
+        # Below a tenth of the counter maximum, which suspicious_reports lists whatever the fleet.
+        counters = draw(st.dictionaries(st.sampled_from(schemas.counter_names()),
+                                        st.integers(0, schemas.counter_maximum() // 10 - 1), min_size=1))
         body = {"version": draw(st.sampled_from(["1.0.0", "1.1.0", "2.0.0-rc.1"])),
                 "stack_id": draw(st.sampled_from(STACKS)), draw(st.sampled_from(schemas.counter_keys())): counters}
         if dated:
-            body["report_date"] = covered.isoformat()
+            # Now and then a forged date: far before the receive day, or after it (counted nowhere).
+            forged = draw(st.sampled_from([0, 0, 0, -(schemas.REPORT_DATE_EARLIEST_DAYS + 10), 30]))
+            body["report_date"] = (covered + datetime.timedelta(days=forged)).isoformat()
         just_after_midnight = received.time() < datetime.time(0, 15)
         object_day = received.date() - datetime.timedelta(days=1) if just_after_midnight and draw(st.booleans()) \
             else None

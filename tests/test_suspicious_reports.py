@@ -1,0 +1,93 @@
+"""suspicious_reports on a fleet with poison in it: each kind of poisoning is listed once, nothing honest is, and
+the report prints the list and puts it on the HTML page as a table."""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import pytest
+
+import schemas
+from fixtures import warehouse_files as fleet
+from report.cli import main
+from report.local_duckdb import run_saved_query
+from report.sections import SECTIONS
+
+TODAY = datetime.date(2026, 11, 27)
+NAME = "suspicious_reports"
+
+
+def days_ago(n: int) -> datetime.date:
+    return TODAY - datetime.timedelta(days=n)
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("poisoned")
+    fleet.write_objects(root, fleet.poisoned_deliveries(TODAY), line_for=fleet.stored_line_fast)
+    return root
+
+
+@pytest.fixture(scope="module")
+def findings(warehouse) -> dict[tuple, dict]:
+    rows = run_saved_query(NAME, warehouse, TODAY)
+    return {(row["day"], row["finding"], row["stack_id"], row["detail"]): row for row in rows}
+
+
+def test_each_kind_of_poison_is_listed_and_no_honest_deployment_is(findings):
+    future = (days_ago(fleet.FUTURE_RECEIVED_DAY - 30)).isoformat()
+    assert set(findings) == {
+        (days_ago(fleet.FAR_ABOVE_DAY), "counter far above the fleet", fleet.POISON_FAR_ABOVE, "tokenizeSuccess"),
+        (days_ago(fleet.AT_MAXIMUM_DAY), "counter far above the fleet", fleet.POISON_AT_MAXIMUM, "createGrantSuccess"),
+        (days_ago(fleet.BURST_DAY), "burst of new deployments", None, None),
+        (days_ago(fleet.FUTURE_RECEIVED_DAY), "report_date outside the window", fleet.POISON_FUTURE, future),
+        (days_ago(fleet.FUTURE_RECEIVED_DAY), "report_date outside the window", fleet.STACK_FORGER,
+         fleet.FORGED_REPORT_DATE),
+    }
+
+
+def test_each_finding_shows_the_value_and_what_it_is_compared_with(findings):
+    rows = {(key[1], key[2]): row for key, row in findings.items()}
+    far = rows["counter far above the fleet", fleet.POISON_FAR_ABOVE]
+    assert far["value"] == fleet.FAR_ABOVE_TOTAL
+    assert 100 <= far["usual"] < 1000, "the fleet's 99th percentile: honest totals are under 1,000"
+    # Nobody else sends createGrantSuccess, so its percentile is the poison itself: the maximum rule names it.
+    at_maximum = rows["counter far above the fleet", fleet.POISON_AT_MAXIMUM]
+    assert at_maximum["value"] == at_maximum["usual"] == schemas.counter_maximum()
+    burst = rows["burst of new deployments", None]
+    assert (burst["value"], burst["usual"]) == (fleet.HONEST_NEW_PER_DAY + fleet.BURST_STACKS, fleet.HONEST_NEW_PER_DAY)
+    future = rows["report_date outside the window", fleet.POISON_FUTURE]
+    assert (future["value"], future["usual"]) == (30, None)
+
+
+def test_a_tenth_of_the_maximum_is_listed_even_where_it_is_the_fleets_usual(tmp_path):
+    """A fleet of one can hide nothing behind its percentile: the maximum rule reads the schema's number."""
+    day = days_ago(2)
+    tenth = schemas.counter_maximum() // 10
+    sent = [fleet.Delivery({"version": "1.0.0", "stack_id": fleet.STACK_STEADY, "report_date": day.isoformat(),
+                            "metrics": {"tokenizeSuccess": value}},
+                           datetime.datetime.combine(days_ago(1), datetime.time(hour), datetime.UTC), f"req-{hour}")
+            for hour, value in ((1, tenth - 1),)]
+    fleet.write_objects(tmp_path / "below", sent)
+    assert run_saved_query(NAME, tmp_path / "below", TODAY) == []
+    fleet.write_objects(tmp_path / "at", [fleet.Delivery({**sent[0].body, "metrics": {"tokenizeSuccess": tenth}},
+                                                         sent[0].received_at, "req-at")])
+    assert [row["value"] for row in run_saved_query(NAME, tmp_path / "at", TODAY)] == [tenth]
+
+
+def test_the_report_prints_the_findings_and_the_page_lists_them_without_a_chart(warehouse, tmp_path):
+    out, err = io.StringIO(), io.StringIO()
+    page_path = tmp_path / "report.html"
+    code = main(["--local", str(warehouse), "--today", TODAY.isoformat(), "--html", str(page_path),
+                 "--charts", str(tmp_path / "charts"), "--section", NAME], stdout=out, stderr=err)
+    assert code == 0, err.getvalue()
+    printed = out.getvalue()
+    assert printed.startswith(f"{SECTIONS[NAME]}\n")
+    assert fleet.POISON_FAR_ABOVE in printed and f"{fleet.FAR_ABOVE_TOTAL:,}" in printed
+    assert f"{NAME}: a table of findings, no chart" in err.getvalue()
+    assert not (tmp_path / "charts" / f"{NAME}.png").exists()
+    page = page_path.read_text(encoding="utf-8")
+    section = page.split(f'<section id="{NAME}"', 1)[1].split("</section>", 1)[0]
+    assert "<table>" in section and "<img" not in section
+    assert section.count("<tr>") == 1 + 5, "a header row and one row per finding"
