@@ -506,6 +506,7 @@ def handler(event, context):
                          sort_keys=True), flush=True)
         raise
     if replay:
-        return replay_failed_runs(settings, sqs_client(), cloudwatch_client(), seconds_left=seconds_left)
+        return replay_failed_runs(settings, sqs_client(), cloudwatch_client(), wait_seconds=REPLAY_WAIT_SECONDS,
+                                  seconds_left=seconds_left)
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}
