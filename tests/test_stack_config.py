@@ -7,6 +7,7 @@ import pytest
 
 from mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, load_stack_config, section_keys
+from stack_config.program_settings import PROGRAM_SETTINGS
 
 P = PROJECT
 
@@ -25,7 +26,12 @@ def test_committed_stacks_load(stack):
     for section, args_type in SECTIONS.items():
         written = json.loads(committed.get(f"{P}:{section}", "{}"))
         fields = section_keys(args_type)
-        assert config.args_for(section) == {fields[key].name: value for key, value in written.items()}, section
+        program_fields = section_keys(PROGRAM_SETTINGS[section]) if section in PROGRAM_SETTINGS else {}
+        assert config.args_for(section) == {fields[key].name: value for key, value in written.items()
+                                            if key not in program_fields}, section
+        for key, value in written.items():
+            if key in program_fields:
+                assert getattr(config.program_settings(section), program_fields[key].name) == value, (section, key)
     opted_out = json.loads(committed.get(f"{P}:metricsConfig", "{}")).get("disable_usage_statistic", False)
     assert config.usage_reporting_disabled is opted_out
 
