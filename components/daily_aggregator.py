@@ -40,6 +40,8 @@ MAX_EVENT_AGE_SECONDS = 6 * 3600
 # Scheduler's retries of an invocation Lambda refused (throttled, or the function briefly missing). A run
 # that starts and fails is Lambda's to retry (async_retry_attempts), not Scheduler's.
 SCHEDULER_RETRY_ATTEMPTS = 3
+# Lambda's waits before its first and second retries of a failed async run (AWS documents them).
+LAMBDA_RETRY_WAIT_SECONDS = (60, 120)
 # The retry horizon: Lambda puts a run it gave up on (after async_retry_attempts) in the retry queue, and
 # an hourly replay runs it again for the day it was scheduled for, retry_horizon_hours times, before SQS
 # moves it to the dead-letter queue. Scheduler's flexible window spreads a fleet's replays over the hour.

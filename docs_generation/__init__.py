@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 import schemas
-from docs_generation import fleet_costs, guardrails
+from docs_generation import fleet_costs, flood_horizon, guardrails
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,7 +99,8 @@ def layer_rule() -> str:
 
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
              "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
-             "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table}
+             "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table,
+             "flood-horizon": flood_horizon.flood_table}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
@@ -109,6 +110,7 @@ SECTION_FILES = {
     "policy-rules": DOCS / "guardrails.md",
     "collector-alarms": DOCS / "guardrails.md",
     "fleet-costs": DOCS / "fleet-scale.md",
+    "flood-horizon": DOCS / "fleet-scale.md",
 }
 
 
