@@ -17,6 +17,7 @@ from components.tunables import integer, one_of, required, tunable, validate_arg
 
 # The largest valid report is a few hundred bytes; anything near this size is not a report.
 MAX_BODY_BYTES = 8 * 1024
+RATE_LIMITED_STATUS = 429
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet")
 
 
@@ -45,9 +46,11 @@ class CollectorWaf(pulumi.ComponentResource):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         rules = [
-            _rule("rate-limit-per-ip", 0, {"block": {}}, {"rate_based_statement": {
-                "aggregate_key_type": "IP", "limit": args.rate_limit_per_ip,
-                "evaluation_window_sec": args.rate_window_seconds}}),
+            # 429, not WAF's default 403: a reporter behind a busy address backs off and retries a throttle,
+            # and takes a 403 as a refusal of the report itself.
+            _rule("rate-limit-per-ip", 0, {"block": {"custom_response": {"response_code": RATE_LIMITED_STATUS}}},
+                  {"rate_based_statement": {"aggregate_key_type": "IP", "limit": args.rate_limit_per_ip,
+                                            "evaluation_window_sec": args.rate_window_seconds}}),
             _rule("body-too-large", 1, {"block": {}}, {"size_constraint_statement": {
                 "comparison_operator": "GT", "size": MAX_BODY_BYTES,
                 # Bodies beyond what WAF inspects count as too large rather than slipping through.

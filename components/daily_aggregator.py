@@ -41,6 +41,20 @@ MAX_EVENT_AGE_SECONDS = 6 * 3600
 # Scheduler's retries of an invocation Lambda refused (throttled, or the function briefly missing). A run
 # that starts and fails is Lambda's to retry (async_retry_attempts), not Scheduler's.
 SCHEDULER_RETRY_ATTEMPTS = 3
+# Lambda's waits before its first and second retries of a failed async run (AWS documents them).
+LAMBDA_RETRY_WAIT_SECONDS = (60, 120)
+# The retry horizon: Lambda puts a run it gave up on (after async_retry_attempts) in the retry queue, and
+# an hourly replay runs it again for the day it was scheduled for, retry_horizon_hours times, before SQS
+# moves it to the dead-letter queue. Scheduler's flexible window spreads a fleet's replays over the hour.
+REPLAY_SCHEDULE = "rate(1 hour)"
+REPLAY_INTERVAL_SECONDS = 3600
+REPLAY_WINDOW_MINUTES = 15
+# Longer than the longest run (900 s), so a run in progress never sees its own message again; shorter than
+# the shortest gap between two replays (the interval less the window), so a message failed in one replay
+# is visible to the next.
+RETRY_VISIBILITY_SECONDS = 30 * 60
+# The hourly replay's input (the handler's REPLAY_TRIGGER; tests feed this deployed input to the handler).
+REPLAY_INPUT = {"replay": "failed-runs"}
 # Scheduler replaces this in the target input with the time the schedule meant (the start of the flexible
 # window), which the handler reports the day before.
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
@@ -109,6 +123,10 @@ class DailyAggregatorArgs:
         "The dimension set whose series are summed, e.g. [\"stackID\"]. Unset: when a counter's series come "
         "under several dimension sets (EMF, or an aggregate beside a breakdown) the set with the largest total "
         "is counted, not their sum, and a warning names them (docs/fleet-scale.md).")
+    retry_horizon_hours: int = tunable(
+        24, integer(1, 72),
+        "Hours a run Lambda gave up on is retried, once an hour, for the day it was scheduled for, before it is "
+        "dead-lettered: a flood or an outage shorter than this costs no report (docs/fleet-scale.md).")
     schedule_window_minutes: int = tunable(
         720, integer(1, 1440),
         "EventBridge Scheduler starts each daily run at a random time this many minutes after scheduleHour, "
@@ -152,6 +170,8 @@ class DailyAggregator(pulumi.ComponentResource):
     """Cron expression (UTC) that starts the daily run's window."""
     dead_letter_queue_url: pulumi.Output[str]
     """URL of the SQS queue that receives the runs given up on."""
+    retry_queue_url: pulumi.Output[str]
+    """URL of the SQS queue that holds failed runs until the hourly replay sends them (the retry horizon)."""
 
     def __init__(self, name: str, args: DailyAggregatorArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
@@ -161,8 +181,12 @@ class DailyAggregator(pulumi.ComponentResource):
         stack_id = random.RandomUuid(f"{name}-stack-id", opts=child)
         logs = aws.cloudwatch.LogGroup(f"{name}-logs", name_prefix=f"/aws/lambda/{name}-",
                                        retention_in_days=args.log_retention_days, opts=child)
-        dead_letters = self._dead_letter_queue(name, child)
-        role, policy = self._role(name, logs, dead_letters, child)
+        dead_letters = self._queue(name, "dead-letters", child)
+        retries = self._queue(name, "retries", child, visibility_timeout_seconds=RETRY_VISIBILITY_SECONDS,
+                              redrive_policy=pulumi.Output.json_dumps({
+                                  "deadLetterTargetArn": dead_letters.arn,
+                                  "maxReceiveCount": args.retry_horizon_hours}))
+        role, policy = self._role(name, logs, retries, child)
 
         function = aws.lambda_.Function(
             f"{name}-function",
@@ -181,6 +205,7 @@ class DailyAggregator(pulumi.ComponentResource):
                 "METRICS_NAMESPACE": args.namespace,
                 "HTTP_TIMEOUT_SECONDS": str(args.http_timeout_seconds),
                 "MAX_ATTEMPTS": str(args.max_attempts),
+                "RETRY_QUEUE_URL": retries.url,
                 # Absent, not empty, when unset: [] is a real choice (series without dimensions).
                 **({} if args.dimension_names is None else
                    {"DIMENSION_NAMES": json.dumps(sorted(args.dimension_names))}),
@@ -193,22 +218,25 @@ class DailyAggregator(pulumi.ComponentResource):
             function_name=function.name,
             maximum_retry_attempts=args.async_retry_attempts,
             maximum_event_age_in_seconds=MAX_EVENT_AGE_SECONDS,
-            destination_config={"on_failure": {"destination": dead_letters.arn}},
+            destination_config={"on_failure": {"destination": retries.arn}},
             opts=child,
         )
         schedule = stack_id.result.apply(lambda sid: schedule_expression(sid, args.schedule_hour))
-        self._schedule(name, function, schedule, dead_letters, args, child)
+        self._schedules(name, function, schedule, dead_letters, args, child)
         self._alarms(name, function, dead_letters, args, child)
 
         publish_outputs(self, function_name=function.name, function_arn=function.arn, stack_id=stack_id.result,
-                        schedule_expression=schedule, dead_letter_queue_url=dead_letters.url)
+                        schedule_expression=schedule, dead_letter_queue_url=dead_letters.url,
+                        retry_queue_url=retries.url)
 
     @staticmethod
-    def _dead_letter_queue(name, child) -> aws.sqs.Queue:
-        queue = aws.sqs.Queue(f"{name}-dead-letters", message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-                              sqs_managed_sse_enabled=True, opts=child)
+    def _queue(name, role, child, **settings) -> aws.sqs.Queue:
+        # The retry queue keeps its messages as long as the dead-letter queue: SQS keeps a message's first
+        # enqueue time when it moves it, so a shorter retention could drop a run before it is dead-lettered.
+        queue = aws.sqs.Queue(f"{name}-{role}", message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+                              sqs_managed_sse_enabled=True, opts=child, **settings)
         aws.sqs.QueuePolicy(
-            f"{name}-dead-letters-tls-only",
+            f"{name}-{role}-tls-only",
             queue_url=queue.url,
             policy=iam_policies.policy_document(transport.deny_without_tls("sqs:*", queue.arn)),
             opts=child,
@@ -216,7 +244,7 @@ class DailyAggregator(pulumi.ComponentResource):
         return queue
 
     @staticmethod
-    def _role(name, logs, dead_letters, child) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    def _role(name, logs, retries, child) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         return iam_policies.service_role(
             f"{name}-role", f"{name}-policy", "lambda.amazonaws.com",
             [
@@ -224,13 +252,15 @@ class DailyAggregator(pulumi.ComponentResource):
                 iam_policies.allow(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], ["*"], "ReadCounters"),
                 iam_policies.allow(["logs:CreateLogStream", "logs:PutLogEvents"],
                                    [pulumi.Output.concat(logs.arn, ":log-stream:*")], "WriteOwnLogs"),
-                iam_policies.allow(["sqs:SendMessage"], [dead_letters.arn], "DeadLetterFailedRuns"),
+                # Lambda's on-failure destination sends with the function's role; the replay reads and deletes.
+                iam_policies.allow(["sqs:SendMessage"], [retries.arn], "QueueFailedRuns"),
+                iam_policies.allow(["sqs:DeleteMessage", "sqs:ReceiveMessage"], [retries.arn], "ReplayFailedRuns"),
             ],
             child,
         )
 
     @staticmethod
-    def _schedule(name, function, schedule, dead_letters, args, child) -> None:
+    def _schedules(name, function, schedule, dead_letters, args, child) -> None:
         role, policy = iam_policies.service_role(
             f"{name}-scheduler-role", f"{name}-scheduler-policy", "scheduler.amazonaws.com",
             [
@@ -255,6 +285,21 @@ class DailyAggregator(pulumi.ComponentResource):
                 "dead_letter_config": {"arn": dead_letters.arn},
             },
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])))
+        aws.scheduler.Schedule(
+            f"{name}-replay-schedule",
+            description="Hourly: runs again, for their scheduled day, the daily runs Lambda gave up on.",
+            schedule_expression=REPLAY_SCHEDULE,
+            flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": REPLAY_WINDOW_MINUTES},
+            target={
+                "arn": function.arn,
+                "role_arn": role.arn,
+                "input": json.dumps(REPLAY_INPUT),
+                # A replay not delivered within the hour is superseded by the next one.
+                "retry_policy": {"maximum_event_age_in_seconds": REPLAY_INTERVAL_SECONDS,
+                                 "maximum_retry_attempts": SCHEDULER_RETRY_ATTEMPTS},
+                "dead_letter_config": {"arn": dead_letters.arn},
+            },
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])))
 
     @staticmethod
     def _alarms(name, function, dead_letters, args, child) -> None:
@@ -262,11 +307,14 @@ class DailyAggregator(pulumi.ComponentResource):
         common = {"comparison_operator": "GreaterThanOrEqualToThreshold", "threshold": 1, "evaluation_periods": 1,
                   "treat_missing_data": "notBreaching", "alarm_actions": actions, "opts": child}
         aws.cloudwatch.MetricAlarm(
-            f"{name}-errors", alarm_description="The daily usage report failed (it is retried, then dead-lettered).",
+            f"{name}-errors",
+            alarm_description=f"The daily usage report failed: Lambda retries it, then it is replayed hourly for "
+                              f"{args.retry_horizon_hours} h before it is dead-lettered.",
             namespace="AWS/Lambda", metric_name="Errors", dimensions={"FunctionName": function.name},
             statistic="Sum", period=3600, **common)
         aws.cloudwatch.MetricAlarm(
             f"{name}-dead-letters-waiting",
-            alarm_description="A usage report was given up on; see the dead-letter queue.",
+            alarm_description="A usage report was given up on after the retry horizon, or a schedule could not "
+                              "start the reporter; see the dead-letter queue.",
             namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": dead_letters.name}, statistic="Maximum", period=300, **common)

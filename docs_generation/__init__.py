@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 import schemas
-from docs_generation import fleet_costs, guardrails, warehouse_bounds
+from docs_generation import fleet_costs, flood_horizon, guardrails, warehouse_bounds
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -101,7 +101,8 @@ GENERATED = {"collected-fields": collected_fields, "config-reference": config_re
              "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
              "client-identity-stores": guardrails.client_identity_stores,
              "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table,
-             "counter-bounds": warehouse_bounds.bounds_table, "report-date-window": warehouse_bounds.window_table}
+             "counter-bounds": warehouse_bounds.bounds_table, "report-date-window": warehouse_bounds.window_table,
+             "flood-horizon": flood_horizon.flood_table}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
@@ -114,6 +115,7 @@ SECTION_FILES = {
     "fleet-costs": DOCS / "fleet-scale.md",
     "counter-bounds": DOCS / "warehouse.md",
     "report-date-window": DOCS / "warehouse.md",
+    "flood-horizon": DOCS / "fleet-scale.md",
 }
 
 

@@ -2,7 +2,8 @@
 
 Runs on the Lambda Python runtime with boto3; everything else it imports ships in its archive.
 Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
-HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed).
+HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed),
+RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ BACKOFF_CAP_SECONDS = 20.0
 TIME_RESERVE_SECONDS = 2.0
 # The function's environment (DailyAggregator sets it; tests/test_daily_report_handler.py checks the two agree).
 REQUIRED_VARIABLES = ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE")
-OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "DIMENSION_NAMES")
+OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "DIMENSION_NAMES", "RETRY_QUEUE_URL")
 
 validate_report = fastjsonschema.compile(schemas.load_schema())
 
@@ -69,6 +70,7 @@ class Settings:
     max_attempts: int = 4
     # None: choose among the dimension sets found (see count_once); else only series with exactly these names.
     dimension_names: Optional[tuple[str, ...]] = None
+    retry_queue_url: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Optional[dict] = None) -> Settings:
@@ -84,6 +86,7 @@ class Settings:
             http_timeout_seconds=float(env.get("HTTP_TIMEOUT_SECONDS", cls.http_timeout_seconds)),
             max_attempts=int(env.get("MAX_ATTEMPTS", cls.max_attempts)),
             dimension_names=_dimension_names(env.get("DIMENSION_NAMES")),
+            retry_queue_url=env.get("RETRY_QUEUE_URL") or None,
         )
         require_secure_url(settings.collector_url)
         if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
@@ -403,34 +406,136 @@ def _warn_over_maximum(log: dict, settings: Settings, over: dict[str, int]) -> N
                       "maximum": schemas.counter_maximum(), "counters": over}, sort_keys=True), flush=True)
 
 
+# The hourly replay schedule's input (DailyAggregator writes it; the tests feed the deployed input to handler).
+REPLAY_TRIGGER = {"replay": "failed-runs"}
+EVENT_SHAPES = ('a scheduled run {"time": "<ISO 8601 time with a zone>"}, Lambda\'s failure record of one '
+                '{"requestPayload": {"time": ...}}, the replay trigger ' + json.dumps(REPLAY_TRIGGER) +
+                ', or {} for a manual run of yesterday')
+# Long polling, however short, asks every SQS server; a short poll samples some and can miss the one message.
+REPLAY_WAIT_SECONDS = 1
+# Time a run needs before its first POST (ListMetrics, GetMetricData): a replay starts another failed run only
+# with this, one POST and the reserve left, so no run is cut off by the function's timeout.
+CLOUDWATCH_READ_SECONDS = 10.0
+
+
+def is_replay_trigger(event) -> bool:
+    if not (isinstance(event, dict) and set(event) & set(REPLAY_TRIGGER)):
+        return False
+    if event != REPLAY_TRIGGER:
+        raise ValueError(f"unknown replay event {json.dumps(event, sort_keys=True)[:200]}: "
+                         f"expected exactly {json.dumps(REPLAY_TRIGGER)}")
+    return True
+
+
 def scheduled_time(event) -> dt.datetime:
-    """The time the schedule meant, so a late start inside Scheduler's flexible window, Lambda's retries and a
-    replay from the dead-letter queue all report the same day as an on-time first attempt; now for a
-    manual invocation.
+    """The time the schedule meant, so a late start inside Scheduler's flexible window, Lambda's retries and the
+    hourly replays all report the same day as an on-time first attempt; now for a manual invocation ({}).
 
     `time` is what the schedule's input carries (Scheduler's <aws.scheduler.scheduled-time>, the start of
     the window, not when the run started) and what an EventBridge rule's event carried before it. A
-    record from the dead-letter queue (Lambda's on-failure destination) holds the event as `requestPayload`,
-    so it can be replayed as it is.
+    failure record (Lambda's on-failure destination, in the retry or dead-letter queue) holds the event as
+    `requestPayload`, so it can be replayed as it is. Any other shape is refused: guessing a day could
+    report the wrong one.
     """
-    if isinstance(event, dict) and isinstance(event.get("requestPayload"), dict):
-        event = event["requestPayload"]
-    stamp = event.get("time") if isinstance(event, dict) else None
-    if isinstance(stamp, str):
+    if event is None or event == {}:
+        return dt.datetime.now(dt.UTC)
+    if isinstance(event, dict) and "requestPayload" in event:
+        payload = event["requestPayload"]
+        if not (isinstance(payload, dict) and "time" in payload):
+            raise ValueError(f"a failure record whose requestPayload is not a scheduled run: "
+                             f"{json.dumps(payload, sort_keys=True, default=str)[:200]}; expected {EVENT_SHAPES}")
+        event = payload
+    if not (isinstance(event, dict) and "time" in event):
+        shown = f"keys {sorted(event)}" if isinstance(event, dict) else f"a {type(event).__name__}, not an object"
+        raise ValueError(f"unknown event ({shown}): expected {EVENT_SHAPES}")
+    stamp = event["time"]
+    try:
         when = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        if when.tzinfo is None:
-            raise ValueError(f"the event's time {stamp!r} has no time zone; the report day would be a guess")
-        return when
-    return dt.datetime.now(dt.UTC)
+    except (AttributeError, ValueError):
+        raise ValueError(f"the event's time {stamp!r} is not an ISO 8601 time") from None
+    if when.tzinfo is None:
+        raise ValueError(f"the event's time {stamp!r} has no time zone; the report day would be a guess")
+    return when
+
+
+@functools.lru_cache(maxsize=1)
+def sqs_client():
+    return boto3.client("sqs")
+
+
+def require_retry_queue(settings: Settings) -> str:
+    if not settings.retry_queue_url:
+        raise ValueError("reporter is misconfigured: the replay needs RETRY_QUEUE_URL")
+    return settings.retry_queue_url
+
+
+def replay_failed_runs(settings: Settings, sqs, cloudwatch, wait_seconds: int = REPLAY_WAIT_SECONDS,
+                       seconds_left: Callable[[], float] = lambda: float("inf"), **post_options) -> dict:
+    """Run again, each for the day it was scheduled for, the runs Lambda gave up on (their failure records in
+    the retry queue); prints one JSON summary line and returns it.
+
+    One message at a time, and only with time for a run: each receive counts one of the queue's
+    maxReceiveCount tries. A report sent (or already sent by this replay) is deleted; a failed one stays,
+    hidden for the queue's visibility timeout, until the next hourly replay or, its tries used up, until SQS
+    moves it to the dead-letter queue. A failed report never fails the replay: Lambda would retry the
+    replay and put its failure record in this same queue.
+    """
+    queue_url = require_retry_queue(settings)
+    summary = {"event": "usage_report_replay", "stack_id": settings.stack_id, "days": {}, "unreadable": 0}
+    while seconds_left() >= CLOUDWATCH_READ_SECONDS + settings.http_timeout_seconds + TIME_RESERVE_SECONDS:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
+                                       WaitTimeSeconds=wait_seconds,
+                                       AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
+        if not messages:
+            break
+        [message] = messages
+        if _replay(settings, cloudwatch, message, summary, seconds_left=seconds_left, **post_options):
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    print(json.dumps(summary, sort_keys=True), flush=True)
+    return summary
+
+
+def _replay(settings: Settings, cloudwatch, message: dict, summary: dict, **run_options) -> bool:
+    """Whether the message is done with: its day sent, or a failed replay that the next replay supersedes."""
+    try:
+        record = json.loads(message["Body"])
+        if isinstance(record, dict) and is_replay_trigger(record.get("requestPayload")):
+            return True
+        if not (isinstance(record, dict) and "requestPayload" in record):
+            raise ValueError(f"not a Lambda failure record (no requestPayload); expected {EVENT_SHAPES}")
+        when = scheduled_time(record)
+    except ValueError as error:  # left in the queue: it reaches the dead-letter queue, and its alarm
+        summary["unreadable"] += 1
+        print(json.dumps({"event": "usage_report_replay", "level": "ERROR", "message_id": message["MessageId"],
+                          "error": str(error)}, sort_keys=True), flush=True)
+        return False
+    day = report_day(when).isoformat()
+    if summary["days"].get(day) == "sent":
+        return True
+    try:
+        run(settings, cloudwatch, when, **run_options)
+    except Exception:  # run() logged why; the message stays for the next replay
+        tries = message.get("Attributes", {}).get("ApproximateReceiveCount", "?")
+        summary["days"][day] = f"failed (try {tries})"
+        return False
+    summary["days"][day] = "sent"
+    return True
 
 
 def handler(event, context):
+    seconds_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: float("inf"))
     try:
-        settings, now = Settings.from_env(), scheduled_time(event)
-    except ValueError as error:  # misconfigured: still the one log line an operator looks for
+        settings = Settings.from_env()
+        replay = is_replay_trigger(event)
+        if replay:
+            require_retry_queue(settings)
+        now = None if replay else scheduled_time(event)
+    except ValueError as error:  # misconfigured or an unknown event: still the one log line an operator looks for
         print(json.dumps({"event": "usage_report", "outcome": "failed", "error": f"{type(error).__name__}: {error}"},
                          sort_keys=True), flush=True)
         raise
-    seconds_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: float("inf"))
+    if replay:
+        return replay_failed_runs(settings, sqs_client(), cloudwatch_client(), wait_seconds=REPLAY_WAIT_SECONDS,
+                                  seconds_left=seconds_left)
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}

@@ -9,7 +9,8 @@ from components.alarm_spec import AlarmSpec, Comparison, Metric, MetricMath
 from components.collector_dashboard import API, ATHENA, FIREHOSE
 from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
-from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config_with
+from handlers import daily_report
+from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError
 from tests.support import docs
 
@@ -154,8 +155,18 @@ def test_bad_monitoring_settings_stop_the_program_with_the_key(settings, needle)
         run_with(monitoring=settings)
 
 
-def test_waf_is_off_by_default():
-    assert not [r for r in run_program("prod").resources if r.typ.startswith("aws:wafv2")]
+def test_waf_is_off_by_default_and_on_in_prod():
+    assert "analytics-collector:waf" not in stack_config("staging")
+    assert not [r for r in run_program("staging").resources if r.typ.startswith("aws:wafv2")]
+    prod = run_program("prod")
+    acl = prod.one("aws:wafv2/webAcl:WebAcl")
+    assert prod.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs["webAclArn"] == acl.outputs["arn"]
+
+
+def test_an_address_over_its_rate_is_answered_429_which_the_reporter_retries():
+    rate_rule = waf_rules(run_with(waf={"enabled": True}))["rate-limit-per-ip"]
+    assert rate_rule["action"] == {"block": {"customResponse": {"responseCode": 429}}}
+    assert 429 in daily_report.RETRYABLE_STATUSES
 
 
 def waf_rules(run):

@@ -9,6 +9,9 @@ import pytest
 
 from components.daily_aggregator import (
     MAX_EVENT_AGE_SECONDS,
+    REPLAY_INTERVAL_SECONDS,
+    REPLAY_WINDOW_MINUTES,
+    RETRY_VISIBILITY_SECONDS,
     SCHEDULER_RETRY_ATTEMPTS,
     DailyAggregatorArgs,
     _require_https,
@@ -87,6 +90,7 @@ def test_function_runs_the_handler_on_the_current_runtime_with_its_settings(stac
         "METRICS_NAMESPACE": "lunasec",
         "HTTP_TIMEOUT_SECONDS": "10",
         "MAX_ATTEMPTS": "4",
+        "RETRY_QUEUE_URL": reporter_named(run, "reporter-retries").outputs["url"],
     }
     logs = reporter(run, "aws:cloudwatch/logGroup:LogGroup")
     assert function["loggingConfig"]["logGroup"] == logs.outputs["name"]
@@ -99,33 +103,61 @@ def test_stack_id_is_a_plain_random_uuid_that_never_rotates(stack):
     assert str(uuid.UUID(stack_id.outputs["result"])) == stack_id.outputs["result"]
 
 
-def test_role_may_read_counters_write_its_logs_and_dead_letter_nothing_more(stack):
+def test_role_may_read_counters_write_its_logs_and_queue_and_replay_failed_runs_nothing_more(stack):
     run = program(stack)
     trust = json.loads(reporter_named(run, "reporter-role").inputs["assumeRolePolicy"])["Statement"]
     assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
     assert "Condition" not in trust[0]  # Lambda documents no trust condition; an unsupported one breaks the role
     policy = json.loads(reporter_named(run, "reporter-policy").inputs["policy"])
     logs_arn = reporter(run, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
-    queue_arn = reporter(run, "aws:sqs/queue:Queue").outputs["arn"]
+    queue_arn = reporter_named(run, "reporter-retries").outputs["arn"]
     assert policy["Statement"] == [
         {"Sid": "ReadCounters", "Effect": "Allow",
          "Action": ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], "Resource": ["*"]},
         {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
          "Resource": [f"{logs_arn}:log-stream:*"]},
-        {"Sid": "DeadLetterFailedRuns", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue_arn]},
+        {"Sid": "QueueFailedRuns", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue_arn]},
+        {"Sid": "ReplayFailedRuns", "Effect": "Allow", "Action": ["sqs:DeleteMessage", "sqs:ReceiveMessage"],
+         "Resource": [queue_arn]},
     ]
 
 
-def test_failed_runs_are_retried_then_kept_14_days_in_an_encrypted_tls_only_queue(stack):
+@pytest.mark.parametrize("queue", ["reporter-retries", "reporter-dead-letters"])
+def test_both_queues_keep_14_days_encrypted_and_tls_only(stack, queue):
     run = program(stack)
-    queue = reporter(run, "aws:sqs/queue:Queue")
-    assert queue.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
-    assert queue.inputs["sqsManagedSseEnabled"] is True
-    (deny,) = json.loads(reporter(run, "aws:sqs/queuePolicy:QueuePolicy").inputs["policy"])["Statement"]
-    assert deny == transport.deny_without_tls("sqs:*", queue.outputs["arn"])
+    found = reporter_named(run, queue)
+    assert found.inputs["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert found.inputs["sqsManagedSseEnabled"] is True
+    (deny,) = json.loads(reporter_named(run, f"{queue}-tls-only").inputs["policy"])["Statement"]
+    assert deny == transport.deny_without_tls("sqs:*", found.outputs["arn"])
+
+
+def test_lambda_gives_failed_runs_to_the_retry_queue_which_dead_letters_them_after_the_horizon(stack):
+    run = program(stack)
+    retries, dead_letters = reporter_named(run, "reporter-retries"), reporter_named(run, "reporter-dead-letters")
     invoke = reporter(run, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs
     assert invoke["maximumRetryAttempts"] == 2
-    assert invoke["destinationConfig"] == {"onFailure": {"destination": queue.outputs["arn"]}}
+    assert invoke["destinationConfig"] == {"onFailure": {"destination": retries.outputs["arn"]}}
+    assert json.loads(retries.inputs["redrivePolicy"]) == {
+        "deadLetterTargetArn": dead_letters.outputs["arn"], "maxReceiveCount": 24}
+    assert "redrivePolicy" not in dead_letters.inputs
+    # A message failed in one replay is visible again for the next, never during its own run (Lambda's
+    # longest timeout is 900 s).
+    assert 900 < retries.inputs["visibilityTimeoutSeconds"] == RETRY_VISIBILITY_SECONDS
+    assert RETRY_VISIBILITY_SECONDS < REPLAY_INTERVAL_SECONDS - REPLAY_WINDOW_MINUTES * 60
+
+
+def test_an_hourly_schedule_replays_the_failed_runs_through_the_same_role(stack):
+    run = program(stack)
+    replay = reporter_named(run, "reporter-replay-schedule").inputs
+    assert replay["scheduleExpression"] == "rate(1 hour)"
+    assert replay["flexibleTimeWindow"] == {"mode": "FLEXIBLE", "maximumWindowInMinutes": REPLAY_WINDOW_MINUTES}
+    target = replay["target"]
+    assert target["arn"] == reporter(run, "aws:lambda/function:Function").outputs["arn"]
+    assert target["roleArn"] == reporter_named(run, "reporter-scheduler-role").outputs["arn"]
+    assert json.loads(target["input"]) == {"replay": "failed-runs"}
+    assert target["retryPolicy"] == {"maximumEventAgeInSeconds": 3600, "maximumRetryAttempts": 3}
+    assert target["deadLetterConfig"] == {"arn": reporter_named(run, "reporter-dead-letters").outputs["arn"]}
 
 
 def test_alarms_watch_function_errors_and_dead_letters(stack):
@@ -133,7 +165,7 @@ def test_alarms_watch_function_errors_and_dead_letters(stack):
     alarms = {a.inputs["namespace"]: a.inputs for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
               if a.parent_type == COMPONENT}
     function = reporter(run, "aws:lambda/function:Function").outputs["name"]
-    queue = reporter(run, "aws:sqs/queue:Queue").outputs["name"]
+    queue = reporter_named(run, "reporter-dead-letters").outputs["name"]
     assert (alarms["AWS/Lambda"]["metricName"], alarms["AWS/Lambda"]["dimensions"]) == (
         "Errors", {"FunctionName": function})
     assert (alarms["AWS/SQS"]["metricName"], alarms["AWS/SQS"]["dimensions"]) == (
@@ -145,13 +177,13 @@ def test_alarms_watch_function_errors_and_dead_letters(stack):
 
 def test_scheduler_starts_the_run_in_a_flexible_window_after_the_day_closes(stack):
     run = program(stack)
-    schedule = reporter(run, "aws:scheduler/schedule:Schedule").inputs
+    schedule = reporter_named(run, "reporter-schedule").inputs
     stack_id = reporter(run, "random:index/randomUuid:RandomUuid").outputs["result"]
     assert schedule["scheduleExpression"] == f"cron({schedule_minute(stack_id)} 1 * * ? *)"
     assert schedule["scheduleExpressionTimezone"] == "UTC"
     assert schedule["flexibleTimeWindow"] == {"mode": "FLEXIBLE", "maximumWindowInMinutes": 720}
     function = reporter(run, "aws:lambda/function:Function").outputs
-    queue = reporter(run, "aws:sqs/queue:Queue").outputs
+    queue = reporter_named(run, "reporter-dead-letters").outputs
     target = schedule["target"]
     assert (target["arn"], target["roleArn"]) == (function["arn"], reporter_named(run, "reporter-scheduler-role")
                                                   .outputs["arn"])
@@ -177,7 +209,7 @@ def test_only_the_schedule_may_start_the_function_and_dead_letter_what_it_could_
         {"Sid": "StartTheReporter", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
          "Resource": [reporter(run, "aws:lambda/function:Function").outputs["arn"]]},
         {"Sid": "DeadLetterUndeliveredRuns", "Effect": "Allow", "Action": ["sqs:SendMessage"],
-         "Resource": [reporter(run, "aws:sqs/queue:Queue").outputs["arn"]]},
+         "Resource": [reporter_named(run, "reporter-dead-letters").outputs["arn"]]},
     ]
     # No resource policy on the function: nothing but the role above may invoke it.
     assert not [r for r in run.of_type("aws:lambda/permission:Permission") if r.parent_type == COMPONENT]
@@ -208,17 +240,19 @@ def test_reporter_settings_come_from_the_stack_config():
     run = run_program("dev", stack_config_with("dev", reporter={
         "collectorUrl": "https://telemetry.example.com/v1/record/deployment", "namespace": "acme/vault",
         "productVersion": "2.4.0-rc.1", "scheduleHour": 3, "alarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:ops",
-        "logRetentionDays": 7, "dimensionNames": ["version", "stackID"], "scheduleWindowMinutes": 1440}))
+        "logRetentionDays": 7, "dimensionNames": ["version", "stackID"], "scheduleWindowMinutes": 1440,
+        "retryHorizonHours": 6}))
     variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
     assert variables["COLLECTOR_URL"] == "https://telemetry.example.com/v1/record/deployment"
     assert (variables["METRICS_NAMESPACE"], variables["PRODUCT_VERSION"]) == ("acme/vault", "2.4.0-rc.1")
     assert variables["DIMENSION_NAMES"] == '["stackID", "version"]'
-    schedule = reporter(run, "aws:scheduler/schedule:Schedule").inputs
+    schedule = reporter_named(run, "reporter-schedule").inputs
     assert re.fullmatch(r"cron\(\d+ 3 \* \* \? \*\)", schedule["scheduleExpression"])
     assert schedule["flexibleTimeWindow"]["maximumWindowInMinutes"] == 1440
     alarms = [a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if a.parent_type == COMPONENT]
     assert [a.inputs["alarmActions"] for a in alarms] == [[f"arn:aws:sns:us-east-1:{ACCOUNT}:ops"]] * 2
     assert reporter(run, "aws:cloudwatch/logGroup:LogGroup").inputs["retentionInDays"] == 7
+    assert json.loads(reporter_named(run, "reporter-retries").inputs["redrivePolicy"])["maxReceiveCount"] == 6
 
 
 @pytest.mark.parametrize("key,value", [("collectorUrl", "http://telemetry.example.com/record"),
@@ -226,7 +260,8 @@ def test_reporter_settings_come_from_the_stack_config():
                                        ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0),
                                        ("dimensionNames", "stackID"), ("dimensionNames", ["stackID", "stackID"]),
                                        ("dimensionNames", [":stackID"]), ("dimensionNames", ["a,b"]),
-                                       ("scheduleWindowMinutes", 0), ("scheduleWindowMinutes", 1441)])
+                                       ("scheduleWindowMinutes", 0), ("scheduleWindowMinutes", 1441),
+                                       ("retryHorizonHours", 0), ("retryHorizonHours", 73)])
 def test_bad_reporter_settings_stop_the_program(key, value):
     with pytest.raises(StackConfigError, match=rf"reporter\.{key} = {re.escape(repr(value))} is not allowed"):
         run_program("dev", stack_config_with("dev", reporter={key: value}))

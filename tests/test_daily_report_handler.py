@@ -385,7 +385,7 @@ def test_settings_read_the_environment_the_daily_aggregator_deploys():
     assert Settings.from_env(variables) == Settings(
         deployed["COLLECTOR_URL"], deployed["STACK_ID"], deployed["PRODUCT_VERSION"],
         deployed["METRICS_NAMESPACE"], http_timeout_seconds=7.0, max_attempts=3,
-        dimension_names=("stackID", "version"))
+        dimension_names=("stackID", "version"), retry_queue_url=deployed["RETRY_QUEUE_URL"])
 
 
 def test_without_dimension_names_the_function_gets_no_variable_and_chooses_itself():
@@ -428,7 +428,7 @@ def scheduler_input(scheduled: str) -> dict:
     """The event Scheduler sends: the schedule's target input as deployed, its context attribute filled in."""
     config = stack_config_with("dev")
     config.pop("analytics-collector:metricsConfig", None)
-    schedule = run_program("dev", config).one("aws:scheduler/schedule:Schedule")
+    schedule = run_program("dev", config).named("reporter-schedule")
     return json.loads(schedule.inputs["target"]["input"].replace(SCHEDULED_TIME, scheduled))
 
 
@@ -468,6 +468,36 @@ def test_a_scheduled_time_without_a_zone_is_refused_rather_than_guessed(reporter
     with pytest.raises(ValueError, match="no time zone"):
         daily_report.handler({"time": "2026-11-27T01:05:00"}, None)
     assert log_lines(capsys)[0]["outcome"] == "failed"
+
+
+def test_a_manual_invocation_without_an_event_reports_yesterday(cloudwatch, reporter_environment):
+    with fake_collector() as collector:
+        reporter_environment(collector.url)
+        result = daily_report.handler({}, None)
+    yesterday = dt.datetime.now(UTC).date() - dt.timedelta(days=1)
+    assert result == {"report_date": yesterday.isoformat(), "sent": True}
+
+
+@pytest.mark.parametrize("event,named", [
+    ({"key1": "value1"}, "keys ['key1']"),
+    ({"detail-type": "Scheduled Event"}, "keys ['detail-type']"),
+    ({"requestPayload": {"key1": 1}}, "requestPayload is not a scheduled run"),
+    ({"requestPayload": {"replay": "failed-runs"}}, "requestPayload is not a scheduled run"),
+    ({"replay": "everything"}, 'unknown replay event {"replay": "everything"}'),
+    ({"replay": "failed-runs", "time": "2026-11-27T01:05:00Z"}, "unknown replay event"),
+    ({"time": 1764205500}, "is not an ISO 8601 time"),
+    ({"time": "yesterday"}, "is not an ISO 8601 time"),
+    (["2026-11-27T01:05:00Z"], "a list, not an object"),
+])
+def test_an_event_of_unknown_shape_is_refused_naming_what_came_and_what_is_allowed(
+        event, named, reporter_environment, capsys):
+    reporter_environment("https://collector.invalid/")
+    with pytest.raises(ValueError, match=re.escape(named)) as refused:
+        daily_report.handler(event, None)
+    if "ISO" not in named:
+        assert "expected" in str(refused.value)
+    [log] = log_lines(capsys)
+    assert log["outcome"] == "failed" and named in log["error"]
 
 
 def test_a_misconfigured_function_still_logs_one_failed_line(monkeypatch, capsys):

@@ -1,0 +1,35 @@
+"""The flood section of docs/fleet-scale.md: its figures are the deployed reporter's, not restated numbers."""
+
+import json
+
+from components.daily_aggregator import DailyAggregatorArgs
+from docs_generation import flood_horizon
+from mocked_program.pulumi_mocks import run_program, stack_config_with
+from tests.support import docs
+
+
+def deployed():
+    config = stack_config_with("dev")
+    config.pop("analytics-collector:metricsConfig", None)
+    return run_program("dev", config)
+
+
+def test_the_posts_a_lost_report_had_are_the_deployed_runs_retries_and_replays():
+    run = deployed()
+    function = run.named("reporter-function").inputs
+    invoke = run.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs
+    replays = json.loads(run.named("reporter-retries").inputs["redrivePolicy"])["maxReceiveCount"]
+    runs = 1 + int(invoke["maximumRetryAttempts"]) + int(replays)
+    expected = int(function["environment"]["variables"]["MAX_ATTEMPTS"]) * runs
+    defaults = DailyAggregatorArgs(collector_url="https://c.example.com/r")
+    assert flood_horizon.posts_per_lost_report(defaults) == expected
+    text = " ".join(docs.section("A flood: what it costs a deployment's day").split())
+    assert f"| **Every POST a lost report had** | | **{expected}** |" in text
+
+
+def test_a_report_is_lost_only_when_every_post_is_refused():
+    assert flood_horizon.loss_chance(10, 1) == 0.9
+    assert flood_horizon.loss_chance(10, 108) < flood_horizon.loss_chance(100, 108) < 1
+    longer = DailyAggregatorArgs(collector_url="https://c.example.com/r", retry_horizon_hours=48)
+    assert flood_horizon.posts_per_lost_report(longer) > flood_horizon.posts_per_lost_report(
+        DailyAggregatorArgs(collector_url="https://c.example.com/r"))
