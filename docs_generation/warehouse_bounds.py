@@ -65,6 +65,10 @@ def honest_delays() -> dict[str, datetime.timedelta]:
             datetime.timedelta(minutes=_largest_accepted("schedule_window_minutes", 24 * 60 + 1)),
         "Lambda retries a failed run for the event's maximum age":
             datetime.timedelta(seconds=daily_aggregator.MAX_EVENT_AGE_SECONDS),
+        "then the hourly replay runs it again, retryHorizonHours times at most, each within its window":
+            _largest_accepted("retry_horizon_hours", 24 * 7) * datetime.timedelta(
+                seconds=daily_aggregator.REPLAY_INTERVAL_SECONDS) + datetime.timedelta(
+                minutes=daily_aggregator.REPLAY_WINDOW_MINUTES),
         "then the dead-letter queue keeps it for a replay, which reports the same day":
             datetime.timedelta(seconds=daily_aggregator.DEAD_LETTER_RETENTION_SECONDS),
     }

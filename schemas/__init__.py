@@ -25,7 +25,7 @@ RECEIVED_FIELDS = {
 # up to that day itself: the longest delay an honest reporter can have, its dead-letter queue's replays included
 # (docs/warehouse.md derives it; tests/test_report_date_window.py checks it against the reporter's retry horizon).
 # The saved queries read it where they write {report_date_earliest_days}.
-REPORT_DATE_EARLIEST_DAYS = 17
+REPORT_DATE_EARLIEST_DAYS = 20
 
 
 @functools.lru_cache(maxsize=1)

@@ -130,7 +130,7 @@ def test_outputs_are_the_declared_outputs_and_an_optional_one_is_not_required():
     assert "alarmTopicArn" in monitoring["properties"] and "alarmTopicArn" not in monitoring["required"]
     reporter = package_schema()["resources"][TOKENS["DailyAggregator"]]
     assert reporter["required"] == ["functionName", "functionArn", "stackId", "scheduleExpression",
-                                    "deadLetterQueueUrl"]
+                                    "deadLetterQueueUrl", "retryQueueUrl"]
 
 
 def test_an_output_without_a_description_is_refused():
