@@ -4,12 +4,13 @@ the program's roles to their own services; a preview role that reads staging's s
 
 import fnmatch
 import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from mocked_program.pulumi_mocks import run_program, stack_config, stack_config_with
+from mocked_program.pulumi_mocks import ACCOUNT, REGION, run_program, stack_config, stack_config_with
 from tests.test_iam_lint import findings_above_low
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,6 +34,14 @@ SERVICE_OF_TYPE = {"aws:cloudwatch/logGroup:LogGroup": "logs", "aws:cloudwatch/l
 
 def document(name: str) -> dict:
     return json.loads((OIDC / name).read_text())
+
+
+def filled(name: str) -> dict:
+    """A policy as an account fills its placeholders in (docs/ci-cd.md's `fill`)."""
+    text = (OIDC / name).read_text()
+    for placeholder, value in {"ACCOUNT_ID": ACCOUNT, "REGION": REGION, "STATE_BUCKET": "state-bucket"}.items():
+        text = text.replace(placeholder, value)
+    return json.loads(text)
 
 
 def as_list(value) -> list:
@@ -190,9 +199,10 @@ def test_the_deploy_role_manages_exactly_the_services_the_program_deploys(runs):
         provider, module = typ.split(":")[0], typ.split(":")[1].split("/")[0]
         if provider == "aws" and module != "iam":
             needed.add(SERVICE_OF_TYPE.get(typ, SERVICE_OF_MODULE.get(module, module)))
-    (services,) = [s for s in document("deploy-role-policy.json")["Statement"]
-                   if s["Sid"] == "ManageTheProgramsServices"]
-    assert {action.removesuffix(":*") for action in services["Action"]} == needed
+    granted = {action.split(":")[0] for s in document("deploy-role-policy.json")["Statement"]
+               if s["Effect"] == "Allow" for action in as_list(s["Action"])}
+    # IAM for the program's roles, STS for the account id; tests/test_deploy_role_actions.py checks each action.
+    assert granted - {"iam", "sts"} == needed
 
 
 # ---- the preview role reads no data ----
@@ -231,5 +241,17 @@ def test_the_stack_state_paths_name_this_project():
 @pytest.mark.parametrize("name", ["deploy-role-policy.json", "permissions-boundary-policy.json",
                                   "preview-role-policy.json"])
 def test_the_policies_pass_parliament_once_their_placeholders_are_filled(name):
-    text = (OIDC / name).read_text().replace("ACCOUNT_ID", "123456789012").replace("STATE_BUCKET", "state-bucket")
-    assert findings_above_low(json.loads(text), trust=False) == []
+    policy = filled(name)
+    found = findings_above_low(policy, trust=False)
+    # parliament warns that a role which may write a bucket's policy or lifecycle could grant itself what it lacks
+    # on the objects; the explicit Deny of those object actions is what a resource policy cannot override.
+    closed = [f for f in found if f[0] == "RESOURCE_POLICY_PRIVILEGE_ESCALATION" and _denied_on_objects(policy, f[2])]
+    assert [f for f in found if f not in closed] == []
+    assert not closed or name == "deploy-role-policy.json"
+
+
+def _denied_on_objects(policy: dict, detail: str) -> bool:
+    bucket, action = re.search(r"on (arn:aws:s3:::\S+) due to (s3:\w+) not", detail).groups()
+    objects = bucket.replace("*", "1a2b3c4") + "/reports/x.gz"
+    return any(s["Effect"] == "Deny" and action in as_list(s["Action"])
+               and any(fnmatch.fnmatchcase(objects, r) for r in as_list(s["Resource"])) for s in policy["Statement"])
