@@ -3,6 +3,8 @@ compare (the plugin and its engine: mocked_program/plugin_engine.py)."""
 
 from __future__ import annotations
 
+import base64
+import csv
 import hashlib
 from pathlib import Path
 
@@ -19,11 +21,34 @@ MAKE_COMMAND = "make plugin-venv"
 def require_plugin_venv() -> Path:
     """The plugin's venv, or a skip (a failure under CI) that says how to build it."""
     if PLUGIN_PYTHON.exists():
-        return PLUGIN_PYTHON
-    message = f"the component package tests need {PLUGIN_PYTHON.relative_to(REPO)}: run `{MAKE_COMMAND}`"
+        stale = stale_files()
+        if not stale:
+            return PLUGIN_PYTHON
+        message = (f"{PLUGIN_PYTHON.relative_to(REPO)} ships other bytes than the checkout for {', '.join(stale[:5])}: "
+                   f"run `{MAKE_COMMAND}`")
+    else:
+        message = f"the component package tests need {PLUGIN_PYTHON.relative_to(REPO)}: run `{MAKE_COMMAND}`"
     if under_ci():
         pytest.fail(f"{message}. Under CI it must run, not skip (`make test` builds it).", pytrace=False)
     pytest.skip(message)
+
+
+def _record_digest(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def stale_files() -> list[str]:
+    """Files the plugin's venv installed that differ from the checkout, or checkout files it lacks: the plugin
+    runs its installed copy, so comparing it with the checkout's classes needs the two to be the same bytes."""
+    (record,) = PLUGIN_PYTHON.parents[1].glob("lib/python*/site-packages/analytics_collector_components-*/RECORD")
+    installed = {path: digest for path, digest, _ in csv.reader(record.read_text().splitlines())}
+    packages = {path.split("/")[0] for path in installed if "/" in path and ".dist-info" not in path}
+    shipped = {str(p.relative_to(REPO)) for package in packages for p in (REPO / package).rglob("*")
+               if p.is_file() and "__pycache__" not in p.parts}
+    changed = [path for path in sorted(shipped & set(installed))
+               if installed[path] != _record_digest((REPO / path).read_bytes())]
+    missing = sorted(path for path in shipped - set(installed) if not path.endswith(".pyc"))
+    return changed + missing
 
 
 def without_stack(urn: str) -> str:
