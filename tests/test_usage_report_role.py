@@ -90,3 +90,16 @@ def test_the_policy_passes_parliament_once_its_placeholders_are_filled():
     for placeholder, example in PLACEHOLDERS.items():
         text = text.replace(placeholder, example)
     assert findings_above_low(json.loads(text), trust=False) == []
+
+
+def test_only_the_usage_report_workflow_on_main_in_its_environment_may_assume_the_role():
+    trust = json.loads((ROOT / ".github" / "aws-oidc" / "usage-report-role-trust-policy.json").read_text())
+    (statement,) = trust["Statement"]
+    claim = "token.actions.githubusercontent.com"
+    assert statement["Condition"] == {"StringEquals": {
+        f"{claim}:aud": "sts.amazonaws.com",
+        f"{claim}:sub": "repo:OWNER/REPO:environment:usage-report",
+        # A branch's copy of the workflow, dispatched into the environment, cannot assume it.
+        f"{claim}:job_workflow_ref": "OWNER/REPO/.github/workflows/usage-report.yml@refs/heads/main"}}
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "usage-report.yml").read_text())
+    assert {job.get("environment") for job in workflow["jobs"].values()} == {"usage-report"}
