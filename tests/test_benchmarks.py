@@ -37,6 +37,8 @@ def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
     out = run_benchmark("reporter_cost.py", "--imports", "1")
     assert (f"CloudWatch API calls per run ({len(schemas.counter_names())} counters x 3 dimension sets): 2 "
             "(ListMetrics, GetMetricData)") in out
+    # The replay of an empty queue, what docs/fleet-scale.md prices: one SQS client, one receive, no CloudWatch.
+    assert "replay of an empty retry queue: clients made: sqs; calls: ReceiveMessage;" in out
 
 
 def fleet_rows(out: str) -> dict[str, list[int]]:
