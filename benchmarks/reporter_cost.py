@@ -1,9 +1,11 @@
-"""What one reporter run costs: CloudWatch API calls, and handler import time against `import boto3` alone.
+"""What one reporter run costs: CloudWatch API calls, and handler import time against `import boto3` alone; what
+an hourly replay of an empty retry queue (nearly every replay) does and how long it takes.
 
     .venv/bin/python benchmarks/reporter_cost.py [--imports N]
 
 Offline: CloudWatch is moto in-process and the collector listens on 127.0.0.1.
 Goals (issue 4): at most 2 CloudWatch calls for 6 counters x 3 dimension sets; import ratio at most 1.3.
+The replay's figures feed the assumption docs_generation/fleet_costs.py prices it at (REPLAY_START_SECONDS).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +56,44 @@ def cloudwatch_calls_per_run() -> tuple[int, list[str], dict]:
     return len(calls), calls, report[schemas.CANONICAL_COUNTERS_KEY]
 
 
+def empty_queue_replay() -> tuple[list[str], list[str], float]:
+    """The replay trigger through the handler, against an empty retry queue: the clients it makes, the calls it
+    sends, and its time, the long poll included (moto holds an empty receive for WaitTimeSeconds, as SQS does)."""
+    import boto3
+    from moto import mock_aws
+
+    from components.daily_aggregator import REPLAY_INPUT
+    from handlers import daily_report
+
+    clients: list[str] = []
+    calls: list[str] = []
+    with mock_aws():
+        queue_url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="retries")["QueueUrl"]
+        # The handler makes its clients from the default session: listen there before it makes any.
+        boto3.setup_default_session(region_name="us-east-1")
+        events = boto3.DEFAULT_SESSION.events
+        events.register("creating-client-class", lambda event_name, **_: clients.append(event_name.split(".")[-1]))
+        events.register("before-call", lambda model, **_: calls.append(model.name))
+        daily_report.sqs_client.cache_clear()
+        daily_report.cloudwatch_client.cache_clear()
+        environment = {"COLLECTOR_URL": "https://collector.invalid/record", "STACK_ID": "fleet",
+                       "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": "lunasec", "RETRY_QUEUE_URL": queue_url}
+        saved = {key: os.environ.get(key) for key in environment}
+        os.environ.update(environment)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                started = time.perf_counter()
+                summary = daily_report.handler(dict(REPLAY_INPUT), None)
+                seconds = time.perf_counter() - started
+        finally:
+            for key, value in saved.items():
+                os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+            daily_report.sqs_client.cache_clear()
+            daily_report.cloudwatch_client.cache_clear()
+    assert summary["days"] == {}, summary
+    return clients, calls, seconds
+
+
 def _import_seconds(statement: str) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
@@ -77,6 +118,12 @@ def main() -> None:
     counters = len(metrics)
     print(f"CloudWatch API calls per run ({counters} counters x {DIMENSION_SETS} dimension sets): {count} "
           f"({', '.join(calls)}); goal <= {CALLS_GOAL}: {'met' if count <= CALLS_GOAL else 'MISSED'}")
+    clients, calls, seconds = empty_queue_replay()
+    from handlers.daily_report import REPLAY_WAIT_SECONDS
+
+    print(f"replay of an empty retry queue: clients made: {', '.join(clients) or 'none'}; calls: "
+          f"{', '.join(calls) or 'none'}; {seconds:.2f} s through the handler, {seconds - REPLAY_WAIT_SECONDS:.2f} s "
+          f"besides its {REPLAY_WAIT_SECONDS} s long poll")
     boto3_alone, handler = import_times(rounds)
     ratio = handler / boto3_alone
     print(f"import boto3: {boto3_alone * 1000:.0f} ms; import handlers.daily_report: {handler * 1000:.0f} ms "

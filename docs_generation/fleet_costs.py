@@ -2,7 +2,8 @@
 
 `python -m docs_generation` rewrites it; tests/test_readme.py fails when it is stale. Quantities come
 from the code and the config (the stored line the mapping template renders, Firehose's buffering, the
-reporter's memory and window); prices are list prices, us-east-1, read on PRICES_READ_ON.
+reporter's memory and window, the hourly replay's schedule and long poll); prices are list prices, us-east-1,
+read on PRICES_READ_ON, and live here alone.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 import yaml
 
 import schemas
-from components.daily_aggregator import DailyAggregatorArgs
+from components.daily_aggregator import REPLAY_INTERVAL_SECONDS, REPLAY_SCHEDULE, DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from fixtures import reports
 from fixtures.warehouse_files import Delivery, stored_line, stored_line_fast
+from handlers import daily_report
 from stack_config import PROJECT, section_keys
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,6 +37,13 @@ ATHENA_MINIMUM_BYTES = 10 * MB
 # Assumed, not measured: billed time of one run (start, ListMetrics, GetMetricData, one POST).
 BILLED_SECONDS_PER_RUN = 2.0
 RUNS_PER_MONTH = 30
+# Assumed, argued from benchmarks/reporter_cost.py: a replay that finds the retry queue empty (nearly every one)
+# is billed its INIT (taken to start cold: an hour idle is assumed to outlast the execution environment; Lambda
+# bills INIT since 1 August 2025), one SQS client, and one ReceiveMessage that SQS holds for the handler's long
+# poll. On this machine the handler's import and everything besides the poll take about a third of a second;
+# 1 s allows for the fraction of a vCPU that 128 MB gets.
+REPLAY_START_SECONDS = 1.0
+DAY_SECONDS = 24 * 3600
 # Lines gzip together in an object; a sample this size gives the ratio a busy object has.
 GZIP_SAMPLE_LINES = 5_000
 
@@ -60,6 +69,8 @@ PRICES = {
     "lambda_requests": ListPrice(0.20, "million requests", FIELD_NOTES),
     "lambda_duration": ListPrice(0.0000133334, "GB-second on arm64", PRICING_PAGES),
     "get_metric_data": ListPrice(0.01, "1,000 metrics requested by GetMetricData", PRICING_PAGES),
+    "sqs_requests": ListPrice(0.40, "million standard-queue requests after 1 million free a month per account",
+                              PRICING_PAGES),
 }
 
 
@@ -109,6 +120,37 @@ def s3_objects(warehouse: FirehoseToS3WarehouseArgs, window_minutes: int, line_b
     return math.ceil(window / min(warehouse.buffering_interval_seconds, fill_seconds))
 
 
+def replays_per_day() -> int:
+    """Every deployment's replay schedule fires this often, whether a run failed or not."""
+    return DAY_SECONDS // REPLAY_INTERVAL_SECONDS
+
+
+def replay_billed_seconds() -> float:
+    """A replay of an empty queue: its start (assumed) and the long poll SQS holds it for (the handler's)."""
+    return REPLAY_START_SECONDS + daily_report.REPLAY_WAIT_SECONDS
+
+
+def replay_rows(reporter: DailyAggregatorArgs) -> list[Row]:
+    """The hourly replays of REPORTS deployment-days (one report each), priced as if every queue were empty:
+    a failed run adds its own CloudWatch reads and POST, which the rows above already count once."""
+    replays = REPORTS * replays_per_day()
+    seconds = replay_billed_seconds()
+    gb_seconds = replays * seconds * reporter.memory_size_mb / 1024
+    p = PRICES
+    return [
+        Row("Hourly replay: EventBridge Scheduler", f"{replays:,} invocations (`{REPLAY_SCHEDULE}`: "
+            f"{replays_per_day()} a day per deployment, failed runs or not)", p["scheduler"].shown(),
+            replays / 1e6 * p["scheduler"].usd, "reporters"),
+        Row("Hourly replay: Lambda", f"{replays:,} requests; {gb_seconds:,.0f} GB-s ({seconds:g} s assumed at "
+            f"{reporter.memory_size_mb} MB: a {daily_report.REPLAY_WAIT_SECONDS} s long poll of the empty queue "
+            f"and a {REPLAY_START_SECONDS:g} s start)", f"{p['lambda_requests'].shown()}; "
+            f"{p['lambda_duration'].shown()}",
+            replays / 1e6 * p["lambda_requests"].usd + gb_seconds * p["lambda_duration"].usd, "reporters"),
+        Row("Hourly replay: SQS", f"{replays:,} ReceiveMessage requests (one a replay of an empty queue)",
+            p["sqs_requests"].shown(), replays / 1e6 * p["sqs_requests"].usd, "reporters"),
+    ]
+
+
 def cost_rows(stack: str = "prod") -> list[Row]:
     warehouse = stack_args(stack, "warehouse", FirehoseToS3WarehouseArgs)
     reporter = DailyAggregatorArgs(collector_url="https://collector.example.com/v1/record/deployment")
@@ -140,6 +182,7 @@ def cost_rows(stack: str = "prod") -> list[Row]:
         Row("Reporter CloudWatch reads", f"{metrics:,} metrics ({len(schemas.counter_names())} counters, "
             "one series each)", p["get_metric_data"].shown(), metrics / 1000 * p["get_metric_data"].usd,
             "reporters"),
+        *replay_rows(reporter),
     ]
 
 
@@ -156,7 +199,15 @@ def cost_table(stack: str = "prod") -> str:
     for side, who in (("collector", f"the `{stack}` collector's account"),
                       ("reporters", "the product deployments, together")):
         lines.append(f"| **Total, {who}** | | | **{_usd(sum(r.usd for r in rows if r.side == side))}** |")
-    per_deployment = sum(r.usd for r in rows if r.side == "reporters") / REPORTS * RUNS_PER_MONTH
-    lines += ["", f"One deployment's reporter, {RUNS_PER_MONTH} runs a month: {_usd(per_deployment)} at list "
-              "prices, before the free tiers its own account has."]
+    replays = sum(r.usd for r in rows if r.item.startswith("Hourly replay"))
+    runs = sum(r.usd for r in rows if r.side == "reporters") - replays
+    month = RUNS_PER_MONTH / REPORTS
+    lines += ["", f"One deployment's reporter, {RUNS_PER_MONTH} runs and {RUNS_PER_MONTH * replays_per_day():,} "
+              f"replays a month: {_usd((runs + replays) * month)} at list prices ({_usd(runs * month)} the runs, "
+              f"{_usd(replays * month)} the replays), before the free tiers its own account has.", "",
+              f"A replay's billed time is assumed: {replay_billed_seconds():g} s, the handler's "
+              f"{daily_report.REPLAY_WAIT_SECONDS} s long poll (`REPLAY_WAIT_SECONDS`: SQS holds a receive from an "
+              f"empty queue that long) and {REPLAY_START_SECONDS:g} s for a cold start, the SQS client and the "
+              "request at 128 MB (`REPLAY_START_SECONDS`); `benchmarks/reporter_cost.py` measures the replay of an "
+              "empty queue under moto."]
     return "\n".join(lines)

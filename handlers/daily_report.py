@@ -469,10 +469,14 @@ def require_retry_queue(settings: Settings) -> str:
     return settings.retry_queue_url
 
 
-def replay_failed_runs(settings: Settings, sqs, cloudwatch, wait_seconds: int = REPLAY_WAIT_SECONDS,
+def replay_failed_runs(settings: Settings, sqs, cloudwatch: Callable[[], object],
+                       wait_seconds: int = REPLAY_WAIT_SECONDS,
                        seconds_left: Callable[[], float] = lambda: float("inf"), **post_options) -> dict:
     """Run again, each for the day it was scheduled for, the runs Lambda gave up on (their failure records in
     the retry queue); prints one JSON summary line and returns it.
+
+    `cloudwatch` makes the client, called only once a message arrives: most replays find the queue empty and
+    are billed for one ReceiveMessage, not for a client they never use (docs/fleet-scale.md prices them).
 
     One message at a time, and only with time for a run: each receive counts one of the queue's
     maxReceiveCount tries. A report sent (or already sent by this replay) is deleted; a failed one stays,
@@ -489,7 +493,7 @@ def replay_failed_runs(settings: Settings, sqs, cloudwatch, wait_seconds: int = 
         if not messages:
             break
         [message] = messages
-        if _replay(settings, cloudwatch, message, summary, seconds_left=seconds_left, **post_options):
+        if _replay(settings, cloudwatch(), message, summary, seconds_left=seconds_left, **post_options):
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     print(json.dumps(summary, sort_keys=True), flush=True)
     return summary
@@ -535,7 +539,7 @@ def handler(event, context):
                          sort_keys=True), flush=True)
         raise
     if replay:
-        return replay_failed_runs(settings, sqs_client(), cloudwatch_client(), wait_seconds=REPLAY_WAIT_SECONDS,
+        return replay_failed_runs(settings, sqs_client(), cloudwatch_client, wait_seconds=REPLAY_WAIT_SECONDS,
                                   seconds_left=seconds_left)
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}

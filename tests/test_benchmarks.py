@@ -37,14 +37,17 @@ def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
     out = run_benchmark("reporter_cost.py", "--imports", "1")
     assert (f"CloudWatch API calls per run ({len(schemas.counter_names())} counters x 3 dimension sets): 2 "
             "(ListMetrics, GetMetricData)") in out
+    # The replay of an empty queue, what docs/fleet-scale.md prices: one SQS client, one receive, no CloudWatch.
+    assert "replay of an empty retry queue: clients made: sqs; calls: ReceiveMessage;" in out
 
 
 def fleet_rows(out: str) -> dict[str, list[int]]:
-    """The simulation's table: schedule -> [deployments, peak/s, 429s, first attempt, after retries, dead]."""
+    """The simulation's table: schedule -> [deployments, peak/s, 429s, first attempt, after retries, by a replay,
+    dead]."""
     rows = {}
     for line in out.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 7 and cells[0].replace(",", "").isdigit():
+        if len(cells) == 8 and cells[0].replace(",", "").isdigit():
             rows[cells[1].split(":")[0]] = [int(c.replace(",", "")) for c in cells[:1] + cells[2:]]
     return rows
 
@@ -55,12 +58,27 @@ def test_fleet_simulation_old_schedule_overruns_a_small_stage_and_the_window_doe
     assert "stage: prod overridden, 2 requests/s steady, burst 5; reporter: 4 POST attempts" in out, out
     rows = fleet_rows(out)
     assert set(rows) == {"old", "new"}, out
-    for deployments, _, _, first, retried, dead in rows.values():
-        assert deployments == first + retried + dead == 20000
-    _, old_peak, old_429, _, old_retried, old_dead = rows["old"]
-    assert old_peak > 2 and old_429 > 20000 and old_retried > 0 and old_dead > 0
-    _, new_peak, new_429, new_first, _, new_dead = rows["new"]
-    assert new_dead == 0 and new_first > 19900 and new_429 < 100 and new_peak < old_peak
+    for deployments, _, _, first, retried, replayed, dead in rows.values():
+        assert deployments == first + retried + replayed + dead == 20000
+    # The old schedule's storm: most reports only arrive hours late, through the hourly replays.
+    _, old_peak, old_429, old_first, old_retried, old_replayed, _ = rows["old"]
+    assert old_peak > 2 and old_429 > 20000 and old_retried > 0 and old_replayed > old_first
+    _, new_peak, new_429, new_first, _, new_replayed, new_dead = rows["new"]
+    assert new_dead == new_replayed == 0 and new_first > 19900 and new_429 < 100 and new_peak < old_peak
+
+
+def test_fleet_simulation_a_flooded_hour_costs_no_report_the_replays_deliver_them_after_it():
+    out = run_benchmark("fleet_simulation.py", "--deployments", "20000", "--outage-hours", "1")
+    assert "; outage 1 h;" in out, out
+    horizon = DailyAggregatorArgs(collector_url="https://c.example.com/r").retry_horizon_hours
+    assert f"hourly replays for {horizon} h" in out, out
+    _, _, throttled, first, _, replayed, dead = fleet_rows(out)["new"]
+    # About one report in twelve falls in the flooded first hour of the 720 min window.
+    assert throttled > 0 and 0 < replayed < first and dead == 0
+    *_, old_replayed, old_dead = fleet_rows(out)["old"]
+    assert old_replayed > 0.9 * 20000 and old_dead == 0
+    shown = [line for line in section(FLEET_SECTION).splitlines() if line.startswith("| 20,000 |")]
+    assert len(shown) == 2 and set(shown) <= set(out.splitlines()), out
 
 
 FLEET_SECTION = "The fleet simulation: old schedule against new"

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from components.daily_aggregator import SCHEDULED_TIME
 from fixtures.fake_collector import ACCEPTED, fake_collector
-from fixtures.product_metrics import NAMESPACE, UTC, publish
+from fixtures.product_metrics import NAMESPACE, UTC, count_calls, publish
 from handlers import daily_report
 from handlers.daily_report import Settings
 from mocked_program.pulumi_mocks import run_program, stack_config_with
@@ -87,7 +87,7 @@ def replay(aws, url, clock=None):
     """One hourly replay: the clock moves to the next one first."""
     if clock:
         clock.advance(HOUR)
-    return daily_report.replay_failed_runs(settings(url, aws["retries"]), aws["sqs"], aws["cloudwatch"],
+    return daily_report.replay_failed_runs(settings(url, aws["retries"]), aws["sqs"], lambda: aws["cloudwatch"],
                                            wait_seconds=0, sleep=lambda _: None, jitter=lambda: 1.0)
 
 
@@ -171,7 +171,7 @@ def test_a_replay_with_too_little_time_left_takes_no_message(program, aws):
     aws["sqs"].send_message(QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program,
                                                                                             "2026-11-27T01:05:00Z")))
     with fake_collector() as collector:
-        daily_report.replay_failed_runs(settings(collector.url, aws["retries"]), aws["sqs"], aws["cloudwatch"],
+        daily_report.replay_failed_runs(settings(collector.url, aws["retries"]), aws["sqs"], lambda: aws["cloudwatch"],
                                         wait_seconds=0, seconds_left=lambda: 13.0)
     assert collector.received == []
     [message] = aws["sqs"].receive_message(QueueUrl=aws["retries"], AttributeNames=["ApproximateReceiveCount"])[
@@ -193,6 +193,22 @@ def test_the_deployed_replay_trigger_runs_the_replay_through_the_handler(program
         summary = daily_report.handler(trigger, None)
     assert summary["days"] == {"2026-11-26": "sent"}
     assert [r.json()["report_date"] for r in collector.received] == ["2026-11-26"]
+
+
+def test_a_replay_of_an_empty_queue_makes_one_receive_and_no_cloudwatch_client(program, aws, monkeypatch):
+    """The usual hour: what docs/fleet-scale.md prices a replay at (one ReceiveMessage, nothing else)."""
+    trigger = json.loads(program.named("reporter-replay-schedule").inputs["target"]["input"])
+    monkeypatch.setattr(daily_report, "REPLAY_WAIT_SECONDS", 0)
+    calls = count_calls(aws["sqs"])
+    monkeypatch.setattr(daily_report, "sqs_client", lambda: aws["sqs"])
+    monkeypatch.setattr(daily_report, "cloudwatch_client", lambda: pytest.fail("CloudWatch client made"))
+    for key, value in {"COLLECTOR_URL": "https://collector.invalid/", "STACK_ID": STACK_ID,
+                       "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": NAMESPACE,
+                       "RETRY_QUEUE_URL": aws["retries"]}.items():
+        monkeypatch.setenv(key, value)
+    summary = daily_report.handler(trigger, None)
+    assert (summary["days"], summary["unreadable"]) == ({}, 0)
+    assert calls == ["ReceiveMessage"]
 
 
 def test_a_replay_without_its_queue_is_a_clear_misconfiguration(monkeypatch, capsys):
