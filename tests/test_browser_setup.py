@@ -82,7 +82,7 @@ def _ci_checkout(tmp_path: Path, install_exit: int) -> tuple[Path, dict, Path]:
     run.write_bytes((ROOT / ".ci" / "run").read_bytes())
     run.chmod(0o755)
     _executable(checkout / ".ci" / "install-browser", f'echo "install-browser CI=$CI" >> {log}; exit {install_exit}')
-    _executable(checkout / ".ci" / "install-regex-engines", f'echo "install-regex-engines CI=$CI" >> {log}')
+    _executable(checkout / ".ci" / "install-test-tools", f'echo "install-test-tools CI=$CI" >> {log}')
     _executable(tmp_path / "bin" / "make", f'echo "make $* CI=$CI" >> {log}')
     return run, {"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}, log
 
@@ -94,7 +94,7 @@ def test_ci_run_installs_the_browser_then_runs_make_test_as_ci(tmp_path, given, 
         env["CI"] = given
     done = subprocess.run([str(run)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
-    assert log.read_text().splitlines() == [f"install-browser CI={seen}", f"install-regex-engines CI={seen}",
+    assert log.read_text().splitlines() == [f"install-browser CI={seen}", f"install-test-tools CI={seen}",
                                             f"make test CI={seen}"]
     assert os.access(INSTALL_BROWSER, os.X_OK)
 
@@ -106,16 +106,17 @@ def test_ci_run_stops_when_the_browser_cannot_be_installed(tmp_path):
     assert log.read_text().splitlines() == ["install-browser CI=true"]
 
 
-INSTALL_REGEX_ENGINES = ROOT / ".ci" / "install-regex-engines"
+INSTALL_TEST_TOOLS = ROOT / ".ci" / "install-test-tools"
 
 
 @pytest.mark.parametrize("present, installed", [
-    ((), ["openjdk-17-jdk-headless", "nodejs"]),
-    (("java", "javac"), ["nodejs"]),
-    (("node",), ["openjdk-17-jdk-headless"]),
-    (("java", "node"), ["openjdk-17-jdk-headless"]),  # a JRE alone cannot launch the probe's source file
+    ((), ["openjdk-17-jdk-headless", "nodejs", "jq"]),
+    (("java", "javac", "jq"), ["nodejs"]),
+    (("node", "jq"), ["openjdk-17-jdk-headless"]),
+    (("java", "node", "jq"), ["openjdk-17-jdk-headless"]),  # a JRE alone cannot launch the probe's source file
+    (("java", "javac", "node"), ["jq"]),
 ])
-def test_install_regex_engines_installs_only_what_is_missing(tmp_path, present, installed):
+def test_install_test_tools_installs_only_what_is_missing(tmp_path, present, installed):
     env, log = _fake_system(tmp_path, 0)
     bin_dir = tmp_path / "bin"
     # Only this folder is on PATH, so the machine's own java and node are out of sight.
@@ -123,20 +124,20 @@ def test_install_regex_engines_installs_only_what_is_missing(tmp_path, present, 
         (bin_dir / tool).symlink_to(f"/usr/bin/{tool}")
     for command in present:
         _executable(bin_dir / command)
-    done = subprocess.run([str(INSTALL_REGEX_ENGINES)], env={**env, "PATH": str(bin_dir)},
+    done = subprocess.run([str(INSTALL_TEST_TOOLS)], env={**env, "PATH": str(bin_dir)},
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert log.read_text().splitlines() == ["apt-get update", f"apt-get install -y {' '.join(installed)}"]
 
 
-def test_install_regex_engines_does_nothing_when_both_are_there(tmp_path):
+def test_install_test_tools_does_nothing_when_both_are_there(tmp_path):
     env, log = _fake_system(tmp_path, 0)
     bin_dir = tmp_path / "bin"
     for tool in ("bash", "env"):
         (bin_dir / tool).symlink_to(f"/usr/bin/{tool}")
-    for command in ("java", "javac", "node"):
+    for command in ("java", "javac", "node", "jq"):
         _executable(bin_dir / command)
-    done = subprocess.run([str(INSTALL_REGEX_ENGINES)], env={**env, "PATH": str(bin_dir)},
+    done = subprocess.run([str(INSTALL_TEST_TOOLS)], env={**env, "PATH": str(bin_dir)},
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     assert not log.exists()

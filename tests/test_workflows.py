@@ -383,3 +383,27 @@ def test_the_usage_report_names_prods_catalog_as_the_program_does():
     env = _usage_report_job()["env"]
     assert (env["ATHENA_DATABASE"], env["ATHENA_WORKGROUP"]) == (exports["athena_database_name"],
                                                                 exports["athena_workgroup_name"])
+
+
+def _comment_body(tmp_path, counts: str) -> subprocess.CompletedProcess:
+    """Runs the comment job's script with a stand-in `gh` that records the body it was given."""
+    (step,) = _load("pull-request.yml")["jobs"]["comment"]["steps"]
+    gh = tmp_path / "gh"
+    gh.write_text('#!/bin/sh\nwhile [ "$1" != "--body" ]; do shift; done\nprintf "%s" "$2" > "$BODY_FILE"\n')
+    gh.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "BODY_FILE": str(tmp_path / "body"), "COUNTS": counts,
+           "PULL_REQUEST": "7", "GH_REPO": "o/r", "GH_TOKEN": "t", "RUN_URL": "https://example.invalid/run"}
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_the_comment_job_writes_numbers_and_kinds_of_change_only(tmp_path):
+    done = _comment_body(tmp_path, '{"create": 2, "same": 40}')
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "body").read_text().startswith("**pulumi preview (staging):** 2 create, 40 same.")
+    # The branch's code wrote COUNTS: a word in a key or a value stops the job before anything is posted.
+    for hostile in ('{"create": 2, "[click here](https://evil.example)": 1}', '{"create": "two"}',
+                    '{"create": "1 see https://evil.example"}'):
+        (tmp_path / "body").unlink(missing_ok=True)
+        done = _comment_body(tmp_path, hostile)
+        assert done.returncode != 0 and not (tmp_path / "body").exists(), hostile
