@@ -13,6 +13,7 @@ from components.daily_aggregator import (
     REPLAY_WINDOW_MINUTES,
     RETRY_VISIBILITY_SECONDS,
     SCHEDULER_RETRY_ATTEMPTS,
+    DailyAggregator,
     DailyAggregatorArgs,
     _require_https,
     schedule_expression,
@@ -25,7 +26,7 @@ from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_conf
 from stack_config import StackConfigError
 from tests.support import docs
 
-COMPONENT = "analytics:reporter:DailyAggregator"
+COMPONENT = DailyAggregator.TYPE_TOKEN
 # Every resource type the reporter owns: the opt-out must register none of them.
 REPORTER_TYPES = {
     "random:index/randomUuid:RandomUuid", "aws:lambda/function:Function", "aws:iam/role:Role",
