@@ -270,36 +270,31 @@ class DailyAggregator(pulumi.ComponentResource):
             ],
             child,
         )
+        after_policy = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy]))
+
+        def target(event: dict, max_age_seconds: int) -> dict:
+            """Both schedules start the function with the role above and dead-letter what they cannot deliver."""
+            return {"arn": function.arn, "role_arn": role.arn, "input": json.dumps(event),
+                    "retry_policy": {"maximum_event_age_in_seconds": max_age_seconds,
+                                     "maximum_retry_attempts": SCHEDULER_RETRY_ATTEMPTS},
+                    "dead_letter_config": {"arn": dead_letters.arn}}
+
         aws.scheduler.Schedule(
             f"{name}-schedule",
             description="Daily usage report, after the UTC day closes, at a random time in the window.",
             schedule_expression=schedule,
             schedule_expression_timezone="UTC",
             flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": args.schedule_window_minutes},
-            target={
-                "arn": function.arn,
-                "role_arn": role.arn,
-                "input": json.dumps({"time": SCHEDULED_TIME}),
-                "retry_policy": {"maximum_event_age_in_seconds": MAX_EVENT_AGE_SECONDS,
-                                 "maximum_retry_attempts": SCHEDULER_RETRY_ATTEMPTS},
-                "dead_letter_config": {"arn": dead_letters.arn},
-            },
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])))
+            target=target({"time": SCHEDULED_TIME}, MAX_EVENT_AGE_SECONDS),
+            opts=after_policy)
         aws.scheduler.Schedule(
             f"{name}-replay-schedule",
             description="Hourly: runs again, for their scheduled day, the daily runs Lambda gave up on.",
             schedule_expression=REPLAY_SCHEDULE,
             flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": REPLAY_WINDOW_MINUTES},
-            target={
-                "arn": function.arn,
-                "role_arn": role.arn,
-                "input": json.dumps(REPLAY_INPUT),
-                # A replay not delivered within the hour is superseded by the next one.
-                "retry_policy": {"maximum_event_age_in_seconds": REPLAY_INTERVAL_SECONDS,
-                                 "maximum_retry_attempts": SCHEDULER_RETRY_ATTEMPTS},
-                "dead_letter_config": {"arn": dead_letters.arn},
-            },
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy])))
+            # A replay not delivered within the hour is superseded by the next one.
+            target=target(REPLAY_INPUT, REPLAY_INTERVAL_SECONDS),
+            opts=after_policy)
 
     @staticmethod
     def _alarms(name, function, dead_letters, args, child) -> None:

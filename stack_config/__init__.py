@@ -50,8 +50,8 @@ class StackConfigError(ValueError):
     pass
 
 
-def config_key(field_name: str) -> str:
-    return camel_case(field_name)
+# A setting's key in the stack file is its name outside Python, as the component package spells it too.
+config_key = camel_case
 
 
 def section_keys(args_type: type) -> dict[str, dataclasses.Field]:

@@ -2,6 +2,7 @@
 program registers are the description."""
 
 import dataclasses
+import itertools
 import json
 import shutil
 
@@ -167,3 +168,19 @@ def test_routes_that_disagree_on_the_shared_model_are_refused(monkeypatch):
     monkeypatch.setattr(api_routes, "ROUTES", (dataclasses.replace(ROUTES[0], model=other), *ROUTES[1:]))
     with pytest.raises(ValueError, match="different models"):
         run_program("dev")
+
+
+def test_an_unrouted_ancestor_of_a_route_is_still_a_resource(monkeypatch):
+    # Only the deeper route: its parent path has no method of its own but must exist for the child to hang on.
+    deep = max(ROUTES, key=lambda route: route.path.count("/"))
+    monkeypatch.setattr(api_routes, "ROUTES", (deep,))
+    run = run_program("dev")
+    parts = deep.path.split("/")
+    paths = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+    assert len(paths) > 1
+    resources = {r.name: r.inputs for r in run.of_type("aws:apigateway/resource:Resource")}
+    assert sorted(resources) == sorted(f"collector-{path.replace('/', '-')}" for path in paths)
+    for parent, child in itertools.pairwise(paths):
+        assert resources[f"collector-{child.replace('/', '-')}"]["parentId"] == mock_id(
+            f"collector-{parent.replace('/', '-')}")
+    assert len(run.of_type("aws:apigateway/method:Method")) == 1

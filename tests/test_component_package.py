@@ -306,6 +306,12 @@ def _camel(name: str) -> str:
     return camel_case(name) if "_" in name else name[0].lower() + name[1:]
 
 
+def test_only_the_input_the_readme_names_is_required():
+    required = package_schema()["resources"][TOKENS["DailyAggregator"]]["requiredInputs"]
+    assert required == ["collectorUrl"]
+    assert f"Only `{required[0]}` is required" in " ".join(docs.section(USE_SECTION).split())
+
+
 def test_package_add_line_names_the_plugin_folder_and_the_current_release():
     line = re.search(r"^pulumi package add (\S+)$", docs.section(USE_SECTION), re.M).group(1)
     assert line.endswith(f"/analytics-collector/{PLUGIN_DIR.name}@v{components.__version__}")

@@ -7,12 +7,14 @@ import uuid
 
 import pytest
 
+from components import daily_aggregator
 from components.daily_aggregator import (
     MAX_EVENT_AGE_SECONDS,
     REPLAY_INTERVAL_SECONDS,
     REPLAY_WINDOW_MINUTES,
     RETRY_VISIBILITY_SECONDS,
     SCHEDULER_RETRY_ATTEMPTS,
+    DailyAggregator,
     DailyAggregatorArgs,
     _require_https,
     schedule_expression,
@@ -25,7 +27,7 @@ from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_conf
 from stack_config import StackConfigError
 from tests.support import docs
 
-COMPONENT = "analytics:reporter:DailyAggregator"
+COMPONENT = DailyAggregator.TYPE_TOKEN
 # Every resource type the reporter owns: the opt-out must register none of them.
 REPORTER_TYPES = {
     "random:index/randomUuid:RandomUuid", "aws:lambda/function:Function", "aws:iam/role:Role",
@@ -276,8 +278,13 @@ def test_args_refuse_a_missing_or_insecure_collector_url():
         DailyAggregatorArgs()  # required: no default stands in for a collector
 
 
-def test_a_wired_collector_url_is_checked_for_tls_when_it_resolves():
-    # The check runs inside the Output's apply; a failing program under mocks would leak into later runs.
+def test_a_wired_collector_url_is_checked_for_tls_when_it_resolves(monkeypatch):
+    # The check runs inside the Output's apply; a failing program under mocks would leak into later runs, so
+    # the program runs with a URL that passes and a spy shows the check saw it, and the check alone refuses.
+    checked = []
+    monkeypatch.setattr(daily_aggregator, "_require_https", lambda url: checked.append(url) or _require_https(url))
+    run = run_program("dev")  # the reporter posts to the stack's own collector: endpoint.url, an Output
+    assert checked == [run.exports["collector_url"]]
     assert _require_https("https://c.example.com/v1/record") == "https://c.example.com/v1/record"
     with pytest.raises(ValueError, match="collector_url = 'http://x.example' is not allowed"):
         _require_https("http://x.example")

@@ -6,6 +6,7 @@ import inspect
 import pulumi
 from pulumi.runtime import mocks
 
+from components.firehose_warehouse import FirehoseToS3Warehouse
 from mocked_program import pulumi_mocks
 from mocked_program.pulumi_mocks import run_program
 
@@ -25,7 +26,7 @@ def test_monitor_records_each_resource_under_its_parent_chain():
     run = run_program("dev")
     assert pulumi_mocks.MONITOR.resources, "MockMonitor.resources no longer records registrations"
     stream = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
-    assert stream.parent_type == "analytics:warehouse:FirehoseToS3Warehouse"
+    assert stream.parent_type == FirehoseToS3Warehouse.TYPE_TOKEN
 
 
 def test_resolve_settles_outputs_and_gives_none_for_unknowns():

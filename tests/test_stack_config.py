@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from components.collector_endpoint import CollectorEndpoint
+from components.collector_waf import CollectorWaf
 from mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, config_keys, load_stack_config, section_keys
 
@@ -132,7 +134,7 @@ def test_custom_domain_registers_domain_mapping_and_alias():
 def test_managing_the_account_role_registers_it():
     run = run_program("staging", config_with("endpoint", manageAccountCloudwatchRole=True))
     account = run.one("aws:apigateway/account:Account")
-    assert account.parent_type == "analytics:collector:CollectorEndpoint"
+    assert account.parent_type == CollectorEndpoint.TYPE_TOKEN
 
 
 def test_program_settings_are_not_component_args():
@@ -147,13 +149,14 @@ def test_program_settings_are_not_component_args():
 
 @pytest.mark.parametrize("section", SECTIONS)
 def test_a_none_default_means_the_setting_is_optional(section):
-    # A field that defaults to None but refuses None is required in disguise: it must have no default.
-    for field in dataclasses.fields(SECTIONS[section]):
+    # A field that defaults to None but refuses None is required in disguise: it must have no default. The
+    # program's own settings of the section (reporter.collectorUrl, iam.permissionsBoundaryPolicy) too.
+    for field in config_keys(section).values():
         if field.default is None:
             assert field.metadata["rule"].accepts(None), f"{section}.{field.name} defaults to None yet requires a value"
 
 
 def test_waf_switch_decides_whether_the_component_exists():
-    assert not [r for r in run_program("staging").resources if r.typ == "analytics:collector:CollectorWaf"]
+    assert not [r for r in run_program("staging").resources if r.typ == CollectorWaf.TYPE_TOKEN]
     run = run_program("staging", config_with("waf", enabled=True))
-    assert len([r for r in run.resources if r.typ == "analytics:collector:CollectorWaf"]) == 1
+    assert len([r for r in run.resources if r.typ == CollectorWaf.TYPE_TOKEN]) == 1
