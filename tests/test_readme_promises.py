@@ -141,6 +141,16 @@ def test_charts_keep_as_many_lines_as_the_docs_say():
     assert number_before('largest lines plus one "other"') + 1 == charts.MAX_LINES
 
 
+def test_the_plugin_benchmark_table_counts_the_constructs_registrations_and_states_its_goal():
+    from benchmarks import component_package_start
+    from components.daily_aggregator import DailyAggregator
+    from tests.test_component_package import in_process
+
+    timed = in_process(DailyAggregator, "reporter", {"collector_url": component_package_start.COLLECTOR_URL})
+    assert number_before("registrations)") == len(timed)
+    assert f"| ≤ {component_package_start.START_RATIO_GOAL:g}\u00d7 |" in TEXT
+
+
 def test_athena_polling_and_timeout_are_the_readme_figures():
     pauses = re.search(r"growing pauses \(([\d.]+) s up to ([\d.]+) s\) and stopped after `--timeout` \((\d+) s\)",
                        TEXT)
