@@ -252,9 +252,11 @@ def test_every_repository_path_the_readme_names_exists():
                  "reports/", "results/", ".pulumi/")
     paths = {c for c in candidates if "<" not in c and not c.startswith(generated) and "://" not in c}
     assert len(paths) >= 20
-    # What git ignores (demo-output/, test-artifacts/...) exists only once a command or a test has made it.
-    ignored = set(subprocess.run(["git", "check-ignore", "--stdin"], input="\n".join(paths), cwd=REPO,
-                                 capture_output=True, text=True).stdout.split())
+    # What git ignores (demo-output/, test-artifacts/...) exists only once a command or a test has made it. A folder
+    # named without its slash (`component_package/venv`) is asked with one too: a `venv/` pattern matches only that.
+    asked = {name: path for path in paths for name in (path, path.rstrip("/") + "/")}
+    ignored = {asked[name] for name in subprocess.run(["git", "check-ignore", "--stdin"], input="\n".join(asked),
+                                                      cwd=REPO, capture_output=True, text=True).stdout.split()}
     missing = sorted(p for p in paths - ignored if not (REPO / p).exists())
     assert not missing, f"the docs name paths that do not exist: {missing}"
 
