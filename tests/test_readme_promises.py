@@ -135,6 +135,34 @@ def test_the_reporter_schedule_defaults_the_docs_repeat():
     assert f"`reporter.scheduleHour` UTC, default {fields['scheduleHour'].default:02d}:00," in prose
 
 
+def test_every_setting_default_the_prose_repeats_is_the_settings_default():
+    prose = " ".join(TEXT.split())
+    said = re.findall(r"`(\w+)\.(\w+)`[^.;]{0,12}?default (\d+)(?::00)?[,)]", prose)
+    assert {"retryHorizonHours", "asyncRetryAttempts", "scheduleWindowMinutes", "scheduleHour"} <= {
+        key for _, key, _ in said}
+    for section_name, key, value in said:
+        assert int(value) == stack_config.section_keys(stack_config.SECTIONS[section_name])[key].default, key
+
+
+def test_the_retry_figures_the_fleet_docs_repeat_are_the_reporters_and_prods():
+    from components import daily_aggregator as reporter
+    from components.collector_endpoint import CollectorEndpointArgs
+    from docs_generation.fleet_costs import stack_args
+
+    prose = " ".join(TEXT.split())
+    assert (f"retries an invocation Lambda refused ({reporter.SCHEDULER_RETRY_ATTEMPTS} times, for up to "
+            f"{reporter.MAX_EVENT_AGE_SECONDS // 3600} hours)") in prose
+    assert f"`{reporter.REPLAY_SCHEDULE}` in a {reporter.REPLAY_WINDOW_MINUTES} min flexible window" in prose
+    assert f"hidden for {reporter.RETRY_VISIBILITY_SECONDS // 60} minutes" in prose
+    assert f"The replay costs {24 * 3600 // reporter.REPLAY_INTERVAL_SECONDS} Scheduler and Lambda" in prose
+    kept = reporter.DEAD_LETTER_RETENTION_SECONDS // (24 * 3600)
+    assert f"keep messages {kept} days" in prose and f"kept {kept} days in an encrypted SQS dead-letter queue" in prose
+    prod = stack_args("prod", "endpoint", CollectorEndpointArgs, delivery_stream_name="s",
+                      delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/s")
+    assert (f"prod allows {prod.throttle_rate_limit:g} requests/s steady and a burst of "
+            f"{prod.throttle_burst_limit}") in prose
+
+
 def test_charts_keep_as_many_lines_as_the_docs_say():
     from report import charts
 
