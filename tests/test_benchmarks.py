@@ -39,6 +39,14 @@ def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
             "(ListMetrics, GetMetricData)") in out
     # The replay of an empty queue, what docs/fleet-scale.md prices: one SQS client, one receive, no CloudWatch.
     assert "replay of an empty retry queue: clients made: sqs; calls: ReceiveMessage;" in out
+    # The docs' table of these figures states the script's measure and goals, not its own.
+    counters, sets, calls_goal = re.search(r"\((\d+) counters x (\d+) dimension sets\): .*?goal <= (\d+)", out).groups()
+    ratio_goal = re.search(r"boto3 import time: [\d.]+; goal <= ([\d.]+)", out).group(1)
+    table = section("Reporting usage from your own stack")
+    assert f"| Figure ({counters} counters \u00d7 {sets} dimension sets) |" in table
+    assert f"| 2 (`ListMetrics`, `GetMetricData`) | \u2264 {calls_goal} |" in table
+    ratio_row = rf"^\| Handler import time / `import boto3` \|.*\| \u2264 {re.escape(ratio_goal)} \|$"
+    assert re.search(ratio_row, table, re.M), ratio_goal
 
 
 def fleet_rows(out: str) -> dict[str, list[int]]:
