@@ -179,6 +179,25 @@ def test_the_plugin_benchmark_table_counts_the_constructs_registrations_and_stat
     assert f"| ≤ {component_package_start.START_RATIO_GOAL:g}\u00d7 |" in TEXT
 
 
+def test_the_html_report_figures_the_docs_repeat_are_the_code_the_workflow_and_the_pins():
+    from report import html_page, outliers
+
+    words = {3: "three", 10: "ten"}
+    prose = " ".join(section("The HTML usage report").split())
+    assert f"Tables longer than {words[html_page.OPEN_TABLE_ROWS]} rows start folded" in prose
+    assert (f"a point at least {outliers.FACTOR} times its line's median (the line's other points, at least "
+            f"{words[outliers.MIN_HISTORY]} of them") in prose
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "usage-report.yml").read_text(encoding="utf-8"))
+    [schedule] = workflow[True]["schedule"]  # YAML 1.1 reads the key `on` as true
+    minute, hour, _, _, weekday = schedule["cron"].split()
+    assert weekday == "1" and f"runs every Monday at {int(hour):02d}:{int(minute):02d} UTC" in prose
+    [upload] = [step for job in workflow["jobs"].values() for step in job["steps"]
+                if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert f"**{upload['with']['retention-days']} days**" in prose
+    pin = re.search(r"^selenium==(\S+)$", (REPO / "requirements-dev.txt").read_text(), re.M).group(1)
+    assert f"Selenium is pinned at {pin} in `requirements-dev.txt`" in prose
+
+
 def test_athena_polling_and_timeout_are_the_readme_figures():
     pauses = re.search(r"growing pauses \(([\d.]+) s up to ([\d.]+) s\) and stopped after `--timeout` \((\d+) s\)",
                        TEXT)
