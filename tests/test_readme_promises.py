@@ -198,6 +198,21 @@ def test_the_html_report_figures_the_docs_repeat_are_the_code_the_workflow_and_t
     assert f"Selenium is pinned at {pin} in `requirements-dev.txt`" in prose
 
 
+def test_the_suspicious_report_thresholds_the_docs_list_are_the_querys():
+    sql = " ".join((REPO / "queries" / "suspicious_reports.sql").read_text(encoding="utf-8").split())
+    floor = int(re.search(r"WHERE CAST\(reported_totals\.total AS DOUBLE\) >= (\d+) ", sql).group(1))
+    factor = re.search(r">= (\d+) \* fleet\.p99", sql).group(1)
+    percentile = re.search(r"approx_percentile\(total, 0\.(\d+)\)", sql).group(1)
+    share = re.search(r"CAST\(\{counter_maximum\} AS DOUBLE\) / (\d+)\)", sql).group(1)
+    burst = re.search(r">= (\d+) \* COALESCE\(CAST\(approx_percentile\(earlier\.new_deployments, 0\.5\)", sql).group(1)
+    history = re.search(r"INTERVAL '(\d+)' DAY AND recent\.day - INTERVAL '1' DAY", sql).group(1)
+    prose = " ".join(section("Seeing poisoning: `suspicious_reports`").split())
+    assert f"at least {factor} times that counter's {percentile}th percentile" in prose
+    assert share == "10" and "or at least a tenth of the counter maximum" in prose
+    assert f"Totals under {floor:,} are never listed" in prose
+    assert f"at least {burst} times the median of the earlier {history} days" in prose
+
+
 def test_athena_polling_and_timeout_are_the_readme_figures():
     pauses = re.search(r"growing pauses \(([\d.]+) s up to ([\d.]+) s\) and stopped after `--timeout` \((\d+) s\)",
                        TEXT)
