@@ -5,6 +5,7 @@ are figures for people, not pass/fail. The LocalStack ingest benchmark needs the
 to `make demo`-style runs.
 """
 
+import ast
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import schemas
 from components.collector_endpoint import CollectorEndpointArgs
 from components.daily_aggregator import DailyAggregatorArgs
 from docs_generation.fleet_costs import stack_args
-from tests.support.docs import section
+from tests.support.docs import all_text, section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,3 +116,22 @@ def test_the_window_arithmetic_in_the_docs_follows_prods_stage_and_the_default_w
     assert f"at {default} ({round(100 * 1_000_000 / (60 * default) / rate)}% of prod's {rate:g})" in doc
     assert f"360 leaves {round(100 * (1 - 1_000_000 / (60 * 360) / rate))}% headroom" in doc
     assert f"The default of {default} leaves the fleet room to double" in doc and 2 * per_second[default] <= rate
+
+
+def script_defaults(script: str) -> dict[str, object]:
+    """Each option's default as the script's argparse states it, read without running the script."""
+    tree = ast.parse((ROOT / "benchmarks" / script).read_text(encoding="utf-8"))
+    return {call.args[0].value: keyword.value.value for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "add_argument"
+            for keyword in call.keywords if keyword.arg == "default" and isinstance(keyword.value, ast.Constant)}
+
+
+def test_the_sizes_the_docs_give_for_a_default_run_are_the_scripts_defaults():
+    """The LocalStack ingest benchmark is not run here, and the pruning one only small: their defaults are read."""
+    text = " ".join(all_text().split())
+    pruning = script_defaults("athena_partition_pruning.py")
+    assert f"# {pruning['--deployments']:,} deployments x {pruning['--days']} days" in text
+    assert f"({pruning['--objects-per-day']} gzip objects a day)" in text
+    ingest = script_defaults("localstack_ingest.py")
+    assert f"# --reports {ingest['--reports']} --clients {ingest['--clients']}" in text
+    assert f"{ingest['--reports']:,} valid reports from {ingest['--clients']} concurrent clients" in text
