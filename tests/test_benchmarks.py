@@ -105,6 +105,14 @@ def test_the_fleet_table_and_its_settings_in_the_docs_are_what_the_simulation_pr
     assert len(shown) == 4 and set(shown) <= set(out.splitlines()), out
 
 
+def test_the_share_the_docs_say_the_replays_carry_is_the_million_row_they_show():
+    """The million rows are not rerun (see above), but the prose's figure must be the table's."""
+    doc = section(FLEET_SECTION)
+    old = next(fleet_rows(line)["old"] for line in doc.splitlines() if line.startswith("| 1,000,000 | old"))
+    share = re.search(r"and (\d+)% of the day's reports arrive only through the hourly replays", " ".join(doc.split()))
+    assert int(share.group(1)) == round(100 * old[5] / old[0])
+
+
 def test_the_window_arithmetic_in_the_docs_follows_prods_stage_and_the_default_window():
     doc = " ".join(section(FLEET_SECTION).split())
     rate = stack_args("prod", "endpoint", CollectorEndpointArgs, delivery_stream_name="s",
