@@ -143,3 +143,5 @@ def test_the_sizes_the_docs_give_for_a_default_run_are_the_scripts_defaults():
     ingest = script_defaults("localstack_ingest.py")
     assert f"# --reports {ingest['--reports']} --clients {ingest['--clients']}" in text
     assert f"{ingest['--reports']:,} valid reports from {ingest['--clients']} concurrent clients" in text
+    start = script_defaults("component_package_start.py")
+    assert f"(`benchmarks/component_package_start.py`, median of {start['--runs']})" in text
