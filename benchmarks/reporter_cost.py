@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 REPO = Path(__file__).resolve().parents[1]
 # moto answers everything in-process; these credentials are worthless by design.
@@ -78,16 +79,12 @@ def empty_queue_replay() -> tuple[list[str], list[str], float]:
         daily_report.cloudwatch_client.cache_clear()
         environment = {"COLLECTOR_URL": "https://collector.invalid/record", "STACK_ID": "fleet",
                        "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": "lunasec", "RETRY_QUEUE_URL": queue_url}
-        saved = {key: os.environ.get(key) for key in environment}
-        os.environ.update(environment)
         try:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with mock.patch.dict(os.environ, environment), contextlib.redirect_stdout(io.StringIO()):
                 started = time.perf_counter()
                 summary = daily_report.handler(dict(REPLAY_INPUT), None)
                 seconds = time.perf_counter() - started
         finally:
-            for key, value in saved.items():
-                os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
             daily_report.sqs_client.cache_clear()
             daily_report.cloudwatch_client.cache_clear()
     assert summary["days"] == {}, summary

@@ -12,8 +12,6 @@ import re
 import tomllib
 from pathlib import Path
 
-import yaml
-
 import schemas
 from docs_generation import fleet_costs, flood_horizon, guardrails, warehouse_bounds
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
@@ -45,11 +43,6 @@ def collected_fields() -> str:
     return "\n".join(rows)
 
 
-def _stack_values(stack: str) -> dict:
-    raw = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return {k.removeprefix(f"{PROJECT}:"): v for k, v in raw.items() if k.startswith(f"{PROJECT}:")}
-
-
 def _shown(value) -> str:
     return "unset" if value is None else f"`{json.dumps(value)}`"
 
@@ -61,7 +54,7 @@ def _type_name(annotation) -> str:
 
 
 def config_reference() -> str:
-    stacks = {stack: _stack_values(stack) for stack in STACKS}
+    stacks = {stack: fleet_costs.stack_sections(stack) for stack in STACKS}
     rows = [f"Stack config lives in `Pulumi.<stack>.yaml` under `{PROJECT}:<section>` as an object "
             "(generated from the components' Args; a bad key or value stops `pulumi preview` with a message "
             "naming the key, the value and what is allowed).", "",

@@ -83,9 +83,15 @@ class Row:
     side: str  # "collector" (the stack's account) or "reporters" (spread over the product deployments)
 
 
+def stack_sections(stack: str) -> dict:
+    """The project's sections of the committed Pulumi.<stack>.yaml, keyed without the project prefix."""
+    raw = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))["config"]
+    return {k.removeprefix(f"{PROJECT}:"): v for k, v in raw.items() if k.startswith(f"{PROJECT}:")}
+
+
 def stack_args(stack: str, section: str, args_type: type, **wiring):
     """The section's Args as the stack's Pulumi.<stack>.yaml sets them (defaults for what it leaves out)."""
-    config = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"].get(f"{PROJECT}:{section}", {})
+    config = stack_sections(stack).get(section, {})
     keys = section_keys(args_type)
     return args_type(**wiring, **{keys[key].name: value for key, value in config.items()})
 

@@ -9,9 +9,6 @@ independently of its others (they are minutes and hours apart).
 from __future__ import annotations
 
 import math
-from pathlib import Path
-
-import yaml
 
 from components.collector_endpoint import CollectorEndpointArgs
 from components.collector_waf import CollectorWafArgs
@@ -21,17 +18,16 @@ from components.daily_aggregator import (
     REPLAY_WINDOW_MINUTES,
     DailyAggregatorArgs,
 )
-from stack_config import PROJECT, section_keys
+from docs_generation.fleet_costs import stack_sections
+from stack_config import section_keys
 
-REPO = Path(__file__).resolve().parents[1]
 # How far above the stage's rate the table's attackers send.
 ATTACK_MULTIPLES = (2, 10, 100)
 
 
 def _prod(section: str, args_type: type, name: str):
     """Prod's value of one tunable: what Pulumi.prod.yaml writes, else the tunable's default."""
-    raw = yaml.safe_load((REPO / "Pulumi.prod.yaml").read_text(encoding="utf-8"))["config"]
-    written = raw.get(f"{PROJECT}:{section}", {})
+    written = stack_sections("prod").get(section, {})
     [(key, field)] = [(k, f) for k, f in section_keys(args_type).items() if f.name == name]
     return written.get(key, field.default)
 

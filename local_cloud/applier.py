@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from components.api_routes import PUT_RECORD
 from components.collector_endpoint import RECORD_PATHS
 from guardrails import buckets
 from local_cloud.aws_clients import client
@@ -38,8 +39,10 @@ SKIPPED_TYPES = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": "alarms are not evaluated by the emulator",
 }
 
-# Real AWS routes a firehose:action URI by itself; LocalStack needs the target header. Only here.
-LOCALSTACK_INTEGRATION_HEADERS = {"integration.request.header.X-Amz-Target": "'Firehose_20150804.PutRecord'"}
+# Real AWS routes a firehose:action URI by itself; LocalStack needs the target header, for the routes' action. Only
+# here.
+LOCALSTACK_INTEGRATION_HEADERS = {
+    "integration.request.header.X-Amz-Target": f"'Firehose_20150804.{PUT_RECORD.firehose_action}'"}
 
 
 class ApplyError(RuntimeError):

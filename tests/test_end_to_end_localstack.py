@@ -15,9 +15,10 @@ from collections import Counter
 import pytest
 
 import schemas
+from components.api_routes import PUT_RECORD
 from demo.sample_posts import DOCUMENTED_PATH, SHIPPED_REPORTER_PATH
 from fixtures import reports
-from local_cloud.applier import deploy_ingest_path
+from local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, deploy_ingest_path
 from local_cloud.aws_clients import client
 from local_cloud.collector_client import post
 from local_cloud.emulator import LocalCloud, LocalCloudError
@@ -124,10 +125,8 @@ def test_the_deployed_integration_is_the_programs_plus_only_the_localstack_targe
         if resource["path"] in paths:
             integration = apigateway.get_integration(
                 restApiId=deployment.rest_api_id, resourceId=resource["id"], httpMethod="POST")
-            assert integration["requestParameters"] == {
-                "integration.request.header.Content-Type": "'application/x-amz-json-1.1'",
-                "integration.request.header.X-Amz-Target": "'Firehose_20150804.PutRecord'",
-            }
+            assert integration["requestParameters"] == {**dict(PUT_RECORD.request_parameters),
+                                                        **LOCALSTACK_INTEGRATION_HEADERS}
             assert integration["passthroughBehavior"] == "NEVER"
     assert "$ref" not in json.dumps(apigateway.get_models(restApiId=deployment.rest_api_id)["items"])
 

@@ -135,10 +135,82 @@ def test_the_reporter_schedule_defaults_the_docs_repeat():
     assert f"`reporter.scheduleHour` UTC, default {fields['scheduleHour'].default:02d}:00," in prose
 
 
+def test_every_setting_default_the_prose_repeats_is_the_settings_default():
+    prose = " ".join(TEXT.split())
+    said = re.findall(r"`(\w+)\.(\w+)`[^.;]{0,12}?default (\d+)(?::00)?[,)]", prose)
+    assert {"retryHorizonHours", "asyncRetryAttempts", "scheduleWindowMinutes", "scheduleHour"} <= {
+        key for _, key, _ in said}
+    for section_name, key, value in said:
+        assert int(value) == stack_config.section_keys(stack_config.SECTIONS[section_name])[key].default, key
+
+
+def test_the_retry_figures_the_fleet_docs_repeat_are_the_reporters_and_prods():
+    from components import daily_aggregator as reporter
+    from components.collector_endpoint import CollectorEndpointArgs
+    from docs_generation.fleet_costs import stack_args
+
+    prose = " ".join(TEXT.split())
+    assert (f"retries an invocation Lambda refused ({reporter.SCHEDULER_RETRY_ATTEMPTS} times, for up to "
+            f"{reporter.MAX_EVENT_AGE_SECONDS // 3600} hours)") in prose
+    assert f"`{reporter.REPLAY_SCHEDULE}` in a {reporter.REPLAY_WINDOW_MINUTES} min flexible window" in prose
+    assert f"hidden for {reporter.RETRY_VISIBILITY_SECONDS // 60} minutes" in prose
+    assert f"The replay costs {24 * 3600 // reporter.REPLAY_INTERVAL_SECONDS} Scheduler and Lambda" in prose
+    kept = reporter.DEAD_LETTER_RETENTION_SECONDS // (24 * 3600)
+    assert f"keep messages {kept} days" in prose and f"kept {kept} days in an encrypted SQS dead-letter queue" in prose
+    prod = stack_args("prod", "endpoint", CollectorEndpointArgs, delivery_stream_name="s",
+                      delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/s")
+    assert (f"prod allows {prod.throttle_rate_limit:g} requests/s steady and a burst of "
+            f"{prod.throttle_burst_limit}") in prose
+
+
 def test_charts_keep_as_many_lines_as_the_docs_say():
     from report import charts
 
     assert number_before('largest lines plus one "other"') + 1 == charts.MAX_LINES
+
+
+def test_the_plugin_benchmark_table_counts_the_constructs_registrations_and_states_its_goal():
+    from benchmarks import component_package_start
+    from components.daily_aggregator import DailyAggregator
+    from tests.test_component_package import in_process
+
+    timed = in_process(DailyAggregator, "reporter", {"collector_url": component_package_start.COLLECTOR_URL})
+    assert number_before("registrations)") == len(timed)
+    assert f"| ≤ {component_package_start.START_RATIO_GOAL:g}\u00d7 |" in TEXT
+
+
+def test_the_html_report_figures_the_docs_repeat_are_the_code_the_workflow_and_the_pins():
+    from report import html_page, outliers
+
+    words = {3: "three", 10: "ten"}
+    prose = " ".join(section("The HTML usage report").split())
+    assert f"Tables longer than {words[html_page.OPEN_TABLE_ROWS]} rows start folded" in prose
+    assert (f"a point at least {outliers.FACTOR} times its line's median (the line's other points, at least "
+            f"{words[outliers.MIN_HISTORY]} of them") in prose
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "usage-report.yml").read_text(encoding="utf-8"))
+    [schedule] = workflow[True]["schedule"]  # YAML 1.1 reads the key `on` as true
+    minute, hour, _, _, weekday = schedule["cron"].split()
+    assert weekday == "1" and f"runs every Monday at {int(hour):02d}:{int(minute):02d} UTC" in prose
+    [upload] = [step for job in workflow["jobs"].values() for step in job["steps"]
+                if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert f"**{upload['with']['retention-days']} days**" in prose
+    pin = re.search(r"^selenium==(\S+)$", (REPO / "requirements-dev.txt").read_text(), re.M).group(1)
+    assert f"Selenium is pinned at {pin} in `requirements-dev.txt`" in prose
+
+
+def test_the_suspicious_report_thresholds_the_docs_list_are_the_querys():
+    sql = " ".join((REPO / "queries" / "suspicious_reports.sql").read_text(encoding="utf-8").split())
+    floor = int(re.search(r"WHERE CAST\(reported_totals\.total AS DOUBLE\) >= (\d+) ", sql).group(1))
+    factor = re.search(r">= (\d+) \* fleet\.p99", sql).group(1)
+    percentile = re.search(r"approx_percentile\(total, 0\.(\d+)\)", sql).group(1)
+    share = re.search(r"CAST\(\{counter_maximum\} AS DOUBLE\) / (\d+)\)", sql).group(1)
+    burst = re.search(r">= (\d+) \* COALESCE\(CAST\(approx_percentile\(earlier\.new_deployments, 0\.5\)", sql).group(1)
+    history = re.search(r"INTERVAL '(\d+)' DAY AND recent\.day - INTERVAL '1' DAY", sql).group(1)
+    prose = " ".join(section("Seeing poisoning: `suspicious_reports`").split())
+    assert f"at least {factor} times that counter's {percentile}th percentile" in prose
+    assert share == "10" and "or at least a tenth of the counter maximum" in prose
+    assert f"Totals under {floor:,} are never listed" in prose
+    assert f"at least {burst} times the median of the earlier {history} days" in prose
 
 
 def test_athena_polling_and_timeout_are_the_readme_figures():
@@ -242,9 +314,11 @@ def test_every_repository_path_the_readme_names_exists():
                  "reports/", "results/", ".pulumi/")
     paths = {c for c in candidates if "<" not in c and not c.startswith(generated) and "://" not in c}
     assert len(paths) >= 20
-    # What git ignores (demo-output/, test-artifacts/...) exists only once a command or a test has made it.
-    ignored = set(subprocess.run(["git", "check-ignore", "--stdin"], input="\n".join(paths), cwd=REPO,
-                                 capture_output=True, text=True).stdout.split())
+    # What git ignores (demo-output/, test-artifacts/...) exists only once a command or a test has made it. A folder
+    # named without its slash (`component_package/venv`) is asked with one too: a `venv/` pattern matches only that.
+    asked = {name: path for path in paths for name in (path, path.rstrip("/") + "/")}
+    ignored = {asked[name] for name in subprocess.run(["git", "check-ignore", "--stdin"], input="\n".join(asked),
+                                                      cwd=REPO, capture_output=True, text=True).stdout.split()}
     missing = sorted(p for p in paths - ignored if not (REPO / p).exists())
     assert not missing, f"the docs name paths that do not exist: {missing}"
 
