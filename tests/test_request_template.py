@@ -88,7 +88,7 @@ def test_base64_is_applied_once():
 
 
 def test_template_keeps_no_request_identity():
-    template = mapping_templates.read("firehose_put_record.vtl")
+    template = mapping_templates.read(mapping_templates.FIREHOSE_PUT_RECORD)
     for forbidden in ("sourceIp", "userAgent", "identity", "$input.params", "$input.body"):
         assert forbidden not in template
 
