@@ -40,14 +40,19 @@ def _per_bucket(judge):
     return check
 
 
+def _denies_everyone(statement, action: str) -> bool:
+    """The statement denies `action` (or every S3 action) to every principal."""
+    principal = statement.get("Principal")
+    return (statement.get("Effect") == transport.DENY
+            and (principal == transport.EVERYONE or get_path(principal or {}, "AWS") == transport.EVERYONE)
+            and any(a in (action, "s3:*", "*") for a in as_list(statement.get("Action"))))
+
+
 def _denies_insecure_transport(statement) -> bool:
     condition = get_path(statement, "Condition", transport.CONDITION_OPERATOR, transport.SECURE_TRANSPORT_KEY)
-    principal = statement.get("Principal")
     targets = [r for r in as_list(statement.get("Resource")) if isinstance(r, str)]
-    return (statement.get("Effect") == transport.DENY
+    return (_denies_everyone(statement, buckets.TLS_ONLY_ACTION)
             and str(condition).lower() == transport.INSECURE
-            and (principal == transport.EVERYONE or get_path(principal or {}, "AWS") == transport.EVERYONE)
-            and any(a in (buckets.TLS_ONLY_ACTION, "*") for a in as_list(statement.get("Action")))
             and any(f"{t}{buckets.OBJECTS}" in targets for t in targets))
 
 
@@ -111,9 +116,7 @@ def _denies_writes_except(statement, writer: str) -> bool:
     conditions = statement.get("Condition") or {}
     exempted = [as_list(get_path(conditions, operator, buckets.ONLY_WRITER_KEY))
                 for operator in buckets.ONLY_WRITER_OPERATORS]
-    return (statement.get("Effect") == transport.DENY
-            and statement.get("Principal") in (transport.EVERYONE, {"AWS": transport.EVERYONE})
-            and any(a in (buckets.ONLY_WRITER_ACTION, "s3:*", "*") for a in as_list(statement.get("Action")))
+    return (_denies_everyone(statement, buckets.ONLY_WRITER_ACTION)
             and any(str(r).endswith(buckets.OBJECTS) for r in as_list(statement.get("Resource")))
             and [writer] in exempted)
 
