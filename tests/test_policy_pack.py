@@ -127,6 +127,8 @@ BAD = {
                                      policy_edit(lambda s: s.pop("Condition"))), None),
         "denies TLS requests instead": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
             lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": "true"}))), None),
+        "denies one action only": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
+            lambda s: s.update(Action="s3:GetObject"))), None),
     },
     "s3-firehose-bucket-single-writer": {
         "no write guard": (edited("aws:s3/bucketPolicy:BucketPolicy", keep_statements("DenyInsecureTransport")), None),
