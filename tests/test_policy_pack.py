@@ -167,6 +167,8 @@ BAD = {
                                               logging_level("INFO")), None),
         "no method settings": (without("aws:apigateway/methodSettings:MethodSettings"), None),
         "settings for another stage": (changed("aws:apigateway/methodSettings:MethodSettings", stageName="v2"), None),
+        "settings for one method only": (changed("aws:apigateway/methodSettings:MethodSettings",
+                                                 methodPath="record/POST"), None),
     },
     "apigateway-no-xray-tracing": {
         "tracing on": (changed(STAGE, xrayTracingEnabled=True), None),
