@@ -4,8 +4,6 @@ guards the program builds."""
 
 from __future__ import annotations
 
-from pulumi_policy.proxy import UnknownValueError
-
 from guardrails import buckets, transport
 from policy.properties import (
     as_list,
@@ -103,15 +101,6 @@ def _encrypted_by_default(bucket, resources):
     return None
 
 
-def _s3_destination(stream) -> tuple:
-    """(bucket ARN, role ARN) the stream writes to S3 with; None for what a preview cannot know yet."""
-    try:
-        return (get_path(stream.props, "extendedS3Configuration", "bucketArn"),
-                get_path(stream.props, "extendedS3Configuration", "roleArn"))
-    except UnknownValueError:
-        return None, None
-
-
 def _denies_writes_except(statement, writer: str) -> bool:
     conditions = statement.get("Condition") or {}
     exempted = [as_list(get_path(conditions, operator, buckets.ONLY_WRITER_KEY))
@@ -123,7 +112,9 @@ def _denies_writes_except(statement, writer: str) -> bool:
 
 def _single_writer(resources, _config):
     for stream in of_types(resources, FIREHOSE_STREAMS):
-        bucket_arn, writer = _s3_destination(stream)
+        # What a first preview cannot know yet raises UnknownValueError: the engine reports the rule could not run.
+        bucket_arn = get_path(stream.props, "extendedS3Configuration", "bucketArn")
+        writer = get_path(stream.props, "extendedS3Configuration", "roleArn")
         if not (isinstance(bucket_arn, str) and isinstance(writer, str)):
             continue
         for bucket in of_types(resources, BUCKETS):

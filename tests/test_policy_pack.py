@@ -353,6 +353,22 @@ def test_default_encryption_accepts_exactly_the_guarded_algorithms(algorithm, ac
     assert bool(found) is not accepted
 
 
+def test_the_single_writer_rule_does_not_pass_while_a_preview_cannot_know_the_stream_destination():
+    """docs/guardrails.md: a rule that needs a value a first preview cannot know reports that it could not run
+    (the engine does so when the rule meets an UnknownValueError) instead of passing."""
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+    resources = program_resources("dev")
+    typ = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+    (stream,) = of_type(resources, typ)
+    props = copy.deepcopy(stream.props)
+    props["extendedS3Configuration"]["bucketArn"] = UNKNOWN_STRING_VALUE
+    previewed = [*(r for r in resources if r is not stream),
+                 policy_resource(typ, stream.name, unknown_checking_proxy(props))]
+    with pytest.raises(UnknownValueError):
+        violations(RULES["s3-firehose-bucket-single-writer"], previewed)
+
+
 def test_violation_messages_name_the_resource_and_the_setting():
     resources = BAD["s3-block-public-access"]["restrictPublicBuckets off"][0](program_resources("dev"))
     messages = violations(RULES["s3-block-public-access"], resources)
