@@ -178,6 +178,8 @@ BAD = {
             lambda t: "#set($ip = $context.identity.sourceIp)" + t)), None),
         "a header in the record": (edited(INTEGRATION, template_edit(
             lambda t: "#set($agent = $input.params('User-Agent'))" + t)), None),
+        "authorizer claims in the record": (edited(INTEGRATION, template_edit(
+            lambda t: "#set($who = $context.authorizer.claims.sub)" + t)), None),
     },
     "cloudfront-no-request-logs": {
         "standard logs to a bucket": (alone("aws:cloudfront/distribution:Distribution", enabled=True,
@@ -201,6 +203,8 @@ BAD = {
             format='{"ip":"$context.identity.sourceIp"}')), None),
         "user agent logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
             format="$context.requestId $context.identity.userAgent")), None),
+        "authorizer's principal logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
+            format='{"who":"${context.authorizer.principalId}"}')), None),
         "no access logs": (edited(STAGE, lambda p: p.pop("accessLogSettings")), None),
     },
     "apigateway-no-data-trace": {
