@@ -4,8 +4,6 @@ guards the program builds."""
 
 from __future__ import annotations
 
-from pulumi_policy.proxy import UnknownValueError
-
 from guardrails import buckets, transport
 from policy.properties import (
     as_list,
@@ -40,14 +38,19 @@ def _per_bucket(judge):
     return check
 
 
+def _denies_everyone(statement, action: str) -> bool:
+    """The statement denies `action` (or every S3 action) to every principal."""
+    principal = statement.get("Principal")
+    return (statement.get("Effect") == transport.DENY
+            and (principal == transport.EVERYONE or get_path(principal or {}, "AWS") == transport.EVERYONE)
+            and any(a in (action, "s3:*", "*") for a in as_list(statement.get("Action"))))
+
+
 def _denies_insecure_transport(statement) -> bool:
     condition = get_path(statement, "Condition", transport.CONDITION_OPERATOR, transport.SECURE_TRANSPORT_KEY)
-    principal = statement.get("Principal")
     targets = [r for r in as_list(statement.get("Resource")) if isinstance(r, str)]
-    return (statement.get("Effect") == transport.DENY
+    return (_denies_everyone(statement, buckets.TLS_ONLY_ACTION)
             and str(condition).lower() == transport.INSECURE
-            and (principal == transport.EVERYONE or get_path(principal or {}, "AWS") == transport.EVERYONE)
-            and any(a in (buckets.TLS_ONLY_ACTION, "*") for a in as_list(statement.get("Action")))
             and any(f"{t}{buckets.OBJECTS}" in targets for t in targets))
 
 
@@ -98,29 +101,20 @@ def _encrypted_by_default(bucket, resources):
     return None
 
 
-def _s3_destination(stream) -> tuple:
-    """(bucket ARN, role ARN) the stream writes to S3 with; None for what a preview cannot know yet."""
-    try:
-        return (get_path(stream.props, "extendedS3Configuration", "bucketArn"),
-                get_path(stream.props, "extendedS3Configuration", "roleArn"))
-    except UnknownValueError:
-        return None, None
-
-
 def _denies_writes_except(statement, writer: str) -> bool:
     conditions = statement.get("Condition") or {}
     exempted = [as_list(get_path(conditions, operator, buckets.ONLY_WRITER_KEY))
                 for operator in buckets.ONLY_WRITER_OPERATORS]
-    return (statement.get("Effect") == transport.DENY
-            and statement.get("Principal") in (transport.EVERYONE, {"AWS": transport.EVERYONE})
-            and any(a in (buckets.ONLY_WRITER_ACTION, "s3:*", "*") for a in as_list(statement.get("Action")))
+    return (_denies_everyone(statement, buckets.ONLY_WRITER_ACTION)
             and any(str(r).endswith(buckets.OBJECTS) for r in as_list(statement.get("Resource")))
             and [writer] in exempted)
 
 
 def _single_writer(resources, _config):
     for stream in of_types(resources, FIREHOSE_STREAMS):
-        bucket_arn, writer = _s3_destination(stream)
+        # What a first preview cannot know yet raises UnknownValueError: the engine reports the rule could not run.
+        bucket_arn = get_path(stream.props, "extendedS3Configuration", "bucketArn")
+        writer = get_path(stream.props, "extendedS3Configuration", "roleArn")
         if not (isinstance(bucket_arn, str) and isinstance(writer, str)):
             continue
         for bucket in of_types(resources, BUCKETS):

@@ -127,6 +127,8 @@ BAD = {
                                      policy_edit(lambda s: s.pop("Condition"))), None),
         "denies TLS requests instead": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
             lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": "true"}))), None),
+        "denies one action only": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
+            lambda s: s.update(Action="s3:GetObject"))), None),
     },
     "s3-firehose-bucket-single-writer": {
         "no write guard": (edited("aws:s3/bucketPolicy:BucketPolicy", keep_statements("DenyInsecureTransport")), None),
@@ -165,6 +167,8 @@ BAD = {
                                               logging_level("INFO")), None),
         "no method settings": (without("aws:apigateway/methodSettings:MethodSettings"), None),
         "settings for another stage": (changed("aws:apigateway/methodSettings:MethodSettings", stageName="v2"), None),
+        "settings for one method only": (changed("aws:apigateway/methodSettings:MethodSettings",
+                                                 methodPath="record/POST"), None),
     },
     "apigateway-no-xray-tracing": {
         "tracing on": (changed(STAGE, xrayTracingEnabled=True), None),
@@ -174,6 +178,8 @@ BAD = {
             lambda t: "#set($ip = $context.identity.sourceIp)" + t)), None),
         "a header in the record": (edited(INTEGRATION, template_edit(
             lambda t: "#set($agent = $input.params('User-Agent'))" + t)), None),
+        "authorizer claims in the record": (edited(INTEGRATION, template_edit(
+            lambda t: "#set($who = $context.authorizer.claims.sub)" + t)), None),
     },
     "cloudfront-no-request-logs": {
         "standard logs to a bucket": (alone("aws:cloudfront/distribution:Distribution", enabled=True,
@@ -197,6 +203,8 @@ BAD = {
             format='{"ip":"$context.identity.sourceIp"}')), None),
         "user agent logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
             format="$context.requestId $context.identity.userAgent")), None),
+        "authorizer's principal logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
+            format='{"who":"${context.authorizer.principalId}"}')), None),
         "no access logs": (edited(STAGE, lambda p: p.pop("accessLogSettings")), None),
     },
     "apigateway-no-data-trace": {
@@ -347,6 +355,22 @@ def test_default_encryption_accepts_exactly_the_guarded_algorithms(algorithm, ac
     typ = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     found = violations(RULES["s3-default-encryption"], edited(typ, use)(program_resources("dev")))
     assert bool(found) is not accepted
+
+
+def test_the_single_writer_rule_does_not_pass_while_a_preview_cannot_know_the_stream_destination():
+    """docs/guardrails.md: a rule that needs a value a first preview cannot know reports that it could not run
+    (the engine does so when the rule meets an UnknownValueError) instead of passing."""
+    from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
+
+    resources = program_resources("dev")
+    typ = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+    (stream,) = of_type(resources, typ)
+    props = copy.deepcopy(stream.props)
+    props["extendedS3Configuration"]["bucketArn"] = UNKNOWN_STRING_VALUE
+    previewed = [*(r for r in resources if r is not stream),
+                 policy_resource(typ, stream.name, unknown_checking_proxy(props))]
+    with pytest.raises(UnknownValueError):
+        violations(RULES["s3-firehose-bucket-single-writer"], previewed)
 
 
 def test_violation_messages_name_the_resource_and_the_setting():
