@@ -134,6 +134,9 @@ def test_pull_requests_are_tested_then_previewed_on_staging_only_behind_the_prev
     preview = workflow["jobs"]["preview"]
     assert preview["needs"] == "test"
     assert workflow["jobs"]["test"]["uses"] == "./.github/workflows/tests.yml"
+    # A fork's pull request is tested but not previewed: GitHub gives it neither an OIDC token nor secrets.
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert "if" not in workflow["jobs"]["test"]
     assert (preview["with"]["command"], preview["with"]["stack"]) == ("preview", "staging")
     # Its required reviewers approve each run: the job holds staging's preview role and passphrase.
     assert preview["with"]["environment"] == "preview-staging"
