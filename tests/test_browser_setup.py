@@ -65,6 +65,13 @@ def test_install_browser_installs_chromium_with_apt_when_missing(tmp_path, uid, 
     assert log.read_text().splitlines() == [*prefix, "apt-get update", *prefix, install]
 
 
+def test_install_browser_looks_where_the_test_looks():
+    # Without the variables, the script checks Debian's paths; they must be the ones tests/support/browser.py tries.
+    script = INSTALL_BROWSER.read_text()
+    assert f'"${{REPORT_TEST_BROWSER:-{browser.DEBIAN_BROWSER}}}"' in script
+    assert f'"${{REPORT_TEST_CHROMEDRIVER:-{browser.DEBIAN_DRIVER}}}"' in script
+
+
 def test_install_browser_does_nothing_when_the_browser_is_there(tmp_path):
     env, log = _fake_system(tmp_path, 0)
     present = {"REPORT_TEST_BROWSER": "/bin/true", "REPORT_TEST_CHROMEDRIVER": "/bin/true"}

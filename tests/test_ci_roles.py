@@ -235,7 +235,8 @@ def test_the_preview_role_reads_no_data_and_writes_nothing_but_stagings_lock():
 def test_the_stack_state_paths_name_this_project():
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
     text = (OIDC / "preview-role-policy.json").read_text()
-    assert f"/{project}/staging" in text and text.count("/analytics-collector/") == text.count(f"/{project}/")
+    named = re.findall(r"\.pulumi/(?:stacks|locks)/([^/\"]+)/staging", text)
+    assert len(named) == 4 and set(named) == {project}, named
 
 
 @pytest.mark.parametrize("name", ["deploy-role-policy.json", "permissions-boundary-policy.json",

@@ -7,12 +7,14 @@ import fnmatch
 import functools
 import json
 import os
+import re
 import warnings
 
 import pytest
 import yaml
 
 from mocked_program.pulumi_mocks import ACCOUNT, REGION, mock_id, run_program, stack_config_with
+from tests.support import docs
 from tests.test_ci_roles import EVERYTHING_ON, OIDC, ROOT, allows, as_list, filled
 
 with warnings.catch_warnings():
@@ -239,3 +241,18 @@ def test_the_stacks_ci_deploys_name_the_region_the_policy_is_filled_with():
     for stack in ("staging", "prod"):
         assert yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["aws:region"]
     assert "REGION" in (OIDC / "deploy-role-policy.json").read_text()
+
+
+def test_the_deploy_role_cannot_empty_a_bucket_that_holds_reports():
+    # docs/ci-cd.md: no s3:DeleteObject or s3:ListBucketVersions, so `pulumi destroy` stops at BucketNotEmpty.
+    policy = deploy_policy()
+    for bucket in ("arn:aws:s3:::warehouse-reports-3c6ef57", "arn:aws:s3:::catalog-results-a2a0258"):
+        assert not allows(policy, "s3:ListBucketVersions", bucket)
+        for action in ("s3:DeleteObject", "s3:DeleteObjectVersion"):
+            assert not allows(policy, action, f"{bucket}/reports/x.gz"), (action, bucket)
+
+
+def test_the_denies_the_docs_name_are_the_policys():
+    named = set(re.findall(r"`(Never\w+)`", docs.section("What the deploy role cannot do, and what it still can")))
+    denies = {s["Sid"] for s in deploy_policy()["Statement"] if s["Effect"] == "Deny"}
+    assert len(named) == 2 and named <= denies, (named, denies)

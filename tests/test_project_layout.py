@@ -2,6 +2,7 @@
 the test tree, the reporter Lambda imports only what its archive ships, and the layer contract is enforced."""
 
 import ast
+import re
 import subprocess
 import sys
 import tomllib
@@ -82,3 +83,11 @@ def test_layer_contract_holds():
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "0 broken" in done.stdout
+
+
+def test_the_plugin_venv_is_rebuilt_when_any_shipped_package_changes():
+    # The Makefile's PLUGIN_SOURCES names the shipped packages again; a package missing there would leave the
+    # plugin's venv stale when only that package changes.
+    plugin = tomllib.loads((REPO / "component_package" / "pyproject.toml").read_text(encoding="utf-8"))
+    (found,) = re.findall(r"^PLUGIN_SOURCES := .*\\\n\t\$\(shell find ([\w ]+)", (REPO / "Makefile").read_text(), re.M)
+    assert set(found.split()) == set(plugin["tool"]["setuptools"]["packages"])

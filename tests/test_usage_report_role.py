@@ -11,6 +11,7 @@ import yaml
 from components.athena_catalog import RESULTS_PREFIX
 from mocked_program.pulumi_mocks import run_program
 from queries import TABLE_NAME
+from tests.test_ci_roles import CLAIM, as_list
 from tests.test_iam_lint import findings_above_low
 from warehouse.layout import REPORTS_PREFIX
 
@@ -23,10 +24,6 @@ PLACEHOLDERS = {"ACCOUNT_ID": "123456789012", "WAREHOUSE_BUCKET": "warehouse-buc
 
 def statements() -> list[dict]:
     return json.loads(POLICY_PATH.read_text())["Statement"]
-
-
-def as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def granted(service: str) -> dict[str, set[str]]:
@@ -95,11 +92,10 @@ def test_the_policy_passes_parliament_once_its_placeholders_are_filled():
 def test_only_the_usage_report_workflow_on_main_in_its_environment_may_assume_the_role():
     trust = json.loads((ROOT / ".github" / "aws-oidc" / "usage-report-role-trust-policy.json").read_text())
     (statement,) = trust["Statement"]
-    claim = "token.actions.githubusercontent.com"
     assert statement["Condition"] == {"StringEquals": {
-        f"{claim}:aud": "sts.amazonaws.com",
-        f"{claim}:sub": "repo:OWNER/REPO:environment:usage-report",
+        f"{CLAIM}:aud": "sts.amazonaws.com",
+        f"{CLAIM}:sub": "repo:OWNER/REPO:environment:usage-report",
         # A branch's copy of the workflow, dispatched into the environment, cannot assume it.
-        f"{claim}:job_workflow_ref": "OWNER/REPO/.github/workflows/usage-report.yml@refs/heads/main"}}
+        f"{CLAIM}:job_workflow_ref": "OWNER/REPO/.github/workflows/usage-report.yml@refs/heads/main"}}
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "usage-report.yml").read_text())
     assert {job.get("environment") for job in workflow["jobs"].values()} == {"usage-report"}

@@ -134,6 +134,9 @@ def test_pull_requests_are_tested_then_previewed_on_staging_only_behind_the_prev
     preview = workflow["jobs"]["preview"]
     assert preview["needs"] == "test"
     assert workflow["jobs"]["test"]["uses"] == "./.github/workflows/tests.yml"
+    # A fork's pull request is tested but not previewed: GitHub gives it neither an OIDC token nor secrets.
+    assert preview["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+    assert "if" not in workflow["jobs"]["test"]
     assert (preview["with"]["command"], preview["with"]["stack"]) == ("preview", "staging")
     # Its required reviewers approve each run: the job holds staging's preview role and passphrase.
     assert preview["with"]["environment"] == "preview-staging"
@@ -171,16 +174,23 @@ def test_the_comment_shows_change_counts_only():
     assert "python .ci/preview-counts" in count["run"]
 
 
+PREVIEW_OUTPUT = ("Previewing update (staging):\n     Type   Name   Plan\n"
+                  " +   aws:iam/role:Role  reporter-role  create\n"
+                  '        arn: "arn:aws:iam::123456789012:role/reporter-role-1"\n    alarmEmail: "ops@example.com"\n\n'
+                  "Resources:\n    + 2 to create\n    ~ 1 to update\n    +-1 to replace\n    - 3 to delete\n"
+                  "    40 unchanged\n\nDuration: 3s\n")
+
+
+def _preview_counts(output: str) -> str:
+    return subprocess.run([sys.executable, str(ROOT / ".ci" / "preview-counts")], input=output,
+                          capture_output=True, text=True, check=True, timeout=30).stdout
+
+
 def test_the_preview_counts_script_keeps_numbers_and_drops_everything_else():
-    output = ("Previewing update (staging):\n     Type   Name   Plan\n +   aws:iam/role:Role  reporter-role  create\n"
-              '        arn: "arn:aws:iam::123456789012:role/reporter-role-1"\n    alarmEmail: "ops@example.com"\n\n'
-              "Resources:\n    + 2 to create\n    ~ 1 to update\n    +-1 to replace\n    - 3 to delete\n"
-              "    40 unchanged\n\nDuration: 3s\n")
-    result = subprocess.run([sys.executable, str(ROOT / ".ci" / "preview-counts")], input=output,
-                            capture_output=True, text=True, check=True, timeout=30)
-    assert json.loads(result.stdout) == {"create": 2, "update": 1, "replace": 1, "delete": 3, "same": 40}
+    counts = _preview_counts(PREVIEW_OUTPUT)
+    assert json.loads(counts) == {"create": 2, "update": 1, "replace": 1, "delete": 3, "same": 40}
     for secret in ("123456789012", "ops@example.com", "reporter-role"):
-        assert secret not in result.stdout
+        assert secret not in counts
 
 
 def test_main_deploys_staging_then_prod_behind_the_production_environment():
@@ -195,10 +205,7 @@ def test_main_deploys_staging_then_prod_behind_the_production_environment():
 
 
 def test_every_stack_the_workflows_name_has_its_stack_file():
-    named = set()
-    for _, _, call in _stack_calls():
-        stack = call["with"]["stack"]
-        named |= set(call["strategy"]["matrix"]["stack"]) if stack == "${{ matrix.stack }}" else {stack}
+    named = {call["with"]["stack"] for _, _, call in _stack_calls()}
     assert named == {"staging", "prod"}
     assert all((ROOT / f"Pulumi.{stack}.yaml").exists() for stack in named)
 
@@ -311,6 +318,17 @@ def _readme_ci_section() -> str:
     return docs.section("CI/CD with GitHub Actions")
 
 
+def test_the_docs_table_names_who_calls_each_reusable_workflow():
+    # tests/test_readme_promises.py checks that the table lists every workflow; this checks its "called by".
+    rows = dict(re.findall(r"^\| `([\w-]+\.yml)` \| ([^|]+) \|", _readme_ci_section(), re.M))
+    assert rows
+    for name, when in rows.items():
+        callers = {path.name for path in _workflow_files() if any(
+            job.get("uses") == f"./.github/workflows/{name}" for job in _load(path.name)["jobs"].values())}
+        if callers or when.startswith("called by"):
+            assert set(re.findall(r"`([\w-]+\.yml)`", when)) == callers, name
+
+
 def test_readme_names_every_secret_and_variable_the_workflows_read():
     used = set()
     for path in _workflow_files():
@@ -395,6 +413,14 @@ def _comment_body(tmp_path, counts: str) -> subprocess.CompletedProcess:
            "PULL_REQUEST": "7", "GH_REPO": "o/r", "GH_TOKEN": "t", "RUN_URL": "https://example.invalid/run"}
     return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True,
                           timeout=30)
+
+
+def test_the_comment_job_accepts_every_kind_of_change_the_preview_step_counts(tmp_path):
+    # The comment job checks out nothing, so its jq spells the kinds again: they must be preview-counts' own.
+    done = _comment_body(tmp_path, _preview_counts(PREVIEW_OUTPUT))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "body").read_text().startswith(
+        "**pulumi preview (staging):** 2 create, 3 delete, 1 replace, 40 same, 1 update.")
 
 
 def test_the_comment_job_writes_numbers_and_kinds_of_change_only(tmp_path):
