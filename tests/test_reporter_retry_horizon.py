@@ -83,6 +83,17 @@ def settings(url, queue_url) -> Settings:
                     http_timeout_seconds=2.0, max_attempts=2, retry_queue_url=queue_url)
 
 
+def reporter_environment(monkeypatch, url: str, queue_url: str | None) -> None:
+    """The function's environment, as DailyAggregator sets it; without RETRY_QUEUE_URL when queue_url is None."""
+    for key, value in {"COLLECTOR_URL": url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
+                       "METRICS_NAMESPACE": NAMESPACE}.items():
+        monkeypatch.setenv(key, value)
+    if queue_url is None:
+        monkeypatch.delenv("RETRY_QUEUE_URL", raising=False)
+    else:
+        monkeypatch.setenv("RETRY_QUEUE_URL", queue_url)
+
+
 def replay(aws, url, clock=None):
     """One hourly replay: the clock moves to the next one first."""
     if clock:
@@ -185,9 +196,7 @@ def test_the_deployed_replay_trigger_runs_the_replay_through_the_handler(program
     trigger = json.loads(program.named("reporter-replay-schedule").inputs["target"]["input"])
     monkeypatch.setattr(daily_report, "REPLAY_WAIT_SECONDS", 0)
     with fake_collector() as collector:
-        for key, value in {"COLLECTOR_URL": collector.url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
-                           "METRICS_NAMESPACE": NAMESPACE, "RETRY_QUEUE_URL": aws["retries"]}.items():
-            monkeypatch.setenv(key, value)
+        reporter_environment(monkeypatch, collector.url, aws["retries"])
         monkeypatch.setattr(daily_report, "sqs_client", lambda: aws["sqs"])
         monkeypatch.setattr(daily_report, "cloudwatch_client", lambda: aws["cloudwatch"])
         summary = daily_report.handler(trigger, None)
@@ -202,20 +211,14 @@ def test_a_replay_of_an_empty_queue_makes_one_receive_and_no_cloudwatch_client(p
     calls = count_calls(aws["sqs"])
     monkeypatch.setattr(daily_report, "sqs_client", lambda: aws["sqs"])
     monkeypatch.setattr(daily_report, "cloudwatch_client", lambda: pytest.fail("CloudWatch client made"))
-    for key, value in {"COLLECTOR_URL": "https://collector.invalid/", "STACK_ID": STACK_ID,
-                       "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": NAMESPACE,
-                       "RETRY_QUEUE_URL": aws["retries"]}.items():
-        monkeypatch.setenv(key, value)
+    reporter_environment(monkeypatch, "https://collector.invalid/", aws["retries"])
     summary = daily_report.handler(trigger, None)
     assert (summary["days"], summary["unreadable"]) == ({}, 0)
     assert calls == ["ReceiveMessage"]
 
 
 def test_a_replay_without_its_queue_is_a_clear_misconfiguration(monkeypatch, capsys):
-    for key, value in {"COLLECTOR_URL": "https://collector.invalid/", "STACK_ID": STACK_ID,
-                       "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": NAMESPACE}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("RETRY_QUEUE_URL", raising=False)
+    reporter_environment(monkeypatch, "https://collector.invalid/", None)
     with pytest.raises(ValueError, match="the replay needs RETRY_QUEUE_URL"):
         daily_report.handler(dict(daily_report.REPLAY_TRIGGER), None)
     [log] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
