@@ -9,12 +9,11 @@ import moto.sqs.models
 import pytest
 from moto import mock_aws
 
-from components.daily_aggregator import SCHEDULED_TIME
 from fixtures.fake_collector import ACCEPTED, fake_collector
 from fixtures.product_metrics import NAMESPACE, UTC, count_calls, publish
 from handlers import daily_report
 from handlers.daily_report import Settings
-from mocked_program.pulumi_mocks import run_program, stack_config_with
+from tests.test_daily_report_handler import reporting_program, scheduled_event
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 DAY = dt.datetime(2026, 11, 26, tzinfo=UTC)
@@ -22,23 +21,16 @@ THROTTLED = (429, {"message": "Too Many Requests"})
 HOUR = 3600
 
 
-def deployed():
-    config = stack_config_with("dev")
-    config.pop("analytics-collector:metricsConfig", None)  # reporting on, whatever dev's committed choice
-    return run_program("dev", config)
-
-
 @pytest.fixture(scope="module")
 def program():
-    return deployed()
+    return reporting_program()
 
 
 def failure_record(program, scheduled: str) -> dict:
     """What Lambda's on-failure destination sends: the failed event, as Scheduler filled in the deployed input."""
-    event = json.loads(program.named("reporter-schedule").inputs["target"]["input"].replace(SCHEDULED_TIME, scheduled))
     return {"version": "1.0", "timestamp": "2026-11-27T01:09:00.000Z",
             "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
-            "requestPayload": event}
+            "requestPayload": scheduled_event(program, scheduled)}
 
 
 class Clock:
