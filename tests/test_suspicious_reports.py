@@ -65,14 +65,12 @@ def test_a_tenth_of_the_maximum_is_listed_even_where_it_is_the_fleets_usual(tmp_
     """A fleet of one can hide nothing behind its percentile: the maximum rule reads the schema's number."""
     day = days_ago(2)
     tenth = schemas.counter_maximum() // 10
-    sent = [fleet.Delivery({"version": "1.0.0", "stack_id": fleet.STACK_STEADY, "report_date": day.isoformat(),
-                            "metrics": {"tokenizeSuccess": value}},
-                           datetime.datetime.combine(days_ago(1), datetime.time(hour), datetime.UTC), f"req-{hour}")
-            for hour, value in ((1, tenth - 1),)]
-    fleet.write_objects(tmp_path / "below", sent)
+    received = datetime.datetime.combine(days_ago(1), datetime.time(1), datetime.UTC)
+    for folder, total in (("below", tenth - 1), ("at", tenth)):
+        fleet.write_objects(tmp_path / folder, [fleet.Delivery(
+            {"version": "1.0.0", "stack_id": fleet.STACK_STEADY, "report_date": day.isoformat(),
+             "metrics": {"tokenizeSuccess": total}}, received, f"req-{folder}")])
     assert run_saved_query(NAME, tmp_path / "below", TODAY) == []
-    fleet.write_objects(tmp_path / "at", [fleet.Delivery({**sent[0].body, "metrics": {"tokenizeSuccess": tenth}},
-                                                         sent[0].received_at, "req-at")])
     assert [row["value"] for row in run_saved_query(NAME, tmp_path / "at", TODAY)] == [tenth]
 
 
