@@ -1,11 +1,12 @@
 """Points that dwarf the rest of their line: named on the page so a reader can tell poisoning from growth.
 
-Reports are anonymous, so one deployment can send a counter near 10^12 and flatten every other point of a
-chart. A point is named when it is at least FACTOR times its baseline: the median of its own line's other
-points (at least MIN_HISTORY of them), or, for a line too new to have a history, the median of the line
-with the largest median. The named point carries its row's context columns (how many deployments reported
-that total) beside their median over the baseline's points: one deployment behind a jump suggests
-poisoning; the usual number of deployments, or more, suggests growth.
+Reports are anonymous, so one deployment can send a counter at the schema's maximum (or a larger one stored
+before the maximum existed) and flatten every other point of a chart. A point is named when it is at least
+FACTOR times its baseline: the median of its own line's other points (at least MIN_HISTORY of them), or, for
+a line too new to have a history, the median of the line with the largest median. The named point carries
+its row's context columns (how many deployments reported that total) beside their median over the
+baseline's points: one deployment behind a jump suggests poisoning; the usual number of deployments, or
+more, suggests growth.
 """
 
 import datetime

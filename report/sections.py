@@ -16,6 +16,6 @@ SECTIONS: dict[str, str] = {
 # Findings of different kinds, one row each: a list to read, not series to draw.
 TABLE_ONLY = {"suspicious_reports"}
 
-# Counters measure different things, so on the HTML page each gets its own panel and scale: one counter near
-# 10^12 then leaves the others readable, and summing the smallest into "other" would add unlike quantities.
+# Counters measure different things, so on the HTML page each gets its own panel and scale: one counter at the
+# schema's maximum then leaves the others readable, and summing the smallest into "other" would add unlike quantities.
 PANEL_PER_LINE = {"daily_counter_totals"}

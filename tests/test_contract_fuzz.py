@@ -31,8 +31,9 @@ TEMPLATE = mapping_templates.firehose_put_record("fuzz-stream")
 COUNTER_KEYS = schemas.counter_keys()
 COUNTER_NAMES = schemas.counter_names()
 TOP_LEVEL = [*schemas.scalar_fields(), *COUNTER_KEYS]
-# A day's total at 115,740 a second; 10 million deployments x 28 days of it fit a BIGINT (docs/warehouse.md).
-LARGEST_COUNT = 10_000_000_000
+# The schema's daily maximum, read rather than restated: docs/warehouse.md derives it, and
+# tests/test_query_overflow.py holds it to that derivation; this test checks how the schema applies it.
+LARGEST_COUNT = schemas.counter_maximum()
 
 VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}\.[0-9]{1,4}(-[0-9A-Za-z.]{1,16})?")
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -67,8 +68,15 @@ def acceptable(report) -> bool:
 
 json_scalars = (st.none() | st.booleans() | st.integers() | st.integers(-1, 2**54)
                 | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20))
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=8)
+
+
+def json_containers(inner):
+    # A def, not a lambda over two lines: Hypothesis cannot read such a lambda's source, takes it for one that
+    # ignores its argument and warns, which filterwarnings = error turns into a failure.
+    return st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+
+
+json_values = st.recursive(json_scalars, json_containers, max_leaves=8)
 
 numbers = st.integers(0, 9999).map(str) | st.sampled_from(["0", "00", "0001"])
 versions = st.builds(lambda a, b, c, tag: f"{a}.{b}.{c}" + (f"-{tag}" if tag else ""), numbers, numbers, numbers,

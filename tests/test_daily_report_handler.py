@@ -369,10 +369,15 @@ def test_settings_refuse_a_collector_url_without_tls(url):
         Settings.from_env(env)
 
 
-def deployed_environment(**reporter_settings) -> dict:
+def reporting_program(**reporter_settings):
+    """The dev stack under mocks with reporting on, whatever dev's committed choice, and these reporter settings."""
     config = stack_config_with("dev", reporter=reporter_settings)
-    config.pop("analytics-collector:metricsConfig", None)  # reporting on, whatever dev's committed choice
-    (function,) = [r for r in run_program("dev", config).of_type("aws:lambda/function:Function")
+    config.pop("analytics-collector:metricsConfig", None)
+    return run_program("dev", config)
+
+
+def deployed_environment(**reporter_settings) -> dict:
+    (function,) = [r for r in reporting_program(**reporter_settings).of_type("aws:lambda/function:Function")
                    if r.parent_type == "analytics:reporter:DailyAggregator"]
     return function.inputs["environment"]["variables"]
 
@@ -424,12 +429,13 @@ def test_handler_reports_the_day_before_the_scheduled_time_not_the_retry_time(cl
     assert collector.received[0].json()["metrics"]["tokenizeSuccess"] == 4
 
 
-def scheduler_input(scheduled: str) -> dict:
+def scheduled_event(program, scheduled: str) -> dict:
     """The event Scheduler sends: the schedule's target input as deployed, its context attribute filled in."""
-    config = stack_config_with("dev")
-    config.pop("analytics-collector:metricsConfig", None)
-    schedule = run_program("dev", config).named("reporter-schedule")
-    return json.loads(schedule.inputs["target"]["input"].replace(SCHEDULED_TIME, scheduled))
+    return json.loads(program.named("reporter-schedule").inputs["target"]["input"].replace(SCHEDULED_TIME, scheduled))
+
+
+def scheduler_input(scheduled: str) -> dict:
+    return scheduled_event(reporting_program(), scheduled)
 
 
 @pytest.fixture

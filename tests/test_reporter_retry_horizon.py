@@ -9,12 +9,11 @@ import moto.sqs.models
 import pytest
 from moto import mock_aws
 
-from components.daily_aggregator import SCHEDULED_TIME
 from fixtures.fake_collector import ACCEPTED, fake_collector
 from fixtures.product_metrics import NAMESPACE, UTC, count_calls, publish
 from handlers import daily_report
 from handlers.daily_report import Settings
-from mocked_program.pulumi_mocks import run_program, stack_config_with
+from tests.test_daily_report_handler import reporting_program, scheduled_event
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 DAY = dt.datetime(2026, 11, 26, tzinfo=UTC)
@@ -22,23 +21,16 @@ THROTTLED = (429, {"message": "Too Many Requests"})
 HOUR = 3600
 
 
-def deployed():
-    config = stack_config_with("dev")
-    config.pop("analytics-collector:metricsConfig", None)  # reporting on, whatever dev's committed choice
-    return run_program("dev", config)
-
-
 @pytest.fixture(scope="module")
 def program():
-    return deployed()
+    return reporting_program()
 
 
 def failure_record(program, scheduled: str) -> dict:
     """What Lambda's on-failure destination sends: the failed event, as Scheduler filled in the deployed input."""
-    event = json.loads(program.named("reporter-schedule").inputs["target"]["input"].replace(SCHEDULED_TIME, scheduled))
     return {"version": "1.0", "timestamp": "2026-11-27T01:09:00.000Z",
             "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
-            "requestPayload": event}
+            "requestPayload": scheduled_event(program, scheduled)}
 
 
 class Clock:
@@ -81,6 +73,17 @@ def aws(program, clock):
 def settings(url, queue_url) -> Settings:
     return Settings(collector_url=url, stack_id=STACK_ID, version="1.2.3", namespace=NAMESPACE,
                     http_timeout_seconds=2.0, max_attempts=2, retry_queue_url=queue_url)
+
+
+def reporter_environment(monkeypatch, url: str, queue_url: str | None) -> None:
+    """The function's environment, as DailyAggregator sets it; without RETRY_QUEUE_URL when queue_url is None."""
+    for key, value in {"COLLECTOR_URL": url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
+                       "METRICS_NAMESPACE": NAMESPACE}.items():
+        monkeypatch.setenv(key, value)
+    if queue_url is None:
+        monkeypatch.delenv("RETRY_QUEUE_URL", raising=False)
+    else:
+        monkeypatch.setenv("RETRY_QUEUE_URL", queue_url)
 
 
 def replay(aws, url, clock=None):
@@ -185,9 +188,7 @@ def test_the_deployed_replay_trigger_runs_the_replay_through_the_handler(program
     trigger = json.loads(program.named("reporter-replay-schedule").inputs["target"]["input"])
     monkeypatch.setattr(daily_report, "REPLAY_WAIT_SECONDS", 0)
     with fake_collector() as collector:
-        for key, value in {"COLLECTOR_URL": collector.url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
-                           "METRICS_NAMESPACE": NAMESPACE, "RETRY_QUEUE_URL": aws["retries"]}.items():
-            monkeypatch.setenv(key, value)
+        reporter_environment(monkeypatch, collector.url, aws["retries"])
         monkeypatch.setattr(daily_report, "sqs_client", lambda: aws["sqs"])
         monkeypatch.setattr(daily_report, "cloudwatch_client", lambda: aws["cloudwatch"])
         summary = daily_report.handler(trigger, None)
@@ -202,20 +203,14 @@ def test_a_replay_of_an_empty_queue_makes_one_receive_and_no_cloudwatch_client(p
     calls = count_calls(aws["sqs"])
     monkeypatch.setattr(daily_report, "sqs_client", lambda: aws["sqs"])
     monkeypatch.setattr(daily_report, "cloudwatch_client", lambda: pytest.fail("CloudWatch client made"))
-    for key, value in {"COLLECTOR_URL": "https://collector.invalid/", "STACK_ID": STACK_ID,
-                       "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": NAMESPACE,
-                       "RETRY_QUEUE_URL": aws["retries"]}.items():
-        monkeypatch.setenv(key, value)
+    reporter_environment(monkeypatch, "https://collector.invalid/", aws["retries"])
     summary = daily_report.handler(trigger, None)
     assert (summary["days"], summary["unreadable"]) == ({}, 0)
     assert calls == ["ReceiveMessage"]
 
 
 def test_a_replay_without_its_queue_is_a_clear_misconfiguration(monkeypatch, capsys):
-    for key, value in {"COLLECTOR_URL": "https://collector.invalid/", "STACK_ID": STACK_ID,
-                       "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": NAMESPACE}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("RETRY_QUEUE_URL", raising=False)
+    reporter_environment(monkeypatch, "https://collector.invalid/", None)
     with pytest.raises(ValueError, match="the replay needs RETRY_QUEUE_URL"):
         daily_report.handler(dict(daily_report.REPLAY_TRIGGER), None)
     [log] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -20,7 +20,7 @@ import queries
 import schemas
 from fixtures import warehouse_files
 from fixtures.warehouse_files import Delivery
-from report import local_duckdb
+from report import local_duckdb, query_windows
 from tests.support import docs
 from warehouse import delivered
 from warehouse.columns import PARTITION_COLUMN, columns
@@ -212,8 +212,18 @@ def test_a_query_naming_a_missing_part_is_a_clear_error(tmp_path, monkeypatch):
         queries.load_saved_queries()
 
 
-@pytest.mark.parametrize("name", ["daily_active_deployments", "daily_counter_totals", "version_adoption",
-                                  "data_freshness"])
+# Every query whose SQL bounds a day relative to current_date (report/query_windows.py), not a list restating them.
+WINDOWED = sorted(name for name, sql in SAVED.items()
+                  if query_windows.window_of(sql, TODAY) != query_windows.WHOLE_TABLE)
+
+
+def test_the_windowed_queries_are_found_from_their_sql():
+    """So the check below cannot quietly run over no query at all."""
+    assert {"daily_active_deployments", "daily_counter_totals", "version_adoption", "data_freshness"} <= set(WINDOWED)
+    assert "deduplicated_reports" not in WINDOWED, "documented to read every partition"
+
+
+@pytest.mark.parametrize("name", WINDOWED)
 def test_windowed_queries_prune_partitions(name):
     tree = sqlglot.parse_one(SAVED[name], read="athena")
     assert any(isinstance(c, exp.GTE) and c.this.name == PARTITION_COLUMN.name for c in tree.find_all(exp.GTE)), \

@@ -34,14 +34,6 @@ class DeliveredObject:
     raw: bytes
 
     @property
-    def gzipped(self) -> bool:
-        return self.raw[:2] == GZIP_MAGIC
-
-    @property
-    def stored_bytes(self) -> int:
-        return len(self.raw)
-
-    @property
     def text(self) -> str:
         return decode(self.raw)
 
@@ -52,10 +44,6 @@ class DeliveredObject:
     @property
     def records(self) -> list[dict]:
         return [json.loads(line) for line in self.lines]
-
-    @property
-    def dt(self) -> str:
-        return delivery_day(self.key)
 
 
 def decode(raw: bytes) -> str:
