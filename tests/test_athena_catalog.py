@@ -17,7 +17,6 @@ import queries
 import schemas
 from components.athena_catalog import MIN_BYTES_SCANNED_CUTOFF, AthenaCatalogArgs
 from components.tunables import ArgsError
-from guardrails import buckets
 from mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError, section_keys
 from warehouse import columns as reports_table
@@ -148,7 +147,8 @@ def test_query_results_expire_as_configured(stack):
     assert results["expiration"]["days"] == setting(stack, "resultsRetentionDays")
     assert results["filter"] == {"prefix": ""}
     assert results["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
-    assert results["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == buckets.ABORT_INCOMPLETE_UPLOADS_DAYS
+    # Spelled, not read from guardrails/buckets.py, which the component reads too: a changed constant must fail here.
+    assert results["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 1
     assert rules["remove-expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
     assert all(r["status"] == "Enabled" for r in rules.values())
 
@@ -196,8 +196,7 @@ def test_kms_key_encrypts_results_and_their_bucket():
     results = run.one(WORKGROUP).inputs["configuration"]["resultConfiguration"]
     assert results["encryptionConfiguration"] == {"encryptionOption": "SSE_KMS", "kmsKeyArn": KMS_KEY}
     rule = run.named("catalog-results-encryption").inputs["rules"][0]
-    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": buckets.SSE_ALGORITHM_WITH_KEY,
-                                                          "kmsMasterKeyId": KMS_KEY}
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KMS_KEY}
 
 
 @pytest.mark.parametrize("field,value", [
