@@ -268,12 +268,44 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize(("inputs", "message"), BAD_INPUTS)
 def test_bad_input_is_refused_naming_the_key_and_registers_nothing(plugin, inputs, message):
+    details = _refused(plugin, inputs)
+    assert message in details
+    assert "\n" not in details and "Traceback" not in details and "File \"" not in details
+
+
+def _refused(plugin, inputs: dict) -> str:
+    """The details of a construction refused as INVALID_ARGUMENT before anything registered."""
     plugin.monitor.registrations.clear()
     with pytest.raises(grpc.RpcError) as refused:
         plugin.construct(TOKENS["DailyAggregator"], "refused", inputs)
-    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert message in refused.value.details()
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, refused.value.details()
     assert plugin.monitor.registrations == []
+    return refused.value.details()
+
+
+# How the engine sends a value from `config.requireSecret` (Pulumi's wire format for secrets, spelled out here).
+SECRET_HTTP_URL = "http://collector.internal.example.com/v1/record?token=hunter2"
+
+
+def _secret(value) -> dict:
+    return {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": value}
+
+
+def test_a_secret_http_url_is_refused_at_construction_in_one_line_without_its_value(plugin):
+    details = _refused(plugin, {"collectorUrl": _secret(SECRET_HTTP_URL)})
+    assert details.startswith("DailyAggregator.collectorUrl = [secret] is not allowed: expected an https:// URL")
+    assert "\n" not in details and "Traceback" not in details and "collector_url" not in details
+    for fragment in ("http://", "collector.internal", "hunter2"):
+        assert fragment not in details
+
+
+def test_a_secret_https_url_is_constructed_and_stays_secret(plugin):
+    plugin.monitor.registrations.clear()
+    plugin.construct(TOKENS["DailyAggregator"], "secret-url", {"collectorUrl": _secret(COLLECTOR_URL)})
+    function = next(r for r in plugin.monitor.registrations if r.type == "aws:lambda/function:Function")
+    # The engine stores the function's whole environment encrypted, the URL with it.
+    assert function.inputs["environment"] == _secret(function.inputs["environment"]["value"])
+    assert function.inputs["environment"]["value"]["variables"]["COLLECTOR_URL"] == COLLECTOR_URL
 
 
 # --- Releases ----------------------------------------------------------------------------------------------------
