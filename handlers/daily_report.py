@@ -9,6 +9,7 @@ RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import functools
 import http.client
 import ipaddress
@@ -35,6 +36,10 @@ MAX_QUERIES_PER_REQUEST = 500
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 20.0
+# The longest wait a collector's Retry-After can ask for: a Lambda function runs at most 900 s, and a longer wait
+# ends the run anyway (may_retry), leaving the day to Lambda's retries and the hourly replay.
+RETRY_AFTER_CAP_SECONDS = 900.0
+_DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 # Keep this much of the invocation for the final log line and the error, rather than being killed mid-retry.
 TIME_RESERVE_SECONDS = 2.0
 # The function's environment (DailyAggregator sets it; tests/test_daily_report_handler.py checks the two agree).
@@ -306,6 +311,31 @@ def backoff_seconds(attempts: int, jitter):
     return jitter * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
 
 
+def retry_after_seconds(header: Optional[str], now: float) -> Optional[float]:
+    """The wait a Retry-After header asks for (RFC 9110: delta-seconds, or an HTTP-date, `now` being the epoch
+    seconds it is measured from), capped at RETRY_AFTER_CAP_SECONDS; None when there is none or it is unreadable
+    (the backoff applies then)."""
+    if header is None:
+        return None
+    value = header.strip()
+    if _DELTA_SECONDS.fullmatch(value):
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000": a time in UTC whose sender did not say where it is
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = max(0.0, when.timestamp() - now)
+    return min(seconds, RETRY_AFTER_CAP_SECONDS)
+
+
+def retry_wait(attempts: int, jitter, retry_after: Optional[float]):
+    """The wait before the next attempt: what the collector asked for (Retry-After), else the backoff."""
+    return backoff_seconds(attempts, jitter) if retry_after is None else retry_after
+
+
 def may_retry(settings: Settings, attempts: int, delay, seconds_left):
     """Whether another attempt fits: attempts left, and time for the wait, one full attempt and the reserve.
     `&`, not `and`, so the fleet simulation can ask for a whole array of runs at once."""
@@ -320,14 +350,18 @@ def post_report(
     sleep: Callable[[float], None] = time.sleep,
     jitter: Callable[[], float] = random.random,
     seconds_left: Callable[[], float] = lambda: float("inf"),
+    wall_clock: Callable[[], float] = time.time,
 ) -> None:
-    """POST the report; retry network errors, 429 and 5xx with capped exponential backoff and full jitter."""
+    """POST the report; retry network errors, 429 and 5xx after the collector's Retry-After when it sends one,
+    else with capped exponential backoff and full jitter. A wait this run has no time for ends it: the day is
+    then Lambda's retries' and the hourly replay's to send."""
     body = json.dumps(report, separators=(",", ":")).encode()
     request = urllib.request.Request(
         settings.collector_url, data=body, method="POST",
         headers={"Content-Type": "application/json", "User-Agent": "analytics-collector-reporter"})
     while True:
         delivery.attempts += 1
+        retry_after = None
         try:
             with _OPENER.open(request, timeout=settings.http_timeout_seconds) as response:
                 delivery.status = response.status
@@ -338,12 +372,15 @@ def post_report(
             if error.code not in RETRYABLE_STATUSES:
                 raise CollectorRejected(error.code, message) from None
             delivery.last_error = f"HTTP {error.code}: {message}"
+            retry_after = retry_after_seconds(error.headers.get("Retry-After"), wall_clock())
         except (urllib.error.URLError, OSError, http.client.HTTPException) as error:  # refused, reset, timeout...
             delivery.status = None
             delivery.last_error = f"{type(error).__name__}: {getattr(error, 'reason', error)}"
-        delay = backoff_seconds(delivery.attempts, jitter())
+        delay = retry_wait(delivery.attempts, jitter(), retry_after)
         if not may_retry(settings, delivery.attempts, delay, seconds_left()):
-            raise DeliveryFailed(f"report not delivered after {delivery.attempts} attempts: {delivery.last_error}")
+            asked = "" if retry_after is None else f" (the collector asked to wait {retry_after:g} s)"
+            raise DeliveryFailed(f"report not delivered after {delivery.attempts} attempts{asked}: "
+                                 f"{delivery.last_error}")
         sleep(delay)
 
 
