@@ -49,6 +49,7 @@ class IntegrationResponse:
     selection_pattern: Optional[str]  # None: the default response, for statuses no pattern matches
     template: str  # a mapping_templates file
     content_type: str = JSON
+    retry_after: bool = False  # the answer carries the endpoint's Retry-After header
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class GatewayResponse:
     status_code: Optional[str]  # None: API Gateway's own status for the error
     template: str  # a mapping_templates file
     content_type: str = JSON
+    retry_after: bool = False  # the answer carries the endpoint's Retry-After header
 
 
 REPORT_MODEL = RequestModel(name="UsageReport", content_type=JSON, schema=schemas.model_schema_json())
@@ -84,11 +86,11 @@ PUT_RECORD = FirehoseIntegration(
     request_template=mapping_templates.FIREHOSE_PUT_RECORD,
 )
 # A Firehose 4xx means our setup is wrong (the report was valid), a 5xx is throttling or an outage: both are
-# server errors, and 503 tells clients to retry.
+# server errors, and 503 tells clients to retry, after its Retry-After.
 DELIVERY_RESPONSES = (
     IntegrationResponse("200", None, "accepted_response.vtl"),
     IntegrationResponse("500", r"4\d{2}", "delivery_failed_response.vtl"),
-    IntegrationResponse("503", r"5\d{2}", "delivery_failed_response.vtl"),
+    IntegrationResponse("503", r"5\d{2}", "delivery_failed_response.vtl", retry_after=True),
 )
 
 
@@ -102,17 +104,46 @@ def _report_route(path: str) -> ApiRoute:
 ROUTES = (_report_route("record"), _report_route("record/deployment"))
 RECORD_PATHS = tuple(route.path for route in ROUTES)
 
+# THROTTLED is the stage's 429 (its rate and burst); without its own response it answers as DEFAULT_4XX, with no
+# Retry-After. The 5xx API Gateway itself answers (integration timeout, configuration) say when to come back too.
 GATEWAY_RESPONSES = (
     GatewayResponse("BAD_REQUEST_BODY", "400", "bad_request_body_response.vtl"),
     GatewayResponse("UNSUPPORTED_MEDIA_TYPE", "415", "unsupported_media_type_response.vtl"),
     GatewayResponse("DEFAULT_4XX", None, "default_error_response.vtl"),
-    GatewayResponse("DEFAULT_5XX", None, "default_error_response.vtl"),
+    GatewayResponse("DEFAULT_5XX", None, "default_error_response.vtl", retry_after=True),
+    GatewayResponse("THROTTLED", None, "default_error_response.vtl", retry_after=True),
 )
+
+RETRY_AFTER = "Retry-After"
+
+
+def retry_after_header(seconds: int) -> str:
+    """The header's value as API Gateway maps a static one: a literal in single quotes."""
+    return f"'{seconds}'"
+
+
+def gateway_response_parameters(response: GatewayResponse, retry_after_seconds: int) -> Optional[dict[str, str]]:
+    if not response.retry_after:
+        return None
+    return {f"gatewayresponse.header.{RETRY_AFTER}": retry_after_header(retry_after_seconds)}
+
+
+def method_response_parameters(response: IntegrationResponse) -> Optional[dict[str, bool]]:
+    """The headers the method may answer with (an integration response can only map those)."""
+    return {f"method.response.header.{RETRY_AFTER}": True} if response.retry_after else None
+
+
+def integration_response_parameters(response: IntegrationResponse,
+                                    retry_after_seconds: int) -> Optional[dict[str, str]]:
+    if not response.retry_after:
+        return None
+    return {f"method.response.header.{RETRY_AFTER}": retry_after_header(retry_after_seconds)}
 
 
 def fingerprint(routes: tuple[ApiRoute, ...], gateway_responses: tuple[GatewayResponse, ...],
-                delivery_stream_name: str) -> str:
-    """A hash of every field of every route and gateway response and of every template they name, as rendered."""
+                retry_after_seconds: int, delivery_stream_name: str) -> str:
+    """A hash of every field of every route and gateway response, of every template they name, as rendered, and of
+    the Retry-After they answer with."""
     response_templates = {response.template: mapping_templates.read(response.template)
                           for response in [*gateway_responses, *(r for route in routes for r in route.responses)]}
     request_templates = {name: mapping_templates.for_stream(name, delivery_stream_name)
@@ -122,5 +153,6 @@ def fingerprint(routes: tuple[ApiRoute, ...], gateway_responses: tuple[GatewayRe
         "gateway_responses": [dataclasses.asdict(response) for response in gateway_responses],
         "response_templates": response_templates,
         "request_templates": request_templates,
+        "retry_after_seconds": retry_after_seconds,
     }, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()

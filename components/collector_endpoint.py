@@ -44,6 +44,12 @@ class CollectorEndpointArgs:
     execution_log_level: str = tunable(
         "ERROR", one_of(*stages.EXECUTION_LOG_LEVELS, stages.LOGGING_OFF),
         "API Gateway execution logging (needs the account's CloudWatch role); INFO would keep request headers.")
+    # At most 900 s, the longest a Lambda function runs: a reporter cannot wait longer within one run.
+    retry_after_seconds: int = tunable(
+        30, integer(1, 900),
+        "Seconds the collector's 429 (throttled) and 503 (delivery unavailable) answers ask a client to wait before "
+        "it tries again (Retry-After). The reporter waits that long when its run has the time, else leaves the day "
+        "to its retries and hourly replays: raise it to slow a fleet in a flood (docs/fleet-scale.md).")
     access_log_retention_days: int = tunable(30, log_retention(), "Retention of access and execution logs.")
     manage_account_cloudwatch_role: bool = tunable(
         False, boolean(), "Own the region-wide API Gateway CloudWatch role (one stack per account and region).")
@@ -119,14 +125,14 @@ class CollectorEndpoint(pulumi.ComponentResource):
             name=name, api=api, resources=self._resources(name, api, routes, child), model=model,
             validator=validator, role=self._firehose_role(name, args, routes, child),
             region=aws.get_region_output().region, delivery_stream_name=stream_name, opts=child)
-        created = [resource for route in routes for resource in self._route(route, targets)]
-        created += self._gateway_responses(name, api, gateway_responses, child)
+        created = [resource for route in routes for resource in self._route(route, targets, args.retry_after_seconds)]
+        created += self._gateway_responses(name, api, gateway_responses, args.retry_after_seconds, child)
 
         deployment = aws.apigateway.Deployment(
             f"{name}-deployment",
             rest_api=api.id,
             triggers={"configuration": stream_name.apply(
-                partial(api_routes.fingerprint, routes, gateway_responses))},
+                partial(api_routes.fingerprint, routes, gateway_responses, args.retry_after_seconds))},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=created)),
         )
         stage = self._stage(name, api, deployment, args, child)
@@ -160,7 +166,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return created
 
     @staticmethod
-    def _route(route: ApiRoute, targets: RouteTargets) -> list[pulumi.Resource]:
+    def _route(route: ApiRoute, targets: RouteTargets, retry_after_seconds: int) -> list[pulumi.Resource]:
         resource = targets.resources[route.path]
         prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
         method = aws.apigateway.Method(
@@ -188,18 +194,21 @@ class CollectorEndpoint(pulumi.ComponentResource):
             method_response = aws.apigateway.MethodResponse(
                 f"{prefix}-{response.status_code}", rest_api=targets.api.id, resource_id=resource.id,
                 http_method=method.http_method, status_code=response.status_code,
-                response_models=dict(route.method_response_models), opts=targets.opts)
+                response_models=dict(route.method_response_models),
+                response_parameters=api_routes.method_response_parameters(response), opts=targets.opts)
             created.append(method_response)
             created.append(aws.apigateway.IntegrationResponse(
                 f"{prefix}-{response.status_code}-mapping", rest_api=targets.api.id, resource_id=resource.id,
                 http_method=method.http_method, status_code=method_response.status_code,
                 selection_pattern=response.selection_pattern,
                 response_templates={response.content_type: mapping_templates.read(response.template)},
+                response_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
                 opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration]))))
         return created
 
     @staticmethod
-    def _gateway_responses(name, api, gateway_responses: tuple[GatewayResponse, ...], child) -> list:
+    def _gateway_responses(name, api, gateway_responses: tuple[GatewayResponse, ...], retry_after_seconds: int,
+                           child) -> list:
         return [
             aws.apigateway.Response(
                 f"{name}-{response.response_type.lower().replace('_', '-')}",
@@ -207,6 +216,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
                 response_type=response.response_type,
                 status_code=response.status_code,
                 response_templates={response.content_type: mapping_templates.read(response.template)},
+                response_parameters=api_routes.gateway_response_parameters(response, retry_after_seconds),
                 opts=child,
             )
             for response in gateway_responses

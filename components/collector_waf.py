@@ -12,6 +12,7 @@ from typing import Optional
 import pulumi
 import pulumi_aws as aws
 
+from components.api_routes import RETRY_AFTER
 from components.outputs import publish_outputs
 from components.tunables import integer, one_of, required, tunable, validate_args
 
@@ -47,8 +48,11 @@ class CollectorWaf(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         rules = [
             # 429, not WAF's default 403: a reporter behind a busy address backs off and retries a throttle,
-            # and takes a 403 as a refusal of the report itself.
-            _rule("rate-limit-per-ip", 0, {"block": {"custom_response": {"response_code": RATE_LIMITED_STATUS}}},
+            # and takes a 403 as a refusal of the report itself. An address stays blocked until its count over
+            # the window falls under the limit, so the window is the wait its Retry-After asks for.
+            _rule("rate-limit-per-ip", 0, {"block": {"custom_response": {
+                "response_code": RATE_LIMITED_STATUS,
+                "response_headers": [{"name": RETRY_AFTER, "value": str(args.rate_window_seconds)}]}}},
                   {"rate_based_statement": {"aggregate_key_type": "IP", "limit": args.rate_limit_per_ip,
                                             "evaluation_window_sec": args.rate_window_seconds}}),
             _rule("body-too-large", 1, {"block": {}}, {"size_constraint_statement": {

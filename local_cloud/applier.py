@@ -77,6 +77,11 @@ def _known(inputs: dict, typ: str, *keys: str) -> dict:
     return inputs
 
 
+def _response_parameters(inputs: dict) -> dict:
+    """The response headers a response maps (Retry-After), when it maps any."""
+    return {"responseParameters": inputs["responseParameters"]} if inputs.get("responseParameters") else {}
+
+
 def _int(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
@@ -264,27 +269,31 @@ class Applier:
         return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/integration"}
 
     def method_response(self, inputs, resource):
-        _known(inputs, resource.typ, "restApi", "resourceId", "httpMethod", "statusCode", "responseModels")
+        _known(inputs, resource.typ, "restApi", "resourceId", "httpMethod", "statusCode", "responseModels",
+               "responseParameters")
         self.aws("apigateway").put_method_response(
             restApiId=inputs["restApi"], resourceId=inputs["resourceId"], httpMethod=inputs["httpMethod"],
-            statusCode=inputs["statusCode"], responseModels=inputs["responseModels"])
+            statusCode=inputs["statusCode"], responseModels=inputs["responseModels"],
+            **_response_parameters(inputs))
         return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/{inputs['statusCode']}"}
 
     def integration_response(self, inputs, resource):
         _known(inputs, resource.typ, "restApi", "resourceId", "httpMethod", "statusCode", "selectionPattern",
-               "responseTemplates")
+               "responseTemplates", "responseParameters")
         extra = {"selectionPattern": inputs["selectionPattern"]} if inputs.get("selectionPattern") else {}
         self.aws("apigateway").put_integration_response(
             restApiId=inputs["restApi"], resourceId=inputs["resourceId"], httpMethod=inputs["httpMethod"],
-            statusCode=inputs["statusCode"], responseTemplates=inputs["responseTemplates"], **extra)
+            statusCode=inputs["statusCode"], responseTemplates=inputs["responseTemplates"], **extra,
+            **_response_parameters(inputs))
         return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/{inputs['statusCode']}/integration"}
 
     def gateway_response(self, inputs, resource):
-        _known(inputs, resource.typ, "restApiId", "responseType", "statusCode", "responseTemplates")
+        _known(inputs, resource.typ, "restApiId", "responseType", "statusCode", "responseTemplates",
+               "responseParameters")
         extra = {"statusCode": inputs["statusCode"]} if inputs.get("statusCode") else {}
         self.aws("apigateway").put_gateway_response(
             restApiId=inputs["restApiId"], responseType=inputs["responseType"],
-            responseTemplates=inputs["responseTemplates"], **extra)
+            responseTemplates=inputs["responseTemplates"], **extra, **_response_parameters(inputs))
         return {"id": f"{inputs['restApiId']}/{inputs['responseType']}"}
 
     def deployment(self, inputs, resource):

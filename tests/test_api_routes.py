@@ -11,9 +11,11 @@ import pytest
 import mapping_templates
 from components import api_routes
 from components.api_routes import GATEWAY_RESPONSES, ROUTES, fingerprint
-from mocked_program.pulumi_mocks import mock_id, run_program
+from mocked_program.pulumi_mocks import mock_id, run_program, stack_config_with
 
 STREAM = "reports-stream"
+# The dev stack's endpoint.retryAfterSeconds (the tunable's default: dev leaves it out).
+RETRY_AFTER_SECONDS = 30
 CHANGED = "-changed"
 # The fields the live bug missed (issue 14): the enumeration below must reach each of them.
 ONCE_MISSED = {
@@ -66,27 +68,32 @@ def index_free(label):
 
 
 def test_every_field_of_every_route_changes_the_trigger(template_dir):
-    base = fingerprint(ROUTES, GATEWAY_RESPONSES, STREAM)
+    base = fingerprint(ROUTES, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, STREAM)
     seen = set()
     for label, routes in variants(ROUTES):
         seen.add(index_free(label.split("]", 1)[-1]))
-        assert fingerprint(routes, GATEWAY_RESPONSES, STREAM) != base, f"routes{label}"
+        assert fingerprint(routes, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, STREAM) != base, f"routes{label}"
     for label, responses in variants(GATEWAY_RESPONSES):
-        assert fingerprint(ROUTES, responses, STREAM) != base, f"gateway_responses{label}"
+        assert fingerprint(ROUTES, responses, RETRY_AFTER_SECONDS, STREAM) != base, f"gateway_responses{label}"
     assert not ONCE_MISSED - seen, f"never changed: {sorted(ONCE_MISSED - seen)}"
 
 
+def test_the_retry_after_seconds_change_the_trigger():
+    assert (fingerprint(ROUTES, GATEWAY_RESPONSES, 31, STREAM)
+            != fingerprint(ROUTES, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, STREAM))
+
+
 def test_every_template_text_and_the_stream_change_the_trigger(template_dir):
-    base = fingerprint(ROUTES, GATEWAY_RESPONSES, STREAM)
-    assert fingerprint(ROUTES, GATEWAY_RESPONSES, "another-stream") != base
+    base = fingerprint(ROUTES, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, STREAM)
+    assert fingerprint(ROUTES, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, "another-stream") != base
     named = {r.template for r in GATEWAY_RESPONSES} | {r.template for route in ROUTES for r in route.responses}
     named |= {route.integration.request_template for route in ROUTES}
     for name in sorted(named):
         original = (template_dir / name).read_text(encoding="utf-8")
         (template_dir / name).write_text(original + "\n## edited\n", encoding="utf-8")
-        assert fingerprint(ROUTES, GATEWAY_RESPONSES, STREAM) != base, name
+        assert fingerprint(ROUTES, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, STREAM) != base, name
         (template_dir / name).write_text(original, encoding="utf-8")
-    assert fingerprint(ROUTES, GATEWAY_RESPONSES, STREAM) == base
+    assert fingerprint(ROUTES, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, STREAM) == base
 
 
 @pytest.fixture(scope="module")
@@ -145,9 +152,51 @@ def test_registered_gateway_responses_are_the_description(dev):
         assert inputs["responseTemplates"] == {response.content_type: mapping_templates.read(response.template)}
 
 
+def retry_after_headers(run) -> dict:
+    """Where each 429 and 5xx answer gets its headers: gateway responses by type, method and integration responses
+    by name."""
+    found = {r.inputs["responseType"]: r.inputs.get("responseParameters")
+             for r in run.of_type("aws:apigateway/response:Response")}
+    for typ in ("aws:apigateway/methodResponse:MethodResponse",
+                "aws:apigateway/integrationResponse:IntegrationResponse"):
+        found |= {r.name: r.inputs.get("responseParameters") for r in run.of_type(typ)}
+    return found
+
+
+def test_the_throttle_and_the_5xx_answers_tell_clients_when_to_retry(dev):
+    headers = retry_after_headers(dev)
+    assert headers["THROTTLED"] == {"gatewayresponse.header.Retry-After": "'30'"}
+    assert headers["DEFAULT_5XX"] == {"gatewayresponse.header.Retry-After": "'30'"}
+    for path in ("record", "record-deployment"):
+        # Firehose's 5xx: the method declares the header, its integration response maps the value.
+        assert headers[f"collector-{path}-post-503"] == {"method.response.header.Retry-After": True}
+        assert headers[f"collector-{path}-post-503-mapping"] == {"method.response.header.Retry-After": "'30'"}
+        # Accepted, and our own setup refused (Firehose 4xx): no time would help.
+        for status in ("200", "500"):
+            assert not headers[f"collector-{path}-post-{status}"]
+            assert not headers[f"collector-{path}-post-{status}-mapping"]
+    for refusal in ("BAD_REQUEST_BODY", "UNSUPPORTED_MEDIA_TYPE", "DEFAULT_4XX"):
+        assert not headers[refusal], refusal
+
+
+def test_the_operator_sets_the_retry_after_and_the_stage_takes_a_new_deployment(dev):
+    slowed = run_program("dev", stack_config_with("dev", endpoint={"retryAfterSeconds": 600}))
+    headers = retry_after_headers(slowed)
+    assert headers["THROTTLED"] == {"gatewayresponse.header.Retry-After": "'600'"}
+    assert headers["collector-record-post-503-mapping"] == {"method.response.header.Retry-After": "'600'"}
+    trigger = slowed.one("aws:apigateway/deployment:Deployment").inputs["triggers"]["configuration"]
+    assert trigger != dev.one("aws:apigateway/deployment:Deployment").inputs["triggers"]["configuration"]
+
+
+@pytest.mark.parametrize("seconds", [0, 901, 30.5, "30"])
+def test_a_retry_after_outside_its_bounds_is_refused_naming_the_key(seconds):
+    with pytest.raises(Exception, match=r"retryAfterSeconds.*expected an integer from 1 to 900"):
+        run_program("dev", stack_config_with("dev", endpoint={"retryAfterSeconds": seconds}))
+
+
 def test_the_trigger_is_the_fingerprint_of_the_description(dev):
     trigger = dev.one("aws:apigateway/deployment:Deployment").inputs["triggers"]["configuration"]
-    assert trigger == fingerprint(ROUTES, GATEWAY_RESPONSES, stream_name(dev))
+    assert trigger == fingerprint(ROUTES, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, stream_name(dev))
 
 
 def test_a_changed_route_changes_its_resources_and_takes_a_new_deployment(dev, monkeypatch):
@@ -160,7 +209,7 @@ def test_a_changed_route_changes_its_resources_and_takes_a_new_deployment(dev, m
         assert integration.inputs["passthroughBehavior"] == "WHEN_NO_TEMPLATES"
     trigger = run.one("aws:apigateway/deployment:Deployment").inputs["triggers"]["configuration"]
     assert trigger != dev.one("aws:apigateway/deployment:Deployment").inputs["triggers"]["configuration"]
-    assert trigger == fingerprint(changed, GATEWAY_RESPONSES, stream_name(run))
+    assert trigger == fingerprint(changed, GATEWAY_RESPONSES, RETRY_AFTER_SECONDS, stream_name(run))
 
 
 def test_routes_that_disagree_on_the_shared_model_are_refused(monkeypatch):

@@ -163,9 +163,10 @@ def test_waf_is_off_by_default_and_on_in_prod():
     assert prod.one("aws:wafv2/webAclAssociation:WebAclAssociation").inputs["webAclArn"] == acl.outputs["arn"]
 
 
-def test_an_address_over_its_rate_is_answered_429_which_the_reporter_retries():
-    rate_rule = waf_rules(run_with(waf={"enabled": True}))["rate-limit-per-ip"]
-    assert rate_rule["action"] == {"block": {"customResponse": {"responseCode": 429}}}
+def test_an_address_over_its_rate_is_answered_429_which_the_reporter_retries_after_the_window():
+    rate_rule = waf_rules(run_with(waf={"enabled": True, "rateWindowSeconds": 120}))["rate-limit-per-ip"]
+    assert rate_rule["action"] == {"block": {"customResponse": {
+        "responseCode": 429, "responseHeaders": [{"name": "Retry-After", "value": "120"}]}}}
     assert 429 in daily_report.RETRYABLE_STATUSES
 
 
