@@ -148,8 +148,11 @@ def schedule_expression(stack_id: str, hour: int) -> str:
 
 
 def _require_https(url: str) -> str:
+    """An Output's value, checked when it resolves. Only its scheme is shown: the Output may carry a secret."""
     if not https_url().accepts(url):
-        raise ValueError(f"DailyAggregatorArgs.collector_url = {url!r} is not allowed: expected an https:// URL")
+        scheme = url.partition(":")[0] if isinstance(url, str) and ":" in url else "unknown"
+        raise ValueError(f"DailyAggregatorArgs.collector_url = <an {scheme}:// URL, not shown: it may be a secret> "
+                         "is not allowed: expected an https:// URL")
     return url
 
 
