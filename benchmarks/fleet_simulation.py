@@ -2,20 +2,22 @@
 (EventBridge Scheduler's flexible window), at 1,000, 100,000 and 1,000,000 deployments.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/fleet_simulation.py [--deployments 1000 100000 1000000]
-        [--stack prod] [--rate R --burst B] [--rule-spread 60] [--outage-hours 0] [--seed 11]
+        [--stack prod] [--rate R --burst B] [--retry-after S | --no-retry-after] [--rule-spread 60]
+        [--outage-hours 0] [--seed 11]
 
 What is the project's own, imported rather than restated: each deployment's cron expression
 (components.daily_aggregator.schedule_expression), the reporter's defaults (DailyAggregatorArgs: schedule
 hour and window, POST attempts, HTTP and function timeouts, Lambda's retries, the retry horizon), Lambda's
 retry waits and the hourly replay's interval, window and the retry queue's visibility timeout
 (components.daily_aggregator's constants), the backoff and the decision to try again
-(handlers.daily_report.backoff_seconds and may_retry), and the stage's rate and burst (Pulumi.<stack>.yaml
-over CollectorEndpointArgs' defaults).
+(handlers.daily_report.retry_after_seconds, retry_wait and may_retry: the collector's Retry-After when it sends
+one, else the backoff), and the stage's rate, burst and Retry-After (Pulumi.<stack>.yaml over
+CollectorEndpointArgs' defaults; `--no-retry-after` models a collector that sends none, as before).
 
 What is AWS's, modelled here and said so:
 - the stage throttle is a token bucket: `rate` tokens a second up to `burst`; a request finding no
-  token gets 429. Time moves in ticks of TICK_SECONDS; within a tick the earliest requests take the
-  tokens, and an attempt never lands in the tick that refused it.
+  token gets 429, with the stage's Retry-After. Time moves in ticks of TICK_SECONDS; within a tick the
+  earliest requests take the tokens, and an attempt never lands in the tick that refused it.
 - a cron rule starts its target somewhere in its minute (EventBridge promises the minute, not the
   second): uniform over the first `--rule-spread` seconds, 60 by default, the kindest reading.
 - Scheduler starts a run at a uniform random time in the flexible window after the scheduled time.
@@ -43,6 +45,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -57,7 +60,7 @@ from components.daily_aggregator import (
     schedule_expression,
 )
 from docs_generation.fleet_costs import stack_args
-from handlers.daily_report import Settings, backoff_seconds, may_retry
+from handlers.daily_report import Settings, may_retry, retry_after_seconds, retry_wait
 
 TICK_SECONDS = 0.1
 START_SECONDS = (0.5, 2.0)  # from the invocation to the first POST, uniform
@@ -71,6 +74,11 @@ class Stage:
     name: str
     rate: float
     burst: int
+    retry_after: Optional[int]  # seconds its 429s ask for; None: no header
+
+    def shown(self) -> str:
+        asks = "no Retry-After" if self.retry_after is None else f"Retry-After {self.retry_after} s"
+        return f"{self.name}, {self.rate:g} requests/s steady, burst {self.burst}, {asks}"
 
 
 @dataclass(frozen=True)
@@ -83,14 +91,20 @@ class Outcome:
     after_retries: int
     by_replay: int
     dead_lettered: int
+    posts: int  # every POST the fleet sent, retries and replays included
     seconds: float
+
+    @property
+    def posts_per_report(self) -> float:
+        return self.posts / self.deployments
 
 
 def stage_limits(stack: str) -> Stage:
     """The stage throttle a stack deploys: its Pulumi.<stack>.yaml endpoint section over the Args defaults."""
     endpoint = stack_args(stack, "endpoint", CollectorEndpointArgs, delivery_stream_name="fleet",
                           delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/fleet")
-    return Stage(stack, float(endpoint.throttle_rate_limit), int(endpoint.throttle_burst_limit))
+    return Stage(stack, float(endpoint.throttle_rate_limit), int(endpoint.throttle_burst_limit),
+                 int(endpoint.retry_after_seconds))
 
 
 def reporter_defaults() -> tuple[DailyAggregatorArgs, Settings]:
@@ -118,6 +132,8 @@ class Fleet:
     def __init__(self, invoked: np.ndarray, stage: Stage, args: DailyAggregatorArgs, settings: Settings,
                  rng: np.random.Generator, outage: tuple[float, float] = (0.0, 0.0)):
         self.stage, self.args, self.settings, self.rng = stage, args, settings, rng
+        # Read as the reporter reads the header (its cap included).
+        self.retry_after = None if stage.retry_after is None else retry_after_seconds(str(stage.retry_after), 0.0)
         n = len(invoked)
         self.invoked = invoked.copy()  # when the current run started
         self.next_post = invoked + rng.uniform(*START_SECONDS, n)
@@ -198,7 +214,8 @@ class Fleet:
         for attempt in np.unique(attempts):
             mine = attempts == attempt
             group, at = ids[mine], answered[mine]
-            delay = backoff_seconds(int(attempt), self.rng.random(len(group)))
+            delay = np.broadcast_to(retry_wait(int(attempt), self.rng.random(len(group)), self.retry_after),
+                                    group.shape)
             left = self.args.timeout_seconds - (at - self.invoked[group])
             again = np.asarray(may_retry(self.settings, int(attempt), delay, left), dtype=bool)
             self._post_again(group[again], at[again] + delay[again])
@@ -256,7 +273,8 @@ def simulate(name: str, invoked: np.ndarray, stage: Stage, seed: int, outage: tu
     counts = np.bincount(fleet.outcome, minlength=5)
     assert counts[RETRYING] == 0, "a deployment was left between attempts"
     return Outcome(name, len(invoked), int(fleet.per_second.max()), fleet.throttled, int(counts[FIRST]),
-                   int(counts[RETRIED]), int(counts[REPLAYED]), int(counts[DEAD]), time.perf_counter() - started)
+                   int(counts[RETRIED]), int(counts[REPLAYED]), int(counts[DEAD]), int(fleet.per_second.sum()),
+                   time.perf_counter() - started)
 
 
 def compare(deployments: int, stage: Stage, rule_spread: float, window_minutes: int, seed: int,
@@ -273,10 +291,11 @@ def compare(deployments: int, stage: Stage, rule_spread: float, window_minutes: 
 
 def table(outcomes: list[Outcome]) -> str:
     rows = ["| Deployments | Schedule | Peak arrivals/s | 429 answers | Delivered, 1st attempt | "
-            "Delivered after retries | Delivered by a replay | Dead-lettered |",
-            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+            "Delivered after retries | Delivered by a replay | Dead-lettered | POSTs per report |",
+            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     rows += [f"| {o.deployments:,} | {o.schedule} | {o.peak_per_second:,} | {o.throttled:,} | {o.first_attempt:,} | "
-             f"{o.after_retries:,} | {o.by_replay:,} | {o.dead_lettered:,} |" for o in outcomes]
+             f"{o.after_retries:,} | {o.by_replay:,} | {o.dead_lettered:,} | {o.posts_per_report:.2f} |"
+             for o in outcomes]
     return "\n".join(rows)
 
 
@@ -286,6 +305,10 @@ def main() -> None:
     parser.add_argument("--stack", default="prod", help="whose stage throttle to use (Pulumi.<stack>.yaml)")
     parser.add_argument("--rate", type=float, help="override the stage's steady rate (requests/s)")
     parser.add_argument("--burst", type=int, help="override the stage's burst")
+    asks = parser.add_mutually_exclusive_group()
+    asks.add_argument("--retry-after", type=int, help="override the Retry-After seconds the stage's 429s carry")
+    asks.add_argument("--no-retry-after", action="store_true",
+                      help="the stage's 429s carry no Retry-After (the collector before it sent one)")
     parser.add_argument("--rule-spread", type=float, default=60.0,
                         help="seconds of its minute over which a cron rule starts its targets")
     parser.add_argument("--window", type=int, help="override reporter.scheduleWindowMinutes")
@@ -294,11 +317,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     options = parser.parse_args()
     stage = stage_limits(options.stack)
-    if options.rate or options.burst:
-        stage = Stage(f"{stage.name} overridden", options.rate or stage.rate, options.burst or stage.burst)
+    if options.rate or options.burst or options.retry_after or options.no_retry_after:
+        retry_after = None if options.no_retry_after else options.retry_after or stage.retry_after
+        stage = Stage(f"{stage.name} overridden", options.rate or stage.rate, options.burst or stage.burst, retry_after)
     args, settings = reporter_defaults()
     window = options.window or args.schedule_window_minutes
-    print(f"stage: {stage.name}, {stage.rate:g} requests/s steady, burst {stage.burst}; reporter: "
+    print(f"stage: {stage.shown()}; reporter: "
           f"{settings.max_attempts} POST attempts, {settings.http_timeout_seconds:g} s HTTP timeout, "
           f"{args.timeout_seconds} s function timeout, {args.async_retry_attempts} Lambda retries, "
           f"hourly replays for {args.retry_horizon_hours} h, scheduleHour {args.schedule_hour}, window {window} min; "

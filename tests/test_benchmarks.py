@@ -53,11 +53,21 @@ def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
 def fleet_rows(out: str) -> dict[str, list[int]]:
     """The simulation's table: schedule -> [deployments, peak/s, 429s, first attempt, after retries, by a replay,
     dead]."""
+    return {schedule: counts for schedule, (counts, _) in _fleet_table(out).items()}
+
+
+def posts_per_report(out: str) -> dict[str, float]:
+    """The simulation's table: schedule -> every POST the fleet sent, divided by its reports."""
+    return {schedule: posts for schedule, (_, posts) in _fleet_table(out).items()}
+
+
+def _fleet_table(out: str) -> dict[str, tuple[list[int], float]]:
     rows = {}
     for line in out.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
-        if len(cells) == 8 and cells[0].replace(",", "").isdigit():
-            rows[cells[1].split(":")[0]] = [int(c.replace(",", "")) for c in cells[:1] + cells[2:]]
+        if len(cells) == 9 and cells[0].replace(",", "").isdigit():
+            rows[cells[1].split(":")[0]] = ([int(c.replace(",", "")) for c in cells[:1] + cells[2:8]],
+                                            float(cells[8]))
     return rows
 
 
@@ -91,6 +101,20 @@ def test_fleet_simulation_a_flooded_hour_costs_no_report_the_replays_deliver_the
 
 
 FLEET_SECTION = "The fleet simulation: old schedule against new"
+RETRY_AFTER_SECTION = "Retry-After: how an operator slows the fleet"
+
+
+def test_a_longer_retry_after_cuts_the_posts_a_flooded_hour_costs_and_loses_no_report():
+    out = run_benchmark("fleet_simulation.py", "--deployments", "20000", "--outage-hours", "1", "--retry-after", "120")
+    assert "burst 100, Retry-After 120 s;" in out, out
+    slowed = posts_per_report(out)
+    assert all(dead == 0 for *_, dead in fleet_rows(out).values()), out
+    shown = [line for line in section(RETRY_AFTER_SECTION).splitlines() if line.startswith("| 20,000 |")]
+    assert len(shown) == 4 and len(set(shown) & set(out.splitlines())) == 2, out
+    # The other two rows are the collector without Retry-After: more POSTs for the same reports.
+    before = posts_per_report("\n".join(line for line in shown if line not in out.splitlines()))
+    assert before.keys() == slowed.keys() == {"old", "new"}
+    assert all(slowed[schedule] < before[schedule] for schedule in slowed), (before, slowed)
 
 
 def test_the_fleet_table_and_its_settings_in_the_docs_are_what_the_simulation_prints():
