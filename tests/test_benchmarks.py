@@ -74,7 +74,8 @@ def _fleet_table(out: str) -> dict[str, tuple[list[int], float]]:
 def test_fleet_simulation_old_schedule_overruns_a_small_stage_and_the_window_does_not():
     # 2 requests/s for 20,000 deployments is prod's 50/s for 500,000: seconds to run instead of a minute.
     out = run_benchmark("fleet_simulation.py", "--deployments", "20000", "--rate", "2", "--burst", "5")
-    assert "stage: prod overridden, 2 requests/s steady, burst 5; reporter: 4 POST attempts" in out, out
+    assert ("stage: prod overridden, 2 requests/s steady, burst 5, Retry-After 30 s; reporter: 4 POST attempts"
+            in out), out
     rows = fleet_rows(out)
     assert set(rows) == {"old", "new"}, out
     for deployments, _, _, first, retried, replayed, dead in rows.values():
@@ -95,7 +96,8 @@ def test_fleet_simulation_a_flooded_hour_costs_no_report_the_replays_deliver_the
     # About one report in twelve falls in the flooded first hour of the 720 min window.
     assert throttled > 0 and 0 < replayed < first and dead == 0
     *_, old_replayed, old_dead = fleet_rows(out)["old"]
-    assert old_replayed > 0.9 * 20000 and old_dead == 0
+    # Most, not all: a run's POSTs spread over its Retry-After waits, so Lambda's retries reach past the hour.
+    assert old_replayed > 0.8 * 20000 and old_dead == 0
     shown = [line for line in section(FLEET_SECTION).splitlines() if line.startswith("| 20,000 |")]
     assert len(shown) == 2 and set(shown) <= set(out.splitlines()), out
 
