@@ -18,11 +18,14 @@ import pytest
 import yaml
 
 from fixtures import warehouse_files as fleet
+from report import text_tables
 from report.athena_runner import AthenaQueryRunner
 from report.cli import main
 from report.errors import QueryFailed
 from report.local_duckdb import run_saved_query
 from report.local_warehouse import run_locally
+from report.public_answers import DeploymentNumbers
+from report.results import QueryResult
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 27)
@@ -156,16 +159,18 @@ def test_control_characters_in_stored_values_reach_stdout_and_the_page_only_as_v
     for written in (r"1.2.3\x1b]8;;https://example.invalid/\x1b\click\x1b]8;;\x1b\ ", r"1.2.4\x1b[2J ",
                     r"1.2.5\x9b31m ", r"1.2.6\x0dok ", r"1.2.7\x0a::warning::fake ", r"1.2.8\x7f\x00 "):
         assert sum(written in line + " " for line in lines) == 1, written
-    texts = written_text(tmp_path)
-    assert {where: RAW_CONTROL.findall(text) for where, text in texts.items() if where.endswith((".html", "URI 0"))
-            } == {where: [] for where in texts if where.endswith((".html", "URI 0"))}
+    pages_and_charts = {where: text for where, text in written_text(tmp_path).items()
+                        if where.endswith(".html") or " data URI " in where}
+    assert len(pages_and_charts) >= 2
+    assert {where: found for where, text in pages_and_charts.items() if (found := RAW_CONTROL.findall(text))} == {}
     assert r"1.2.4\x1b[2J" in page.read_text(encoding="utf-8")
 
 
-def test_an_athena_error_quoting_a_stored_value_is_printed_with_its_control_characters_visible(monkeypatch,
+def test_an_athena_error_quoting_a_stored_value_is_printed_with_its_controls_visible_and_lines_indented(monkeypatch,
                                                                                                 tmp_path, capfd):
     def fail(self, name, sql):
-        raise QueryFailed(name, "FAILED", "INVALID_CAST_ARGUMENT: '1.2.4\x1b[2J\x9b31m' to DATE", "e-1")
+        raise QueryFailed(name, "FAILED", "INVALID_CAST_ARGUMENT: '1.2.4\x1b[2J\x9b31m' to DATE\n::error::forged",
+                          "e-1")
 
     monkeypatch.setattr(AthenaQueryRunner, "run", fail)
     monkeypatch.chdir(tmp_path)
@@ -175,3 +180,19 @@ def test_an_athena_error_quoting_a_stored_value_is_printed_with_its_control_char
     _, err = capfd.readouterr()
     assert RAW_CONTROL.findall(err) == []
     assert r"'1.2.4\x1b[2J\x9b31m' to DATE" in err
+    assert not any(line.startswith("::") for line in err.splitlines()), "the message's own lines are indented"
+
+
+def test_a_uuid_in_any_other_text_is_the_same_deployment_number_and_hidden_controls_are_shown():
+    numbers = DeploymentNumbers()
+    findings = QueryResult(("day", "stack_id", "detail"), (
+        (TODAY, "0A0A0A0A-0000-4000-8000-00000000000A", "x"),
+        (TODAY, None, "seen with 0a0a0a0a00004000800000000000000a and 0b0b0b0b-0000-4000-8000-00000000000b"),
+        (TODAY, "0b0b0b0b-0000-4000-8000-00000000000b", "1.2.3\u202egpj.exe")))
+
+    published = numbers.public(findings)
+
+    assert published.columns == ("day", "deployment", "detail")
+    assert published.rows == ((TODAY, "#1", "x"), (TODAY, None, "seen with deployment #1 and deployment #2"),
+                              (TODAY, "#2", "1.2.3\u202egpj.exe"))
+    assert text_tables.cell(published.rows[2][2]) == r"1.2.3\u202egpj.exe"
