@@ -84,8 +84,10 @@ def stack_ids_in(text: str, stack_ids: set[str]) -> set[str]:
             for start in range(len(run) - 31) if run[start:start + 32] in plain}
 
 
-def test_the_workflows_report_command_writes_no_stack_id_of_a_poisoned_warehouse(poisoned, tmp_path, monkeypatch,
-                                                                                 capfd):
+# The workflow's command as it is, and with the PNG charts as well: no flag of the report shows a stack id.
+@pytest.mark.parametrize("extra", [[], ["--charts", "charts"]], ids=["as-the-workflow-runs-it", "with-charts"])
+def test_the_workflows_report_command_writes_no_stack_id_of_a_poisoned_warehouse(poisoned, extra, tmp_path,
+                                                                                 monkeypatch, capfd):
     warehouse, stack_ids = poisoned
     # The poison is there to be found: the saved query, in Athena, names the deployments behind it.
     named = {row["stack_id"] for row in run_saved_query("suspicious_reports", warehouse, TODAY)} - {None}
@@ -93,10 +95,11 @@ def test_the_workflows_report_command_writes_no_stack_id_of_a_poisoned_warehouse
     asked = athena_answered_from(warehouse, monkeypatch)
     monkeypatch.chdir(tmp_path)
 
-    code = main(workflow_report_argv(), now=lambda: STARTED)
+    code = main(workflow_report_argv() + extra, now=lambda: STARTED)
 
     out, err = capfd.readouterr()
     assert code == 0, err
+    assert not extra or list(tmp_path.rglob("*.png")), "the charts were written"
     assert "suspicious_reports" in asked and list(tmp_path.rglob("*.html")), "the page was written"
     outputs = {"stdout": out, "stderr": err, **written_text(tmp_path)}
     assert {where: found for where, text in outputs.items() if (found := stack_ids_in(text, stack_ids))} == {}
