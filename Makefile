@@ -15,7 +15,7 @@ POLICY_VENV := policy/venv
 # non-editable `pip install` of the folder. Its tests start the plugin from there (tests/test_component_package.py).
 PLUGIN_DIR := component_package
 PLUGIN_VENV := $(PLUGIN_DIR)/venv
-PLUGIN_SOURCES := $(PLUGIN_DIR)/pyproject.toml $(PLUGIN_DIR)/__main__.py LICENSE \
+PLUGIN_SOURCES := $(PLUGIN_DIR)/pyproject.toml $(PLUGIN_DIR)/__main__.py \
 	$(shell find component_provider components handlers schemas mapping_templates queries warehouse guardrails \
 		-type f -not -path '*/__pycache__/*')
 

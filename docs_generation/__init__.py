@@ -113,8 +113,9 @@ SECTION_FILES = {
 
 
 def doc_files() -> list[Path]:
-    """README.md and every docs/*.md, read at call time so a new doc is covered without a list to update."""
-    return [README, *sorted(DOCS.glob("*.md"))]
+    """README.md, CONTRIBUTING.md, CHANGELOG.md and every docs/*.md, read at call time so a new doc is covered
+    without a list to update."""
+    return [README, REPO / "CONTRIBUTING.md", REPO / "CHANGELOG.md", *sorted(DOCS.glob("*.md"))]
 
 
 def file_of(marker: str) -> Path:
