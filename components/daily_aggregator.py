@@ -301,7 +301,8 @@ class DailyAggregator(pulumi.ComponentResource):
             opts=after_policy)
 
     @staticmethod
-    def _alarms(name, function, dead_letters, args, child) -> None:
+    def _alarms(name: str, function: aws.lambda_.Function, dead_letters: aws.sqs.Queue, args: DailyAggregatorArgs,
+                child: pulumi.ResourceOptions) -> None:
         actions = [args.alarm_topic_arn] if args.alarm_topic_arn else []
         for spec in alarm_specs(args, function.name, dead_letters.name):
             aws.cloudwatch.MetricAlarm(spec.resource_name(name), alarm_actions=actions, opts=child,
