@@ -15,7 +15,6 @@ time and are refused outright. Every `$` is read as a reference, in comments and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 # What the caller's request carries that a stored record must never hold, by the variable that holds it.
@@ -31,7 +30,6 @@ _SET = re.compile(r"#\{?set\}?\s*\(\s*", re.I)
 _FOREACH = re.compile(r"#\{?foreach\}?\s*\(\s*", re.I)
 _ASSIGN = re.compile(r"\s*=\s*")
 _CLOSE = re.compile(r"\s*\)")
-_DEPTH = 8  # alias chains longer than this count as reaching the caller
 
 
 @dataclass(frozen=True)
@@ -148,9 +146,9 @@ def references(template: str) -> list[Reference]:
     return [r for r in found if r is not None]
 
 
-def _assignments(template: str, by_start: dict[int, Reference]) -> tuple[dict[str, list[Reference]], set[int]]:
-    """`#set($name = $reference)` aliases by name, and the starts of assignment and loop targets."""
-    aliases: dict[str, list[Reference]] = {}
+def _assignments(template: str, by_start: dict[int, Reference]) -> tuple[list[tuple[str, Reference]], set[int]]:
+    """`#set($name = $reference)` aliases, and the starts of assignment and loop targets."""
+    aliases: list[tuple[str, Reference]] = []
     targets: set[int] = set()
     for directive in (*_SET.finditer(template), *_FOREACH.finditer(template)):
         target = by_start.get(directive.end())
@@ -160,18 +158,26 @@ def _assignments(template: str, by_start: dict[int, Reference]) -> tuple[dict[st
         assign = _ASSIGN.match(template, target.end)
         value = by_start.get(assign.end()) if assign and directive.re is _SET else None
         if value is not None and _CLOSE.match(template, value.end):
-            aliases.setdefault(target.root, []).append(value)
+            aliases.append((target.root, value))
     return aliases, targets
 
 
-def _expansions(root: str, steps: tuple[Step, ...], aliases, depth: int = 0) -> Iterator[tuple[str, tuple]]:
-    """The chains a reference may stand for: itself, and through every alias of its root."""
-    yield root, steps
-    for value in aliases.get(root, ()):
-        if depth >= _DEPTH:
-            yield "context", ()  # too deep to follow: assume the whole caller context
-        else:
-            yield from _expansions(value.root, value.steps + steps, aliases, depth + 1)
+def _holders(aliases: list[tuple[str, Reference]]) -> dict[str, set[str]]:
+    """Which of $context and $input each variable may hold whole, through any chain of aliases (in any order:
+    a loop may run an assignment written later). A step past the whole object leaves it: into a part judged
+    where the step is written, so only step-less aliases pass the whole object on."""
+    holds: dict[str, set[str]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for name, value in aliases:
+            if value.steps:
+                continue
+            held = holds.get(value.root, set()) | ({value.root.lower()} & set(CALLER_KEYS))
+            if not held <= holds.setdefault(name, set()):
+                holds[name] |= held
+                changed = True
+    return holds
 
 
 def _judge(root: str, steps: tuple[Step, ...]) -> str | None:
@@ -199,15 +205,17 @@ def caller_reads(template: str) -> list[str]:
         return []
     found = [f"{m.group()} renders text built at run time" for m in RUNTIME_TEMPLATES.finditer(template)]
     refs = references(template)
-    by_start = {r.start: r for r in refs}
-    aliases, targets = _assignments(template, by_start)
-    alias_values = {v.start for values in aliases.values() for v in values}
+    aliases, targets = _assignments(template, {r.start: r for r in refs})
+    holds = _holders(aliases)
+    alias_values = {value.start for _, value in aliases}
     for ref in refs:
         if ref.start in targets:
             continue
-        verdicts = {_judge(root, steps) for root, steps in _expansions(ref.root, ref.steps, aliases)}
-        if "caller" in verdicts:
+        roots = sorted({ref.root, *holds.get(ref.root, ())})
+        verdicts = {root: _judge(root, ref.steps) for root in roots}
+        if "caller" in verdicts.values():
             found.append(f"{ref.text} reads the caller's identity or request headers")
-        elif "whole" in verdicts and ref.start not in alias_values:
-            found.append(f"{ref.text} hands on all of ${ref.root}, caller's identity and headers included")
+        elif "whole" in verdicts.values() and ref.start not in alias_values:
+            whole = ", ".join(f"${root}" for root, verdict in verdicts.items() if verdict == "whole")
+            found.append(f"{ref.text} hands on all of {whole}, the caller's identity and headers included")
     return found

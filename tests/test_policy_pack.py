@@ -449,8 +449,7 @@ def test_rule_passes_a_compliant_example(rule):
     assert violations(RULES[rule], GOOD[rule](program_resources("dev")), config) == []
 
 
-# S3's default-encryption algorithms, spelled here: the rule reads guardrails/buckets.py, so a test reading it too
-# would accept whatever was added there.
+# S3's default-encryption algorithms, spelled here as the rule spells them: a change to either must fail.
 @pytest.mark.parametrize("algorithm,accepted", [("AES256", True), ("aws:kms", True), ("aws:kms:dsse", True),
                                                 ("aws:fsx", False), (None, False)])
 def test_default_encryption_accepts_exactly_the_guarded_algorithms(algorithm, accepted):
@@ -564,6 +563,31 @@ def test_each_caller_form_the_template_rule_refuses_really_reaches_the_stored_re
     request = json.loads(render(props["requestTemplates"]["application/json"], body='{"version":"1.0.0"}'))
     line = json.loads(base64.b64decode(request["Record"]["Data"]))
     assert line["who"] in (CALLER_IP, CALLER_USER_AGENT)
+
+
+@pytest.mark.parametrize("template", [
+    "$context.identity.sourceIp", "${context.authorizer.principalId}", "$context.Identity.sourceIp",
+    "$context.getIdentity().getSourceIp()", "$input.getParams()", "$input.get('params')",
+    "#set($c = $!{context})$c['identity']", "#set($a = $input)#set($b = $a)$b.params('User-Agent')",
+    "#foreach($c in [$context])$c.identity.sourceIp#end", "#set($m = {'c': $context})$m.c.identity.sourceIp",
+    "#set($l = [])$l.add($context)", "$util.escapeJavaScript($context)", "#foreach($e in $context.entrySet())#end",
+    "$context.get(\"${k}\")", "$context.getClass()", "#{evaluate}('x')", "#set($a = $b)#set($b = $context)$a.identity",
+])
+def test_the_template_parser_finds_the_caller_behind_every_form(template):
+    from policy.vtl_references import caller_reads
+
+    assert caller_reads(template), template
+
+
+@pytest.mark.parametrize("template", [
+    "$context.requestId $context.error.messageString $context.requestTimeEpoch", "$input.json('$.version')",
+    "$input.path('$.metrics') $input.body", "#set($e = $context.error)$e.validationErrorString",
+    "#set($v = $input.json('$.version'))#if(!$v.startsWith('\"'))null#end", "$util.base64Encode($line)",
+])
+def test_the_template_parser_lets_the_body_and_the_requests_own_data_through(template):
+    from policy.vtl_references import caller_reads
+
+    assert caller_reads(template) == []
 
 
 def test_the_programs_own_templates_and_access_log_format_read_nothing_of_the_caller():
