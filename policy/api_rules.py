@@ -16,7 +16,7 @@ METHOD_SETTINGS = ("aws:apigateway/methodSettings:MethodSettings",)
 WEB_ACLS = ("aws:wafv2/webAcl:WebAcl",)
 WEB_ACL_ASSOCIATIONS = ("aws:wafv2/webAclAssociation:WebAclAssociation",)
 WAF_LOGGING = ("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",)
-INTEGRATIONS = ("aws:apigateway/integration:Integration",)
+INTEGRATIONS = ("aws:apigateway/integration:Integration", "aws:apigatewayv2/integration:Integration")
 INTEGRATION_RESPONSES = ("aws:apigateway/integrationResponse:IntegrationResponse",)
 GATEWAY_RESPONSES = ("aws:apigateway/response:Response",)
 DISTRIBUTIONS = ("aws:cloudfront/distribution:Distribution",)
@@ -104,10 +104,14 @@ def _no_xray(props, _config):
 
 
 def _mapping_reads_caller(expression) -> bool:
-    return isinstance(expression, str) and expression.strip().lower().startswith(CALLER_MAPPINGS)
+    """REST mappings name a source bare (`method.request.header.X`); HTTP APIs' use `$request...`/`$context...`."""
+    return isinstance(expression, str) and (expression.strip().lower().startswith(CALLER_MAPPINGS)
+                                            or bool(caller_reads(expression)))
 
 
 def _templates_without_identity(props, _config):
+    for problem in caller_reads(get_path(props, "accessLogSettings", "format")):  # HTTP and WebSocket API stages
+        yield f"the access-log format records who called: {problem}"
     for kind in ("requestTemplates", "responseTemplates"):
         templates = props.get(kind) or {}
         for content_type, template in (templates.items() if hasattr(templates, "items") else []):
@@ -168,7 +172,8 @@ POLICIES = [
              STAGES, _access_logs_without_identity, control="APIGateway.9"),
     _refuses(client_identity.TEMPLATE_IDENTITY_FIELDS, "Request, integration-response and gateway-response "
              "templates and parameter mappings read no caller identity or request header (every Velocity reference "
-             "parsed, aliases followed).", (*INTEGRATIONS, *INTEGRATION_RESPONSES, *GATEWAY_RESPONSES),
+             "parsed, aliases followed), nor do HTTP or WebSocket API stages' access-log formats.",
+             (*INTEGRATIONS, *INTEGRATION_RESPONSES, *GATEWAY_RESPONSES, *V2_STAGES),
              _templates_without_identity),
     _refuses(client_identity.DATA_TRACE, "Method settings of any method, and HTTP or WebSocket API stages' route "
              "settings, never log full requests and responses.", (*METHOD_SETTINGS, *V2_STAGES), _no_data_trace),

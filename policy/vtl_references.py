@@ -4,7 +4,8 @@ A regex of `$context.identity.` misses what Velocity reads just the same: quiet 
 `$!{x}` references, `$context.get('identity')`, `$context['identity']`, `$input.getParams()`, and aliases
 (`#set($c = $context)$c.identity.sourceIp`). Here every `$` reference is parsed into its root and a chain of
 steps (property, key, method call), aliases made by `#set` are followed, and each chain is judged against
-what the caller's request holds: `$context.identity.*`, `$context.authorizer.*` and `$input.params`.
+what the caller's request holds: `$context.identity.*`, `$context.authorizer.*` and `$input.params`
+(and, in HTTP APIs' parameter mappings, `$request.header` and the like).
 
 The check fails closed. Wherever a template hands `$context` or `$input` on whole (rendering it, iterating
 it, passing it to a method or a macro, putting it in a list or map, a key computed at run time) it could
@@ -17,10 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# What the caller's request carries that a stored record must never hold, by the variable that holds it.
+# What the caller's request carries that a stored record must never hold, by the variable that holds it
+# (`$request` is HTTP APIs' name for the request in parameter mappings).
 # `$input` is an object: only these of its methods and properties are known to read nothing but the body.
-CALLER_KEYS = {"context": frozenset({"identity", "authorizer"}), "input": frozenset({"params"})}
-BODY_READERS = {"input": frozenset({"json", "path", "body"}), "context": frozenset()}
+CALLER_KEYS = {"context": frozenset({"identity", "authorizer"}), "input": frozenset({"params"}),
+               "request": frozenset({"header", "multivalueheader", "querystring", "multivaluequerystring", "path"})}
+BODY_READERS = {"input": frozenset({"json", "path", "body"}), "context": frozenset(), "request": frozenset()}
 # Java reflection reaches anything; no template of the collector needs it.
 REFLECTION = frozenset({"class", "getclass"})
 RUNTIME_TEMPLATES = re.compile(r"#\{?(evaluate|parse|include)\b", re.I)

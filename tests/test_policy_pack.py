@@ -267,6 +267,11 @@ BAD = {
                 {"application/json": '{"ip":"$!context.identity.userAgent"}'})), None),
         "source IP in a gateway response": (edited("aws:apigateway/response:Response", lambda p: p.update(
             responseTemplates={"application/json": '{"ip":"$!{context.identity.sourceIp}"}'})), None),
+        "user agent mapped by an HTTP API integration": (alone(
+            "aws:apigatewayv2/integration:Integration", apiId="a", integrationType="AWS_PROXY",
+            requestParameters={"append:header.x-agent": "$request.header.User-Agent"}), None),
+        "source IP in an HTTP API's access log": (alone(V2_STAGE, apiId="a", name="v1", accessLogSettings={
+            "destinationArn": "arn:aws:logs:us-east-1:1:log-group:l", "format": "$context.identity.sourceIp"}), None),
     },
     "cloudfront-no-request-logs": {
         "standard logs to a bucket": (alone("aws:cloudfront/distribution:Distribution", enabled=True,
