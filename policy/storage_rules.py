@@ -6,6 +6,8 @@ program builds its buckets from: a guard that read the builder's constants would
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from policy.properties import (
     as_list,
     companions,
@@ -76,15 +78,15 @@ def _exact_deny(statement, actions: tuple[str, ...], operators: tuple[str, ...],
     if set(statement) - DENY_KEYS or statement.get("Effect") != "Deny":
         return False
     principal = statement.get("Principal")
-    if not (principal == "*" or (isinstance(principal, dict) and principal == {"AWS": "*"})):
+    if not (principal == "*" or (isinstance(principal, Mapping) and dict(principal) == {"AWS": "*"})):
         return False
     if not any(a in actions for a in as_list(statement.get("Action"))):
         return False
     condition = statement.get("Condition")
-    if not (isinstance(condition, dict) and len(condition) == 1):
+    if not (isinstance(condition, Mapping) and len(condition) == 1):
         return False
     (operator, tests), = condition.items()
-    if operator not in operators or not (isinstance(tests, dict) and list(tests) == [key]):
+    if operator not in operators or not (isinstance(tests, Mapping) and list(tests) == [key]):
         return False
     values = as_list(tests[key])
     return len(values) == 1 and accepts(values[0])
@@ -152,8 +154,8 @@ def _landing_prefixes(bucket, resources) -> set[str]:
 
 def _rule_prefix(rule) -> str | None:
     """The prefix a lifecycle rule applies to; None when a tag or size filter narrows it further."""
-    narrowed = rule.get("filter") or {}
-    conjunction = narrowed.get("and") or {}
+    narrowed = next(iter(as_list(rule.get("filter"))), None) or {}
+    conjunction = next(iter(as_list(narrowed.get("and"))), None) or {}
     if (narrowed.get("tag") or conjunction.get("tags") or any(
             narrowed.get(k) or conjunction.get(k) for k in ("objectSizeGreaterThan", "objectSizeLessThan"))):
         return None

@@ -641,3 +641,11 @@ def test_no_rule_reads_a_constant_the_program_builds_from():
               if not name.startswith("_") and name not in ("annotations", "dataclass", "IdentityStore")}
     assert all(isinstance(v, client_identity.IdentityStore) or (isinstance(v, tuple) and all(
         isinstance(s, client_identity.IdentityStore) for s in v)) for v in public.values()), public
+
+
+def test_bucket_policies_handed_over_as_objects_pass_as_json_text_does():
+    """The engine may hand a policy over as an object instead of JSON text: the exact-deny checks accept both."""
+    resources = edited("aws:s3/bucketPolicy:BucketPolicy", lambda p: p.update(policy=json.loads(p["policy"])))(
+        program_resources("dev"))
+    for rule in ("s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"):
+        assert violations(RULES[rule], resources) == [], rule
