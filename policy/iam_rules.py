@@ -13,6 +13,23 @@ POLICY_DOCUMENT_TYPES = (
 )
 POLICY_DOCUMENT_PROPERTIES = ("assumeRolePolicy", "policy", ("inlinePolicies", "policy"))
 
+# Resource types that attach managed policies, whose statements the pack cannot read, and the property naming them.
+MANAGED_POLICY_ATTACHMENTS = {
+    "aws:iam/role:Role": "managedPolicyArns",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+}
+# Managed policies a role of the program may carry. The program attaches none: every grant is an inline policy
+# this pack reads. Add one here only with the reason it is needed.
+ALLOWED_MANAGED_POLICIES: frozenset[str] = frozenset()
+# AWS-managed policies that grant (nearly) everything, named so the refusal says so.
+ADMIN_LIKE_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AdministratorAccess-Amplify")
+
 
 def policy_documents(props) -> list[dict]:
     """Every policy document a resource of POLICY_DOCUMENT_TYPES declares, parsed."""
@@ -39,10 +56,18 @@ def _no_wildcard_actions(props, _config):
             wild = [a for a in as_list(statement.get("Action")) if "*" in str(a)]
             if wild:
                 yield f"statement {sid} allows wildcard actions {', '.join(map(str, wild))}"
+    for arn in (a for key in set(MANAGED_POLICY_ATTACHMENTS.values()) for a in as_list(props.get(key))):
+        if str(arn).rpartition("/")[2] in ADMIN_LIKE_POLICIES:
+            yield f"attaches {arn}, an AWS-managed policy that allows (nearly) every action"
+        elif arn not in ALLOWED_MANAGED_POLICIES:
+            yield (f"attaches managed policy {arn}, whose statements this pack cannot check (allowed: "
+                   f"{', '.join(sorted(ALLOWED_MANAGED_POLICIES)) or 'none'}); grant with an inline policy")
 
 
 POLICIES = [
     resource_rule("iam-no-wildcard-actions", "No Allow statement in any IAM, bucket, queue, topic or key policy "
-                  "uses a wildcard action or NotAction.", POLICY_DOCUMENT_TYPES, _no_wildcard_actions,
+                  "uses a wildcard action or NotAction, and nothing attaches a managed policy, whose statements "
+                  "the pack cannot read (AdministratorAccess and other admin-like ones are named as such).",
+                  (*POLICY_DOCUMENT_TYPES, *MANAGED_POLICY_ATTACHMENTS), _no_wildcard_actions,
                   control="IAM.21"),
 ]
