@@ -433,3 +433,55 @@ def test_the_comment_job_writes_numbers_and_kinds_of_change_only(tmp_path):
         (tmp_path / "body").unlink(missing_ok=True)
         done = _comment_body(tmp_path, hostile)
         assert done.returncode != 0 and not (tmp_path / "body").exists(), hostile
+
+
+# ---- releases ----
+
+RULESET = {"id": 7, "target": "tag", "enforcement": "active",
+           "conditions": {"ref_name": {"include": ["refs/tags/v*"], "exclude": []}},
+           "rules": [{"type": "creation"}, {"type": "update"}, {"type": "deletion"}]}
+
+
+def _provenance_step(tmp_path, name: str, answers: dict) -> subprocess.CompletedProcess:
+    """Runs one step of the release's provenance job with a stand-in `gh api` that answers from `answers`."""
+    (step,) = [s for s in _load("release.yml")["jobs"]["provenance"]["steps"] if s["name"].startswith(name)]
+    for path, answer in answers.items():
+        (tmp_path / path.replace("/", "_").replace("?", "_")).write_text(json.dumps(answer))
+    gh = tmp_path / "gh"
+    gh.write_text('#!/bin/sh\n[ "$1" = api ] && [ "$3" = --jq ] || exit 2\n'
+                  'file="$ANSWERS/$(printf %s "$2" | tr "/?" "__")"\n[ -f "$file" ] || exit 1\n'
+                  'exec jq -r "$4" "$file"\n')
+    gh.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "ANSWERS": str(tmp_path), "GITHUB_REPOSITORY": "o/r",
+           "GITHUB_SHA": "abc123", "GITHUB_REF_NAME": "v1.2.3", "GH_TOKEN": "t"}
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_a_release_refuses_a_tag_whose_commit_is_not_on_main(tmp_path):
+    compare = "repos/o/r/compare/main...abc123"
+    for status, released in (("identical", True), ("behind", True), ("ahead", False), ("diverged", False)):
+        done = _provenance_step(tmp_path, "Refuse a tag whose commit is not on main", {compare: {"status": status}})
+        assert (done.returncode == 0) == released, (status, done.stdout, done.stderr)
+    assert "abc123, which is not on main" in done.stdout
+
+
+def test_a_release_refuses_while_v_tags_can_be_moved_or_deleted(tmp_path):
+    listing = "repos/o/r/rulesets?targets=tag"
+    step = "Refuse to release while the ruleset that keeps v* tags in place is missing"
+    assert _provenance_step(tmp_path, step, {listing: [{"id": 7}], "repos/o/r/rulesets/7": RULESET}).returncode == 0
+    for case, ruleset in {"evaluate only": {**RULESET, "enforcement": "evaluate"},
+                          "other tags": {**RULESET, "conditions": {"ref_name": {"include": ["refs/tags/x*"]}}},
+                          "updates allowed": {**RULESET, "rules": [{"type": "deletion"}]},
+                          "deletions allowed": {**RULESET, "rules": [{"type": "update"}]}}.items():
+        done = _provenance_step(tmp_path, step, {listing: [{"id": 7}], "repos/o/r/rulesets/7": ruleset})
+        assert done.returncode != 0, case
+        assert "restricts updates and deletions of refs/tags/v*" in done.stdout, case
+    assert _provenance_step(tmp_path, step, {listing: []}).returncode != 0
+
+
+def test_a_release_is_tested_only_once_its_tag_is_on_main_and_protected():
+    jobs = _load("release.yml")["jobs"]
+    assert jobs["tests"]["needs"] == ["version", "provenance"]
+    assert "permissions" not in jobs["provenance"] and _load("release.yml")["permissions"] == {"contents": "read"}
+    assert all("uses" not in step for step in jobs["provenance"]["steps"]), "no checkout: nothing of the tag runs"
