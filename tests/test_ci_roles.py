@@ -74,14 +74,20 @@ def _conditions(name: str) -> dict:
     return statement["Condition"]
 
 
-@pytest.mark.parametrize("environment", DEPLOY_TRUST)
-def test_each_deploy_role_trusts_its_own_environment_and_the_stack_workflow_on_main_only(environment):
-    conditions = _conditions(DEPLOY_TRUST[environment])
-    # Exact matches only: a StringLike anywhere could let another environment, ref or workflow in.
+# Roles that hold a stack's secrets on main: each trusts its own environment's jobs of the stack workflow, run by a
+# push to main (the subject carries event_name once the repository's OIDC subject template includes it).
+MAIN_PUSH_TRUST = {**DEPLOY_TRUST, "production-preview": "preview-production-role-trust-policy.json"}
+
+
+@pytest.mark.parametrize("environment", MAIN_PUSH_TRUST)
+def test_each_main_role_trusts_its_own_environment_and_the_stack_workflow_on_pushes_to_main_only(environment):
+    conditions = _conditions(MAIN_PUSH_TRUST[environment])
+    # Exact matches only: a StringLike anywhere could let another environment, ref, event or workflow in.
     assert conditions == {"StringEquals": {
         f"{CLAIM}:aud": "sts.amazonaws.com",
-        f"{CLAIM}:sub": f"repo:OWNER/REPO:environment:{environment}",
-        f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/heads/main"}}
+        f"{CLAIM}:sub": f"repo:OWNER/REPO:environment:{environment}:event_name:push",
+        f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/heads/main",
+        f"{CLAIM}:ref": "refs/heads/main"}}
 
 
 def test_no_deploy_role_admits_the_other_environment():
@@ -95,7 +101,7 @@ def test_no_deploy_role_admits_the_other_environment():
 def test_the_preview_role_trusts_the_approved_preview_environment_of_pull_requests_only():
     conditions = _conditions("preview-role-trust-policy.json")
     assert conditions["StringEquals"] == {f"{CLAIM}:aud": "sts.amazonaws.com",
-                                          f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging"}
+                                          f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging:event_name:pull_request"}
     # Pull request runs carry the merge ref; the wildcard is the pull request number, nothing else.
     assert conditions["StringLike"] == {f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/pull/*/merge"}
 
@@ -287,9 +293,10 @@ def test_the_preview_role_reads_no_data_and_writes_nothing():
         for resource in ("*", "arn:aws:s3:::WAREHOUSE_BUCKET/reports/x.gz", "arn:aws:s3:::RESULTS_BUCKET/results/x",
                          f"{state}stacks/analytics-collector/prod.json", "arn:aws:logs:us-east-1:1:log-group:x"):
             assert not allows(preview, action, resource), (action, resource)
-    # What it may read: staging's state and the backend's marker, and nothing in any other bucket.
+    # What it may read: its stack's state (STACK: staging for pull requests, prod for main's preview of prod) and
+    # the backend's marker, and nothing in any other bucket.
     reads = {r for s in preview["Statement"] if "s3:GetObject" in as_list(s["Action"]) for r in as_list(s["Resource"])}
-    assert all(r.startswith(state) and ("staging" in r or r.endswith("meta.yaml")) for r in reads), reads
+    assert reads == {f"{state}meta.yaml", f"{state}stacks/analytics-collector/STACK.json*"}
     # A preview never takes the stack's lock (Pulumi's DIY backend locks in update, refresh, import and destroy, not
     # in preview): a role that could write the lock could block or break a live `up` of staging.
     granted = {a for s in preview["Statement"] for a in as_list(s["Action"])}
@@ -304,7 +311,7 @@ def test_the_preview_role_reads_no_data_and_writes_nothing():
 def test_the_stack_state_paths_name_this_project():
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
     text = (OIDC / "preview-role-policy.json").read_text()
-    named = re.findall(r"\.pulumi/(?:stacks|locks)/([^/\"]+)/staging", text)
+    named = re.findall(r"\.pulumi/stacks/([^/\"]+)/STACK\.json", text)
     assert len(named) == 2 and set(named) == {project}, named
 
 
