@@ -100,8 +100,9 @@ def test_no_deploy_role_admits_the_other_environment():
 
 def test_the_preview_role_trusts_the_approved_preview_environment_of_pull_requests_only():
     conditions = _conditions("preview-role-trust-policy.json")
-    assert conditions["StringEquals"] == {f"{CLAIM}:aud": "sts.amazonaws.com",
-                                          f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging:event_name:pull_request"}
+    assert conditions["StringEquals"] == {
+        f"{CLAIM}:aud": "sts.amazonaws.com",
+        f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging:event_name:pull_request"}
     # Pull request runs carry the merge ref; the wildcard is the pull request number, nothing else.
     assert conditions["StringLike"] == {f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/pull/*/merge"}
 
