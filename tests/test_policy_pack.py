@@ -83,6 +83,14 @@ def policy_edit(edit):
     return apply
 
 
+def trust_principal(principal):
+    def apply(props):
+        document = json.loads(props["assumeRolePolicy"])
+        document["Statement"][0]["Principal"] = principal
+        props["assumeRolePolicy"] = json.dumps(document)
+    return apply
+
+
 def keep_statements(*sids):
     def apply(props):
         document = json.loads(props["policy"])
@@ -385,6 +393,17 @@ BAD = {
         "managed policies set exclusively": (alone(
             "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", roleName="r",
             policyArns=["arn:aws:iam::123456789012:policy/anything"]), None),
+    },
+    "iam-role-trusts-aws-services-only": {
+        "another account": (edited("aws:iam/role:Role", trust_principal({"AWS": "arn:aws:iam::999999999999:root"})),
+                            None),
+        "everyone": (edited("aws:iam/role:Role", trust_principal("*")), None),
+        "an identity provider": (edited("aws:iam/role:Role", trust_principal(
+            {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"})), None),
+        "a service and an account": (edited("aws:iam/role:Role", trust_principal(
+            {"Service": "lambda.amazonaws.com", "AWS": "123456789012"})), None),
+        "a service outside AWS": (edited("aws:iam/role:Role", trust_principal({"Service": "lambda.example.com"})),
+                                  None),
     },
 }
 
