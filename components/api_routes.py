@@ -113,8 +113,9 @@ GATEWAY_RESPONSES = (
 def fingerprint(routes: tuple[ApiRoute, ...], gateway_responses: tuple[GatewayResponse, ...],
                 delivery_stream_name: str) -> str:
     """A hash of every field of every route and gateway response and of every template they name, as rendered."""
-    response_templates = {response.template: mapping_templates.read(response.template)
-                          for response in [*gateway_responses, *(r for route in routes for r in route.responses)]}
+    responses: list[GatewayResponse | IntegrationResponse] = [
+        *gateway_responses, *(r for route in routes for r in route.responses)]
+    response_templates = {response.template: mapping_templates.read(response.template) for response in responses}
     request_templates = {name: mapping_templates.for_stream(name, delivery_stream_name)
                          for name in {route.integration.request_template for route in routes}}
     canonical = json.dumps({
