@@ -7,6 +7,7 @@ from components.collector_endpoint import CollectorEndpoint, CollectorEndpointAr
 from components.collector_monitoring import RESOURCE_NAME as MONITORING
 from components.collector_monitoring import CollectorMonitoring, CollectorMonitoringArgs
 from components.collector_waf import CollectorWaf, CollectorWafArgs
+from components.daily_aggregator import RESOURCE_NAME as REPORTER
 from components.daily_aggregator import DailyAggregator, DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3Warehouse, FirehoseToS3WarehouseArgs
 from components.permissions_boundary import with_permissions_boundary
@@ -50,7 +51,7 @@ if config.usage_reporting_disabled:
 else:
     # The collector's own stack reports to itself unless the stack names another collector.
     collector_url = config.program_settings("reporter").collector_url or endpoint.url
-    reporter = DailyAggregator("reporter", DailyAggregatorArgs(collector_url=collector_url,
-                                                               **config.args_for("reporter")))
+    reporter = DailyAggregator(REPORTER, DailyAggregatorArgs(collector_url=collector_url,
+                                                             **config.args_for("reporter")))
     pulumi.export("usage_reporting", "on")
     pulumi.export("reporter_function_name", reporter.function_name)

@@ -43,7 +43,7 @@ class Comparison(Enum):
 @dataclass(frozen=True)
 class AlarmSpec:
     key: str  # names the alarm's resource within its component (resource_name)
-    setting: str  # the component Args field that sets its threshold or its window
+    setting: Optional[str]  # the component Args field that sets its threshold or its window; None if fixed
     watches: Union[Metric, MetricMath]
     comparison: Comparison
     threshold: float

@@ -118,6 +118,7 @@ class CollectorMonitoring(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30,
             policy=alarm_key_policy(account),
+            tags=ALARM_KEY_TAGS,
             opts=child,
         )
         topic = aws.sns.Topic(f"{name}-alarms", kms_master_key_id=key.arn, opts=child)
@@ -126,6 +127,11 @@ class CollectorMonitoring(pulumi.ComponentResource):
         aws.sns.TopicSubscription(f"{name}-alarm-email", topic=topic.arn, protocol="email", endpoint=email,
                                   opts=child)
         return topic
+
+
+# A CI deploy role may administer only keys carrying this tag (docs/ci-cd.md): key ids are random, so the tag
+# is what tells the program's key from any other key of the account.
+ALARM_KEY_TAGS = {"analytics-collector": "alarm-key"}
 
 
 def alarm_key_policy(account: pulumi.Input[str]) -> pulumi.Output[str]:

@@ -18,6 +18,7 @@ import pulumi_random as random
 
 import schemas
 from components import iam_policies
+from components.alarm_spec import AlarmSpec, Comparison, Metric
 from components.outputs import publish_outputs
 from components.reporter_code import HANDLER, reporter_archive
 from components.tunables import (
@@ -34,6 +35,9 @@ from components.tunables import (
 )
 from guardrails import transport
 
+# The name the program gives its DailyAggregator (products choose their own); docs/guardrails.md lists its alarms
+# under it.
+RESOURCE_NAME = "reporter"
 RUNTIME = "python3.13"
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
 # Lambda keeps a failed async event this long for its retries; later, it goes to the dead-letter queue.
@@ -302,18 +306,23 @@ class DailyAggregator(pulumi.ComponentResource):
     def _alarms(name: str, function: aws.lambda_.Function, dead_letters: aws.sqs.Queue, args: DailyAggregatorArgs,
                 child: pulumi.ResourceOptions) -> None:
         actions = [args.alarm_topic_arn] if args.alarm_topic_arn else []
-        common: dict[str, Any] = {
-            "comparison_operator": "GreaterThanOrEqualToThreshold", "threshold": 1, "evaluation_periods": 1,
-            "treat_missing_data": "notBreaching", "alarm_actions": actions, "opts": child}
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-errors",
-            alarm_description=f"The daily usage report failed: Lambda retries it, then it is replayed hourly for "
-                              f"{args.retry_horizon_hours} h before it is dead-lettered.",
-            namespace="AWS/Lambda", metric_name="Errors", dimensions={"FunctionName": function.name},
-            statistic="Sum", period=3600, **common)
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-dead-letters-waiting",
-            alarm_description="A usage report was given up on after the retry horizon, or a schedule could not "
-                              "start the reporter; see the dead-letter queue.",
-            namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dead_letters.name}, statistic="Maximum", period=300, **common)
+        for spec in alarm_specs(args, function.name, dead_letters.name):
+            aws.cloudwatch.MetricAlarm(spec.resource_name(name), alarm_actions=actions, opts=child,
+                                       **spec.metric_alarm_args())
+
+
+def alarm_specs(args: DailyAggregatorArgs, function_name: pulumi.Input[str],
+                dead_letter_queue_name: pulumi.Input[str]) -> list[AlarmSpec]:
+    """The reporter's alarms, as data: docs/guardrails.md's alarm table reads the same list. Their thresholds are
+    fixed, not settings: one failed run or one dead letter is already worth a look."""
+    return [
+        AlarmSpec("errors", None, Metric("AWS/Lambda", "Errors", {"FunctionName": function_name}),
+                  Comparison.AT_LEAST, 1, 3600,
+                  f"The daily usage report failed: Lambda retries it, then it is replayed hourly for "
+                  f"{args.retry_horizon_hours} h before it is dead-lettered.", statistic="Sum"),
+        AlarmSpec("dead-letters-waiting", None,
+                  Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": dead_letter_queue_name}),
+                  Comparison.AT_LEAST, 1, 300,
+                  "A usage report was given up on after the retry horizon, or a schedule could not start the "
+                  "reporter; see the dead-letter queue.", statistic="Maximum"),
+    ]

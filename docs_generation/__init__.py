@@ -91,7 +91,7 @@ def layer_rule() -> str:
 
 
 GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
-             "policy-rules": guardrails.policy_rules, "collector-alarms": guardrails.collector_alarms,
+             "policy-rules": guardrails.policy_rules, "alarms": guardrails.alarm_table,
              "client-identity-stores": guardrails.client_identity_stores,
              "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table,
              "counter-bounds": warehouse_bounds.bounds_table, "report-date-window": warehouse_bounds.window_table,
@@ -104,7 +104,7 @@ SECTION_FILES = {
     "client-identity-stores": README,
     "config-reference": DOCS / "configuration.md",
     "policy-rules": DOCS / "guardrails.md",
-    "collector-alarms": DOCS / "guardrails.md",
+    "alarms": DOCS / "guardrails.md",
     "fleet-costs": DOCS / "fleet-scale.md",
     "counter-bounds": DOCS / "warehouse.md",
     "report-date-window": DOCS / "warehouse.md",
@@ -113,8 +113,9 @@ SECTION_FILES = {
 
 
 def doc_files() -> list[Path]:
-    """README.md and every docs/*.md, read at call time so a new doc is covered without a list to update."""
-    return [README, *sorted(DOCS.glob("*.md"))]
+    """README.md, CONTRIBUTING.md, CHANGELOG.md and every docs/*.md, read at call time so a new doc is covered
+    without a list to update."""
+    return [README, REPO / "CONTRIBUTING.md", REPO / "CHANGELOG.md", *sorted(DOCS.glob("*.md"))]
 
 
 def file_of(marker: str) -> Path:

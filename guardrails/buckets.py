@@ -1,7 +1,7 @@
 """The guards every bucket of the program gets, and the one the warehouse bucket adds.
-components/bucket_guards.py builds them for each bucket, tests/test_program_security.py asserts them, and
-policy/storage_rules.py refuses a stack whose buckets lack the public access block, the ownership control,
-default encryption or the TLS-only policy, or whose Firehose bucket lets anyone but the stream's role write.
+components/bucket_guards.py builds them for each bucket. policy/storage_rules.py, spelling the same values
+itself, refuses a stack whose buckets lack the public access block, the ownership control, default encryption
+or the TLS-only policy, or whose Firehose bucket lets anyone but the stream's role write.
 
 Property names are the engine's (camelCase): what the policy pack sees and what the program registers.
 """

@@ -6,13 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# $context.identity.* is who called: source IP, user agent, caller, account, Cognito ids, API key;
-# $context.authorizer.* is what an authorizer said about them.
-CONTEXT_IDENTITY = r"\$\{?context\.identity\.|\$\{?context\.authorizer\."
-# What a request template must not copy into a record: the caller's identity, and request headers or
-# parameters ($input.params), which carry User-Agent and X-Forwarded-For.
-TEMPLATE_IDENTITY = CONTEXT_IDENTITY + r"|\$\{?input\.params\b"
-
 
 @dataclass(frozen=True)
 class IdentityStore:
@@ -25,7 +18,8 @@ ACCESS_LOG_IDENTITY = IdentityStore(
     "API Gateway access logs with `$context.identity.*` fields (`sourceIp`, `userAgent`, `caller`, ...)",
     "the client's IP and user agent in every log line", "apigateway-access-logs-without-client-identity")
 TEMPLATE_IDENTITY_FIELDS = IdentityStore(
-    "A request mapping template reading `$context.identity.*` or `$input.params` (headers)",
+    "A mapping template reading `$context.identity.*`, `$context.authorizer.*` or `$input.params` (headers), in "
+    "any form: quiet `$!x`, formal `${x}`, `.get('identity')`, an alias made with `#set`",
     "the client's IP, user agent or any header, in the stored report itself",
     "apigateway-templates-without-client-identity")
 XRAY = IdentityStore(

@@ -1,4 +1,5 @@
-"""API Gateway stage guards: CollectorEndpoint sets them, policy/api_rules.py checks every stage for them."""
+"""API Gateway stage guards: CollectorEndpoint sets them; policy/api_rules.py checks every stage for the same
+values, spelled there."""
 
 # The only level at which a stage may write execution logs. INFO logs keep each request's headers (the client's
 # IP in X-Forwarded-For, its User-Agent) and, in validation messages, the content of rejected bodies.

@@ -1,5 +1,5 @@
 """The statement that makes a bucket, topic or queue refuse every request sent over plain HTTP: the program
-puts it in their resource policies, policy/storage_rules.py looks for it in every bucket's policy."""
+puts it in their resource policies; policy/storage_rules.py looks for it, spelled there, in every bucket's policy."""
 
 DENY = "Deny"
 EVERYONE = "*"

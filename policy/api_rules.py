@@ -3,26 +3,37 @@ each feature and the rule here that refuses it), and WAF on every stage when the
 
 from __future__ import annotations
 
-import re
-
-from guardrails import client_identity, stages
+from guardrails import client_identity
 from guardrails.client_identity import IdentityStore
 from policy.properties import as_list, get_path, known, of_types, refers_to
 from policy.rule_kit import flag, resource_rule, stack_rule
+from policy.vtl_references import caller_reads
 
 STAGES = ("aws:apigateway/stage:Stage",)
+# HTTP and WebSocket APIs set execution logging and data trace on the stage itself (default and per route).
+V2_STAGES = ("aws:apigatewayv2/stage:Stage",)
 METHOD_SETTINGS = ("aws:apigateway/methodSettings:MethodSettings",)
 WEB_ACLS = ("aws:wafv2/webAcl:WebAcl",)
 WEB_ACL_ASSOCIATIONS = ("aws:wafv2/webAclAssociation:WebAclAssociation",)
 WAF_LOGGING = ("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",)
-INTEGRATIONS = ("aws:apigateway/integration:Integration",)
+INTEGRATIONS = ("aws:apigateway/integration:Integration", "aws:apigatewayv2/integration:Integration")
+INTEGRATION_RESPONSES = ("aws:apigateway/integrationResponse:IntegrationResponse",)
+GATEWAY_RESPONSES = ("aws:apigateway/response:Response",)
 DISTRIBUTIONS = ("aws:cloudfront/distribution:Distribution",)
 REALTIME_LOGS = ("aws:cloudfront/realtimeLogConfig:RealtimeLogConfig",)
 # CloudFront's standard logging v2 (and other services' vended access logs) go through a delivery source.
 LOG_DELIVERY_SOURCES = ("aws:cloudwatch/logDeliverySource:LogDeliverySource",)
 ACCESS_LOGS = "ACCESS_LOGS"
-CLIENT_IDENTITY = re.compile(client_identity.CONTEXT_IDENTITY, re.I)
-TEMPLATE_IDENTITY = re.compile(client_identity.TEMPLATE_IDENTITY, re.I)
+
+# Spelled here, not read from guardrails/stages.py (which the stage is built from): flipping a value there
+# must fail this pack, not move its answer along.
+ERROR = "ERROR"  # the only execution-log level allowed; INFO keeps request headers
+OFF = "OFF"  # keeps nothing, but fails AWS's control APIGateway.1
+ALL_METHODS = "*/*"
+# Parameter mappings that read the caller: request headers, query strings and path parts, and identity fields.
+CALLER_MAPPINGS = ("method.request.header.", "method.request.multivalueheader.", "method.request.querystring.",
+                   "method.request.multivaluequerystring.", "method.request.path.", "context.identity.",
+                   "context.authorizer.")
 
 
 def _same_api(a, b) -> bool:
@@ -43,22 +54,38 @@ def _same_stage(settings, stage) -> bool:
 
 def _execution_logging(resources, _config):
     settings = list(of_types(resources, METHOD_SETTINGS))
-    allowed = " or ".join(stages.EXECUTION_LOG_LEVELS)
     for stage in of_types(resources, STAGES):
-        levels = [get_path(s.props, "settings", "loggingLevel") for s in settings
-                  if _same_stage(s, stage) and s.props.get("methodPath") == stages.ALL_METHODS]
-        kept = [level for level in levels if level not in (*stages.EXECUTION_LOG_LEVELS, stages.LOGGING_OFF, None)]
-        if kept:
-            yield stage.urn, (f"stage {stage.name}: execution logging at {', '.join(kept)} would keep request "
-                              f"headers (client IP, user agent) and rejected bodies; use {allowed}")
-        elif not any(level in stages.EXECUTION_LOG_LEVELS for level in levels):
-            yield stage.urn, (f"stage {stage.name}: execution logging is off (no {stages.ALL_METHODS} method "
-                              f"settings with loggingLevel {allowed})")
+        mine = [s for s in settings if _same_stage(s, stage)]
+        # Settings for one method override the stage-wide ones for that method: every path counts.
+        for s in mine:
+            level = get_path(s.props, "settings", "loggingLevel")
+            if level not in (ERROR, OFF, None):
+                yield stage.urn, (f"stage {stage.name}: execution logging at {level} for method path "
+                                  f"{s.props.get('methodPath')} would keep request headers (client IP, user agent) "
+                                  f"and rejected bodies; use {ERROR}")
+        if not any(s.props.get("methodPath") == ALL_METHODS and get_path(s.props, "settings", "loggingLevel") == ERROR
+                   for s in mine):
+            yield stage.urn, (f"stage {stage.name}: execution logging is off (no {ALL_METHODS} method settings "
+                              f"with loggingLevel {ERROR})")
+    for stage in of_types(resources, V2_STAGES):
+        for where, route in _v2_route_settings(stage.props):
+            level = get_path(route, "loggingLevel")
+            if level not in (ERROR, OFF, None):
+                yield stage.urn, f"stage {stage.name}: execution logging at {level} for {where}; use {ERROR}"
+
+
+def _v2_route_settings(props) -> list[tuple[str, dict]]:
+    found = [("the default route", props.get("defaultRouteSettings") or {})]
+    return found + [(f"route {get_path(r, 'routeKey')}", r) for r in as_list(props.get("routeSettings"))]
 
 
 def _no_data_trace(props, _config):
-    if get_path(props, "settings", "dataTraceEnabled") not in (stages.DATA_TRACE_ENABLED, None):
-        yield "full request/response logging (dataTraceEnabled) would store request bodies and headers"
+    """Method settings (REST, any methodPath) and HTTP/WebSocket stages (default and per-route settings)."""
+    places = [(f"method path {props.get('methodPath')}", props.get("settings") or {})] if "settings" in props else []
+    for where, settings in places + (_v2_route_settings(props) if "settings" not in props else []):
+        if get_path(settings, "dataTraceEnabled") not in (False, None):
+            yield (f"full request/response logging (dataTraceEnabled) for {where} would store request bodies "
+                   "and headers")
 
 
 def _access_logs_without_identity(props, _config):
@@ -66,22 +93,35 @@ def _access_logs_without_identity(props, _config):
     log_format = get_path(props, "accessLogSettings", "format")
     if not destination or not log_format:
         yield "access logging is not configured (accessLogSettings with destinationArn and format)"
-    elif CLIENT_IDENTITY.search(log_format):
-        yield ("the access-log format records who called ($context.identity.* such as sourceIp or userAgent, "
-               "or $context.authorizer.*)")
+    for problem in caller_reads(log_format):
+        yield (f"the access-log format records who called ($context.identity.* such as sourceIp or userAgent, "
+               f"or $context.authorizer.*): {problem}")
 
 
 def _no_xray(props, _config):
-    if props.get("xrayTracingEnabled") not in (stages.XRAY_TRACING_ENABLED, None):
+    if props.get("xrayTracingEnabled") not in (False, None):
         yield "X-Ray tracing (xrayTracingEnabled) would keep each caller's IP and user agent in trace segments"
 
 
+def _mapping_reads_caller(expression) -> bool:
+    """REST mappings name a source bare (`method.request.header.X`); HTTP APIs' use `$request...`/`$context...`."""
+    return isinstance(expression, str) and (expression.strip().lower().startswith(CALLER_MAPPINGS)
+                                            or bool(caller_reads(expression)))
+
+
 def _templates_without_identity(props, _config):
-    templates = props.get("requestTemplates") or {}
-    for content_type, template in (templates.items() if hasattr(templates, "items") else []):
-        if isinstance(template, str) and TEMPLATE_IDENTITY.search(template):
-            yield (f"the {content_type} request template reads the caller's identity or request headers "
-                   "($context.identity.*, $context.authorizer.*, $input.params)")
+    for problem in caller_reads(get_path(props, "accessLogSettings", "format")):  # HTTP and WebSocket API stages
+        yield f"the access-log format records who called: {problem}"
+    for kind in ("requestTemplates", "responseTemplates"):
+        templates = props.get(kind) or {}
+        for content_type, template in (templates.items() if hasattr(templates, "items") else []):
+            for problem in caller_reads(template):
+                yield f"the {content_type} template ({kind}) reads the caller's identity or request headers: {problem}"
+    for kind in ("requestParameters", "responseParameters"):
+        mappings = props.get(kind) or {}
+        for target, expression in (mappings.items() if hasattr(mappings, "items") else []):
+            if _mapping_reads_caller(expression):
+                yield f"{kind} maps {expression} (the caller's identity or request) into {target}"
 
 
 def _no_cloudfront_request_logs(props, _config):
@@ -119,20 +159,24 @@ def _refuses(store: IdentityStore, description: str, types, check, **kwargs):
 
 POLICIES = [
     stack_rule(client_identity.INFO_EXECUTION_LOGS.rule,
-               f"Every stage has execution logging at {' or '.join(stages.EXECUTION_LOG_LEVELS)} only (INFO keeps "
-               "request headers).", _execution_logging, control="APIGateway.1"),
+               f"Every stage has execution logging at {ERROR} only, for every method (INFO keeps request headers).",
+               _execution_logging, control="APIGateway.1"),
     _refuses(client_identity.XRAY, "Stages never trace requests with X-Ray (segments keep client IPs).",
              STAGES, _no_xray),
     stack_rule("apigateway-waf-associated", "When the stack has a WAF web ACL (or config requires it), every "
                "stage is associated with one.", _waf_on_every_stage, control="APIGateway.4",
                config=flag("required", "Require a web ACL on every stage even if the stack declares none.")),
     _refuses(client_identity.ACCESS_LOG_IDENTITY, "Stages write access logs, and the format records no client "
-             "identity (no sourceIp, userAgent or other $context.identity field).",
+             "identity (no sourceIp, userAgent or other $context.identity or $context.authorizer field, in any "
+             "reference form).",
              STAGES, _access_logs_without_identity, control="APIGateway.9"),
-    _refuses(client_identity.TEMPLATE_IDENTITY_FIELDS, "Request templates copy no caller identity or request "
-             "header into what they send.", INTEGRATIONS, _templates_without_identity),
-    _refuses(client_identity.DATA_TRACE, "Method settings never log full requests and responses.",
-             METHOD_SETTINGS, _no_data_trace),
+    _refuses(client_identity.TEMPLATE_IDENTITY_FIELDS, "Request, integration-response and gateway-response "
+             "templates and parameter mappings read no caller identity or request header (every Velocity reference "
+             "parsed, aliases followed), nor do HTTP or WebSocket API stages' access-log formats.",
+             (*INTEGRATIONS, *INTEGRATION_RESPONSES, *GATEWAY_RESPONSES, *V2_STAGES),
+             _templates_without_identity),
+    _refuses(client_identity.DATA_TRACE, "Method settings of any method, and HTTP or WebSocket API stages' route "
+             "settings, never log full requests and responses.", (*METHOD_SETTINGS, *V2_STAGES), _no_data_trace),
     _refuses(client_identity.WAF_SAMPLED_REQUESTS, "WAF web ACLs keep no sampled requests (they hold client IPs).",
              WEB_ACLS, _waf_keeps_no_client_ips),
     _refuses(client_identity.WAF_LOGGING, "No WAF logging configuration (WAF logs hold client IPs).",

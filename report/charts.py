@@ -18,6 +18,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
 from report.result_shape import shape_of, step_days
 from report.results import QueryResult
+from report.visible_text import visible
 
 # More lines than this are unreadable; the smallest are summed into one "other" line.
 MAX_LINES = 8
@@ -89,8 +90,8 @@ def _keep_largest(lines: Lines, max_lines: int) -> Lines:
 
 def plain(text: str) -> str:
     """Text from data, shown as written: matplotlib would read `$...$` as mathtext (and fail on bad TeX),
-    and leaves a legend label that starts with `_` out of the legend."""
-    text = text.replace("$", r"\$")
+    leaves a legend label that starts with `_` out of the legend, and has no glyph for a control character."""
+    text = visible(text).replace("$", r"\$")
     return "\u200b" + text if text.startswith("_") else text
 
 

@@ -1,4 +1,9 @@
-"""The usage report: the saved queries' answers as tables, PNG charts and an HTML page, from Athena or local files."""
+"""The usage report: the saved queries' answers as tables, PNG charts and an HTML page, from Athena or local files.
+
+All of it is public (the weekly workflow prints it to the Actions log and keeps the page as an artifact), so
+there is one mode: every answer is made public (report/public_answers.py) before anything prints or draws it,
+and the stack ids stay in Athena, in the saved queries' own answers.
+"""
 
 import argparse
 import datetime
@@ -14,9 +19,11 @@ from report import charts, text_tables
 from report.errors import ReportError
 from report.html_report import write_html
 from report.progress import Progress
+from report.public_answers import DeploymentNumbers
 from report.results import QueryResult
 from report.sections import SECTIONS, TABLE_ONLY
 from report.summary import SUMMARY_QUERIES
+from report.visible_text import visible_lines
 
 EXAMPLES = """examples:
   python -m report --stack prod                       # names from the stack's outputs, via the Pulumi CLI
@@ -128,8 +135,9 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
         else:
             run, source = _athena_runner(args, progress, clock, sleep)
         answers = {}
+        deployments = DeploymentNumbers()
         for name in query_names:
-            result = answers[name] = run(name, sql_by_name[name])
+            result = answers[name] = deployments.public(run(name, sql_by_name[name]))
             if name not in section_names:
                 continue
             stdout.write(text_tables.render(SECTIONS[name], result) + "\n")
@@ -150,10 +158,10 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
                               source=source, today=today, generated_at=started)
             progress.note(f"html: {path}")
     except ReportError as error:
-        stderr.write(f"error: {error}\n")
+        stderr.write(f"error: {visible_lines(str(error))}\n")
         return 1
     except (BotoCoreError, ClientError) as error:
         # botocore's errors (no credentials, access denied, unknown workgroup) say what is wrong already.
-        stderr.write(f"error: AWS: {error}\n")
+        stderr.write(f"error: AWS: {visible_lines(str(error))}\n")
         return 1
     return 0

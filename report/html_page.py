@@ -2,7 +2,9 @@
 
 Nothing on the page is fetched: styles are inline, charts are SVG in data URIs, and a Content-Security-Policy
 forbids every other source (and all script), so a page opened from an artifact or a mail stays inert. Every
-value that comes from data (versions, counter names, folder names) is HTML-escaped: reports are anonymous.
+value that comes from data (versions, counter names, folder names) is HTML-escaped, its control characters
+shown as escapes (report/visible_text.py): reports are anonymous. The answers come already public
+(report/public_answers.py): deployments are numbers, not stack ids.
 """
 
 import base64
@@ -14,10 +16,12 @@ from importlib import resources
 
 from report import alt_text, charts, text_tables
 from report.outliers import Outlier, find_outliers
+from report.public_answers import DEPLOYMENT
 from report.query_windows import Window
 from report.results import QueryResult
 from report.sections import PANEL_PER_LINE, TABLE_ONLY
 from report.summary import Summary
+from report.visible_text import visible
 
 CONTENT_SECURITY_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
                            "form-action 'none'")
@@ -28,7 +32,7 @@ OPEN_TABLE_ROWS = 10      # longer tables start folded: the chart carries them
 
 
 def esc(value) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(visible(str(value)), quote=True)
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,12 @@ def _table_html(section: Section) -> str:
     return f"<details{opened}><summary>Table: {_plural(rows, 'row')}</summary>{table}</details>"
 
 
+def _deployment_note(query: str) -> str:
+    return (f'<p class="meta">Deployments are numbered in the order the saved query lists their stack ids, which '
+            "this page does not publish: whoever reads a stack id can replace that deployment's reports. Whoever "
+            f"holds the report's read role finds them by running <code>{esc(query)}</code> in the workgroup.</p>")
+
+
 def _section_html(section: Section, source_html: str) -> str:
     heading = f"{section.name}-heading"
     parts = [f'<section id="{esc(section.name)}" aria-labelledby="{esc(heading)}">',
@@ -194,6 +204,8 @@ def _section_html(section: Section, source_html: str) -> str:
     if section.name in TABLE_ONLY:
         parts.append(_table_html(section) if section.result.rows else
                      '<p class="empty">No rows: nothing in this window looks suspicious.</p>')
+        if DEPLOYMENT in section.result.columns:
+            parts.append(_deployment_note(section.name))
     elif not section.result.rows:
         parts.append('<p class="empty">No rows: no report in this window, so there is nothing to chart.</p>'
                      if section.window.column else

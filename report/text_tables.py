@@ -1,8 +1,10 @@
-"""Plain-text tables for a terminal: numbers right-aligned, thousands separated, nulls shown as '-'."""
+"""Plain-text tables for a terminal: numbers right-aligned, thousands separated, nulls shown as '-', and control
+characters in stored text shown as escapes (report/visible_text.py) rather than obeyed."""
 
 import datetime
 
 from report.results import QueryResult, is_number
+from report.visible_text import visible
 
 
 def cell(value) -> str:
@@ -17,7 +19,7 @@ def cell(value) -> str:
         return f"{value:,.2f}"
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
-    return str(value)
+    return visible(str(value))
 
 
 def numeric_columns(result: QueryResult) -> list[bool]:
@@ -26,14 +28,15 @@ def numeric_columns(result: QueryResult) -> list[bool]:
 
 
 def render(title: str, result: QueryResult) -> str:
+    names = [visible(name) for name in result.columns]
     cells = [[cell(value) for value in row] for row in result.rows]
-    widths = [max([len(name)] + [len(row[index]) for row in cells]) for index, name in enumerate(result.columns)]
+    widths = [max([len(name)] + [len(row[index]) for row in cells]) for index, name in enumerate(names)]
     numeric = numeric_columns(result)
 
     def line(values: list[str]) -> str:
         return "  ".join(value.rjust(width) if is_number else value.ljust(width)
                          for value, width, is_number in zip(values, widths, numeric, strict=True)).rstrip()
 
-    body = [line(list(result.columns)), line(["-" * width for width in widths])]
+    body = [line(names), line(["-" * width for width in widths])]
     body += [line(row) for row in cells] or ["(no rows)"]
     return "\n".join([title, "=" * len(title), *body, ""])

@@ -39,7 +39,8 @@ def document(name: str) -> dict:
 def filled(name: str) -> dict:
     """A policy as an account fills its placeholders in (docs/ci-cd.md's `fill`)."""
     text = (OIDC / name).read_text()
-    for placeholder, value in {"ACCOUNT_ID": ACCOUNT, "REGION": REGION, "STATE_BUCKET": "state-bucket"}.items():
+    for placeholder, value in {"ACCOUNT_ID": ACCOUNT, "REGION": REGION, "STATE_BUCKET": "state-bucket",
+                               "HOSTED_ZONE_ID": EVERYTHING_ON["endpoint"]["hostedZoneId"]}.items():
         text = text.replace(placeholder, value)
     return json.loads(text)
 
@@ -73,14 +74,20 @@ def _conditions(name: str) -> dict:
     return statement["Condition"]
 
 
-@pytest.mark.parametrize("environment", DEPLOY_TRUST)
-def test_each_deploy_role_trusts_its_own_environment_and_the_stack_workflow_on_main_only(environment):
-    conditions = _conditions(DEPLOY_TRUST[environment])
-    # Exact matches only: a StringLike anywhere could let another environment, ref or workflow in.
+# Roles that hold a stack's secrets on main: each trusts its own environment's jobs of the stack workflow, run by a
+# push to main (the subject carries event_name once the repository's OIDC subject template includes it).
+MAIN_PUSH_TRUST = {**DEPLOY_TRUST, "production-preview": "preview-production-role-trust-policy.json"}
+
+
+@pytest.mark.parametrize("environment", MAIN_PUSH_TRUST)
+def test_each_main_role_trusts_its_own_environment_and_the_stack_workflow_on_pushes_to_main_only(environment):
+    conditions = _conditions(MAIN_PUSH_TRUST[environment])
+    # Exact matches only: a StringLike anywhere could let another environment, ref, event or workflow in.
     assert conditions == {"StringEquals": {
         f"{CLAIM}:aud": "sts.amazonaws.com",
-        f"{CLAIM}:sub": f"repo:OWNER/REPO:environment:{environment}",
-        f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/heads/main"}}
+        f"{CLAIM}:sub": f"repo:OWNER/REPO:environment:{environment}:event_name:push",
+        f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/heads/main",
+        f"{CLAIM}:ref": "refs/heads/main"}}
 
 
 def test_no_deploy_role_admits_the_other_environment():
@@ -93,8 +100,9 @@ def test_no_deploy_role_admits_the_other_environment():
 
 def test_the_preview_role_trusts_the_approved_preview_environment_of_pull_requests_only():
     conditions = _conditions("preview-role-trust-policy.json")
-    assert conditions["StringEquals"] == {f"{CLAIM}:aud": "sts.amazonaws.com",
-                                          f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging"}
+    assert conditions["StringEquals"] == {
+        f"{CLAIM}:aud": "sts.amazonaws.com",
+        f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging:event_name:pull_request"}
     # Pull request runs carry the merge ref; the wildcard is the pull request number, nothing else.
     assert conditions["StringLike"] == {f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/pull/*/merge"}
 
@@ -147,10 +155,72 @@ def test_the_boundary_allows_every_action_the_programs_roles_use_and_nothing_of_
             for statement in json.loads(policy.inputs["policy"])["Statement"]:
                 used |= set(as_list(statement["Action"]))
     assert used, "the program's role policies were not read"
-    assert [action for action in sorted(used) if not allows(boundary, action)] == []
     granted = {a for s in boundary["Statement"] for a in as_list(s["Action"])}
     assert granted == used, "the boundary grants exactly what the roles use, no more"
     assert not any(a.split(":")[0] in ("iam", "sts", "organizations") for a in granted)
+
+
+def test_the_deploy_role_can_neither_attach_nor_detach_a_managed_policy():
+    # The program attaches no managed policy, so none is attachable: a role holding AdministratorAccess would be
+    # limited by its boundary alone.
+    deploy = document("deploy-role-policy.json")
+    for action in ("iam:AttachRolePolicy", "iam:DetachRolePolicy"):
+        for role in ("arn:aws:iam::ACCOUNT_ID:role/reporter-role-1a2b3c4",
+                     "arn:aws:iam::ACCOUNT_ID:role/warehouse-delivery-role-1a2b3c4"):
+            assert not allows(deploy, action, role), (action, role)
+
+
+# What each of the program's roles does at run time, on the resources it does it to (us-east-1, 123456789012).
+ROLES_AT_WORK = [
+    ("firehose:PutRecord", "arn:aws:firehose:us-east-1:123456789012:deliverystream/warehouse-stream-6ce43cf"),
+    ("s3:PutObject", "arn:aws:s3:::warehouse-reports-3c6ef57/reports/dt=2026-01-01/x.gz"),
+    ("s3:AbortMultipartUpload", "arn:aws:s3:::warehouse-reports-3c6ef57/errors/x.gz"),
+    ("s3:ListBucket", "arn:aws:s3:::warehouse-reports-3c6ef57"),
+    ("s3:GetBucketLocation", "arn:aws:s3:::warehouse-reports-3c6ef57"),
+    ("s3:ListBucketMultipartUploads", "arn:aws:s3:::warehouse-reports-3c6ef57"),
+    ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:123456789012:key/k"),
+    ("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/k"),
+    ("logs:PutLogEvents",
+     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/warehouse-prod:log-stream:S3Delivery"),
+    ("logs:CreateLogStream", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/reporter-1:log-stream:a"),
+    ("logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/reporter-1:log-stream:a"),
+    ("logs:CreateLogGroup", "arn:aws:logs:us-east-1:123456789012:log-group:API-Gateway-Execution-Logs_a1b2/v1"),
+    ("logs:PutLogEvents",
+     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/collector-prod/access:log-stream:s"),
+    ("logs:DescribeLogGroups", "*"), ("cloudwatch:GetMetricData", "*"), ("cloudwatch:ListMetrics", "*"),
+    ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-retries-12f133b"),
+    ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-dead-letters-5baf07e"),
+    ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-retries-12f133b"),
+    ("sqs:DeleteMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-retries-12f133b"),
+    ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:reporter-function-aa11b4a"),
+]
+# What a role with AdministratorAccess attached would try beyond that: other projects' queues, buckets, state,
+# functions and logs, the reporter's dead letters (failed reports), and another region.
+BEYOND_THE_PROGRAM = [
+    ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:orders"),
+    ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-dead-letters-5baf07e"),
+    ("s3:PutObject", "arn:aws:s3:::state-bucket/.pulumi/stacks/another-project/prod.json"),
+    ("s3:PutObject", "arn:aws:s3:::warehouse-reports-3c6ef57/elsewhere/x"),
+    ("s3:ListBucket", "arn:aws:s3:::state-bucket"),
+    ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:payments"),
+    ("firehose:PutRecord", "arn:aws:firehose:us-east-1:123456789012:deliverystream/clickstream"),
+    ("logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/payments:log-stream:a"),
+    ("kms:Decrypt", "arn:aws:kms:eu-west-1:123456789012:key/k"),
+    ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:reporter-retries-12f133b"),
+]
+
+
+def test_the_boundary_reaches_the_programs_resources_and_nothing_beyond_them():
+    boundary = filled("permissions-boundary-policy.json")
+    assert [pair for pair in ROLES_AT_WORK if not allows(boundary, *pair)] == []
+    assert [pair for pair in BEYOND_THE_PROGRAM if allows(boundary, *pair)] == []
+    anywhere = {a for s in boundary["Statement"] if s["Resource"] == "*" for a in as_list(s["Action"])}
+    assert anywhere == {"logs:DescribeLogGroups", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics"}
+    by_action = {a: s.get("Condition") for s in boundary["Statement"] for a in as_list(s["Action"])}
+    # A key is used only by S3 on the role's behalf; S3 ARNs name no account, so the condition does.
+    assert by_action["kms:Decrypt"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
+    for action in ("s3:PutObject", "s3:ListBucket"):
+        assert by_action[action] == {"StringEquals": {"aws:ResourceAccount": "123456789012"}}
 
 
 def test_a_bad_boundary_setting_names_the_key_the_value_and_what_is_allowed():
@@ -214,7 +284,7 @@ DATA_READS = ("s3:GetObject", "s3:GetObjectVersion", "logs:GetLogEvents", "logs:
               "cloudwatch:GetMetricData", "dynamodb:GetItem", "iam:PassRole", "sts:AssumeRole")
 
 
-def test_the_preview_role_reads_no_data_and_writes_nothing_but_stagings_lock():
+def test_the_preview_role_reads_no_data_and_writes_nothing():
     preview = document("preview-role-policy.json")
     for statement in preview["Statement"]:
         assert statement["Effect"] == "Allow"
@@ -224,19 +294,26 @@ def test_the_preview_role_reads_no_data_and_writes_nothing_but_stagings_lock():
         for resource in ("*", "arn:aws:s3:::WAREHOUSE_BUCKET/reports/x.gz", "arn:aws:s3:::RESULTS_BUCKET/results/x",
                          f"{state}stacks/analytics-collector/prod.json", "arn:aws:logs:us-east-1:1:log-group:x"):
             assert not allows(preview, action, resource), (action, resource)
-    # What it may read: staging's state and the backend's marker, and nothing in any other bucket.
+    # What it may read: its stack's state (STACK: staging for pull requests, prod for main's preview of prod) and
+    # the backend's marker, and nothing in any other bucket.
     reads = {r for s in preview["Statement"] if "s3:GetObject" in as_list(s["Action"]) for r in as_list(s["Resource"])}
-    assert all(r.startswith(state) and ("staging" in r or r.endswith("meta.yaml")) for r in reads), reads
-    writes = {r for s in preview["Statement"] if "s3:PutObject" in as_list(s["Action"]) for r in as_list(s["Resource"])}
-    assert writes == {f"{state}locks/analytics-collector/staging/*"}
+    assert reads == {f"{state}meta.yaml", f"{state}stacks/analytics-collector/STACK.json*"}
+    # A preview never takes the stack's lock (Pulumi's DIY backend locks in update, refresh, import and destroy, not
+    # in preview): a role that could write the lock could block or break a live `up` of staging.
+    granted = {a for s in preview["Statement"] for a in as_list(s["Action"])}
+    assert granted == {"sts:GetCallerIdentity", "s3:ListBucket", "s3:GetObject"}
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert not allows(preview, action, "arn:aws:s3:::STATE_BUCKET/.pulumi/locks/analytics-collector/staging/1.json")
+    (listing,) = [s for s in preview["Statement"] if "s3:ListBucket" in as_list(s["Action"])]
+    assert not any("locks" in prefix for prefix in listing["Condition"]["StringLike"]["s3:prefix"])
     assert allows(preview, "sts:GetCallerIdentity")
 
 
 def test_the_stack_state_paths_name_this_project():
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
     text = (OIDC / "preview-role-policy.json").read_text()
-    named = re.findall(r"\.pulumi/(?:stacks|locks)/([^/\"]+)/staging", text)
-    assert len(named) == 4 and set(named) == {project}, named
+    named = re.findall(r"\.pulumi/stacks/([^/\"]+)/STACK\.json", text)
+    assert len(named) == 2 and set(named) == {project}, named
 
 
 @pytest.mark.parametrize("name", ["deploy-role-policy.json", "permissions-boundary-policy.json",

@@ -217,6 +217,14 @@ def test_each_alarm_names_the_setting_that_sets_it():
         assert value in (spec.threshold, spec.evaluation_periods), spec.key
 
 
+def test_every_alarm_the_program_deploys_is_in_the_alarm_table():
+    """The reporter's alarms too: they were built as dicts once, beside the specs the table is generated from."""
+    table = docs.section("Alarms and dashboard (`monitoring` section)")
+    deployed = {r.name for r in run_program("dev").of_type(ALARM)}
+    assert {"reporter-errors", "reporter-dead-letters-waiting"} <= deployed
+    assert [name for name in sorted(deployed) if f"| `{name}` |" not in table] == []
+
+
 def test_an_alarm_spec_has_one_statistic_for_a_metric_and_none_for_metric_math():
     metric = Metric(API, "Count", {})
     for statistics in ({}, {"statistic": "Sum", "extended_statistic": "p99"}):

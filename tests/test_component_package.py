@@ -27,7 +27,7 @@ from component_provider.hosted import COMPONENTS, args_type
 from component_provider.schema import PACKAGE, package_schema
 from components.tunables import camel_case
 from mocked_program import pulumi_mocks as program_mocks
-from mocked_program.plugin_engine import PLUGIN_DIR, STACK, STACK_URN, running_plugin
+from mocked_program.plugin_engine import PLUGIN_DIR, PLUGIN_PYTHON, STACK, STACK_URN, running_plugin
 from mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks, run_program
 from tests.support import docs
 from tests.support.component_plugin import comparable, file_assets, require_plugin_venv, without_stack
@@ -181,6 +181,27 @@ def test_plugin_folder_is_what_the_language_host_runs():
     assert project["project"]["name"] and project["build-system"]["build-backend"]
 
 
+def test_both_packages_declare_the_apache_licence_from_the_one_license_file():
+    for folder in (REPO, PLUGIN_DIR):
+        project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+        assert (project["license"], project["license-files"]) == ("Apache-2.0", ["LICENSE"]), folder
+        assert (folder / "LICENSE").resolve() == REPO / "LICENSE"
+    text = (REPO / "LICENSE").read_text()
+    assert text.startswith("Copyright 2026 the analytics-collector authors\n")
+    assert "Apache License\n                           Version 2.0, January 2004" in text
+
+
+def test_the_installed_plugin_carries_the_licence():
+    """What the language host builds: the wheel's metadata names the licence and ships its text."""
+    require_plugin_venv()
+    (dist_info,) = PLUGIN_PYTHON.parents[1].glob("lib/python*/site-packages/analytics_collector_components-*")
+    metadata = (dist_info / "METADATA").read_text().splitlines()
+    # The Makefile rebuilds the venv when a shipped package changes, not when LICENSE alone does.
+    rebuild = f"{dist_info.name} predates the checkout's LICENSE: rm -r {PLUGIN_DIR.name}/venv && make plugin-venv"
+    assert {"License-Expression: Apache-2.0", "License-File: LICENSE"} <= set(metadata), rebuild
+    assert (dist_info / "licenses" / "LICENSE").read_bytes() == (REPO / "LICENSE").read_bytes(), rebuild
+
+
 # --- The plugin process, over gRPC --------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -282,10 +303,10 @@ def test_bad_input_is_refused_naming_the_key_and_registers_nothing(plugin, input
 
 # --- Releases ----------------------------------------------------------------------------------------------------
 
-def _tag_check(tag: str) -> subprocess.CompletedProcess:
+def _tag_check(tag: str, step_name: str = "Compare the tag", cwd: Path = REPO) -> subprocess.CompletedProcess:
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "release.yml").read_text())
-    step = next(s for s in workflow["jobs"]["version"]["steps"] if s.get("name", "").startswith("Compare the tag"))
-    return subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=REPO, capture_output=True, text=True,
+    step = next(s for s in workflow["jobs"]["version"]["steps"] if s.get("name", "").startswith(step_name))
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "GITHUB_REF_NAME": tag}, timeout=60, check=False)
 
 
@@ -294,6 +315,32 @@ def test_release_tag_must_be_the_declared_version():
     refused = _tag_check("v99.0.0")
     assert refused.returncode == 1
     assert f"v{components.__version__}" in refused.stdout
+
+
+CHANGELOG_STEP = "Find the tag's entry in CHANGELOG.md"
+
+
+def _released_versions(changelog: str) -> list[str]:
+    return re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", changelog, re.M)
+
+
+def test_the_newest_release_in_the_changelog_is_the_declared_version():
+    changelog = (REPO / "CHANGELOG.md").read_text()
+    headings = re.findall(r"^## (.*)$", changelog, re.M)
+    assert headings[0] == "[Unreleased]"
+    # Every other level-2 heading is a release, newest first.
+    assert len(_released_versions(changelog)) == len(headings) - 1
+    assert _released_versions(changelog)[0] == components.__version__
+
+
+def test_release_tag_without_a_changelog_entry_is_refused(tmp_path):
+    assert _tag_check(f"v{components.__version__}", CHANGELOG_STEP).returncode == 0
+    (tmp_path / "CHANGELOG.md").write_text("# Changelog\n\n## [Unreleased]\n\n## [0.7.0] - 2026-11-01\n")
+    for tag in ("v0.8.0", "v0.7"):
+        refused = _tag_check(tag, CHANGELOG_STEP, cwd=tmp_path)
+        assert refused.returncode == 1, tag
+        assert f"no '## [{tag[1:]}] - <date>' heading for tag {tag}" in refused.stdout
+    assert _tag_check("v0.7.0", CHANGELOG_STEP, cwd=tmp_path).returncode == 0
 
 
 # --- The README's examples -----------------------------------------------------------------------------------------

@@ -256,3 +256,26 @@ def test_the_denies_the_docs_name_are_the_policys():
     named = set(re.findall(r"`(Never\w+)`", docs.section("What the deploy role cannot do, and what it still can")))
     denies = {s["Sid"] for s in deploy_policy()["Statement"] if s["Effect"] == "Deny"}
     assert len(named) == 2 and named <= denies, (named, denies)
+
+
+def _conditions_granting(policy: dict, action: str) -> list:
+    return [s.get("Condition") for s in allow_statements(policy) if action in as_list(s["Action"])]
+
+
+def test_the_deploy_role_administers_only_keys_tagged_as_the_programs_and_creates_keys_only_so_tagged():
+    policy = deploy_policy()
+    tagged = {"StringEquals": {"aws:ResourceTag/analytics-collector": "alarm-key"}}
+    for action in ("kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:UntagResource"):
+        assert _conditions_granting(policy, action) == [tagged], action
+    tagging = {"StringEquals": {"aws:RequestTag/analytics-collector": "alarm-key"}}
+    assert _conditions_granting(policy, "kms:CreateKey") == [tagging]
+    assert _conditions_granting(policy, "kms:TagResource") == [tagging]
+    (key,) = runs()["everything"].of_type("aws:kms/key:Key")
+    assert key.inputs["tags"] == {"analytics-collector": "alarm-key"}
+
+
+def test_the_deploy_role_changes_records_in_the_configured_zone_only():
+    policy = deploy_policy()
+    assert allows(policy, "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z123ABC")
+    for zone in ("arn:aws:route53:::hostedzone/ZOTHERZONE1", "arn:aws:route53:::hostedzone/Z123ABCD"):
+        assert not allows(policy, "route53:ChangeResourceRecordSets", zone), zone

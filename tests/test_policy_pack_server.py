@@ -113,3 +113,13 @@ def test_x_ray_is_refused_whatever_the_pack_config(analyzer):
     traced = (*stage[:2], {**stage[2], "xrayTracingEnabled": True})
     (diagnostic,) = analyze(analyzer, *traced).diagnostics
     assert (diagnostic.policyName, diagnostic.enforcementLevel) == ("apigateway-no-xray-tracing", MANDATORY)
+
+
+def test_a_template_reading_the_caller_through_an_alias_is_refused(analyzer):
+    """The served pack parses templates (policy/vtl_references.py) as the in-process rules do."""
+    typ, name, props = next(r for r in program_resources() if r[0] == "aws:apigateway/integration:Integration")
+    aliased = {**props, "requestTemplates": {"application/json": "#set($c = $context)$!c.identity.sourceIp"}}
+    (diagnostic,) = analyze(analyzer, typ, name, aliased).diagnostics
+    assert (diagnostic.policyName, diagnostic.enforcementLevel) == (
+        "apigateway-templates-without-client-identity", MANDATORY)
+    assert "$!c.identity.sourceIp" in diagnostic.message

@@ -11,9 +11,9 @@ from components.collector_endpoint import CollectorEndpointArgs
 from components.tunables import LOG_RETENTION_DAYS
 from guardrails import buckets
 from mocked_program.pulumi_mocks import PROJECT, STACKS, mock_id, run_program, stack_config
-from policy.api_rules import CLIENT_IDENTITY
 from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
+from policy.vtl_references import caller_reads
 from stack_config import section_keys
 from warehouse import layout as warehouse_layout
 
@@ -88,8 +88,8 @@ def test_bucket_is_encrypted_and_versioned(stack):
 
 
 def test_bucket_policy_denies_requests_without_tls(stack):
-    """Spelled out here: the components and the policy pack both read guardrails/, so only this test would
-    notice the statement there narrowed (say, to one action) or turned around."""
+    """Spelled out here, not read from guardrails/ (which the components build from), so this test notices the
+    statement there narrowed (say, to one action) or turned around, as the policy pack would."""
     run = program(stack)
     policies = guard_of_each_bucket(run, "aws:s3/bucketPolicy:BucketPolicy")
     for bucket, policy in zip(run.of_type("aws:s3/bucket:Bucket"), policies, strict=True):
@@ -276,7 +276,7 @@ def test_stage_throttles_logs_and_measures(stack):
     run = program(stack)
     configured = stack_settings(stack, "endpoint")
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs
-    assert settings["methodPath"] == "*/*"  # spelled: the component and the pack read guardrails/stages.py
+    assert settings["methodPath"] == "*/*"  # spelled: the component reads guardrails/stages.py
     s = settings["settings"]
     assert s["metricsEnabled"] is True
     assert s["dataTraceEnabled"] is False
@@ -326,8 +326,8 @@ def test_access_logs_are_json_without_client_identity(stack):
     assert "\n" not in log_format
     assert log_format == mapping_templates.access_log_format()
     assert "requestId" in json.loads(log_format)
-    # What counts as client identity is defined once, by the policy pack's rule.
-    assert not CLIENT_IDENTITY.search(log_format), log_format
+    # What counts as client identity is defined once, by the policy pack's template parser.
+    assert caller_reads(log_format) == [], log_format
     assert stage["accessLogSettings"]["destinationArn"].startswith("arn:aws:logs:")
 
 

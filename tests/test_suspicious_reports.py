@@ -1,5 +1,5 @@
 """suspicious_reports on a fleet with poison in it: each kind of poisoning is listed once, nothing honest is, and
-the report prints the list and puts it on the HTML page as a table."""
+the report prints the list and puts it on the HTML page as a table, each deployment by a number."""
 
 from __future__ import annotations
 
@@ -82,13 +82,15 @@ def test_the_report_prints_the_findings_and_the_page_lists_them_without_a_chart(
     assert code == 0, err.getvalue()
     printed = out.getvalue()
     assert printed.startswith(f"{SECTIONS[NAME]}\n")
-    assert fleet.POISON_FAR_ABOVE in printed and f"{fleet.FAR_ABOVE_TOTAL:,}" in printed
+    # Each deployment by a number (tests/test_public_report.py: never by its stack id).
+    assert fleet.POISON_FAR_ABOVE not in printed and f"{fleet.FAR_ABOVE_TOTAL:,}" in printed
     assert f"{NAME}: a table of findings, no chart" in err.getvalue()
     assert not (tmp_path / "charts" / f"{NAME}.png").exists()
     page = page_path.read_text(encoding="utf-8")
     section = page.split(f'<section id="{NAME}"', 1)[1].split("</section>", 1)[0]
     assert "<table>" in section and "<img" not in section
     assert section.count("<tr>") == 1 + 5, "a header row and one row per finding"
+    assert "<code>suspicious_reports</code> in the workgroup" in section, "where the stack ids are"
 
 
 def test_a_total_under_ten_thousand_is_never_listed_however_far_above_the_fleet(tmp_path):

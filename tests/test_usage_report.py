@@ -211,6 +211,17 @@ def expected_result(name: str, deliveries) -> QueryResult:
     return QueryResult(columns, tuple(tuple(row[column] for column in columns) for row in rows))
 
 
+def as_published(result: QueryResult) -> QueryResult:
+    """The answer as the report prints it: no stack id, each deployment numbered in the order the answer lists it."""
+    if "stack_id" not in result.columns:
+        return result
+    at = result.columns.index("stack_id")
+    order = list(dict.fromkeys(row[at] for row in result.rows if row[at] is not None))
+    rows = tuple((*row[:at], None if row[at] is None else f"#{order.index(row[at]) + 1}", *row[at + 1:])
+                 for row in result.rows)
+    return QueryResult((*result.columns[:at], "deployment", *result.columns[at + 1:]), rows)
+
+
 def test_local_report_on_a_generated_warehouse_prints_the_right_answers_and_charts(tmp_path):
     warehouse, deliveries = reference_warehouse(tmp_path / "bucket")
     charts_dir = tmp_path / "charts"
@@ -221,7 +232,7 @@ def test_local_report_on_a_generated_warehouse_prints_the_right_answers_and_char
     for name, title in SECTIONS.items():
         expected = expected_result(name, deliveries)
         assert expected.rows, f"the reference data leave {name} empty"
-        assert out.count(text_tables.render(title, expected)) == 1, name
+        assert out.count(text_tables.render(title, as_published(expected))) == 1, name
         if name not in TABLE_ONLY:
             assert (charts_dir / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
     assert f"DuckDB on the delivered objects under {warehouse}, as of {TODAY}" in err

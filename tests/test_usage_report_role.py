@@ -94,8 +94,11 @@ def test_only_the_usage_report_workflow_on_main_in_its_environment_may_assume_th
     (statement,) = trust["Statement"]
     assert statement["Condition"] == {"StringEquals": {
         f"{CLAIM}:aud": "sts.amazonaws.com",
-        f"{CLAIM}:sub": "repo:OWNER/REPO:environment:usage-report",
+        # The subject names the event once the repository's OIDC subject template includes it (docs/ci-cd.md).
+        f"{CLAIM}:sub": ["repo:OWNER/REPO:environment:usage-report:event_name:schedule",
+                         "repo:OWNER/REPO:environment:usage-report:event_name:workflow_dispatch"],
         # A branch's copy of the workflow, dispatched into the environment, cannot assume it.
-        f"{CLAIM}:job_workflow_ref": "OWNER/REPO/.github/workflows/usage-report.yml@refs/heads/main"}}
+        f"{CLAIM}:job_workflow_ref": "OWNER/REPO/.github/workflows/usage-report.yml@refs/heads/main",
+        f"{CLAIM}:ref": "refs/heads/main"}}
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "usage-report.yml").read_text())
     assert {job.get("environment") for job in workflow["jobs"].values()} == {"usage-report"}

@@ -198,10 +198,18 @@ def test_main_deploys_staging_then_prod_behind_the_production_environment():
     assert workflow["on"] == {"push": {"branches": ["main"]}}
     jobs = workflow["jobs"]
     assert jobs["staging"]["needs"] == "test"
-    assert jobs["prod"]["needs"] == "staging"
     assert (jobs["staging"]["with"]["command"], jobs["staging"]["with"]["stack"]) == ("up", "staging")
-    assert (jobs["prod"]["with"]["command"], jobs["prod"]["with"]["stack"]) == ("up", "prod")
-    assert jobs["prod"]["with"]["environment"] == "production"
+    # The approver reads prod's preview (with the policy pack) before approving; nothing changes prod until then.
+    assert jobs["prod-preview"]["needs"] == "staging"
+    assert jobs["prod-preview"]["with"] == {"command": "preview", "stack": "prod", "environment": "production-preview"}
+    assert jobs["prod"]["needs"] == "prod-preview"
+    assert jobs["prod"]["with"] == {"command": "up", "stack": "prod", "environment": "production"}
+
+
+def test_updates_refresh_first_and_previews_do_not():
+    # A refresh reads every resource, so a role's trust or a key's policy changed outside Pulumi shows in the
+    # update's log and is put back; the preview roles read state only.
+    assert _pulumi_step()["with"]["refresh"] == "${{ inputs.command == 'up' }}"
 
 
 def test_every_stack_the_workflows_name_has_its_stack_file():
@@ -291,14 +299,18 @@ def _environments_used() -> set[str]:
 
 def test_trust_policies_admit_exactly_the_environments_the_workflows_use():
     subjects = _trust_subjects()
-    trusted = {sub.removeprefix("repo:OWNER/REPO:environment:")
-               for subs in subjects.values() for sub in subs}
-    assert trusted == _environments_used() == {"preview-staging", "staging", "production", "usage-report"}
+    parsed = {name: {re.fullmatch(r"repo:OWNER/REPO:environment:([\w-]+):event_name:(\w+)", sub).groups()
+                     for sub in subs} for name, subs in subjects.items()}
+    environment_of = {name: {environment for environment, _ in pairs} for name, pairs in parsed.items()}
+    trusted = set().union(*environment_of.values())
+    assert trusted == _environments_used() == {"preview-staging", "staging", "production-preview", "production",
+                                               "usage-report"}
     # One role per environment, and no environment admitted by two roles: staging's job cannot assume prod's role.
-    assert all(len(subs) == 1 for subs in subjects.values())
-    assert sorted(subjects.values()) == sorted([sub] for sub in {s for subs in subjects.values() for s in subs})
-    assert subjects["preview-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:preview-staging"]
-    assert subjects["usage-report-role-trust-policy.json"] == ["repo:OWNER/REPO:environment:usage-report"]
+    assert all(len(environments) == 1 for environments in environment_of.values())
+    assert len(trusted) == len(subjects)
+    assert parsed["preview-role-trust-policy.json"] == {("preview-staging", "pull_request")}
+    assert parsed["usage-report-role-trust-policy.json"] == {("usage-report", "schedule"),
+                                                            ("usage-report", "workflow_dispatch")}
 
 
 def test_each_deploy_environment_is_used_by_main_deploys_of_the_stack_workflow_only():
@@ -312,6 +324,7 @@ def test_each_deploy_environment_is_used_by_main_deploys_of_the_stack_workflow_o
         assert workflow_ref == f"OWNER/REPO/{STACK_WORKFLOW.removeprefix('./')}@refs/heads/main"
     assert _load("deploy.yml")["on"] == {"push": {"branches": ["main"]}}
     assert calls["preview-staging"][0] == "pull-request.yml"
+    assert calls["production-preview"][0] == "deploy.yml"
 
 
 def _readme_ci_section() -> str:
@@ -433,3 +446,78 @@ def test_the_comment_job_writes_numbers_and_kinds_of_change_only(tmp_path):
         (tmp_path / "body").unlink(missing_ok=True)
         done = _comment_body(tmp_path, hostile)
         assert done.returncode != 0 and not (tmp_path / "body").exists(), hostile
+
+
+# ---- releases ----
+
+RULESET = {"id": 7, "target": "tag", "enforcement": "active",
+           "conditions": {"ref_name": {"include": ["refs/tags/v*"], "exclude": []}},
+           "rules": [{"type": "creation"}, {"type": "update"}, {"type": "deletion"}]}
+
+
+def _provenance_step(tmp_path, name: str, answers: dict) -> subprocess.CompletedProcess:
+    """Runs one step of the release's provenance job with a stand-in `gh api` that answers from `answers`."""
+    (step,) = [s for s in _load("release.yml")["jobs"]["provenance"]["steps"] if s["name"].startswith(name)]
+    for path, answer in answers.items():
+        (tmp_path / path.replace("/", "_").replace("?", "_")).write_text(json.dumps(answer))
+    gh = tmp_path / "gh"
+    gh.write_text('#!/bin/sh\n[ "$1" = api ] && [ "$3" = --jq ] || exit 2\n'
+                  'file="$ANSWERS/$(printf %s "$2" | tr "/?" "__")"\n[ -f "$file" ] || exit 1\n'
+                  'exec jq -r "$4" "$file"\n')
+    gh.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "ANSWERS": str(tmp_path), "GITHUB_REPOSITORY": "o/r",
+           "GITHUB_SHA": "abc123", "GITHUB_REF_NAME": "v1.2.3", "GH_TOKEN": "t"}
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True,
+                          timeout=30)
+
+
+def test_a_release_refuses_a_tag_whose_commit_is_not_on_main(tmp_path):
+    compare = "repos/o/r/compare/main...abc123"
+    for status, released in (("identical", True), ("behind", True), ("ahead", False), ("diverged", False)):
+        done = _provenance_step(tmp_path, "Refuse a tag whose commit is not on main", {compare: {"status": status}})
+        assert (done.returncode == 0) == released, (status, done.stdout, done.stderr)
+    assert "abc123, which is not on main" in done.stdout
+
+
+def test_a_release_refuses_while_v_tags_can_be_moved_or_deleted(tmp_path):
+    listing = "repos/o/r/rulesets?targets=tag"
+    step = "Refuse to release while the ruleset that keeps v* tags in place is missing"
+    assert _provenance_step(tmp_path, step, {listing: [{"id": 7}], "repos/o/r/rulesets/7": RULESET}).returncode == 0
+    for case, ruleset in {"evaluate only": {**RULESET, "enforcement": "evaluate"},
+                          "other tags": {**RULESET, "conditions": {"ref_name": {"include": ["refs/tags/x*"]}}},
+                          "updates allowed": {**RULESET, "rules": [{"type": "deletion"}]},
+                          "deletions allowed": {**RULESET, "rules": [{"type": "update"}]}}.items():
+        done = _provenance_step(tmp_path, step, {listing: [{"id": 7}], "repos/o/r/rulesets/7": ruleset})
+        assert done.returncode != 0, case
+        assert "restricts updates and deletions of refs/tags/v*" in done.stdout, case
+    assert _provenance_step(tmp_path, step, {listing: []}).returncode != 0
+
+
+def test_a_release_is_tested_only_once_its_tag_is_on_main_and_protected():
+    jobs = _load("release.yml")["jobs"]
+    assert jobs["tests"]["needs"] == ["version", "provenance"]
+    assert "permissions" not in jobs["provenance"] and _load("release.yml")["permissions"] == {"contents": "read"}
+    assert all("uses" not in step for step in jobs["provenance"]["steps"]), "no checkout: nothing of the tag runs"
+
+
+def _setup_block(command: str) -> str:
+    """The JSON the setup steps feed to `gh api ... <command> --input -`."""
+    text = docs.section("What to set up once")
+    return re.search(rf"{re.escape(command)} --input - <<'EOF'\n(.*?)\n\s*EOF", text, re.S).group(1)
+
+
+def test_the_docs_set_the_oidc_subject_template_the_trust_policies_expect():
+    # AWS STS validates no event_name claim; the subject carries it once the repository's template includes it.
+    template = json.loads(_setup_block("gh api -X PUT repos/OWNER/REPO/actions/oidc/customization/sub"))
+    assert template == {"use_default": False, "include_claim_keys": ["repo", "context", "event_name"]}
+
+
+def test_the_docs_create_the_tag_ruleset_the_release_requires(tmp_path):
+    ruleset = json.loads(_setup_block("gh api -X POST repos/OWNER/REPO/rulesets"))
+    assert ruleset["target"] == "tag" and ruleset["enforcement"] == "active"
+    assert ruleset["conditions"]["ref_name"]["include"] == ["refs/tags/v*"]
+    assert {"update", "deletion"} <= {rule["type"] for rule in ruleset["rules"]}
+    step = "Refuse to release while the ruleset that keeps v* tags in place is missing"
+    done = _provenance_step(tmp_path, step, {"repos/o/r/rulesets?targets=tag": [{"id": 7}],
+                                             "repos/o/r/rulesets/7": {"id": 7, **ruleset}})
+    assert done.returncode == 0, done.stdout + done.stderr
