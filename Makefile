@@ -65,8 +65,20 @@ plugin-venv: $(PLUGIN_VENV)/.installed
 
 test: setup localstack-venv plugin-venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# The inner loop, about a minute on two cores: every check of `make test` but the tests marked as needing
+# LocalStack, Chromium, Java and Node, or the plugin's venv, and the slow ones (pyproject.toml lists the markers).
+.PHONY: check
+check: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	$(PY) -m pytest -n 2 -m "not localstack and not browser and not jdk and not plugin and not slow"
 
 # The whole pipeline offline on LocalStack; writes demo-output/ and stops all it started.
 demo: setup localstack-venv

@@ -6,7 +6,7 @@ import sys
 import typing
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
-from typing import Any, ForwardRef
+from typing import Any, ForwardRef, Union
 
 import pulumi
 
@@ -18,8 +18,11 @@ from components.daily_aggregator import DailyAggregator
 from components.firehose_warehouse import FirehoseToS3Warehouse
 from components.tunables import camel_case
 
-COMPONENTS = (CollectorEndpoint, FirehoseToS3Warehouse, AthenaCatalog, DailyAggregator, CollectorMonitoring,
-              CollectorWaf)
+# Each is built as Component(name, args, opts), unlike pulumi.ComponentResource's own (type, name, props, opts).
+HostedComponent = type[Union[CollectorEndpoint, FirehoseToS3Warehouse, AthenaCatalog, DailyAggregator,
+                             CollectorMonitoring, CollectorWaf]]
+COMPONENTS: tuple[HostedComponent, ...] = (CollectorEndpoint, FirehoseToS3Warehouse, AthenaCatalog, DailyAggregator,
+                                            CollectorMonitoring, CollectorWaf)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ def shape(annotation: Any, owner: Any) -> Shape:
         (hint,) = typing.get_args(hint)
     if typing.get_origin(hint) is not typing.Union:
         return Shape(hint)
-    members = typing.get_args(hint)
+    members: Sequence[Any] = typing.get_args(hint)
     optional = type(None) in members
     members = [m for m in members if m is not type(None)]
     # pulumi.Input[T] is Union[T, Awaitable[T], Output[T]].
@@ -62,7 +65,8 @@ def is_sequence(hint: Any) -> bool:
 
 
 def args_type(component: type[pulumi.ComponentResource]) -> type:
-    return _evaluate(inspect.signature(component.__init__).parameters["args"].annotation, component)
+    annotation: type = _evaluate(inspect.signature(component.__init__).parameters["args"].annotation, component)
+    return annotation
 
 
 def output_names(component: type[pulumi.ComponentResource]) -> list[str]:
@@ -70,10 +74,10 @@ def output_names(component: type[pulumi.ComponentResource]) -> list[str]:
     return list(component.__annotations__)
 
 
-def args_fields(component: type[pulumi.ComponentResource]) -> dict[str, dataclasses.Field]:
+def args_fields(component: type[pulumi.ComponentResource]) -> dict[str, dataclasses.Field[Any]]:
     """camelCase property name -> Args field."""
     return {camel_case(f.name): f for f in dataclasses.fields(args_type(component))}
 
 
-def by_token() -> dict[str, type[pulumi.ComponentResource]]:
+def by_token() -> dict[str, HostedComponent]:
     return {component.TYPE_TOKEN: component for component in COMPONENTS}

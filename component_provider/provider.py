@@ -20,7 +20,7 @@ from pulumi.errors import InputPropertiesError
 from pulumi.provider import ConstructResult, Provider
 
 import components
-from component_provider.hosted import args_fields, args_type, by_token, output_names, shape
+from component_provider.hosted import HostedComponent, args_fields, args_type, by_token, output_names, shape
 from component_provider.schema import package_schema
 from components.tunables import ArgsError, camel_case
 
@@ -75,14 +75,14 @@ def _refuse(key: str, message: str) -> InputPropertiesError:
     return InputPropertiesError(message, [{"property_path": key, "reason": message}])
 
 
-def _plain_value(component: type, field: dataclasses.Field, value: Any) -> Any:
+def _plain_value(component: HostedComponent, field: dataclasses.Field[Any], value: Any) -> Any:
     """Integers travel as floats; an integral float for an int field becomes the int its rule expects."""
     if isinstance(value, float) and value.is_integer() and shape(field.type, args_type(component)).type is int:
         return int(value)
     return value
 
 
-def build_args(component: type, inputs: pulumi.Inputs) -> Any:
+def build_args(component: HostedComponent, inputs: pulumi.Inputs) -> Any:
     fields = args_fields(component)
     where = component.__name__
     for key in inputs:
@@ -97,8 +97,9 @@ def build_args(component: type, inputs: pulumi.Inputs) -> Any:
     carried = {name: _carried(value) for name, value in values.items()}
     secret = {name for name, found in carried.items() if found is not None and found.secret}
     # The values the Outputs carry, checked by the same rules as plain ones, before anything registers.
-    _args(component, {name: value if carried[name] is None else carried[name].value
-                      for name, value in values.items()}, secret)
+    carried_values = {name: value if (found := carried[name]) is None else found.value
+                      for name, value in values.items()}
+    _args(component, carried_values, secret)
     return _args(component, values, secret)
 
 

@@ -25,7 +25,7 @@ _SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean"}
 LANGUAGES = ("nodejs", "python", "go", "csharp", "java")
 
 
-def _type(hint: Any, where: str) -> dict:
+def _type(hint: Any, where: str) -> dict[str, Any]:
     if hint in _SCALARS:
         return {"type": _SCALARS[hint]}
     if is_sequence(hint):
@@ -39,7 +39,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", ")")) else text + "."
 
 
-def _input(component: type, field: dataclasses.Field) -> dict:
+def _input(component: type, field: dataclasses.Field[Any]) -> dict[str, Any]:
     where = f"{component.__name__}.{field.name}"
     found = shape(field.type, args_type(component))
     if "meaning" not in field.metadata:
@@ -59,9 +59,10 @@ def _input(component: type, field: dataclasses.Field) -> dict:
 def output_descriptions(component: type) -> dict[str, str]:
     """The string literal right under each annotated class attribute."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(component)))
-    body = tree.body[0].body
+    cls = tree.body[0]
+    assert isinstance(cls, ast.ClassDef)  # the source of a class starts with its class statement
     found = {}
-    for node, following in itertools.pairwise(body):
+    for node, following in itertools.pairwise(cls.body):
         if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
                 and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
                 and isinstance(following.value.value, str)):
@@ -69,9 +70,10 @@ def output_descriptions(component: type) -> dict[str, str]:
     return found
 
 
-def _outputs(component: type) -> tuple[dict, list[str]]:
+def _outputs(component: type) -> tuple[dict[str, Any], list[str]]:
     described = output_descriptions(component)
-    properties, required = {}, []
+    properties: dict[str, Any] = {}
+    required: list[str] = []
     for name in output_names(component):
         if name not in described:
             raise ValueError(f"{component.__name__}.{name} has no description: put a string literal under it")
@@ -83,14 +85,15 @@ def _outputs(component: type) -> tuple[dict, list[str]]:
     return properties, required
 
 
-def resource(component: type[pulumi.ComponentResource]) -> dict:
+def resource(component: type[pulumi.ComponentResource]) -> dict[str, Any]:
     fields = args_fields(component)
     properties, required = _outputs(component)
-    if not inspect.getdoc(component):
+    doc = inspect.getdoc(component)
+    if not doc:
         raise ValueError(f"{component.__name__} has no docstring: it is the component's description")
     return {
         "isComponent": True,
-        "description": _sentence(inspect.getdoc(component)),
+        "description": _sentence(doc),
         "inputProperties": {key: _input(component, field) for key, field in fields.items()},
         "requiredInputs": [key for key, field in fields.items() if field.default is dataclasses.MISSING],
         "properties": properties,
@@ -98,7 +101,7 @@ def resource(component: type[pulumi.ComponentResource]) -> dict:
     }
 
 
-def package_schema() -> dict:
+def package_schema() -> dict[str, Any]:
     return {
         "name": PACKAGE,
         "displayName": "analytics-collector",

@@ -7,7 +7,7 @@ read the same specs, so an alarm is stated once.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 import pulumi
 
@@ -55,7 +55,7 @@ class AlarmSpec:
     datapoints: Optional[int] = None  # of the evaluation periods that must breach; unset means all
     missing_data: str = "notBreaching"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # CloudWatch wants exactly one statistic for a plain metric, and none beside metric math.
         wanted = 1 if isinstance(self.watches, Metric) else 0
         if (self.statistic is not None) + (self.extended_statistic is not None) != wanted:
@@ -64,10 +64,10 @@ class AlarmSpec:
     def resource_name(self, component: str) -> str:
         return f"{component}-{self.key}"
 
-    def metric_alarm_args(self) -> dict:
+    def metric_alarm_args(self) -> dict[str, Any]:
         """The MetricAlarm arguments, leaving out what is unset. A plain metric's period belongs to the alarm;
         metric math takes it on each metric it reads."""
-        args = {"comparison_operator": self.comparison.operator, "threshold": self.threshold,
+        args: dict[str, Any] = {"comparison_operator": self.comparison.operator, "threshold": self.threshold,
                 "evaluation_periods": self.evaluation_periods, "datapoints_to_alarm": self.datapoints,
                 "treat_missing_data": self.missing_data, "alarm_description": self.description}
         if isinstance(self.watches, MetricMath):
@@ -78,7 +78,7 @@ class AlarmSpec:
                         extended_statistic=self.extended_statistic, period=self.period)
         return {name: value for name, value in args.items() if value is not None}
 
-    def _queries(self, math: MetricMath) -> list[dict]:
+    def _queries(self, math: MetricMath) -> list[dict[str, Any]]:
         reads = [{"id": query_id, "return_data": False,
                   "metric": {"namespace": m.namespace, "metric_name": m.name, "dimensions": m.dimensions,
                              "period": self.period, "stat": math.stat}}

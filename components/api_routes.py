@@ -144,8 +144,9 @@ def fingerprint(routes: tuple[ApiRoute, ...], gateway_responses: tuple[GatewayRe
                 retry_after_seconds: int, delivery_stream_name: str) -> str:
     """A hash of every field of every route and gateway response, of every template they name, as rendered, and of
     the Retry-After they answer with."""
-    response_templates = {response.template: mapping_templates.read(response.template)
-                          for response in [*gateway_responses, *(r for route in routes for r in route.responses)]}
+    responses: list[GatewayResponse | IntegrationResponse] = [
+        *gateway_responses, *(r for route in routes for r in route.responses)]
+    response_templates = {response.template: mapping_templates.read(response.template) for response in responses}
     request_templates = {name: mapping_templates.for_stream(name, delivery_stream_name)
                          for name in {route.integration.request_template for route in routes}}
     canonical = json.dumps({

@@ -31,7 +31,7 @@ RESULTS_PREFIX = "results/"
 MIN_BYTES_SCANNED_CUTOFF = 10_000_000
 
 
-def _calendar_day(value) -> bool:
+def _calendar_day(value: object) -> bool:
     try:
         return isinstance(value, str) and len(value) == 10 and datetime.date.fromisoformat(value).year >= 2000
     except ValueError:
@@ -59,7 +59,7 @@ class AthenaCatalogArgs:
     force_destroy: bool = tunable(
         False, boolean(), "Let `pulumi destroy` delete the results bucket and workgroup while they hold data.")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         validate_args(self)
 
 
@@ -68,7 +68,7 @@ def glue_name(*parts: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", "_".join(parts).lower())
 
 
-def table_parameters(bucket_name: pulumi.Input[str], projection_start_date: str) -> dict:
+def table_parameters(bucket_name: pulumi.Input[str], projection_start_date: str) -> dict[str, pulumi.Input[str]]:
     key = warehouse_layout.PARTITION_KEY
     return {
         "EXTERNAL": "TRUE",
@@ -84,7 +84,7 @@ def table_parameters(bucket_name: pulumi.Input[str], projection_start_date: str)
     }
 
 
-def storage_descriptor(bucket_name: pulumi.Input[str]) -> dict:
+def storage_descriptor(bucket_name: pulumi.Input[str]) -> aws.glue.CatalogTableStorageDescriptorArgsDict:
     return {
         "location": pulumi.Output.from_input(bucket_name).apply(warehouse_layout.reports_location),
         "input_format": TEXT_INPUT_FORMAT,

@@ -5,7 +5,7 @@ in guardrails/buckets.py, which the policy pack checks against too."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -14,7 +14,8 @@ from components import iam_policies
 from guardrails import buckets, transport
 
 # Every bucket's lifecycle carries this rule (in the arguments' spelling).
-ABORT_INCOMPLETE_UPLOADS = {"days_after_initiation": buckets.ABORT_INCOMPLETE_UPLOADS_DAYS}
+ABORT_INCOMPLETE_UPLOADS: aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgsDict = {
+    "days_after_initiation": buckets.ABORT_INCOMPLETE_UPLOADS_DAYS}
 
 
 def _argument(prop: str) -> str:
@@ -25,15 +26,18 @@ def _argument(prop: str) -> str:
 def guard_bucket(name: str, bucket: aws.s3.Bucket, kms_key_arn: Optional[str],
                  child: pulumi.ResourceOptions, only_writer: Optional[pulumi.Input[str]] = None) -> None:
     """`only_writer`: the one principal ARN that may put objects; unset, the bucket policy says nothing of writes."""
+    # The flags are data (guardrails/buckets.py), so which keyword arguments they fill is known at run time only.
+    flags: dict[str, Any] = {_argument(flag): True for flag in buckets.PUBLIC_ACCESS_FLAGS}
     public_access = aws.s3.BucketPublicAccessBlock(
         f"{name}-public-access",
         bucket=bucket.id,
-        **{_argument(flag): True for flag in buckets.PUBLIC_ACCESS_FLAGS},
+        **flags,
         opts=child,
     )
     aws.s3.BucketOwnershipControls(
         f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": buckets.OBJECT_OWNERSHIP}, opts=child)
-    by_default = {"sse_algorithm": buckets.sse_algorithm(kms_key_arn)}
+    by_default: aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgsDict = {
+        "sse_algorithm": buckets.sse_algorithm(kms_key_arn)}
     if kms_key_arn:
         by_default["kms_master_key_id"] = kms_key_arn
     aws.s3.BucketServerSideEncryptionConfiguration(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import pulumi
+
+if TYPE_CHECKING:  # the monitoring component imports this module
+    from components.collector_monitoring import CollectorMonitoringArgs
 
 API = "AWS/ApiGateway"
 FIREHOSE = "AWS/Firehose"
@@ -17,19 +22,20 @@ QUERY_TIME, FAILED = "TotalExecutionTime", "FAILED"
 WIDTH, HEIGHT = 12, 6
 
 
-def api_dimensions(args) -> dict:
+def api_dimensions(args: CollectorMonitoringArgs) -> dict[str, pulumi.Input[str]]:
     return {"ApiName": args.api_name, "Stage": args.stage_name}
 
 
-def stream_dimensions(args) -> dict:
+def stream_dimensions(args: CollectorMonitoringArgs) -> dict[str, pulumi.Input[str]]:
     return {"DeliveryStreamName": args.delivery_stream_name}
 
 
-def failed_query_dimensions(args) -> dict:
+def failed_query_dimensions(args: CollectorMonitoringArgs) -> dict[str, pulumi.Input[str]]:
     return {"WorkGroup": args.workgroup_name, "QueryState": FAILED, "QueryType": "DML"}
 
 
-def dashboard_body(args, region: pulumi.Input[str], alarm_arns: list) -> pulumi.Output[str]:
+def dashboard_body(args: CollectorMonitoringArgs, region: pulumi.Input[str],
+                   alarm_arns: list[pulumi.Output[str]]) -> pulumi.Output[str]:
     # A graph's metric row spells dimensions flat: name, value, name, value...
     api = [part for pair in api_dimensions(args).items() for part in pair]
     stream = [part for pair in stream_dimensions(args).items() for part in pair]
@@ -55,7 +61,8 @@ def dashboard_body(args, region: pulumi.Input[str], alarm_arns: list) -> pulumi.
     return pulumi.Output.json_dumps({"widgets": widgets})
 
 
-def _graph(title: str, metrics: list, region, period: int, index: int) -> dict:
+def _graph(title: str, metrics: list[list[Any]], region: pulumi.Input[str], period: int,
+           index: int) -> dict[str, Any]:
     return {"type": "metric", "x": WIDTH * (index % 2), "y": HEIGHT * (index // 2), "width": WIDTH,
             "height": HEIGHT, "properties": {"title": title, "region": region, "view": "timeSeries",
                                              "period": period, "metrics": metrics}}

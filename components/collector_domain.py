@@ -1,10 +1,18 @@
 """Optional custom domain for the CollectorEndpoint: regional domain, base path mapping, alias record."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import pulumi
 import pulumi_aws as aws
 
+if TYPE_CHECKING:  # the endpoint component imports this module
+    from components.collector_endpoint import CollectorEndpointArgs
 
-def attach_custom_domain(name: str, api, stage, args, child: pulumi.ResourceOptions) -> aws.apigateway.DomainName:
+
+def attach_custom_domain(name: str, api: aws.apigateway.RestApi, stage: aws.apigateway.Stage,
+                         args: CollectorEndpointArgs, child: pulumi.ResourceOptions) -> aws.apigateway.DomainName:
     domain = aws.apigateway.DomainName(
         f"{name}-domain",
         domain_name=args.custom_domain_name,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Optional
+from typing import Literal, Optional, overload
 
 import pulumi
 import pulumi_aws as aws
 
 import mapping_templates
 from components import api_routes, iam_policies
-from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse
+from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse, RequestModel, RequestValidation
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
 from components.tunables import (
@@ -61,7 +61,7 @@ class CollectorEndpointArgs:
     hosted_zone_id: Optional[str] = tunable(None, matching(r"Z[A-Z0-9]{1,32}", "a Route 53 zone id", optional=True),
                                             "Route 53 hosted zone that gets the alias record.")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         validate_args(self)
         require_together(self, "custom_domain_name", "certificate_arn", "hosted_zone_id")
 
@@ -145,7 +145,8 @@ class CollectorEndpoint(pulumi.ComponentResource):
                         stage_name=stage.stage_name, url=url)
 
     @staticmethod
-    def _firehose_role(name, args, routes: tuple[ApiRoute, ...], child) -> aws.iam.Role:
+    def _firehose_role(name: str, args: CollectorEndpointArgs, routes: tuple[ApiRoute, ...],
+                       child: pulumi.ResourceOptions) -> aws.iam.Role:
         actions = sorted({f"firehose:{route.integration.firehose_action}" for route in routes})
         role, _ = iam_policies.service_role(
             f"{name}-firehose-role", f"{name}-firehose-put", "apigateway.amazonaws.com",
@@ -153,7 +154,8 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return role
 
     @staticmethod
-    def _resources(name, api, routes: tuple[ApiRoute, ...], child) -> dict[str, aws.apigateway.Resource]:
+    def _resources(name: str, api: aws.apigateway.RestApi, routes: tuple[ApiRoute, ...],
+                   child: pulumi.ResourceOptions) -> dict[str, aws.apigateway.Resource]:
         # Every ancestor of a route's path is a resource too, routed or not.
         paths = {"/".join(route.path.split("/")[:depth]) for route in routes
                  for depth in range(1, route.path.count("/") + 2)}
@@ -189,7 +191,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
                 partial(mapping_templates.for_stream, spec.request_template))},
             opts=targets.opts,
         )
-        created = [method, integration]
+        created: list[pulumi.Resource] = [method, integration]
         for response in route.responses:
             method_response = aws.apigateway.MethodResponse(
                 f"{prefix}-{response.status_code}", rest_api=targets.api.id, resource_id=resource.id,
@@ -207,8 +209,8 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return created
 
     @staticmethod
-    def _gateway_responses(name, api, gateway_responses: tuple[GatewayResponse, ...], retry_after_seconds: int,
-                           child) -> list:
+    def _gateway_responses(name: str, api: aws.apigateway.RestApi, gateway_responses: tuple[GatewayResponse, ...],
+                           retry_after_seconds: int, child: pulumi.ResourceOptions) -> list[aws.apigateway.Response]:
         return [
             aws.apigateway.Response(
                 f"{name}-{response.response_type.lower().replace('_', '-')}",
@@ -223,7 +225,8 @@ class CollectorEndpoint(pulumi.ComponentResource):
         ]
 
     @staticmethod
-    def _stage(name, api, deployment, args, child) -> aws.apigateway.Stage:
+    def _stage(name: str, api: aws.apigateway.RestApi, deployment: aws.apigateway.Deployment,
+               args: CollectorEndpointArgs, child: pulumi.ResourceOptions) -> aws.apigateway.Stage:
         retention = args.access_log_retention_days
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-access-logs", name=f"/aws/apigateway/{name}-{pulumi.get_stack()}/access",
@@ -233,7 +236,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             f"{name}-execution-logs",
             name=pulumi.Output.concat("API-Gateway-Execution-Logs_", api.id, "/", args.stage_name),
             retention_in_days=retention, opts=child)
-        depends_on = [execution_logs]
+        depends_on: list[pulumi.Resource] = [execution_logs]
         if args.manage_account_cloudwatch_role:
             depends_on.append(_account_cloudwatch_role(name, child))
         stage = aws.apigateway.Stage(
@@ -262,15 +265,19 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return stage
 
 
-def _shared(routes: tuple[ApiRoute, ...], part: str):
+@overload
+def _shared(routes: tuple[ApiRoute, ...], part: Literal["model"]) -> RequestModel: ...
+@overload
+def _shared(routes: tuple[ApiRoute, ...], part: Literal["validation"]) -> RequestValidation: ...
+def _shared(routes: tuple[ApiRoute, ...], part: str) -> RequestModel | RequestValidation:
     """The model or validation all routes use: the API has one of each, under the name its URN has always had."""
-    distinct = {getattr(route, part) for route in routes}
+    distinct: set[RequestModel | RequestValidation] = {getattr(route, part) for route in routes}
     if len(distinct) != 1:
         raise ValueError(f"the routes use {len(distinct)} different {part}s; the endpoint builds exactly one")
     return distinct.pop()
 
 
-def _account_cloudwatch_role(name, child) -> aws.apigateway.Account:
+def _account_cloudwatch_role(name: str, child: pulumi.ResourceOptions) -> aws.apigateway.Account:
     """The region-wide role API Gateway uses to write logs. A singleton: see docs/configuration.md."""
     log_groups = iam_policies.arn("logs", aws.get_region_output().region, iam_policies.current_account_id(),
                                   "log-group:*")

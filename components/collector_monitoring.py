@@ -69,7 +69,7 @@ class CollectorMonitoringArgs:
         None, matching(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", "an email address", optional=True),
         "Send alarm notifications here (SNS email; the address must confirm the subscription).")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         validate_args(self)
 
 

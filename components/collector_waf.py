@@ -29,7 +29,7 @@ class CollectorWafArgs:
         300, integer(10, 2_000_000_000), "Requests one IP may send per window before WAF blocks it for a while.")
     rate_window_seconds: int = tunable(300, one_of(60, 120, 300, 600), "Window the per-IP rate is counted over.")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         validate_args(self)
 
 
@@ -76,13 +76,15 @@ class CollectorWaf(pulumi.ComponentResource):
         publish_outputs(self, web_acl_arn=acl.arn)
 
 
-def _visibility(metric_name: str) -> dict:
+def _visibility(metric_name: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
     # Sampled requests would keep client IPs and headers for three hours; the collector stores neither.
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric_name, "sampled_requests_enabled": False}
 
 
-def _rule(name: str, priority: int, action: Optional[dict], statement: dict) -> dict:
-    rule = {"name": name, "priority": priority, "statement": statement, "visibility_config": _visibility(name)}
+def _rule(name: str, priority: int, action: Optional[aws.wafv2.WebAclRuleActionArgsDict],
+          statement: aws.wafv2.WebAclRuleStatementArgsDict) -> aws.wafv2.WebAclRuleArgsDict:
+    rule: aws.wafv2.WebAclRuleArgsDict = {"name": name, "priority": priority, "statement": statement,
+                                          "visibility_config": _visibility(name)}
     if action is None:
         rule["override_action"] = {"none": {}}  # managed groups keep their own block actions
     else:

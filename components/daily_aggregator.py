@@ -136,7 +136,7 @@ class DailyAggregatorArgs:
         "EventBridge Scheduler starts each daily run at a random time this many minutes after scheduleHour, "
         "so a fleet's reports arrive spread over the window (docs/fleet-scale.md sizes it).")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not _https_url_or_output().accepts(self.collector_url):
             raise ArgsError(f"{type(self).__name__}.collector_url", self.collector_url, _https_url_or_output().allowed)
         validate_args(self)
@@ -237,7 +237,7 @@ class DailyAggregator(pulumi.ComponentResource):
                         retry_queue_url=retries.url)
 
     @staticmethod
-    def _queue(name, role, child, **settings) -> aws.sqs.Queue:
+    def _queue(name: str, role: str, child: pulumi.ResourceOptions, **settings: Any) -> aws.sqs.Queue:
         # The retry queue keeps its messages as long as the dead-letter queue: SQS keeps a message's first
         # enqueue time when it moves it, so a shorter retention could drop a run before it is dead-lettered.
         queue = aws.sqs.Queue(f"{name}-{role}", message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
@@ -251,7 +251,8 @@ class DailyAggregator(pulumi.ComponentResource):
         return queue
 
     @staticmethod
-    def _role(name, logs, retries, child) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    def _role(name: str, logs: aws.cloudwatch.LogGroup, retries: aws.sqs.Queue,
+              child: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         return iam_policies.service_role(
             f"{name}-role", f"{name}-policy", "lambda.amazonaws.com",
             [
@@ -267,7 +268,8 @@ class DailyAggregator(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _schedules(name, function, schedule, dead_letters, args, child) -> None:
+    def _schedules(name: str, function: aws.lambda_.Function, schedule: pulumi.Output[str],
+                   dead_letters: aws.sqs.Queue, args: DailyAggregatorArgs, child: pulumi.ResourceOptions) -> None:
         role, policy = iam_policies.service_role(
             f"{name}-scheduler-role", f"{name}-scheduler-policy", "scheduler.amazonaws.com",
             [
@@ -279,7 +281,7 @@ class DailyAggregator(pulumi.ComponentResource):
         )
         after_policy = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy]))
 
-        def target(event: dict, max_age_seconds: int) -> dict:
+        def target(event: dict[str, str], max_age_seconds: int) -> aws.scheduler.ScheduleTargetArgsDict:
             """Both schedules start the function with the role above and dead-letter what they cannot deliver."""
             return {"arn": function.arn, "role_arn": role.arn, "input": json.dumps(event),
                     "retry_policy": {"maximum_event_age_in_seconds": max_age_seconds,

@@ -35,7 +35,7 @@ class FirehoseToS3WarehouseArgs:
     force_destroy: bool = tunable(
         False, boolean(), "Let `pulumi destroy` delete a bucket that still holds reports (dev only).")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         validate_args(self)
 
 
@@ -104,8 +104,9 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
                         stream_arn=stream.arn)
 
     @staticmethod
-    def _expire_objects(name, bucket, args, child):
-        def expire(rule_id: str, prefix: str, days: int) -> dict:
+    def _expire_objects(name: str, bucket: aws.s3.Bucket, args: FirehoseToS3WarehouseArgs,
+                        child: pulumi.ResourceOptions) -> None:
+        def expire(rule_id: str, prefix: str, days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgsDict:
             return {"id": rule_id, "status": "Enabled", "filter": {"prefix": prefix}, "expiration": {"days": days}}
 
         aws.s3.BucketLifecycleConfiguration(
@@ -127,7 +128,9 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _delivery_role(name, bucket, log_group, log_stream, args, child):
+    def _delivery_role(name: str, bucket: aws.s3.Bucket, log_group: aws.cloudwatch.LogGroup,
+                       log_stream: aws.cloudwatch.LogStream, args: FirehoseToS3WarehouseArgs,
+                       child: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         statements = [
             iam_policies.allow(["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
                                [bucket.arn], "ReadBucket"),
@@ -145,7 +148,7 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
             f"{name}-delivery-role", f"{name}-delivery-policy", "firehose.amazonaws.com", statements, child)
 
 
-def _bucket_key_grant(kms_key_arn: str, bucket_arn: pulumi.Output[str]) -> dict:
+def _bucket_key_grant(kms_key_arn: str, bucket_arn: pulumi.Output[str]) -> iam_policies.Statement:
     """The role may use the bucket's key only through S3 and only for this bucket. Not through Firehose: the
     stream encrypts its buffer with an AWS-owned key, so Firehose never uses this key on the role's behalf.
     With S3 Bucket Keys the encryption context is the bucket's ARN, without them the object's."""

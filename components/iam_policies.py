@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -10,23 +12,26 @@ import pulumi_aws as aws
 # no trust condition is documented, and an unsupported one makes the role impossible to assume (every
 # report would fail); for them the guard is that only principals allowed iam:PassRole in this account
 # can hand the role to the service.
+# An IAM policy statement as its JSON object; guardrails/ builds some of them too.
+Statement = dict[str, Any]
+
 TRUST_CONDITION_KEYS = {"firehose.amazonaws.com": "sts:ExternalId",
                         "scheduler.amazonaws.com": "aws:SourceAccount"}
 
 
 def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """Trust one AWS service, on behalf of this account only where the service supports saying so."""
-    statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    statement: Statement = {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
     if service in TRUST_CONDITION_KEYS:
         statement["Condition"] = {"StringEquals": {TRUST_CONDITION_KEYS[service]: account_id}}
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def allow(actions: list[str], resources: list[pulumi.Input[str]], sid: str) -> dict:
+def allow(actions: list[str], resources: list[pulumi.Input[str]], sid: str) -> Statement:
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
 
 
-def policy_document(*statements: dict) -> pulumi.Output[str]:
+def policy_document(*statements: Statement) -> pulumi.Output[str]:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
@@ -46,7 +51,7 @@ def via_service(service: str) -> pulumi.Output[str]:
                                 aws.get_partition_output().dns_suffix)
 
 
-def service_role(role_name: str, policy_name: str, service: str, statements: list[dict],
+def service_role(role_name: str, policy_name: str, service: str, statements: list[Statement],
                  opts: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """A role only `service` may assume, with exactly these inline statements."""
     role = aws.iam.Role(role_name, assume_role_policy=service_trust_policy(service, current_account_id()), opts=opts)

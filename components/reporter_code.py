@@ -20,14 +20,23 @@ PACKAGE_FILES = (("handlers", "__init__.py"), ("handlers", "daily_report.py"), (
 VENDORED = ("fastjsonschema",)
 
 
+def _installed(package: str) -> tuple[Path, Path]:
+    """The installed package's __init__.py and folder, found without importing it (handlers is not the components'
+    to import)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"the reporter archive ships the package {package!r}, which is not installed")
+    return Path(spec.origin), Path(spec.submodule_search_locations[0])
+
+
 def _package_dir(package: str) -> Path:
-    """Where the installed package is, found without importing it (handlers is not the components' to import).
-    Never the working directory: the component package's plugin runs in its consumer's folder."""
-    return Path(importlib.util.find_spec(package).origin).resolve().parent
+    """Where the installed package is. Never the working directory: the component package's plugin runs in its
+    consumer's folder."""
+    return _installed(package)[0].resolve().parent
 
 
 def _vendored_files(distribution: str) -> dict[str, Path]:
-    package_dir = Path(importlib.util.find_spec(distribution).submodule_search_locations[0])
+    package_dir = _installed(distribution)[1]
     files = {f"{distribution}/{p.relative_to(package_dir).as_posix()}": p
              for p in sorted(package_dir.rglob("*.py")) if "__pycache__" not in p.parts}
     # Its licence travels with the copy we redistribute.

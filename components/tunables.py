@@ -101,7 +101,7 @@ def camel_case(field_name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def tunable_fields(args_type: type) -> list[dataclasses.Field]:
+def tunable_fields(args_type: type) -> list[dataclasses.Field[Any]]:
     return [f for f in dataclasses.fields(args_type) if "rule" in f.metadata]
 
 

@@ -21,9 +21,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import boto3
 import fastjsonschema
@@ -46,7 +46,9 @@ TIME_RESERVE_SECONDS = 2.0
 REQUIRED_VARIABLES = ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE")
 OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "DIMENSION_NAMES", "RETRY_QUEUE_URL")
 
-validate_report = fastjsonschema.compile(schemas.load_schema())
+validate_report: Callable[[object], dict[str, Any]] = fastjsonschema.compile(schemas.load_schema())
+# boto3's clients (cloudwatch, sqs): the Lambda runtime's boto3 ships no type information.
+AwsClient = Any
 
 
 class CollectorRejected(RuntimeError):
@@ -78,7 +80,7 @@ class Settings:
     retry_queue_url: Optional[str] = None
 
     @classmethod
-    def from_env(cls, env: Optional[dict] = None) -> Settings:
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
         env = os.environ if env is None else env
         missing = [k for k in REQUIRED_VARIABLES if not env.get(k)]
         if missing:
@@ -138,7 +140,7 @@ def day_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + DAY
 
 
-def dimension_set(names) -> tuple[str, ...]:
+def dimension_set(names: Iterable[str]) -> tuple[str, ...]:
     """A dimension set as a key: the order EMF or PutMetricData listed the names in does not matter."""
     return tuple(sorted(set(names)))
 
@@ -151,7 +153,7 @@ def dimension_set_label(names: tuple[str, ...]) -> str:
 class CountedTotals:
     totals: dict[str, int]
     # Counters published under more than one dimension set: each set's total and the set counted.
-    ambiguous: dict[str, dict]
+    ambiguous: dict[str, dict[str, Any]]
 
 
 def count_once(views: dict[tuple[str, ...], int], configured: Optional[tuple[str, ...]]) -> tuple[str, ...]:
@@ -169,7 +171,7 @@ def count_once(views: dict[tuple[str, ...], int], configured: Optional[tuple[str
     return max(views, key=lambda names: (views[names], len(names), names))
 
 
-def read_totals(cloudwatch, namespace: str, day: dt.date,
+def read_totals(cloudwatch: AwsClient, namespace: str, day: dt.date,
                 dimension_names: Optional[tuple[str, ...]] = None) -> CountedTotals:
     """Each counter's total for the day, every datapoint counted once (see count_once).
 
@@ -195,7 +197,8 @@ def read_totals(cloudwatch, namespace: str, day: dt.date,
                          {name: note for name, (_, note) in counted.items() if note})
 
 
-def _count(found: dict[tuple[str, ...], int], configured: Optional[tuple[str, ...]]) -> tuple[int, Optional[dict]]:
+def _count(found: dict[tuple[str, ...], int],
+           configured: Optional[tuple[str, ...]]) -> tuple[int, Optional[dict[str, Any]]]:
     """One counter's total, and what the warning line says of it when it came under other dimension sets."""
     if not found:
         return 0, None
@@ -203,7 +206,7 @@ def _count(found: dict[tuple[str, ...], int], configured: Optional[tuple[str, ..
     total = found.get(counted, 0)
     if len(found) == 1 and counted in found:
         return total, None
-    note = {"counted": dimension_set_label(counted), "total": total}
+    note: dict[str, Any] = {"counted": dimension_set_label(counted), "total": total}
     if configured is None:
         note["dimension_sets"] = {dimension_set_label(n): t for n, t in sorted(found.items())}
     else:  # not read, so no totals to show
@@ -211,11 +214,11 @@ def _count(found: dict[tuple[str, ...], int], configured: Optional[tuple[str, ..
     return total, note
 
 
-def _names_of(metric: dict) -> tuple[str, ...]:
+def _names_of(metric: dict[str, Any]) -> tuple[str, ...]:
     return dimension_set(d["Name"] for d in metric["Dimensions"])
 
 
-def _list_metrics(cloudwatch, namespace: str) -> list[dict]:
+def _list_metrics(cloudwatch: AwsClient, namespace: str) -> list[dict[str, Any]]:
     """Each series once: summing a series twice would double its count (moto, for one, lists repeats)."""
     series, token = {}, None
     while True:
@@ -230,7 +233,8 @@ def _list_metrics(cloudwatch, namespace: str) -> list[dict]:
             return list(series.values())
 
 
-def _get_metric_data(cloudwatch, queries: list[dict], start: dt.datetime, end: dt.datetime) -> list[dict]:
+def _get_metric_data(cloudwatch: AwsClient, queries: list[dict[str, Any]], start: dt.datetime,
+                     end: dt.datetime) -> list[dict[str, Any]]:
     results, token = [], None
     while True:
         page = cloudwatch.get_metric_data(
@@ -257,7 +261,7 @@ def within_maximum(totals: dict[str, int]) -> tuple[dict[str, int], dict[str, in
     return kept, over
 
 
-def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> dict:
+def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> dict[str, Any]:
     report = {
         "version": settings.version,
         "stack_id": settings.stack_id,
@@ -266,13 +270,13 @@ def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> di
     }
     try:
         return validate_report(report)
-    except fastjsonschema.JsonSchemaException as error:
+    except fastjsonschema.JsonSchemaValueException as error:
         raise ValueError(f"report does not match the schema, not sent: {error.message}") from None
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     # urllib would follow a 30x to any URL (even http://) as a GET; a collector that redirects is misconfigured.
-    def redirect_request(self, *args, **kwargs):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
 
 
@@ -286,7 +290,7 @@ class Delivery:
     last_error: str = ""
 
 
-def without_unknown_counters(report: dict, rejected: CollectorRejected) -> dict:
+def without_unknown_counters(report: dict[str, Any], rejected: CollectorRejected) -> dict[str, Any]:
     """The report without the counters an older collector refused, so a newer reporter loses no day.
 
     Only when the 400 names nothing but keys of this report's counters: the resend is then the same report
@@ -305,7 +309,7 @@ def without_unknown_counters(report: dict, rejected: CollectorRejected) -> dict:
         name: value for name, value in counters.items() if name not in named}})
 
 
-def backoff_seconds(attempts: int, jitter):
+def backoff_seconds(attempts: int, jitter: Any) -> Any:
     """The wait after failed attempt number `attempts`: capped exponential backoff with full jitter
     (`jitter` in [0, 1); an array of them works too, for benchmarks/fleet_simulation.py)."""
     return jitter * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
@@ -331,12 +335,12 @@ def retry_after_seconds(header: Optional[str], now: float) -> Optional[float]:
     return min(seconds, RETRY_AFTER_CAP_SECONDS)
 
 
-def retry_wait(attempts: int, jitter, retry_after: Optional[float]):
+def retry_wait(attempts: int, jitter: Any, retry_after: Optional[float]) -> Any:
     """The wait before the next attempt: what the collector asked for (Retry-After), else the backoff."""
     return backoff_seconds(attempts, jitter) if retry_after is None else retry_after
 
 
-def may_retry(settings: Settings, attempts: int, delay, seconds_left):
+def may_retry(settings: Settings, attempts: int, delay: Any, seconds_left: Any) -> Any:
     """Whether another attempt fits: attempts left, and time for the wait, one full attempt and the reserve.
     `&`, not `and`, so the fleet simulation can ask for a whole array of runs at once."""
     return (attempts < settings.max_attempts) & (
@@ -345,7 +349,7 @@ def may_retry(settings: Settings, attempts: int, delay, seconds_left):
 
 def post_report(
     settings: Settings,
-    report: dict,
+    report: dict[str, Any],
     delivery: Delivery,
     sleep: Callable[[float], None] = time.sleep,
     jitter: Callable[[], float] = random.random,
@@ -385,18 +389,18 @@ def post_report(
 
 
 @functools.lru_cache(maxsize=1)
-def cloudwatch_client():
+def cloudwatch_client() -> AwsClient:
     # Created on first use and kept for warm invocations; creating it costs more than importing boto3's core.
     return boto3.client("cloudwatch")
 
 
-def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dict:
+def run(settings: Settings, cloudwatch: AwsClient, now: dt.datetime, **post_options: Any) -> dict[str, Any]:
     """One reporting run; prints exactly one JSON outcome line, whether it succeeds or not, after a warning line
     when a counter came under several dimension sets (so an operator can pin the right one) and one when a
     total is above the schema's daily maximum."""
     day = report_day(now)
     delivery = Delivery()
-    log = {"event": "usage_report", "report_date": day.isoformat(), "stack_id": settings.stack_id,
+    log: dict[str, Any] = {"event": "usage_report", "report_date": day.isoformat(), "stack_id": settings.stack_id,
            "namespace": settings.namespace}
     try:
         counted = read_totals(cloudwatch, settings.namespace, day, settings.dimension_names)
@@ -425,7 +429,7 @@ def run(settings: Settings, cloudwatch, now: dt.datetime, **post_options) -> dic
         print(json.dumps(log, sort_keys=True), flush=True)
 
 
-def _warn_dimension_sets(log: dict, settings: Settings, ambiguous: dict) -> None:
+def _warn_dimension_sets(log: dict[str, Any], settings: Settings, ambiguous: dict[str, dict[str, Any]]) -> None:
     why = ("these counters have series outside the configured dimension set; only that set is counted"
            if settings.dimension_names is not None else
            "these counters come under several dimension sets, views of the same datapoints: the largest is "
@@ -435,7 +439,7 @@ def _warn_dimension_sets(log: dict, settings: Settings, ambiguous: dict) -> None
                       "counters": ambiguous}, sort_keys=True), flush=True)
 
 
-def _warn_over_maximum(log: dict, settings: Settings, over: dict[str, int]) -> None:
+def _warn_over_maximum(log: dict[str, Any], settings: Settings, over: dict[str, int]) -> None:
     print(json.dumps({"event": "usage_report_over_maximum", "level": "WARNING", "report_date": log["report_date"],
                       "stack_id": settings.stack_id, "namespace": settings.namespace,
                       "message": "these counters' totals are above the daily maximum the collector accepts: they "
@@ -455,7 +459,7 @@ REPLAY_WAIT_SECONDS = 1
 CLOUDWATCH_READ_SECONDS = 10.0
 
 
-def is_replay_trigger(event) -> bool:
+def is_replay_trigger(event: object) -> bool:
     if not (isinstance(event, dict) and set(event) & set(REPLAY_TRIGGER)):
         return False
     if event != REPLAY_TRIGGER:
@@ -464,7 +468,7 @@ def is_replay_trigger(event) -> bool:
     return True
 
 
-def scheduled_time(event) -> dt.datetime:
+def scheduled_time(event: object) -> dt.datetime:
     """The time the schedule meant, so a late start inside Scheduler's flexible window, Lambda's retries and the
     hourly replays all report the same day as an on-time first attempt; now for a manual invocation ({}).
 
@@ -496,7 +500,7 @@ def scheduled_time(event) -> dt.datetime:
 
 
 @functools.lru_cache(maxsize=1)
-def sqs_client():
+def sqs_client() -> AwsClient:
     return boto3.client("sqs")
 
 
@@ -506,9 +510,9 @@ def require_retry_queue(settings: Settings) -> str:
     return settings.retry_queue_url
 
 
-def replay_failed_runs(settings: Settings, sqs, cloudwatch: Callable[[], object],
+def replay_failed_runs(settings: Settings, sqs: AwsClient, cloudwatch: Callable[[], AwsClient],
                        wait_seconds: int = REPLAY_WAIT_SECONDS,
-                       seconds_left: Callable[[], float] = lambda: float("inf"), **post_options) -> dict:
+                       seconds_left: Callable[[], float] = lambda: float("inf"), **post_options: Any) -> dict[str, Any]:
     """Run again, each for the day it was scheduled for, the runs Lambda gave up on (their failure records in
     the retry queue); prints one JSON summary line and returns it.
 
@@ -522,7 +526,8 @@ def replay_failed_runs(settings: Settings, sqs, cloudwatch: Callable[[], object]
     replay and put its failure record in this same queue.
     """
     queue_url = require_retry_queue(settings)
-    summary = {"event": "usage_report_replay", "stack_id": settings.stack_id, "days": {}, "unreadable": 0}
+    summary: dict[str, Any] = {"event": "usage_report_replay", "stack_id": settings.stack_id, "days": {},
+                               "unreadable": 0}
     while seconds_left() >= CLOUDWATCH_READ_SECONDS + settings.http_timeout_seconds + TIME_RESERVE_SECONDS:
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
                                        WaitTimeSeconds=wait_seconds,
@@ -536,7 +541,8 @@ def replay_failed_runs(settings: Settings, sqs, cloudwatch: Callable[[], object]
     return summary
 
 
-def _replay(settings: Settings, cloudwatch, message: dict, summary: dict, **run_options) -> bool:
+def _replay(settings: Settings, cloudwatch: AwsClient, message: dict[str, Any], summary: dict[str, Any],
+            **run_options: Any) -> bool:
     """Whether the message is done with: its day sent, or a failed replay that the next replay supersedes."""
     try:
         record = json.loads(message["Body"])
@@ -563,7 +569,7 @@ def _replay(settings: Settings, cloudwatch, message: dict, summary: dict, **run_
     return True
 
 
-def handler(event, context):
+def handler(event: object, context: Any) -> dict[str, Any]:
     seconds_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: float("inf"))
     try:
         settings = Settings.from_env()
@@ -578,5 +584,6 @@ def handler(event, context):
     if replay:
         return replay_failed_runs(settings, sqs_client(), cloudwatch_client, wait_seconds=REPLAY_WAIT_SECONDS,
                                   seconds_left=seconds_left)
+    assert now is not None  # not a replay: scheduled_time set it
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}

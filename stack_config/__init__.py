@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Literal, Optional, overload
 
 import pulumi
 import yaml
@@ -24,7 +24,14 @@ from components.collector_waf import CollectorWafArgs
 from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, camel_case, tunable_fields
-from stack_config.program_settings import PROGRAM_SETTINGS, ProgramOnlyArgs
+from stack_config.program_settings import (
+    PROGRAM_SETTINGS,
+    IamProgramSettings,
+    ProgramOnlyArgs,
+    ProgramSettings,
+    ReporterProgramSettings,
+    WafProgramSettings,
+)
 from stack_config.removed_settings import REMOVED
 
 # Config keys are namespaced by the project name Pulumi.yaml declares; a second spelling here would
@@ -54,15 +61,15 @@ class StackConfigError(ValueError):
 config_key = camel_case
 
 
-def section_keys(args_type: type) -> dict[str, dataclasses.Field]:
+def section_keys(args_type: type) -> dict[str, dataclasses.Field[Any]]:
     return {config_key(f.name): f for f in tunable_fields(args_type)}
 
 
-def _program_keys(section: str) -> dict[str, dataclasses.Field]:
+def _program_keys(section: str) -> dict[str, dataclasses.Field[Any]]:
     return section_keys(PROGRAM_SETTINGS[section]) if section in PROGRAM_SETTINGS else {}
 
 
-def config_keys(section: str) -> dict[str, dataclasses.Field]:
+def config_keys(section: str) -> dict[str, dataclasses.Field[Any]]:
     """Every key a section accepts: the program's own settings for it, then the component's tunables
     (tests/test_stack_config.py checks that no key is both)."""
     return {**_program_keys(section), **section_keys(SECTIONS[section])}
@@ -78,12 +85,18 @@ class StackConfig:
         """Keyword arguments for the section's Args class: only what the stack sets."""
         return dict(self.sections[section])
 
-    def program_settings(self, section: str) -> Any:
+    @overload
+    def program_settings(self, section: Literal["waf"]) -> WafProgramSettings: ...
+    @overload
+    def program_settings(self, section: Literal["reporter"]) -> ReporterProgramSettings: ...
+    @overload
+    def program_settings(self, section: Literal["iam"]) -> IamProgramSettings: ...
+    def program_settings(self, section: str) -> ProgramSettings:
         """The program's settings for a section, defaults filled in."""
         return PROGRAM_SETTINGS[section](**self.program.get(section, {}))
 
 
-def _read_object(config: pulumi.Config, section: str) -> dict:
+def _read_object(config: pulumi.Config, section: str) -> dict[str, Any]:
     raw: Optional[str] = config.get(section)
     if raw is None:
         return {}
@@ -108,7 +121,8 @@ def _unknown_key_error(section: str, key: str, allowed: list[str]) -> StackConfi
 def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple[dict[str, Any], dict[str, Any]]:
     """(values for the component's Args, values of the program's own settings), both validated."""
     fields, program_keys = config_keys(section), _program_keys(section)
-    values, program = {}, {}
+    values: dict[str, Any] = {}
+    program: dict[str, Any] = {}
     for key, value in _read_object(config, section).items():
         if key not in fields:
             raise _unknown_key_error(section, key, list(fields))
@@ -139,7 +153,8 @@ def _read_opt_out(config: pulumi.Config) -> bool:
             raise _unknown_key_error(OPT_OUT_SECTION, key, [OPT_OUT_KEY])
         if not boolean().accepts(value):
             raise StackConfigError(str(ArgsError(f"{PROJECT}:{OPT_OUT_SECTION}.{key}", value, boolean().allowed)))
-    return values.get(OPT_OUT_KEY, False)
+    opted_out: bool = values.get(OPT_OUT_KEY, False)  # checked by the rule above
+    return opted_out
 
 
 def _set_project_keys() -> set[str]:

@@ -5,7 +5,7 @@ file reads naturally, but no component sees them: `CollectorWaf` is simply not d
 """
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Union
 
 from components.tunables import boolean, https_url, matching, tunable
 
@@ -37,5 +37,6 @@ class ProgramOnlyArgs:
     """The component side of a section only the program reads: no component takes its settings."""
 
 
-PROGRAM_SETTINGS: dict[str, type] = {"waf": WafProgramSettings, "reporter": ReporterProgramSettings,
+ProgramSettings = Union[WafProgramSettings, ReporterProgramSettings, IamProgramSettings]
+PROGRAM_SETTINGS: dict[str, type[ProgramSettings]] = {"waf": WafProgramSettings, "reporter": ReporterProgramSettings,
                                      "iam": IamProgramSettings}

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import schemas
 from components.collector_endpoint import CollectorEndpointArgs
 from components.daily_aggregator import DailyAggregatorArgs
@@ -27,6 +29,7 @@ def run_benchmark(script: str, *args: str) -> str:
     return completed.stdout
 
 
+@pytest.mark.slow
 def test_partition_pruning_reads_the_window_plus_two_days_and_keeps_the_answer():
     out = run_benchmark("athena_partition_pruning.py", "--deployments", "20", "--days", "30", "--objects-per-day", "1")
     assert re.search(r"partitions read: 9 of 30 ", out), out
@@ -34,6 +37,7 @@ def test_partition_pruning_reads_the_window_plus_two_days_and_keeps_the_answer()
     assert "same answer with and without pruning: True (7 days;" in out
 
 
+@pytest.mark.slow
 def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
     out = run_benchmark("reporter_cost.py", "--imports", "1")
     assert (f"CloudWatch API calls per run ({len(schemas.counter_names())} counters x 3 dimension sets): 2 "
@@ -71,6 +75,7 @@ def _fleet_table(out: str) -> dict[str, tuple[list[int], float]]:
     return rows
 
 
+@pytest.mark.slow
 def test_fleet_simulation_old_schedule_overruns_a_small_stage_and_the_window_does_not():
     # 2 requests/s for 20,000 deployments is prod's 50/s for 500,000: seconds to run instead of a minute.
     out = run_benchmark("fleet_simulation.py", "--deployments", "20000", "--rate", "2", "--burst", "5")
@@ -87,6 +92,7 @@ def test_fleet_simulation_old_schedule_overruns_a_small_stage_and_the_window_doe
     assert new_dead == new_replayed == 0 and new_first > 19900 and new_429 < 100 and new_peak < old_peak
 
 
+@pytest.mark.slow
 def test_fleet_simulation_a_flooded_hour_costs_no_report_the_replays_deliver_them_after_it():
     out = run_benchmark("fleet_simulation.py", "--deployments", "20000", "--outage-hours", "1")
     assert "; outage 1 h;" in out, out
@@ -119,6 +125,7 @@ def test_a_longer_retry_after_cuts_the_posts_a_flooded_hour_costs_and_loses_no_r
     assert all(slowed[schedule] < before[schedule] for schedule in slowed), (before, slowed)
 
 
+@pytest.mark.slow
 def test_the_fleet_table_and_its_settings_in_the_docs_are_what_the_simulation_prints():
     """The rows up to 100,000 deployments are rerun (seconds); the million rows (a minute or more) are not."""
     out = run_benchmark("fleet_simulation.py", "--deployments", "1000", "100000")

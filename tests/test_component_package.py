@@ -213,6 +213,7 @@ def plugin(tmp_path_factory):
         yield running
 
 
+@pytest.mark.plugin
 def test_plugin_starts_from_an_empty_folder_and_serves_the_schema(plugin):
     assert list(plugin.consumer.iterdir()) == []
     info = plugin.provider.GetPluginInfo(empty_pb2.Empty())
@@ -240,6 +241,7 @@ def camel_inputs(kwargs: dict) -> dict:
     return {camel_case(key): value for key, value in kwargs.items()}
 
 
+@pytest.mark.plugin
 @pytest.mark.parametrize("name", CASES)
 def test_construct_registers_what_the_python_class_registers(plugin, name):
     component = BY_NAME[name]
@@ -256,6 +258,7 @@ def test_construct_registers_what_the_python_class_registers(plugin, name):
     assert set(outputs) <= set(response.state.keys())
 
 
+@pytest.mark.plugin
 def test_construct_ships_the_reporter_source_from_the_installed_package(plugin):
     plugin.monitor.registrations.clear()
     plugin.construct(TOKENS["DailyAggregator"], "assets", {"collectorUrl": COLLECTOR_URL})
@@ -287,6 +290,7 @@ BAD_INPUTS = [
 ]
 
 
+@pytest.mark.plugin
 @pytest.mark.parametrize(("inputs", "message"), BAD_INPUTS)
 def test_bad_input_is_refused_naming_the_key_and_registers_nothing(plugin, inputs, message):
     details = _refused(plugin, inputs)
@@ -417,6 +421,7 @@ def test_the_copy_three_folders_advice_is_gone():
     assert "Copy `components/`" not in docs.all_text()
 
 
+@pytest.mark.plugin
 def test_start_benchmark_prints_its_ratios():
     require_plugin_venv()
     done = subprocess.run([sys.executable, "benchmarks/component_package_start.py", "--runs", "1"], cwd=REPO,

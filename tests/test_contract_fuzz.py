@@ -16,6 +16,7 @@ import json
 import re
 
 import jsonschema
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -142,18 +143,21 @@ def schema_agrees(value):
 FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES["arbitrary"], **FUZZ)
 @given(json_values)
 def test_schema_and_contract_agree_on_arbitrary_json(value):
     schema_agrees(value)
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES["near_miss"], **FUZZ)
 @given(near_misses)
 def test_schema_and_contract_agree_on_objects_with_report_keys(value):
     schema_agrees(value)
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES["mutated"], **FUZZ)
 @given(mutated_reports())
 def test_schema_and_contract_agree_on_mutated_reports(report):
@@ -169,6 +173,7 @@ body_layouts = st.sampled_from([
 ])
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES["valid"], **FUZZ)
 @given(valid_reports(), body_layouts, st.integers(0, 2**41), st.uuids())
 def test_every_valid_report_is_stored_as_one_line_with_the_same_data(report, layout, received_at, request_id):

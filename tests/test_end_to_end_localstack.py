@@ -24,6 +24,8 @@ from local_cloud.collector_client import post
 from local_cloud.emulator import LocalCloud, LocalCloudError
 from warehouse import delivered
 
+pytestmark = pytest.mark.localstack
+
 STORED_FIELDS = set(schemas.RECEIVED_FIELDS) | set(schemas.scalar_fields()) | {schemas.CANONICAL_COUNTERS_KEY}
 
 

@@ -20,6 +20,8 @@ from report.sections import SECTIONS
 from tests.support import browser as browsers
 from tests.test_html_report import TODAY, poisoned_deliveries, write_page
 
+pytestmark = pytest.mark.browser
+
 ROOT = Path(__file__).resolve().parents[1]
 VIEWPORTS = {"desktop": False, "phone": True}
 PAGES = ("reference", "poisoned", "empty")

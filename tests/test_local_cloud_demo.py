@@ -16,10 +16,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from fixtures import reports
 from local_cloud.collector_client import post
 from report.sections import SECTIONS, TABLE_ONLY
 from tests.test_html_report import parse
+
+pytestmark = pytest.mark.localstack
 
 REPO = Path(__file__).resolve().parents[1]
 

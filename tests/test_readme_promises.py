@@ -10,6 +10,7 @@ import json
 import re
 import shlex
 import subprocess
+import tomllib
 
 import jsonschema
 import pytest
@@ -259,10 +260,11 @@ def test_every_make_target_the_docs_use_exists():
     assert used <= set(makefile()[1])
 
 
-def test_make_test_builds_both_environments_then_runs_the_three_commands_the_readme_names():
-    said = re.search(r"It creates `([^`]+)`, `([^`]+)` and `([^`]+)` on first use, then runs `([^`]+)`, `([^`]+)` "
-                     r".*? and (\w+),", " ".join(section("Quick start").split()))
-    venv, localstack_venv, plugin_venv, *commands = said.groups()
+def test_make_test_builds_its_environments_then_runs_the_commands_the_readme_names():
+    said = re.search(r"It creates `([^`]+)`, `([^`]+)` and `([^`]+)` on first use, then runs (.*?) and (\w+),",
+                     " ".join(section("Quick start").split()))
+    venv, localstack_venv, plugin_venv, listed, last = said.groups()
+    commands = [*re.findall(r"`([^`]+)`", listed), last]
     _, rules = makefile()
     prerequisites, recipe = rules["test"]
     assert {target.rsplit("/", 1)[0] for prerequisite in prerequisites for target in rules[prerequisite][0]} == {
@@ -278,6 +280,18 @@ def test_make_test_builds_both_environments_then_runs_the_three_commands_the_rea
     assert f"`Pulumi.yaml` points the CLI at `{deploy_venv}`" in " ".join(section("Quick start").split())
     assert deploy_venv != venv, "the deploy runs in its own venv, without the test tools"
     assert f"{deploy_venv}/.installed" in rules
+
+
+def test_make_check_runs_what_make_test_runs_but_the_tests_marked_as_needing_more_than_the_venv():
+    _, rules = makefile()
+    (_, test_recipe), (check_prerequisites, check_recipe) = rules["test"], rules["check"]
+    assert check_prerequisites == ["setup"], "the inner loop builds no LocalStack or plugin venv"
+    assert check_recipe[:-1] == test_recipe[:-1]
+    pytest_config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
+    markers = [line.partition(":")[0] for line in pytest_config["ini_options"]["markers"]]
+    assert markers == ["localstack", "browser", "jdk", "plugin", "slow"]
+    assert check_recipe[-1] == (f'{test_recipe[-1]} -n 2 '
+                                '-m "not localstack and not browser and not jdk and not plugin and not slow"')
 
 
 def test_the_pythons_the_docs_ask_for_are_the_makefile_defaults():

@@ -398,6 +398,7 @@ def delivery_mixes(draw) -> list[Delivery]:
 
 # Each example runs DuckDB over fresh files (~0.5 s): few examples, fixed seed, and no shrinking, which would
 # take minutes; a failure still prints the whole mix and both answers.
+@pytest.mark.slow
 @settings(max_examples=20, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(delivery_mixes())

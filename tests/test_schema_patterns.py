@@ -86,6 +86,7 @@ def test_the_schema_has_the_patterns_this_test_knows():
     assert len(schema_patterns()) == len(VALID)
 
 
+@pytest.mark.jdk
 @pytest.mark.parametrize("engine", ["java", "javascript", "javascript (u flag)"])
 def test_every_engine_agrees_with_python_on_every_pattern(verdicts, engine):
     disagreements = sorted((pattern, string) for (pattern, string), matched in verdicts[engine].items()
@@ -93,6 +94,7 @@ def test_every_engine_agrees_with_python_on_every_pattern(verdicts, engine):
     assert disagreements == [], disagreements[:10]
 
 
+@pytest.mark.jdk
 @pytest.mark.parametrize("field", sorted(VALID))
 def test_patterns_accept_the_valid_values_and_nothing_with_a_stray_character(verdicts, field):
     pattern = schemas.load_schema()["properties"][field]["pattern"]
@@ -102,6 +104,7 @@ def test_patterns_accept_the_valid_values_and_nothing_with_a_stray_character(ver
         assert not [s for s in stray if found[pattern, s]], (engine, field)
 
 
+@pytest.mark.jdk
 def test_an_end_anchor_alone_would_let_a_line_separator_through_in_java(verdicts):
     """The hole the schema's anchor closes, shown on the engine API Gateway runs: keeps this test honest."""
     patterns = ["^[0-9]{1,4}\\.[0-9]{1,4}\\.[0-9]{1,4}$"]
