@@ -22,7 +22,7 @@ VENVS = {
     "component_package/venv": ("component_package/requirements.txt", "3.11"),
     ".venv-tools": ("requirements/tools.lock", "3.11"),
 }
-LOCKS = {lock: python for lock, python in VENVS.values()} | {"requirements/build.lock": "3.11"}
+LOCKS = dict(VENVS.values()) | {"requirements/build.lock": "3.11"}
 # What a venv holds besides its lock: the project's editable install, the plugin's own non-editable one.
 INSTALLED_ITSELF = {".venv": {"analytics-collector"}, "component_package/venv": {"analytics-collector-components"}}
 COMPILE = "uv pip compile --generate-hashes --python-platform linux"
