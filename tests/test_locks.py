@@ -158,8 +158,9 @@ def test_each_built_venv_holds_exactly_its_lock(venv):
     assert list(path.glob(f"lib/python{python}/site-packages")), f"{venv} does not run Python {python}"
     expected = {name: version for name, (version, _, _) in locked(lock).items()}
     found = {name: version for name, version in installed(path).items() if name not in INSTALLED_ITSELF.get(venv, ())}
-    assert found == expected, {name: (found.get(name), expected.get(name))
-                               for name in found.keys() | expected.keys() if found.get(name) != expected.get(name)}
+    differing = {name: (found.get(name), expected.get(name))
+                 for name in found.keys() | expected.keys() if found.get(name) != expected.get(name)}
+    assert found == expected, f"{venv} differs from {lock} (installed, locked): {differing}; `make clean test`"
     assert INSTALLED_ITSELF.get(venv, set()) <= set(installed(path)), venv
 
 
