@@ -534,7 +534,7 @@ def test_pack_project_file_and_pins():
     assert f"POLICY_VENV := {venv}\n" in (REPO / "Makefile").read_text()
     assert subprocess.run(["git", "check-ignore", "--quiet", f"{venv}/"], cwd=REPO).returncode == 0, venv
     pins = dict(line.split("==") for line in _requirement_lines(REPO / "policy" / "requirements.txt"))
-    dev = dict(line.split("==") for line in _requirement_lines(REPO / "requirements-dev.txt") if "==" in line)
+    dev = dict(line.split("==") for line in _requirement_lines(REPO / "requirements" / "dev.txt") if "==" in line)
     dev.update(line.split("==") for line in _requirement_lines(REPO / "requirements.txt"))
     assert pins and all(dev.get(name) == version for name, version in pins.items()), (pins, dev)
 

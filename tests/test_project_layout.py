@@ -13,9 +13,11 @@ import pytest
 from mocked_program.pulumi_mocks import REPO
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-# `venv`: the component package's (component_package/venv), installed copies of the packages scanned here.
-SKIPPED = {".venv", ".venv-localstack", "venv", "tests", "demo-output", "build"}
-OUTSIDE_TESTS = [p for p in REPO.rglob("*.py") if not SKIPPED & set(p.relative_to(REPO).parts)]
+# `venv`: the component package's and the policy pack's (component_package/venv, policy/venv), installed copies of
+# the packages scanned here; every `.venv*` folder at the top is a venv too (the Makefile's).
+SKIPPED = {"venv", "tests", "demo-output", "build"}
+OUTSIDE_TESTS = [p for p in REPO.rglob("*.py") if not SKIPPED & set(p.relative_to(REPO).parts)
+                 and not p.relative_to(REPO).parts[0].startswith(".venv")]
 # What the reporter's archive holds besides the standard library (components/reporter_code.py vendors them).
 HANDLER_IMPORTS = {"boto3", "botocore", "fastjsonschema", "schemas", "handlers"}
 

@@ -35,7 +35,7 @@ def _actionlint() -> str:
     # The binary ships inside the pinned wheel, next to this interpreter.
     beside_python = Path(sys.executable).parent / "actionlint"
     found = str(beside_python) if beside_python.exists() else shutil.which("actionlint")
-    assert found, "actionlint is not installed: run `make setup` (requirements-dev.txt pins it)"
+    assert found, "actionlint is not installed: run `make setup` (requirements/dev.txt pins it)"
     return found
 
 
@@ -247,18 +247,27 @@ def test_deploys_and_previews_run_in_hash_locked_venvs_without_the_test_tools():
     assert _venv_step() == "make deploy-venv policy-venv PYTHON=python"
     variables = _make_variables()
     makefile = (ROOT / "Makefile").read_text()
-    for venv, lock in ((variables["DEPLOY_VENV"], "requirements.lock"),
+    # uv installs exactly the lock, refusing a package without a hash (tests/test_locks.py compares the venvs).
+    assert variables["SYNC"].split()[1:4] == ["pip", "sync", "--quiet"] and "--require-hashes" in variables["SYNC"]
+    assert variables["LOCKS"] == "requirements"
+    for venv, lock in ((variables["DEPLOY_VENV"], "$(LOCKS)/deploy.lock"),
                        (variables["POLICY_VENV"], "policy/requirements.lock")):
-        (recipe,) = re.findall(rf"^\$\((\w+)\)/\.installed: {re.escape(lock)}\n((?:\t.*\n)+)", makefile, re.M)
+        (recipe,) = re.findall(rf"^\$\((\w+)\)/\.installed: {re.escape(lock)} \$\(UV\)\n((?:\t.*\n)+)", makefile, re.M)
         assert variables[recipe[0]] == venv
-        installs = [line for line in recipe[1].splitlines() if "pip install" in line]
-        assert installs == [f"\t$({recipe[0]})/bin/python -m pip install --quiet --require-hashes --no-deps -r {lock}"]
+        installs = [line for line in recipe[1].splitlines() if "install" in line or "SYNC" in line]
+        assert installs == [f"\t$(SYNC) $({recipe[0]})/bin/python {lock}"]
     project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
     assert project["runtime"]["options"]["virtualenv"] == variables["DEPLOY_VENV"] != variables["VENV"]
-    setup = [step for step in _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
-             if step.get("uses", "").startswith("actions/setup-python@")]
-    assert setup[0]["with"]["cache-dependency-path"].split() == ["requirements.lock", "policy/requirements.lock"]
     assert "make setup" not in (WORKFLOWS / "pulumi-stack.yml").read_text()
+
+
+def test_no_workflow_keeps_a_dependency_cache():
+    # A cache a pull request's job writes would be restored into a deploy or the usage report's job.
+    for path in _workflow_files():
+        for job in _load(path.name)["jobs"].values():
+            for step in job.get("steps", []):
+                assert not step.get("uses", "").startswith("actions/cache"), path.name
+                assert "cache" not in step.get("with", {}), (path.name, step.get("uses"))
 
 
 def test_the_cli_version_step_reads_the_sdk_pin(tmp_path):
@@ -395,7 +404,11 @@ def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
     (run,) = [step["run"] for step in job["steps"] if "-m report" in step.get("run", "")]
     command = run.replace('"$ATHENA_DATABASE"', job["env"]["ATHENA_DATABASE"]).replace(
         '"$ATHENA_WORKGROUP"', job["env"]["ATHENA_WORKGROUP"]).split()
-    assert command[:3] == [".venv/bin/python", "-m", "report"]
+    assert command[:3] == [".venv-usage-report/bin/python", "-m", "report"]
+    # Its own locked venv, with only what the report imports (tests/test_locks.py compares it with its lock).
+    assert _make_variables()["USAGE_REPORT_VENV"] == ".venv-usage-report"
+    assert [step["run"] for step in job["steps"] if "make " in step.get("run", "")] == [
+        "make usage-report-venv PYTHON=python"]
     args = build_parser().parse_args(command[3:])
     assert (args.stack, args.database, args.workgroup) == ("prod", job["env"]["ATHENA_DATABASE"],
                                                            job["env"]["ATHENA_WORKGROUP"])
@@ -521,3 +534,65 @@ def test_the_docs_create_the_tag_ruleset_the_release_requires(tmp_path):
     done = _provenance_step(tmp_path, step, {"repos/o/r/rulesets?targets=tag": [{"id": 7}],
                                              "repos/o/r/rulesets/7": {"id": 7, **ruleset}})
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# ---- the weekly lock refresh ----
+
+def test_the_lock_refresh_resolves_read_only_then_tests_the_pushed_branch_before_proposing_it():
+    workflow = _load("lock-refresh.yml")
+    assert "workflow_dispatch" in workflow["on"] and workflow["on"]["schedule"]
+    jobs = workflow["jobs"]
+    # The job that runs PyPI's code (source builds) holds the read-only default token.
+    assert "permissions" not in jobs["resolve"]
+    assert [step["run"] for step in jobs["resolve"]["steps"] if "make " in step.get("run", "")] == [
+        "make lock UPGRADE=--upgrade PYTHON=python3.11"]
+    # The job that can write runs no repository code and no package: git on the patch alone.
+    assert jobs["push"]["permissions"] == {"contents": "write"}
+    push_runs = "\n".join(step.get("run", "") for step in jobs["push"]["steps"])
+    assert not re.search(r"(^|[;&|(]\s*)(make|python\S*|uv|\S*/bin/\S+)\s", push_runs, re.M), push_runs
+    # GITHUB_TOKEN's pull request starts no workflow: the suite runs here, on the pushed commit, first.
+    assert jobs["test"]["uses"] == "./.github/workflows/tests.yml"
+    assert jobs["test"]["with"]["ref"] == "${{ needs.push.outputs.sha }}"
+    (checkout,) = [step for step in _load("tests.yml")["jobs"]["test"]["steps"]
+                   if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["ref"] == "${{ inputs.ref }}"
+    assert set(jobs["pull-request"]["needs"]) == {"push", "test"}
+    assert jobs["pull-request"]["permissions"] == {"pull-requests": "write"}
+    assert all("uses" not in step for step in jobs["pull-request"]["steps"])
+
+
+def _apply_lock_patch(repo: Path, patch: str) -> subprocess.CompletedProcess:
+    (step,) = [step for step in _load("lock-refresh.yml")["jobs"]["push"]["steps"]
+               if step.get("name", "").startswith("Apply")]
+    encoded = subprocess.run("gzip -9 | base64 -w0", shell=True, input=patch.encode(), capture_output=True,
+                             check=True, timeout=30).stdout.decode()
+    env = {"PATH": os.environ["PATH"], "PATCH": encoded, "RUNNER_TEMP": str(repo.parent)}
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=30)
+
+
+def test_the_lock_refresh_pushes_a_patch_of_the_lock_files_and_nothing_else(tmp_path):
+    repo = tmp_path / "repo"
+    (repo / "requirements").mkdir(parents=True)
+    (repo / "requirements" / "dev.lock").write_text("pytest==9.2.0\n")
+    (repo / "Makefile").write_text("test:\n")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run(["git", "init", "--quiet"], cwd=repo, check=True, timeout=30)
+    subprocess.run([*git, "add", "."], cwd=repo, check=True, timeout=30)
+    subprocess.run([*git, "commit", "--quiet", "-m", "base"], cwd=repo, check=True, timeout=30)
+
+    def patch_of(path: str, text: str) -> str:
+        (repo / path).write_text(text)
+        diff = subprocess.run(["git", "diff", "--binary"], cwd=repo, capture_output=True, text=True, check=True,
+                              timeout=30).stdout
+        subprocess.run(["git", "checkout", "--quiet", "."], cwd=repo, check=True, timeout=30)
+        return diff
+
+    lock_patch = patch_of("requirements/dev.lock", "pytest==9.3.0\n")
+    hostile = lock_patch + patch_of("Makefile", "test:\n\tcurl https://evil.example\n")
+    refused = _apply_lock_patch(repo, hostile)
+    assert refused.returncode != 0 and "Makefile" in refused.stdout
+    assert (repo / "Makefile").read_text() == "test:\n"
+    done = _apply_lock_patch(repo, lock_patch)
+    assert done.returncode == 0, done.stderr
+    assert (repo / "requirements" / "dev.lock").read_text() == "pytest==9.3.0\n"

@@ -64,9 +64,9 @@ def missing(what: str, environ: dict[str, str] | None = None) -> None:
 
 def require(environ: dict[str, str] | None = None) -> Browser:
     try:
-        import selenium  # noqa: F401  (pinned in requirements-dev.txt)
+        import selenium  # noqa: F401  (pinned in requirements/dev.txt)
     except ImportError:
-        missing("selenium: `make setup` installs it from requirements-dev.txt", environ)
+        missing("selenium: `make setup` installs it from requirements/dev.lock", environ)
     browser, looked = locate(environ)
     if browser is None:
         missing(f"Chromium and its driver (looked for {looked}). On Debian, as root: {INSTALL_COMMAND}; "
