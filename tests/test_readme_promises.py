@@ -266,7 +266,7 @@ def test_make_test_builds_every_environment_then_runs_the_commands_the_readme_na
     venvs = re.findall(r"`([^`]+)`", re.search(r"It creates (.*?) on first use", quick_start).group(1))
     listed, last = re.search(r"then runs (.*?) and (\w+),", quick_start).groups()
     commands = [*re.findall(r"`([^`]+)`", listed), last]
-    venv = venvs[0]
+    venv, localstack_venv = venvs[:2]
     _, rules = makefile()
     prerequisites, recipe = rules["test"]
     built = [target.rsplit("/", 1)[0] for prerequisite in prerequisites for target in rules[prerequisite][0]
