@@ -21,19 +21,25 @@ if boundary:
     pulumi.runtime.register_stack_transformation(with_permissions_boundary(boundary))
 
 warehouse = FirehoseToS3Warehouse("warehouse", FirehoseToS3WarehouseArgs(**config.args_for("warehouse")))
-endpoint = CollectorEndpoint("collector", CollectorEndpointArgs(
-    delivery_stream_name=warehouse.stream_name,
-    delivery_stream_arn=warehouse.stream_arn,
-    **config.args_for("endpoint"),
-))
+endpoint = CollectorEndpoint(
+    "collector",
+    CollectorEndpointArgs(
+        delivery_stream_name=warehouse.stream_name,
+        delivery_stream_arn=warehouse.stream_arn,
+        **config.args_for("endpoint"),
+    ),
+)
 catalog = AthenaCatalog("catalog", AthenaCatalogArgs(bucket_name=warehouse.bucket_name, **config.args_for("catalog")))
-monitoring = CollectorMonitoring(MONITORING, CollectorMonitoringArgs(
-    api_name=endpoint.api_name,
-    stage_name=endpoint.stage_name,
-    delivery_stream_name=warehouse.stream_name,
-    workgroup_name=catalog.workgroup_name,
-    **config.args_for("monitoring"),
-))
+monitoring = CollectorMonitoring(
+    MONITORING,
+    CollectorMonitoringArgs(
+        api_name=endpoint.api_name,
+        stage_name=endpoint.stage_name,
+        delivery_stream_name=warehouse.stream_name,
+        workgroup_name=catalog.workgroup_name,
+        **config.args_for("monitoring"),
+    ),
+)
 if config.program_settings("waf").enabled:
     CollectorWaf("collector-waf", CollectorWafArgs(stage_arn=endpoint.stage_arn, **config.args_for("waf")))
 
@@ -51,7 +57,8 @@ if config.usage_reporting_disabled:
 else:
     # The collector's own stack reports to itself unless the stack names another collector.
     collector_url = config.program_settings("reporter").collector_url or endpoint.url
-    reporter = DailyAggregator(REPORTER, DailyAggregatorArgs(collector_url=collector_url,
-                                                             **config.args_for("reporter")))
+    reporter = DailyAggregator(
+        REPORTER, DailyAggregatorArgs(collector_url=collector_url, **config.args_for("reporter"))
+    )
     pulumi.export("usage_reporting", "on")
     pulumi.export("reporter_function_name", reporter.function_name)

@@ -43,8 +43,15 @@ OLD_REPORTER_SHARE = 0.1  # deployments still on the first shipped reporter (no 
 def write_year(root: Path, today: datetime.date, deployments: int, days: int, objects_per_day: int) -> int:
     """Each deployment reports every day; a day's totals arrive in the first hour of the next UTC day."""
     rng = random.Random(42)
-    stacks = [(str(uuid.UUID(int=rng.getrandbits(128), version=4)), rng.choice(VERSIONS),
-               rng.random() < OLD_REPORTER_SHARE, rng.randrange(3600)) for _ in range(deployments)]
+    stacks = [
+        (
+            str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            rng.choice(VERSIONS),
+            rng.random() < OLD_REPORTER_SHARE,
+            rng.randrange(3600),
+        )
+        for _ in range(deployments)
+    ]
     counters = schemas.counter_names()
     lines = 0
     for n in range(days, 0, -1):
@@ -96,8 +103,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deployments", type=int, default=2000)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--objects-per-day", type=int, default=4,
-                        help="objects Firehose writes per day (reports arrive within one hour)")
+    parser.add_argument(
+        "--objects-per-day",
+        type=int,
+        default=4,
+        help="objects Firehose writes per day (reports arrive within one hour)",
+    )
     args = parser.parse_args()
     today = datetime.datetime.now(UTC).date()
     sql = queries.load_saved_queries()[QUERY]
@@ -123,19 +134,27 @@ def main() -> None:
         pruned_answer, pruned_seconds = timed_answer(pruned, today)
 
     ratio, goal = read_bytes / whole_bytes, WINDOW_DAYS / args.days
-    print(f"synthetic warehouse: {args.deployments} deployments x {args.days} days = {lines:,} reports, "
-          f"{len(objects):,} objects in {len(partitions)} dt partitions, {whole_bytes:,} bytes gzip "
-          f"(written in {written_in:.1f} s); query day {today}")
+    print(
+        f"synthetic warehouse: {args.deployments} deployments x {args.days} days = {lines:,} reports, "
+        f"{len(objects):,} objects in {len(partitions)} dt partitions, {whole_bytes:,} bytes gzip "
+        f"(written in {written_in:.1f} s); query day {today}"
+    )
     print(f"query {QUERY}: dt predicate(s) {'; '.join(p.sql('athena') for p in partition_predicates(sql))}")
     print(f"  partitions read: {len(chosen)} of {len(partitions)} ({min(chosen)} .. {max(chosen)})")
     print(f"  files read:      {len(read):,} of {len(objects):,}")
     print(f"  bytes read:      {read_bytes:,} of {whole_bytes:,}")
-    print(f"  ratio:           {ratio:.4f} (bytes) = {len(chosen)}/{len(partitions)} partitions; "
-          f"goal {WINDOW_DAYS}/{args.days} = {goal:.4f}: {'met' if ratio <= goal else 'NOT met'}")
-    print(f"  why {len(chosen)}: {WINDOW_DAYS} report days end yesterday, whose reports arrive today (1 more), and a "
-          "report without report_date received just after midnight may sit in the previous day's object (1 more)")
-    print(f"  same answer with and without pruning: {whole_answer == pruned_answer} "
-          f"({len(whole_answer)} days; DuckDB {whole_seconds:.2f} s whole year, {pruned_seconds:.2f} s pruned)")
+    print(
+        f"  ratio:           {ratio:.4f} (bytes) = {len(chosen)}/{len(partitions)} partitions; "
+        f"goal {WINDOW_DAYS}/{args.days} = {goal:.4f}: {'met' if ratio <= goal else 'NOT met'}"
+    )
+    print(
+        f"  why {len(chosen)}: {WINDOW_DAYS} report days end yesterday, whose reports arrive today (1 more), and a "
+        "report without report_date received just after midnight may sit in the previous day's object (1 more)"
+    )
+    print(
+        f"  same answer with and without pruning: {whole_answer == pruned_answer} "
+        f"({len(whole_answer)} days; DuckDB {whole_seconds:.2f} s whole year, {pruned_seconds:.2f} s pruned)"
+    )
 
 
 if __name__ == "__main__":

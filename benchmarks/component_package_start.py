@@ -52,8 +52,10 @@ def main() -> None:
     base = statistics.median(imports)
     start, construct = statistics.median(starts), statistics.median(constructs)
     print(f"python -c 'import pulumi_aws': {base * 1000:.0f} ms (median of {runs})")
-    print(f"plugin start, process start to port printed: {start * 1000:.0f} ms = {start / base:.2f} x import "
-          f"(goal <= {START_RATIO_GOAL})")
+    print(
+        f"plugin start, process start to port printed: {start * 1000:.0f} ms = {start / base:.2f} x import "
+        f"(goal <= {START_RATIO_GOAL})"
+    )
     print(f"one Construct of DailyAggregator: {construct * 1000:.0f} ms = {construct / base:.2f} x import")
 
 

@@ -101,17 +101,31 @@ class Outcome:
 
 def stage_limits(stack: str) -> Stage:
     """The stage throttle a stack deploys: its Pulumi.<stack>.yaml endpoint section over the Args defaults."""
-    endpoint = stack_args(stack, "endpoint", CollectorEndpointArgs, delivery_stream_name="fleet",
-                          delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/fleet")
-    return Stage(stack, float(endpoint.throttle_rate_limit), int(endpoint.throttle_burst_limit),
-                 int(endpoint.retry_after_seconds))
+    endpoint = stack_args(
+        stack,
+        "endpoint",
+        CollectorEndpointArgs,
+        delivery_stream_name="fleet",
+        delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/fleet",
+    )
+    return Stage(
+        stack,
+        float(endpoint.throttle_rate_limit),
+        int(endpoint.throttle_burst_limit),
+        int(endpoint.retry_after_seconds),
+    )
 
 
 def reporter_defaults() -> tuple[DailyAggregatorArgs, Settings]:
     args = DailyAggregatorArgs(collector_url="https://collector.example.com/v1/record/deployment")
-    settings = Settings(collector_url=args.collector_url, stack_id="fleet", version=args.product_version,
-                        namespace=args.namespace, http_timeout_seconds=float(args.http_timeout_seconds),
-                        max_attempts=args.max_attempts)
+    settings = Settings(
+        collector_url=args.collector_url,
+        stack_id="fleet",
+        version=args.product_version,
+        namespace=args.namespace,
+        http_timeout_seconds=float(args.http_timeout_seconds),
+        max_attempts=args.max_attempts,
+    )
     return args, settings
 
 
@@ -129,8 +143,15 @@ def scheduled_seconds(deployments: int, hour: int, rng: np.random.Generator) -> 
 class Fleet:
     """Every deployment's reporter, one state per deployment in arrays, moved forward tick by tick."""
 
-    def __init__(self, invoked: np.ndarray, stage: Stage, args: DailyAggregatorArgs, settings: Settings,
-                 rng: np.random.Generator, outage: tuple[float, float] = (0.0, 0.0)):
+    def __init__(
+        self,
+        invoked: np.ndarray,
+        stage: Stage,
+        args: DailyAggregatorArgs,
+        settings: Settings,
+        rng: np.random.Generator,
+        outage: tuple[float, float] = (0.0, 0.0),
+    ):
         self.stage, self.args, self.settings, self.rng = stage, args, settings, rng
         # Read as the reporter reads the header (its cap included).
         self.retry_after = None if stage.retry_after is None else retry_after_seconds(str(stage.retry_after), 0.0)
@@ -165,7 +186,7 @@ class Fleet:
             if tick not in self.pending:
                 self.pending[tick] = []
                 heapq.heappush(self.heap, tick)
-            self.pending[tick].append(ids[bounds[i]:bounds[i + 1]])
+            self.pending[tick].append(ids[bounds[i] : bounds[i + 1]])
 
     def simulate(self) -> None:
         # First POSTs are known up front: walk them in tick order; retries join through the heap.
@@ -176,14 +197,16 @@ class Fleet:
         starts = np.concatenate(([0], np.cumsum(counts[busy])))
         tokens, last, b, refill = float(self.stage.burst), 0, 0, self.stage.rate * TICK_SECONDS
         while b < len(busy) or self.heap:
-            tick = min(busy[b] if b < len(busy) else np.iinfo(np.int64).max, self.heap[0] if self.heap else
-                       np.iinfo(np.int64).max)
+            tick = min(
+                busy[b] if b < len(busy) else np.iinfo(np.int64).max,
+                self.heap[0] if self.heap else np.iinfo(np.int64).max,
+            )
             start, end = self.outage
             if start < end and last < end and tick >= start:  # the flood took every token since `last`
                 tokens, last = 0.0, max(last, min(tick, end))
             tokens = min(self.stage.burst, tokens + refill * (tick - last))
             last = tick
-            fresh = order[starts[b]:starts[b + 1]] if b < len(busy) and busy[b] == tick else order[:0]
+            fresh = order[starts[b] : starts[b + 1]] if b < len(busy) and busy[b] == tick else order[:0]
             b += len(fresh) > 0
             retries = self.pending.pop(tick, None)
             if retries is not None:
@@ -214,8 +237,9 @@ class Fleet:
         for attempt in np.unique(attempts):
             mine = attempts == attempt
             group, at = ids[mine], answered[mine]
-            delay = np.broadcast_to(retry_wait(int(attempt), self.rng.random(len(group)), self.retry_after),
-                                    group.shape)
+            delay = np.broadcast_to(
+                retry_wait(int(attempt), self.rng.random(len(group)), self.retry_after), group.shape
+            )
             left = self.args.timeout_seconds - (at - self.invoked[group])
             again = np.asarray(may_retry(self.settings, int(attempt), delay, left), dtype=bool)
             self._post_again(group[again], at[again] + delay[again])
@@ -272,30 +296,46 @@ def simulate(name: str, invoked: np.ndarray, stage: Stage, seed: int, outage: tu
     fleet.simulate()
     counts = np.bincount(fleet.outcome, minlength=5)
     assert counts[RETRYING] == 0, "a deployment was left between attempts"
-    return Outcome(name, len(invoked), int(fleet.per_second.max()), fleet.throttled, int(counts[FIRST]),
-                   int(counts[RETRIED]), int(counts[REPLAYED]), int(counts[DEAD]), int(fleet.per_second.sum()),
-                   time.perf_counter() - started)
+    return Outcome(
+        name,
+        len(invoked),
+        int(fleet.per_second.max()),
+        fleet.throttled,
+        int(counts[FIRST]),
+        int(counts[RETRIED]),
+        int(counts[REPLAYED]),
+        int(counts[DEAD]),
+        int(fleet.per_second.sum()),
+        time.perf_counter() - started,
+    )
 
 
-def compare(deployments: int, stage: Stage, rule_spread: float, window_minutes: int, seed: int,
-            outage_hours: float = 0.0) -> list[Outcome]:
+def compare(
+    deployments: int, stage: Stage, rule_spread: float, window_minutes: int, seed: int, outage_hours: float = 0.0
+) -> list[Outcome]:
     args, _ = reporter_defaults()
     rng = np.random.default_rng(seed)
     scheduled = scheduled_seconds(deployments, args.schedule_hour, rng)
     rule = scheduled + rng.uniform(0, rule_spread, deployments)
     window = scheduled + rng.uniform(0, window_minutes * 60, deployments)
     outage = (args.schedule_hour * 3600.0, (args.schedule_hour + outage_hours) * 3600.0)
-    return [simulate("old: cron rule", rule, stage, seed + 1, outage),
-            simulate(f"new: Scheduler, {window_minutes} min window", window, stage, seed + 2, outage)]
+    return [
+        simulate("old: cron rule", rule, stage, seed + 1, outage),
+        simulate(f"new: Scheduler, {window_minutes} min window", window, stage, seed + 2, outage),
+    ]
 
 
 def table(outcomes: list[Outcome]) -> str:
-    rows = ["| Deployments | Schedule | Peak arrivals/s | 429 answers | Delivered, 1st attempt | "
-            "Delivered after retries | Delivered by a replay | Dead-lettered | POSTs per report |",
-            "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    rows += [f"| {o.deployments:,} | {o.schedule} | {o.peak_per_second:,} | {o.throttled:,} | {o.first_attempt:,} | "
-             f"{o.after_retries:,} | {o.by_replay:,} | {o.dead_lettered:,} | {o.posts_per_report:.2f} |"
-             for o in outcomes]
+    rows = [
+        "| Deployments | Schedule | Peak arrivals/s | 429 answers | Delivered, 1st attempt | "
+        "Delivered after retries | Delivered by a replay | Dead-lettered | POSTs per report |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    rows += [
+        f"| {o.deployments:,} | {o.schedule} | {o.peak_per_second:,} | {o.throttled:,} | {o.first_attempt:,} | "
+        f"{o.after_retries:,} | {o.by_replay:,} | {o.dead_lettered:,} | {o.posts_per_report:.2f} |"
+        for o in outcomes
+    ]
     return "\n".join(rows)
 
 
@@ -307,13 +347,24 @@ def main() -> None:
     parser.add_argument("--burst", type=int, help="override the stage's burst")
     asks = parser.add_mutually_exclusive_group()
     asks.add_argument("--retry-after", type=int, help="override the Retry-After seconds the stage's 429s carry")
-    asks.add_argument("--no-retry-after", action="store_true",
-                      help="the stage's 429s carry no Retry-After (the collector before it sent one)")
-    parser.add_argument("--rule-spread", type=float, default=60.0,
-                        help="seconds of its minute over which a cron rule starts its targets")
+    asks.add_argument(
+        "--no-retry-after",
+        action="store_true",
+        help="the stage's 429s carry no Retry-After (the collector before it sent one)",
+    )
+    parser.add_argument(
+        "--rule-spread",
+        type=float,
+        default=60.0,
+        help="seconds of its minute over which a cron rule starts its targets",
+    )
     parser.add_argument("--window", type=int, help="override reporter.scheduleWindowMinutes")
-    parser.add_argument("--outage-hours", type=float, default=0.0,
-                        help="hours from scheduleHour during which a flood takes every token of the stage")
+    parser.add_argument(
+        "--outage-hours",
+        type=float,
+        default=0.0,
+        help="hours from scheduleHour during which a flood takes every token of the stage",
+    )
     parser.add_argument("--seed", type=int, default=11)
     options = parser.parse_args()
     stage = stage_limits(options.stack)
@@ -322,11 +373,13 @@ def main() -> None:
         stage = Stage(f"{stage.name} overridden", options.rate or stage.rate, options.burst or stage.burst, retry_after)
     args, settings = reporter_defaults()
     window = options.window or args.schedule_window_minutes
-    print(f"stage: {stage.shown()}; reporter: "
-          f"{settings.max_attempts} POST attempts, {settings.http_timeout_seconds:g} s HTTP timeout, "
-          f"{args.timeout_seconds} s function timeout, {args.async_retry_attempts} Lambda retries, "
-          f"hourly replays for {args.retry_horizon_hours} h, scheduleHour {args.schedule_hour}, window {window} min; "
-          f"cron rule spread {options.rule_spread:g} s; outage {options.outage_hours:g} h; seed {options.seed}")
+    print(
+        f"stage: {stage.shown()}; reporter: "
+        f"{settings.max_attempts} POST attempts, {settings.http_timeout_seconds:g} s HTTP timeout, "
+        f"{args.timeout_seconds} s function timeout, {args.async_retry_attempts} Lambda retries, "
+        f"hourly replays for {args.retry_horizon_hours} h, scheduleHour {args.schedule_hour}, window {window} min; "
+        f"cron rule spread {options.rule_spread:g} s; outage {options.outage_hours:g} h; seed {options.seed}"
+    )
     outcomes = []
     for deployments in options.deployments:
         outcomes += compare(deployments, stage, options.rule_spread, window, options.seed, options.outage_hours)

@@ -49,8 +49,13 @@ def main() -> int:
     args = parser.parse_args()
 
     counters = schemas.counter_names()[:3]  # a typical report sends a few of the schema's counters
-    bodies = [reports.valid_report(stack_id=str(uuid.uuid4()), **{
-        schemas.CANONICAL_COUNTERS_KEY: dict(zip(counters, (i, i % 7, 1), strict=True))}) for i in range(args.reports)]
+    bodies = [
+        reports.valid_report(
+            stack_id=str(uuid.uuid4()),
+            **{schemas.CANONICAL_COUNTERS_KEY: dict(zip(counters, (i, i % 7, 1), strict=True))},
+        )
+        for i in range(args.reports)
+    ]
     with LocalCloud() as cloud:
         deployment = deploy_ingest_path(cloud.endpoint_url)
         url = deployment.url()
@@ -65,9 +70,11 @@ def main() -> int:
 
         wanted = {body["stack_id"] for body in bodies}
         objects = delivered.wait_for(
-            s3, deployment.bucket_name,
+            s3,
+            deployment.bucket_name,
             lambda objs: wanted <= {r["stack_id"] for o in objs if o.key not in before for r in o.records},
-            deadline_seconds=DELIVERY_DEADLINE_SECONDS)
+            deadline_seconds=DELIVERY_DEADLINE_SECONDS,
+        )
     new = [obj for obj in objects if obj.key not in before]
     stored = [record["stack_id"] for obj in new for record in obj.records]
     lines = "".join(obj.text for obj in new).encode()
@@ -75,17 +82,25 @@ def main() -> int:
     statuses = [status for status, _ in results]
     latencies_ms = [seconds * 1000 for _, seconds in results]
     print(f"LocalStack ingest, {args.reports} reports, {args.clients} concurrent clients (local-emulator figures)")
-    print(f"  accepted (200):            {statuses.count(200)} of {len(statuses)}"
-          + (f"  other statuses: {sorted(set(statuses) - {200})}" if set(statuses) - {200} else ""))
+    print(
+        f"  accepted (200):            {statuses.count(200)} of {len(statuses)}"
+        + (f"  other statuses: {sorted(set(statuses) - {200})}" if set(statuses) - {200} else "")
+    )
     print(f"  stored exactly once:       {len(set(stored)) == len(stored) == len(wanted)} ({len(stored)} lines)")
     print(f"  throughput:                {args.reports / elapsed:.0f} reports/s ({elapsed:.1f} s)")
-    print(f"  latency p50 / p99:         {statistics.median(latencies_ms):.0f} ms / "
-          f"{percentile(latencies_ms, 0.99):.0f} ms")
+    print(
+        f"  latency p50 / p99:         {statistics.median(latencies_ms):.0f} ms / "
+        f"{percentile(latencies_ms, 0.99):.0f} ms"
+    )
     print(f"  stored line, plain:        {len(lines) / len(stored):.0f} bytes per report")
-    print(f"  gzip, one object per report (as LocalStack writes): "
-          f"{sum(len(gzip.compress(o.text.encode())) for o in new) / len(stored):.0f} bytes per report")
-    print(f"  gzip, all in one object (as Firehose buffers):      {len(gzip.compress(lines)) / len(stored):.0f} "
-          "bytes per report")
+    print(
+        f"  gzip, one object per report (as LocalStack writes): "
+        f"{sum(len(gzip.compress(o.text.encode())) for o in new) / len(stored):.0f} bytes per report"
+    )
+    print(
+        f"  gzip, all in one object (as Firehose buffers):      {len(gzip.compress(lines)) / len(stored):.0f} "
+        "bytes per report"
+    )
     return 0 if statuses.count(200) == len(bodies) and len(stored) == len(wanted) == len(set(stored)) else 1
 
 

@@ -50,8 +50,7 @@ def cloudwatch_calls_per_run() -> tuple[int, list[str], dict]:
             for n in range(DIMENSION_SETS):
                 publish(cloudwatch, name, n + 1, day + dt.timedelta(hours=n), dimensions(version=f"1.2.{n}"))
         calls = count_calls(cloudwatch)
-        settings = daily_report.Settings(collector.url, "3d9c49ce-8367-43ec-8884-568c8d43faec", "1.2.3",
-                                         NAMESPACE)
+        settings = daily_report.Settings(collector.url, "3d9c49ce-8367-43ec-8884-568c8d43faec", "1.2.3", NAMESPACE)
         with contextlib.redirect_stdout(io.StringIO()):
             report = daily_report.run(settings, cloudwatch, run_at)
     return len(calls), calls, report[schemas.CANONICAL_COUNTERS_KEY]
@@ -77,8 +76,13 @@ def empty_queue_replay() -> tuple[list[str], list[str], float]:
         events.register("before-call", lambda model, **_: calls.append(model.name))
         daily_report.sqs_client.cache_clear()
         daily_report.cloudwatch_client.cache_clear()
-        environment = {"COLLECTOR_URL": "https://collector.invalid/record", "STACK_ID": "fleet",
-                       "PRODUCT_VERSION": "0.0.1", "METRICS_NAMESPACE": "lunasec", "RETRY_QUEUE_URL": queue_url}
+        environment = {
+            "COLLECTOR_URL": "https://collector.invalid/record",
+            "STACK_ID": "fleet",
+            "PRODUCT_VERSION": "0.0.1",
+            "METRICS_NAMESPACE": "lunasec",
+            "RETRY_QUEUE_URL": queue_url,
+        }
         try:
             with mock.patch.dict(os.environ, environment), contextlib.redirect_stdout(io.StringIO()):
                 started = time.perf_counter()
@@ -113,20 +117,28 @@ def main() -> None:
 
     count, calls, metrics = cloudwatch_calls_per_run()
     counters = len(metrics)
-    print(f"CloudWatch API calls per run ({counters} counters x {DIMENSION_SETS} dimension sets): {count} "
-          f"({', '.join(calls)}); goal <= {CALLS_GOAL}: {'met' if count <= CALLS_GOAL else 'MISSED'}")
+    print(
+        f"CloudWatch API calls per run ({counters} counters x {DIMENSION_SETS} dimension sets): {count} "
+        f"({', '.join(calls)}); goal <= {CALLS_GOAL}: {'met' if count <= CALLS_GOAL else 'MISSED'}"
+    )
     clients, calls, seconds = empty_queue_replay()
     from handlers.daily_report import REPLAY_WAIT_SECONDS
 
-    print(f"replay of an empty retry queue: clients made: {', '.join(clients) or 'none'}; calls: "
-          f"{', '.join(calls) or 'none'}; {seconds:.2f} s through the handler, {seconds - REPLAY_WAIT_SECONDS:.2f} s "
-          f"besides its {REPLAY_WAIT_SECONDS} s long poll")
+    print(
+        f"replay of an empty retry queue: clients made: {', '.join(clients) or 'none'}; calls: "
+        f"{', '.join(calls) or 'none'}; {seconds:.2f} s through the handler, {seconds - REPLAY_WAIT_SECONDS:.2f} s "
+        f"besides its {REPLAY_WAIT_SECONDS} s long poll"
+    )
     boto3_alone, handler = import_times(rounds)
     ratio = handler / boto3_alone
-    print(f"import boto3: {boto3_alone * 1000:.0f} ms; import handlers.daily_report: {handler * 1000:.0f} ms "
-          f"(median of {rounds}, Python {sys.version.split()[0]})")
-    print(f"handler import time / boto3 import time: {ratio:.2f}; goal <= {IMPORT_RATIO_GOAL}: "
-          f"{'met' if ratio <= IMPORT_RATIO_GOAL else 'MISSED'}")
+    print(
+        f"import boto3: {boto3_alone * 1000:.0f} ms; import handlers.daily_report: {handler * 1000:.0f} ms "
+        f"(median of {rounds}, Python {sys.version.split()[0]})"
+    )
+    print(
+        f"handler import time / boto3 import time: {ratio:.2f}; goal <= {IMPORT_RATIO_GOAL}: "
+        f"{'met' if ratio <= IMPORT_RATIO_GOAL else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

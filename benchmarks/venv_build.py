@@ -52,8 +52,13 @@ def interpreter(name: str) -> str:
 def planned(pythons: dict[str, str]) -> list[tuple[str, str, str]]:
     """(venv, python, lock) for each venv the targets build, read from `make --dry-run`."""
     settings = [f"{name}={path}" for name, path in pythons.items()]
-    dry_run = subprocess.run(["make", "--dry-run", "--always-make", *TARGETS, *settings], cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "--always-make", *TARGETS, *settings],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     dry_run = dry_run.replace("\\\n", " ")
     made_with = {venv: python for python, venv in re.findall(r"uv venv .*?--python (\S+) (\S+)", dry_run)}
     synced = re.findall(r"uv pip sync .*?--python (\S+)/bin/python (\S+)", dry_run)
@@ -62,8 +67,13 @@ def planned(pythons: dict[str, str]) -> list[tuple[str, str, str]]:
 
 def build_new(tree: Path, pythons: dict[str, str], env: dict[str, str]) -> float:
     began = time.perf_counter()
-    subprocess.run(["make", "--quiet", *TARGETS, *(f"{k}={v}" for k, v in pythons.items())], cwd=tree, env=env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["make", "--quiet", *TARGETS, *(f"{k}={v}" for k, v in pythons.items())],
+        cwd=tree,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - began
 
 
@@ -93,8 +103,11 @@ def one_round(label: str, caches: Path, plan: Plan, pythons: dict[str, str]) -> 
             else:
                 seconds.append(build_new(Path(tree), pythons, env))
     old, new = seconds
-    print(f"{label:5} cache: old (python -m venv + pip) {old:6.1f} s, new (uv) {new:6.1f} s, "
-          f"new/old {new / old:.3f} (goal < {RATIO_GOAL:.3f})", flush=True)
+    print(
+        f"{label:5} cache: old (python -m venv + pip) {old:6.1f} s, new (uv) {new:6.1f} s, "
+        f"new/old {new / old:.3f} (goal < {RATIO_GOAL:.3f})",
+        flush=True,
+    )
     return old, new
 
 

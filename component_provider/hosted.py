@@ -19,16 +19,24 @@ from components.firehose_warehouse import FirehoseToS3Warehouse
 from components.tunables import camel_case
 
 # Each is built as Component(name, args, opts), unlike pulumi.ComponentResource's own (type, name, props, opts).
-HostedComponent = type[Union[CollectorEndpoint, FirehoseToS3Warehouse, AthenaCatalog, DailyAggregator,
-                             CollectorMonitoring, CollectorWaf]]
-COMPONENTS: tuple[HostedComponent, ...] = (CollectorEndpoint, FirehoseToS3Warehouse, AthenaCatalog, DailyAggregator,
-                                            CollectorMonitoring, CollectorWaf)
+HostedComponent = type[
+    Union[CollectorEndpoint, FirehoseToS3Warehouse, AthenaCatalog, DailyAggregator, CollectorMonitoring, CollectorWaf]
+]
+COMPONENTS: tuple[HostedComponent, ...] = (
+    CollectorEndpoint,
+    FirehoseToS3Warehouse,
+    AthenaCatalog,
+    DailyAggregator,
+    CollectorMonitoring,
+    CollectorWaf,
+)
 
 
 @dataclass(frozen=True)
 class Shape:
     """A Python annotation reduced to what a schema property says: the plain type, and whether it may be absent.
     `input` is true for pulumi.Input[T]: the value may be another resource's output."""
+
     type: Any
     optional: bool = False
     input: bool = False

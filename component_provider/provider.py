@@ -30,11 +30,14 @@ class ComponentPackageProvider(Provider):
         self.components = by_token()
         super().__init__(components.__version__, json.dumps(package_schema()))
 
-    def construct(self, name: str, resource_type: str, inputs: pulumi.Inputs,
-                  options: Optional[pulumi.ResourceOptions] = None) -> ConstructResult:
+    def construct(
+        self, name: str, resource_type: str, inputs: pulumi.Inputs, options: Optional[pulumi.ResourceOptions] = None
+    ) -> ConstructResult:
         if resource_type not in self.components:
-            raise ValueError(f"{resource_type} is not a component of this package: expected one of "
-                             f"{', '.join(sorted(self.components))}")
+            raise ValueError(
+                f"{resource_type} is not a component of this package: expected one of "
+                f"{', '.join(sorted(self.components))}"
+            )
         component = self.components[resource_type]
         instance = component(name, build_args(component, inputs), options)
         state = {camel_case(output): getattr(instance, output) for output in output_names(component)}
@@ -87,18 +90,25 @@ def build_args(component: HostedComponent, inputs: pulumi.Inputs) -> Any:
     where = component.__name__
     for key in inputs:
         if key not in fields:
-            raise _refuse(key, f"{where}.{key} is not an input of {component.TYPE_TOKEN}: allowed inputs "
-                                          f"are {', '.join(sorted(fields))}")
+            raise _refuse(
+                key,
+                f"{where}.{key} is not an input of {component.TYPE_TOKEN}: allowed inputs "
+                f"are {', '.join(sorted(fields))}",
+            )
     for key, field in fields.items():
         if field.default is dataclasses.MISSING and inputs.get(key) is None:
             raise _refuse(key, f"{where}.{key} is required: {field.metadata['meaning']}")
-    values = {fields[key].name: _plain_value(component, fields[key], value)
-              for key, value in inputs.items() if value is not None}
+    values = {
+        fields[key].name: _plain_value(component, fields[key], value)
+        for key, value in inputs.items()
+        if value is not None
+    }
     carried = {name: _carried(value) for name, value in values.items()}
     secret = {name for name, found in carried.items() if found is not None and found.secret}
     # The values the Outputs carry, checked by the same rules as plain ones, before anything registers.
-    carried_values = {name: value if (found := carried[name]) is None else found.value
-                      for name, value in values.items()}
+    carried_values = {
+        name: value if (found := carried[name]) is None else found.value for name, value in values.items()
+    }
     _args(component, carried_values, secret)
     return _args(component, values, secret)
 

@@ -63,9 +63,13 @@ def output_descriptions(component: type) -> dict[str, str]:
     assert isinstance(cls, ast.ClassDef)  # the source of a class starts with its class statement
     found = {}
     for node, following in itertools.pairwise(cls.body):
-        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
-                and isinstance(following.value.value, str)):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
             found[node.target.id] = _sentence(following.value.value)
     return found
 
@@ -78,8 +82,10 @@ def _outputs(component: type) -> tuple[dict[str, Any], list[str]]:
         if name not in described:
             raise ValueError(f"{component.__name__}.{name} has no description: put a string literal under it")
         found = shape(component.__annotations__[name], component)
-        properties[camel_case(name)] = {**_type(found.type, f"{component.__name__}.{name}"),
-                                        "description": described[name]}
+        properties[camel_case(name)] = {
+            **_type(found.type, f"{component.__name__}.{name}"),
+            "description": described[name],
+        }
         if not found.optional:
             required.append(camel_case(name))
     return properties, required
@@ -107,7 +113,7 @@ def package_schema() -> dict[str, Any]:
         "displayName": "analytics-collector",
         "version": components.__version__,
         "description": "Privacy-minded usage telemetry on AWS: the collector's components and the DailyAggregator "
-                       "reporter that runs inside each product deployment.",
+        "reporter that runs inside each product deployment.",
         "keywords": ["aws", "telemetry", "analytics", "kind/component", "category/cloud"],
         "resources": {component.TYPE_TOKEN: resource(component) for component in COMPONENTS},
         # Generated SDKs carry this version, so a product's SDK says which release it was generated from.

@@ -22,6 +22,7 @@ class Metric:
 @dataclass(frozen=True)
 class MetricMath:
     """An expression over metrics, each read with `stat` per period; only the expression is alarmed on."""
+
     id: str
     expression: str
     label: str
@@ -31,6 +32,7 @@ class MetricMath:
 
 class Comparison(Enum):
     """CloudWatch's operator, and the symbol the docs' alarm table shows for it."""
+
     AT_LEAST = ("GreaterThanOrEqualToThreshold", "≥")
     ABOVE = ("GreaterThanThreshold", ">")
     BELOW = ("LessThanThreshold", "<")
@@ -67,20 +69,40 @@ class AlarmSpec:
     def metric_alarm_args(self) -> dict[str, Any]:
         """The MetricAlarm arguments, leaving out what is unset. A plain metric's period belongs to the alarm;
         metric math takes it on each metric it reads."""
-        args: dict[str, Any] = {"comparison_operator": self.comparison.operator, "threshold": self.threshold,
-                "evaluation_periods": self.evaluation_periods, "datapoints_to_alarm": self.datapoints,
-                "treat_missing_data": self.missing_data, "alarm_description": self.description}
+        args: dict[str, Any] = {
+            "comparison_operator": self.comparison.operator,
+            "threshold": self.threshold,
+            "evaluation_periods": self.evaluation_periods,
+            "datapoints_to_alarm": self.datapoints,
+            "treat_missing_data": self.missing_data,
+            "alarm_description": self.description,
+        }
         if isinstance(self.watches, MetricMath):
             args["metric_queries"] = self._queries(self.watches)
         else:
-            args.update(namespace=self.watches.namespace, metric_name=self.watches.name,
-                        dimensions=self.watches.dimensions, statistic=self.statistic,
-                        extended_statistic=self.extended_statistic, period=self.period)
+            args.update(
+                namespace=self.watches.namespace,
+                metric_name=self.watches.name,
+                dimensions=self.watches.dimensions,
+                statistic=self.statistic,
+                extended_statistic=self.extended_statistic,
+                period=self.period,
+            )
         return {name: value for name, value in args.items() if value is not None}
 
     def _queries(self, math: MetricMath) -> list[dict[str, Any]]:
-        reads = [{"id": query_id, "return_data": False,
-                  "metric": {"namespace": m.namespace, "metric_name": m.name, "dimensions": m.dimensions,
-                             "period": self.period, "stat": math.stat}}
-                 for query_id, m in math.metrics.items()]
+        reads = [
+            {
+                "id": query_id,
+                "return_data": False,
+                "metric": {
+                    "namespace": m.namespace,
+                    "metric_name": m.name,
+                    "dimensions": m.dimensions,
+                    "period": self.period,
+                    "stat": math.stat,
+                },
+            }
+            for query_id, m in math.metrics.items()
+        ]
         return [*reads, {"id": math.id, "expression": math.expression, "label": math.label, "return_data": True}]

@@ -74,8 +74,9 @@ class GatewayResponse:
 
 
 REPORT_MODEL = RequestModel(name="UsageReport", content_type=JSON, schema=schemas.model_schema_json())
-BODY_VALIDATION = RequestValidation(name="validate-report-body", validate_request_body=True,
-                                    validate_request_parameters=False)
+BODY_VALIDATION = RequestValidation(
+    name="validate-report-body", validate_request_body=True, validate_request_parameters=False
+)
 PUT_RECORD = FirehoseIntegration(
     type="AWS",
     http_method="POST",
@@ -95,9 +96,16 @@ DELIVERY_RESPONSES = (
 
 
 def _report_route(path: str) -> ApiRoute:
-    return ApiRoute(path=path, http_method="POST", authorization="NONE", validation=BODY_VALIDATION,
-                    model=REPORT_MODEL, integration=PUT_RECORD, responses=DELIVERY_RESPONSES,
-                    method_response_models=((JSON, "Empty"),))
+    return ApiRoute(
+        path=path,
+        http_method="POST",
+        authorization="NONE",
+        validation=BODY_VALIDATION,
+        model=REPORT_MODEL,
+        integration=PUT_RECORD,
+        responses=DELIVERY_RESPONSES,
+        method_response_models=((JSON, "Empty"),),
+    )
 
 
 # `/record` is where the first shipped reporter posts; both paths behave the same.
@@ -133,27 +141,39 @@ def method_response_parameters(response: IntegrationResponse) -> Optional[dict[s
     return {f"method.response.header.{RETRY_AFTER}": True} if response.retry_after else None
 
 
-def integration_response_parameters(response: IntegrationResponse,
-                                    retry_after_seconds: int) -> Optional[dict[str, str]]:
+def integration_response_parameters(
+    response: IntegrationResponse, retry_after_seconds: int
+) -> Optional[dict[str, str]]:
     if not response.retry_after:
         return None
     return {f"method.response.header.{RETRY_AFTER}": retry_after_header(retry_after_seconds)}
 
 
-def fingerprint(routes: tuple[ApiRoute, ...], gateway_responses: tuple[GatewayResponse, ...],
-                retry_after_seconds: int, delivery_stream_name: str) -> str:
+def fingerprint(
+    routes: tuple[ApiRoute, ...],
+    gateway_responses: tuple[GatewayResponse, ...],
+    retry_after_seconds: int,
+    delivery_stream_name: str,
+) -> str:
     """A hash of every field of every route and gateway response, of every template they name, as rendered, and of
     the Retry-After they answer with."""
     responses: list[GatewayResponse | IntegrationResponse] = [
-        *gateway_responses, *(r for route in routes for r in route.responses)]
+        *gateway_responses,
+        *(r for route in routes for r in route.responses),
+    ]
     response_templates = {response.template: mapping_templates.read(response.template) for response in responses}
-    request_templates = {name: mapping_templates.for_stream(name, delivery_stream_name)
-                         for name in {route.integration.request_template for route in routes}}
-    canonical = json.dumps({
-        "routes": [dataclasses.asdict(route) for route in routes],
-        "gateway_responses": [dataclasses.asdict(response) for response in gateway_responses],
-        "response_templates": response_templates,
-        "request_templates": request_templates,
-        "retry_after_seconds": retry_after_seconds,
-    }, sort_keys=True)
+    request_templates = {
+        name: mapping_templates.for_stream(name, delivery_stream_name)
+        for name in {route.integration.request_template for route in routes}
+    }
+    canonical = json.dumps(
+        {
+            "routes": [dataclasses.asdict(route) for route in routes],
+            "gateway_responses": [dataclasses.asdict(response) for response in gateway_responses],
+            "response_templates": response_templates,
+            "request_templates": request_templates,
+            "retry_after_seconds": retry_after_seconds,
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -45,19 +45,25 @@ CALENDAR_DAY = Rule("a date YYYY-MM-DD from 2000 on", _calendar_day)
 @dataclass(frozen=True)
 class AthenaCatalogArgs:
     bucket_name: pulumi.Input[str] = required(
-        "Bucket the reports are delivered to (a FirehoseToS3Warehouse's bucketName).")
+        "Bucket the reports are delivered to (a FirehoseToS3Warehouse's bucketName)."
+    )
     projection_start_date: str = tunable(
-        "2026-01-01", CALENDAR_DAY,
-        "First day partition projection knows; reports delivered earlier are never read.")
+        "2026-01-01", CALENDAR_DAY, "First day partition projection knows; reports delivered earlier are never read."
+    )
     bytes_scanned_cutoff_per_query: int = tunable(
-        1_000_000_000, integer(MIN_BYTES_SCANNED_CUTOFF, 10**15),
-        "Athena cancels a query in the workgroup once it has scanned this many bytes.")
+        1_000_000_000,
+        integer(MIN_BYTES_SCANNED_CUTOFF, 10**15),
+        "Athena cancels a query in the workgroup once it has scanned this many bytes.",
+    )
     results_retention_days: int = tunable(
-        7, integer(1, 3650), "Query results (they can hold report data) expire after this many days.")
+        7, integer(1, 3650), "Query results (they can hold report data) expire after this many days."
+    )
     kms_key_arn: Optional[str] = tunable(
-        None, arn("kms", optional=True), "Customer-managed KMS key for query results; unset means SSE-S3.")
+        None, arn("kms", optional=True), "Customer-managed KMS key for query results; unset means SSE-S3."
+    )
     force_destroy: bool = tunable(
-        False, boolean(), "Let `pulumi destroy` delete the results bucket and workgroup while they hold data.")
+        False, boolean(), "Let `pulumi destroy` delete the results bucket and workgroup while they hold data."
+    )
 
     def __post_init__(self) -> None:
         validate_args(self)
@@ -80,7 +86,8 @@ def table_parameters(bucket_name: pulumi.Input[str], projection_start_date: str)
         f"projection.{key}.interval": "1",
         f"projection.{key}.interval.unit": "DAYS",
         "storage.location.template": pulumi.Output.from_input(bucket_name).apply(
-            warehouse_layout.projection_location_template),
+            warehouse_layout.projection_location_template
+        ),
     }
 
 
@@ -121,8 +128,11 @@ class AthenaCatalog(pulumi.ComponentResource):
         stack_name = glue_name(pulumi.get_project(), pulumi.get_stack())
 
         database = aws.glue.CatalogDatabase(
-            f"{name}-database", name=stack_name,
-            description="Usage reports delivered by the analytics collector.", opts=child)
+            f"{name}-database",
+            name=stack_name,
+            description="Usage reports delivered by the analytics collector.",
+            opts=child,
+        )
         table = aws.glue.CatalogTable(
             f"{name}-reports-table",
             name=TABLE_NAME,
@@ -130,8 +140,9 @@ class AthenaCatalog(pulumi.ComponentResource):
             description="One row per delivered report line (gzip JSON lines written by Firehose).",
             table_type="EXTERNAL_TABLE",
             parameters=table_parameters(args.bucket_name, args.projection_start_date),
-            partition_keys=[{"name": PARTITION_COLUMN.name, "type": PARTITION_COLUMN.type,
-                             "comment": PARTITION_COLUMN.comment}],
+            partition_keys=[
+                {"name": PARTITION_COLUMN.name, "type": PARTITION_COLUMN.type, "comment": PARTITION_COLUMN.comment}
+            ],
             storage_descriptor=storage_descriptor(args.bucket_name),
             opts=child,
         )
@@ -154,7 +165,9 @@ class AthenaCatalog(pulumi.ComponentResource):
                     "expected_bucket_owner": iam_policies.current_account_id(),
                     "encryption_configuration": (
                         {"encryption_option": "SSE_KMS", "kms_key_arn": args.kms_key_arn}
-                        if args.kms_key_arn else {"encryption_option": "SSE_S3"}),
+                        if args.kms_key_arn
+                        else {"encryption_option": "SSE_S3"}
+                    ),
                 },
             },
             opts=child,
@@ -171,8 +184,13 @@ class AthenaCatalog(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[table])),
             )
 
-        publish_outputs(self, database_name=database.name, table_name=table.name, workgroup_name=workgroup.name,
-                        results_bucket_name=results.bucket)
+        publish_outputs(
+            self,
+            database_name=database.name,
+            table_name=table.name,
+            workgroup_name=workgroup.name,
+            results_bucket_name=results.bucket,
+        )
 
     @staticmethod
     def _results_bucket(name: str, args: AthenaCatalogArgs, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
@@ -191,8 +209,12 @@ class AthenaCatalog(pulumi.ComponentResource):
                     "abort_incomplete_multipart_upload": bucket_guards.ABORT_INCOMPLETE_UPLOADS,
                 },
                 # S3 refuses expired_object_delete_marker beside days in one rule; without it markers pile up.
-                {"id": "remove-expired-delete-markers", "status": "Enabled", "filter": {"prefix": ""},
-                 "expiration": {"expired_object_delete_marker": True}},
+                {
+                    "id": "remove-expired-delete-markers",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"expired_object_delete_marker": True},
+                },
             ],
             opts=child,
         )

@@ -34,35 +34,67 @@ def failed_query_dimensions(args: CollectorMonitoringArgs) -> dict[str, pulumi.I
     return {"WorkGroup": args.workgroup_name, "QueryState": FAILED, "QueryType": "DML"}
 
 
-def dashboard_body(args: CollectorMonitoringArgs, region: pulumi.Input[str],
-                   alarm_arns: list[pulumi.Output[str]]) -> pulumi.Output[str]:
+def dashboard_body(
+    args: CollectorMonitoringArgs, region: pulumi.Input[str], alarm_arns: list[pulumi.Output[str]]
+) -> pulumi.Output[str]:
     # A graph's metric row spells dimensions flat: name, value, name, value...
     api = [part for pair in api_dimensions(args).items() for part in pair]
     stream = [part for pair in stream_dimensions(args).items() for part in pair]
     graphs = [
-        ("Requests and errors", [[API, REQUESTS, *api, {"stat": "Sum", "label": "requests"}],
-                                 [API, CLIENT_ERRORS, *api, {"stat": "Sum", "label": "4XX"}],
-                                 [API, SERVER_ERRORS, *api, {"stat": "Sum", "label": "5XX"}]]),
-        ("Latency (ms)", [[API, LATENCY, *api, {"stat": "p50", "label": "p50"}],
-                          [API, LATENCY, *api, {"stat": "p99", "label": "p99"}],
-                          [API, INTEGRATION_LATENCY, *api, {"stat": "p99", "label": "Firehose p99"}]]),
-        ("Firehose records in and delivered", [
-            [FIREHOSE, INCOMING, *stream, {"stat": "Sum", "label": "in"}],
-            [FIREHOSE, DELIVERED, *stream, {"stat": "Sum", "label": "delivered to S3"}],
-            [FIREHOSE, THROTTLED, *stream, {"stat": "Sum", "label": "throttled"}]]),
-        ("Data freshness (s) and delivery success", [
-            [FIREHOSE, FRESHNESS, *stream, {"stat": "Maximum", "label": "oldest record age"}],
-            [FIREHOSE, DELIVERY_SUCCESS, *stream, {"stat": "Average", "label": "success", "yAxis": "right"}]]),
+        (
+            "Requests and errors",
+            [
+                [API, REQUESTS, *api, {"stat": "Sum", "label": "requests"}],
+                [API, CLIENT_ERRORS, *api, {"stat": "Sum", "label": "4XX"}],
+                [API, SERVER_ERRORS, *api, {"stat": "Sum", "label": "5XX"}],
+            ],
+        ),
+        (
+            "Latency (ms)",
+            [
+                [API, LATENCY, *api, {"stat": "p50", "label": "p50"}],
+                [API, LATENCY, *api, {"stat": "p99", "label": "p99"}],
+                [API, INTEGRATION_LATENCY, *api, {"stat": "p99", "label": "Firehose p99"}],
+            ],
+        ),
+        (
+            "Firehose records in and delivered",
+            [
+                [FIREHOSE, INCOMING, *stream, {"stat": "Sum", "label": "in"}],
+                [FIREHOSE, DELIVERED, *stream, {"stat": "Sum", "label": "delivered to S3"}],
+                [FIREHOSE, THROTTLED, *stream, {"stat": "Sum", "label": "throttled"}],
+            ],
+        ),
+        (
+            "Data freshness (s) and delivery success",
+            [
+                [FIREHOSE, FRESHNESS, *stream, {"stat": "Maximum", "label": "oldest record age"}],
+                [FIREHOSE, DELIVERY_SUCCESS, *stream, {"stat": "Average", "label": "success", "yAxis": "right"}],
+            ],
+        ),
     ]
-    widgets = [_graph(title, metrics, region, args.period_seconds, index)
-               for index, (title, metrics) in enumerate(graphs)]
-    widgets.append({"type": "alarm", "x": 0, "y": HEIGHT * ((len(graphs) + 1) // 2), "width": 2 * WIDTH,
-                    "height": HEIGHT // 2, "properties": {"title": "Alarms", "alarms": alarm_arns}})
+    widgets = [
+        _graph(title, metrics, region, args.period_seconds, index) for index, (title, metrics) in enumerate(graphs)
+    ]
+    widgets.append(
+        {
+            "type": "alarm",
+            "x": 0,
+            "y": HEIGHT * ((len(graphs) + 1) // 2),
+            "width": 2 * WIDTH,
+            "height": HEIGHT // 2,
+            "properties": {"title": "Alarms", "alarms": alarm_arns},
+        }
+    )
     return pulumi.Output.json_dumps({"widgets": widgets})
 
 
-def _graph(title: str, metrics: list[list[Any]], region: pulumi.Input[str], period: int,
-           index: int) -> dict[str, Any]:
-    return {"type": "metric", "x": WIDTH * (index % 2), "y": HEIGHT * (index // 2), "width": WIDTH,
-            "height": HEIGHT, "properties": {"title": title, "region": region, "view": "timeSeries",
-                                             "period": period, "metrics": metrics}}
+def _graph(title: str, metrics: list[list[Any]], region: pulumi.Input[str], period: int, index: int) -> dict[str, Any]:
+    return {
+        "type": "metric",
+        "x": WIDTH * (index % 2),
+        "y": HEIGHT * (index // 2),
+        "width": WIDTH,
+        "height": HEIGHT,
+        "properties": {"title": title, "region": region, "view": "timeSeries", "period": period, "metrics": metrics},
+    }

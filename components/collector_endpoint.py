@@ -34,32 +34,48 @@ from guardrails import stages
 @dataclass(frozen=True)
 class CollectorEndpointArgs:
     delivery_stream_name: pulumi.Input[str] = required(
-        "Name of the Firehose delivery stream the API writes reports to (a FirehoseToS3Warehouse's streamName).")
+        "Name of the Firehose delivery stream the API writes reports to (a FirehoseToS3Warehouse's streamName)."
+    )
     delivery_stream_arn: pulumi.Input[str] = required(
-        "ARN of that stream: the API's role may put records to it and nowhere else.")
-    stage_name: str = tunable("v1", matching(r"[A-Za-z0-9_]{1,64}", "1 to 64 letters, digits or _"),
-                              "Stage name, the first path segment of the URL.")
+        "ARN of that stream: the API's role may put records to it and nowhere else."
+    )
+    stage_name: str = tunable(
+        "v1",
+        matching(r"[A-Za-z0-9_]{1,64}", "1 to 64 letters, digits or _"),
+        "Stage name, the first path segment of the URL.",
+    )
     throttle_rate_limit: float = tunable(20.0, number(0.1, 10000), "Steady requests per second for the stage.")
     throttle_burst_limit: int = tunable(40, integer(1, 5000), "Burst of requests allowed above the rate.")
     execution_log_level: str = tunable(
-        "ERROR", one_of(*stages.EXECUTION_LOG_LEVELS, stages.LOGGING_OFF),
-        "API Gateway execution logging (needs the account's CloudWatch role); INFO would keep request headers.")
+        "ERROR",
+        one_of(*stages.EXECUTION_LOG_LEVELS, stages.LOGGING_OFF),
+        "API Gateway execution logging (needs the account's CloudWatch role); INFO would keep request headers.",
+    )
     # At most 900 s, the longest a Lambda function runs: a reporter cannot wait longer within one run.
     retry_after_seconds: int = tunable(
-        30, integer(1, 900),
+        30,
+        integer(1, 900),
         "Seconds the collector's 429 (throttled) and 503 (delivery unavailable) answers ask a client to wait before "
         "it tries again (Retry-After). The reporter waits that long when its run has the time, else leaves the day "
-        "to its retries and hourly replays: raise it to slow a fleet in a flood (docs/fleet-scale.md).")
+        "to its retries and hourly replays: raise it to slow a fleet in a flood (docs/fleet-scale.md).",
+    )
     access_log_retention_days: int = tunable(30, log_retention(), "Retention of access and execution logs.")
     manage_account_cloudwatch_role: bool = tunable(
-        False, boolean(), "Own the region-wide API Gateway CloudWatch role (one stack per account and region).")
+        False, boolean(), "Own the region-wide API Gateway CloudWatch role (one stack per account and region)."
+    )
     custom_domain_name: Optional[str] = tunable(
-        None, matching(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", "a lower-case DNS name", optional=True),
-        "Custom domain for the collector, e.g. telemetry.example.com.")
-    certificate_arn: Optional[str] = tunable(None, arn("acm", optional=True),
-                                             "ACM certificate for the custom domain (same region).")
-    hosted_zone_id: Optional[str] = tunable(None, matching(r"Z[A-Z0-9]{1,32}", "a Route 53 zone id", optional=True),
-                                            "Route 53 hosted zone that gets the alias record.")
+        None,
+        matching(r"[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?", "a lower-case DNS name", optional=True),
+        "Custom domain for the collector, e.g. telemetry.example.com.",
+    )
+    certificate_arn: Optional[str] = tunable(
+        None, arn("acm", optional=True), "ACM certificate for the custom domain (same region)."
+    )
+    hosted_zone_id: Optional[str] = tunable(
+        None,
+        matching(r"Z[A-Z0-9]{1,32}", "a Route 53 zone id", optional=True),
+        "Route 53 hosted zone that gets the alias record.",
+    )
 
     def __post_init__(self) -> None:
         validate_args(self)
@@ -70,6 +86,7 @@ class CollectorEndpointArgs:
 class RouteTargets:
     """What every route is wired to: the API and its resources, the shared model and validator, the role and
     the stream it writes with."""
+
     name: str
     api: aws.apigateway.RestApi
     resources: Mapping[str, aws.apigateway.Resource]  # by path
@@ -113,26 +130,45 @@ class CollectorEndpoint(pulumi.ComponentResource):
         )
         model_spec = _shared(routes, "model")
         model = aws.apigateway.Model(
-            f"{name}-report-model", rest_api=api.id, name=model_spec.name, content_type=model_spec.content_type,
-            schema=model_spec.schema, opts=child)
+            f"{name}-report-model",
+            rest_api=api.id,
+            name=model_spec.name,
+            content_type=model_spec.content_type,
+            schema=model_spec.schema,
+            opts=child,
+        )
         validation = _shared(routes, "validation")
         validator = aws.apigateway.RequestValidator(
-            f"{name}-body-validator", rest_api=api.id, name=validation.name,
+            f"{name}-body-validator",
+            rest_api=api.id,
+            name=validation.name,
             validate_request_body=validation.validate_request_body,
-            validate_request_parameters=validation.validate_request_parameters, opts=child)
+            validate_request_parameters=validation.validate_request_parameters,
+            opts=child,
+        )
         stream_name = pulumi.Output.from_input(args.delivery_stream_name)
         targets = RouteTargets(
-            name=name, api=api, resources=self._resources(name, api, routes, child), model=model,
-            validator=validator, role=self._firehose_role(name, args, routes, child),
-            region=aws.get_region_output().region, delivery_stream_name=stream_name, opts=child)
+            name=name,
+            api=api,
+            resources=self._resources(name, api, routes, child),
+            model=model,
+            validator=validator,
+            role=self._firehose_role(name, args, routes, child),
+            region=aws.get_region_output().region,
+            delivery_stream_name=stream_name,
+            opts=child,
+        )
         created = [resource for route in routes for resource in self._route(route, targets, args.retry_after_seconds)]
         created += self._gateway_responses(name, api, gateway_responses, args.retry_after_seconds, child)
 
         deployment = aws.apigateway.Deployment(
             f"{name}-deployment",
             rest_api=api.id,
-            triggers={"configuration": stream_name.apply(
-                partial(api_routes.fingerprint, routes, gateway_responses, args.retry_after_seconds))},
+            triggers={
+                "configuration": stream_name.apply(
+                    partial(api_routes.fingerprint, routes, gateway_responses, args.retry_after_seconds)
+                )
+            },
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=created)),
         )
         stage = self._stage(name, api, deployment, args, child)
@@ -141,30 +177,39 @@ class CollectorEndpoint(pulumi.ComponentResource):
         if args.custom_domain_name:
             attach_custom_domain(name, api, stage, args, child)
             url = pulumi.Output.concat("https://", args.custom_domain_name, "/", RECORD_PATHS[-1])
-        publish_outputs(self, rest_api_id=api.id, api_name=api.name, stage_arn=stage.arn,
-                        stage_name=stage.stage_name, url=url)
+        publish_outputs(
+            self, rest_api_id=api.id, api_name=api.name, stage_arn=stage.arn, stage_name=stage.stage_name, url=url
+        )
 
     @staticmethod
-    def _firehose_role(name: str, args: CollectorEndpointArgs, routes: tuple[ApiRoute, ...],
-                       child: pulumi.ResourceOptions) -> aws.iam.Role:
+    def _firehose_role(
+        name: str, args: CollectorEndpointArgs, routes: tuple[ApiRoute, ...], child: pulumi.ResourceOptions
+    ) -> aws.iam.Role:
         actions = sorted({f"firehose:{route.integration.firehose_action}" for route in routes})
         role, _ = iam_policies.service_role(
-            f"{name}-firehose-role", f"{name}-firehose-put", "apigateway.amazonaws.com",
-            [iam_policies.allow(actions, [args.delivery_stream_arn], "PutReportRecord")], child)
+            f"{name}-firehose-role",
+            f"{name}-firehose-put",
+            "apigateway.amazonaws.com",
+            [iam_policies.allow(actions, [args.delivery_stream_arn], "PutReportRecord")],
+            child,
+        )
         return role
 
     @staticmethod
-    def _resources(name: str, api: aws.apigateway.RestApi, routes: tuple[ApiRoute, ...],
-                   child: pulumi.ResourceOptions) -> dict[str, aws.apigateway.Resource]:
+    def _resources(
+        name: str, api: aws.apigateway.RestApi, routes: tuple[ApiRoute, ...], child: pulumi.ResourceOptions
+    ) -> dict[str, aws.apigateway.Resource]:
         # Every ancestor of a route's path is a resource too, routed or not.
-        paths = {"/".join(route.path.split("/")[:depth]) for route in routes
-                 for depth in range(1, route.path.count("/") + 2)}
+        paths = {
+            "/".join(route.path.split("/")[:depth]) for route in routes for depth in range(1, route.path.count("/") + 2)
+        }
         created: dict[str, aws.apigateway.Resource] = {}
         for path in sorted(paths, key=lambda p: p.count("/")):
             parent_path, _, part = path.rpartition("/")
             parent_id = created[parent_path].id if parent_path else api.root_resource_id
             created[path] = aws.apigateway.Resource(
-                f"{name}-{path.replace('/', '-')}", rest_api=api.id, parent_id=parent_id, path_part=part, opts=child)
+                f"{name}-{path.replace('/', '-')}", rest_api=api.id, parent_id=parent_id, path_part=part, opts=child
+            )
         return created
 
     @staticmethod
@@ -172,9 +217,15 @@ class CollectorEndpoint(pulumi.ComponentResource):
         resource = targets.resources[route.path]
         prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
         method = aws.apigateway.Method(
-            prefix, rest_api=targets.api.id, resource_id=resource.id, http_method=route.http_method,
-            authorization=route.authorization, request_validator_id=targets.validator.id,
-            request_models={route.model.content_type: targets.model.name}, opts=targets.opts)
+            prefix,
+            rest_api=targets.api.id,
+            resource_id=resource.id,
+            http_method=route.http_method,
+            authorization=route.authorization,
+            request_validator_id=targets.validator.id,
+            request_models={route.model.content_type: targets.model.name},
+            opts=targets.opts,
+        )
         spec = route.integration
         integration = aws.apigateway.Integration(
             f"{prefix}-firehose",
@@ -187,30 +238,49 @@ class CollectorEndpoint(pulumi.ComponentResource):
             credentials=targets.role.arn,
             passthrough_behavior=spec.passthrough_behavior,
             request_parameters=dict(spec.request_parameters),
-            request_templates={route.model.content_type: targets.delivery_stream_name.apply(
-                partial(mapping_templates.for_stream, spec.request_template))},
+            request_templates={
+                route.model.content_type: targets.delivery_stream_name.apply(
+                    partial(mapping_templates.for_stream, spec.request_template)
+                )
+            },
             opts=targets.opts,
         )
         created: list[pulumi.Resource] = [method, integration]
         for response in route.responses:
             method_response = aws.apigateway.MethodResponse(
-                f"{prefix}-{response.status_code}", rest_api=targets.api.id, resource_id=resource.id,
-                http_method=method.http_method, status_code=response.status_code,
+                f"{prefix}-{response.status_code}",
+                rest_api=targets.api.id,
+                resource_id=resource.id,
+                http_method=method.http_method,
+                status_code=response.status_code,
                 response_models=dict(route.method_response_models),
-                response_parameters=api_routes.method_response_parameters(response), opts=targets.opts)
+                response_parameters=api_routes.method_response_parameters(response),
+                opts=targets.opts,
+            )
             created.append(method_response)
-            created.append(aws.apigateway.IntegrationResponse(
-                f"{prefix}-{response.status_code}-mapping", rest_api=targets.api.id, resource_id=resource.id,
-                http_method=method.http_method, status_code=method_response.status_code,
-                selection_pattern=response.selection_pattern,
-                response_templates={response.content_type: mapping_templates.read(response.template)},
-                response_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
-                opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration]))))
+            created.append(
+                aws.apigateway.IntegrationResponse(
+                    f"{prefix}-{response.status_code}-mapping",
+                    rest_api=targets.api.id,
+                    resource_id=resource.id,
+                    http_method=method.http_method,
+                    status_code=method_response.status_code,
+                    selection_pattern=response.selection_pattern,
+                    response_templates={response.content_type: mapping_templates.read(response.template)},
+                    response_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
+                    opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
+                )
+            )
         return created
 
     @staticmethod
-    def _gateway_responses(name: str, api: aws.apigateway.RestApi, gateway_responses: tuple[GatewayResponse, ...],
-                           retry_after_seconds: int, child: pulumi.ResourceOptions) -> list[aws.apigateway.Response]:
+    def _gateway_responses(
+        name: str,
+        api: aws.apigateway.RestApi,
+        gateway_responses: tuple[GatewayResponse, ...],
+        retry_after_seconds: int,
+        child: pulumi.ResourceOptions,
+    ) -> list[aws.apigateway.Response]:
         return [
             aws.apigateway.Response(
                 f"{name}-{response.response_type.lower().replace('_', '-')}",
@@ -225,17 +295,27 @@ class CollectorEndpoint(pulumi.ComponentResource):
         ]
 
     @staticmethod
-    def _stage(name: str, api: aws.apigateway.RestApi, deployment: aws.apigateway.Deployment,
-               args: CollectorEndpointArgs, child: pulumi.ResourceOptions) -> aws.apigateway.Stage:
+    def _stage(
+        name: str,
+        api: aws.apigateway.RestApi,
+        deployment: aws.apigateway.Deployment,
+        args: CollectorEndpointArgs,
+        child: pulumi.ResourceOptions,
+    ) -> aws.apigateway.Stage:
         retention = args.access_log_retention_days
         access_logs = aws.cloudwatch.LogGroup(
-            f"{name}-access-logs", name=f"/aws/apigateway/{name}-{pulumi.get_stack()}/access",
-            retention_in_days=retention, opts=child)
+            f"{name}-access-logs",
+            name=f"/aws/apigateway/{name}-{pulumi.get_stack()}/access",
+            retention_in_days=retention,
+            opts=child,
+        )
         # API Gateway would otherwise create this group itself, with logs kept forever.
         execution_logs = aws.cloudwatch.LogGroup(
             f"{name}-execution-logs",
             name=pulumi.Output.concat("API-Gateway-Execution-Logs_", api.id, "/", args.stage_name),
-            retention_in_days=retention, opts=child)
+            retention_in_days=retention,
+            opts=child,
+        )
         depends_on: list[pulumi.Resource] = [execution_logs]
         if args.manage_account_cloudwatch_role:
             depends_on.append(_account_cloudwatch_role(name, child))
@@ -279,15 +359,24 @@ def _shared(routes: tuple[ApiRoute, ...], part: str) -> RequestModel | RequestVa
 
 def _account_cloudwatch_role(name: str, child: pulumi.ResourceOptions) -> aws.apigateway.Account:
     """The region-wide role API Gateway uses to write logs. A singleton: see docs/configuration.md."""
-    log_groups = iam_policies.arn("logs", aws.get_region_output().region, iam_policies.current_account_id(),
-                                  "log-group:*")
+    log_groups = iam_policies.arn(
+        "logs", aws.get_region_output().region, iam_policies.current_account_id(), "log-group:*"
+    )
     role, policy = iam_policies.service_role(
-        f"{name}-apigateway-cloudwatch-role", f"{name}-apigateway-cloudwatch-policy", "apigateway.amazonaws.com",
-        [iam_policies.allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams",
-                             "logs:PutLogEvents"], [log_groups], "WriteApiLogs"),
-         # DescribeLogGroups takes no resource ARN in IAM: scoped to log groups it would match nothing.
-         iam_policies.allow(["logs:DescribeLogGroups"], ["*"], "ListLogGroups")],
-        child)
+        f"{name}-apigateway-cloudwatch-role",
+        f"{name}-apigateway-cloudwatch-policy",
+        "apigateway.amazonaws.com",
+        [
+            iam_policies.allow(
+                ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                [log_groups],
+                "WriteApiLogs",
+            ),
+            # DescribeLogGroups takes no resource ARN in IAM: scoped to log groups it would match nothing.
+            iam_policies.allow(["logs:DescribeLogGroups"], ["*"], "ListLogGroups"),
+        ],
+        child,
+    )
     return aws.apigateway.Account(
         f"{name}-apigateway-account",
         cloudwatch_role_arn=role.arn,

@@ -26,7 +26,8 @@ MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadI
 class CollectorWafArgs:
     stage_arn: pulumi.Input[str] = required("ARN of the stage the web ACL protects (a CollectorEndpoint's stageArn).")
     rate_limit_per_ip: int = tunable(
-        300, integer(10, 2_000_000_000), "Requests one IP may send per window before WAF blocks it for a while.")
+        300, integer(10, 2_000_000_000), "Requests one IP may send per window before WAF blocks it for a while."
+    )
     rate_window_seconds: int = tunable(300, one_of(60, 120, 300, 600), "Window the per-IP rate is counted over.")
 
     def __post_init__(self) -> None:
@@ -50,18 +51,43 @@ class CollectorWaf(pulumi.ComponentResource):
             # 429, not WAF's default 403: a reporter behind a busy address backs off and retries a throttle,
             # and takes a 403 as a refusal of the report itself. An address stays blocked until its count over
             # the window falls under the limit, so the window is the wait its Retry-After asks for.
-            _rule("rate-limit-per-ip", 0, {"block": {"custom_response": {
-                "response_code": RATE_LIMITED_STATUS,
-                "response_headers": [{"name": RETRY_AFTER, "value": str(args.rate_window_seconds)}]}}},
-                  {"rate_based_statement": {"aggregate_key_type": "IP", "limit": args.rate_limit_per_ip,
-                                            "evaluation_window_sec": args.rate_window_seconds}}),
-            _rule("body-too-large", 1, {"block": {}}, {"size_constraint_statement": {
-                "comparison_operator": "GT", "size": MAX_BODY_BYTES,
-                # Bodies beyond what WAF inspects count as too large rather than slipping through.
-                "field_to_match": {"body": {"oversize_handling": "MATCH"}},
-                "text_transformations": [{"priority": 0, "type": "NONE"}]}}),
-            *(_rule(group, 2 + index, None, {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}})
-              for index, group in enumerate(MANAGED_RULE_GROUPS)),
+            _rule(
+                "rate-limit-per-ip",
+                0,
+                {
+                    "block": {
+                        "custom_response": {
+                            "response_code": RATE_LIMITED_STATUS,
+                            "response_headers": [{"name": RETRY_AFTER, "value": str(args.rate_window_seconds)}],
+                        }
+                    }
+                },
+                {
+                    "rate_based_statement": {
+                        "aggregate_key_type": "IP",
+                        "limit": args.rate_limit_per_ip,
+                        "evaluation_window_sec": args.rate_window_seconds,
+                    }
+                },
+            ),
+            _rule(
+                "body-too-large",
+                1,
+                {"block": {}},
+                {
+                    "size_constraint_statement": {
+                        "comparison_operator": "GT",
+                        "size": MAX_BODY_BYTES,
+                        # Bodies beyond what WAF inspects count as too large rather than slipping through.
+                        "field_to_match": {"body": {"oversize_handling": "MATCH"}},
+                        "text_transformations": [{"priority": 0, "type": "NONE"}],
+                    }
+                },
+            ),
+            *(
+                _rule(group, 2 + index, None, {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}})
+                for index, group in enumerate(MANAGED_RULE_GROUPS)
+            ),
         ]
         acl = aws.wafv2.WebAcl(
             f"{name}-acl",
@@ -81,10 +107,18 @@ def _visibility(metric_name: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric_name, "sampled_requests_enabled": False}
 
 
-def _rule(name: str, priority: int, action: Optional[aws.wafv2.WebAclRuleActionArgsDict],
-          statement: aws.wafv2.WebAclRuleStatementArgsDict) -> aws.wafv2.WebAclRuleArgsDict:
-    rule: aws.wafv2.WebAclRuleArgsDict = {"name": name, "priority": priority, "statement": statement,
-                                          "visibility_config": _visibility(name)}
+def _rule(
+    name: str,
+    priority: int,
+    action: Optional[aws.wafv2.WebAclRuleActionArgsDict],
+    statement: aws.wafv2.WebAclRuleStatementArgsDict,
+) -> aws.wafv2.WebAclRuleArgsDict:
+    rule: aws.wafv2.WebAclRuleArgsDict = {
+        "name": name,
+        "priority": priority,
+        "statement": statement,
+        "visibility_config": _visibility(name),
+    }
     if action is None:
         rule["override_action"] = {"none": {}}  # managed groups keep their own block actions
     else:

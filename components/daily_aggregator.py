@@ -70,8 +70,10 @@ _DIMENSION_NAME = r"[!#-+\--9;-~][ !#-+\--~]{0,254}"
 def _https_url_or_output() -> Rule:
     """Config gives a string (checked here); wiring gives an Output (checked when it resolves)."""
     base = https_url()
-    return Rule(f"{base.allowed}, or the url Output of a CollectorEndpoint",
-                lambda value: isinstance(value, pulumi.Output) or base.accepts(value))
+    return Rule(
+        f"{base.allowed}, or the url Output of a CollectorEndpoint",
+        lambda value: isinstance(value, pulumi.Output) or base.accepts(value),
+    )
 
 
 def _dimension_names() -> Rule:
@@ -82,8 +84,9 @@ def _dimension_names() -> Rule:
             return False
         return all(isinstance(n, str) and matching(_DIMENSION_NAME, "").accepts(n) for n in value)
 
-    return Rule("unset, or a list of up to 30 distinct CloudWatch dimension names ([] for series without "
-                "dimensions)", accepts)
+    return Rule(
+        "unset, or a list of up to 30 distinct CloudWatch dimension names ([] for series without dimensions)", accepts
+    )
 
 
 def _report_field(name: str) -> Rule:
@@ -105,36 +108,50 @@ class DailyAggregatorArgs:
     # Required: a reporter without a collector has nowhere to send. A string is checked here, an Output when
     # it resolves (see DailyAggregator).
     collector_url: pulumi.Input[str] = required(
-        "The collector's https:// URL the reporter posts to (a CollectorEndpoint's url, or a published one).")
+        "The collector's https:// URL the reporter posts to (a CollectorEndpoint's url, or a published one)."
+    )
     namespace: str = tunable(
-        "lunasec", matching(r"(?!AWS/)[0-9A-Za-z._/#-][0-9A-Za-z._/#: -]{0,254}", "a custom CloudWatch namespace"),
-        "CloudWatch namespace the product publishes its counters in.")
+        "lunasec",
+        matching(r"(?!AWS/)[0-9A-Za-z._/#-][0-9A-Za-z._/#: -]{0,254}", "a custom CloudWatch namespace"),
+        "CloudWatch namespace the product publishes its counters in.",
+    )
     product_version: str = tunable("0.0.1", _report_field("version"), "Product version sent with each report.")
-    schedule_hour: int = tunable(1, integer(0, 23), "UTC hour of the daily run; the minute is derived from the "
-                                                    "stack id so deployments do not all report at once.")
+    schedule_hour: int = tunable(
+        1,
+        integer(0, 23),
+        "UTC hour of the daily run; the minute is derived from the stack id so deployments do not all report at once.",
+    )
     memory_size_mb: int = tunable(128, integer(128, 1024), "Reporter function memory.")
     # The ranges keep one full attempt within the function timeout: 60 s of HTTP + CloudWatch reads < 90 s.
     timeout_seconds: int = tunable(120, integer(90, 900), "Reporter function timeout.")
     http_timeout_seconds: int = tunable(10, integer(1, 60), "Timeout of one POST to the collector.")
     max_attempts: int = tunable(4, integer(1, 8), "POST attempts per run (network errors, 429 and 5xx are retried).")
     async_retry_attempts: int = tunable(
-        2, integer(0, 2), "Lambda's retries of a failed run before it is dead-lettered.")
+        2, integer(0, 2), "Lambda's retries of a failed run before it is dead-lettered."
+    )
     log_retention_days: int = tunable(30, log_retention(), "Retention of the reporter's logs.")
-    alarm_topic_arn: Optional[str] = tunable(None, arn("sns", optional=True),
-                                             "SNS topic notified when a run fails or a report is dead-lettered.")
+    alarm_topic_arn: Optional[str] = tunable(
+        None, arn("sns", optional=True), "SNS topic notified when a run fails or a report is dead-lettered."
+    )
     dimension_names: Optional[Sequence[str]] = tunable(
-        None, _dimension_names(),
-        "The dimension set whose series are summed, e.g. [\"stackID\"]. Unset: when a counter's series come "
+        None,
+        _dimension_names(),
+        'The dimension set whose series are summed, e.g. ["stackID"]. Unset: when a counter\'s series come '
         "under several dimension sets (EMF, or an aggregate beside a breakdown) the set with the largest total "
-        "is counted, not their sum, and a warning names them (docs/fleet-scale.md).")
+        "is counted, not their sum, and a warning names them (docs/fleet-scale.md).",
+    )
     retry_horizon_hours: int = tunable(
-        24, integer(1, 72),
+        24,
+        integer(1, 72),
         "Hours a run Lambda gave up on is retried, once an hour, for the day it was scheduled for, before it is "
-        "dead-lettered: a flood or an outage shorter than this costs no report (docs/fleet-scale.md).")
+        "dead-lettered: a flood or an outage shorter than this costs no report (docs/fleet-scale.md).",
+    )
     schedule_window_minutes: int = tunable(
-        720, integer(1, 1440),
+        720,
+        integer(1, 1440),
         "EventBridge Scheduler starts each daily run at a random time this many minutes after scheduleHour, "
-        "so a fleet's reports arrive spread over the window (docs/fleet-scale.md sizes it).")
+        "so a fleet's reports arrive spread over the window (docs/fleet-scale.md sizes it).",
+    )
 
     def __post_init__(self) -> None:
         if not _https_url_or_output().accepts(self.collector_url):
@@ -155,8 +172,10 @@ def _require_https(url: str) -> str:
     """An Output's value, checked when it resolves. Only its scheme is shown: the Output may carry a secret."""
     if not https_url().accepts(url):
         scheme = url.partition(":")[0] if isinstance(url, str) and ":" in url else "unknown"
-        raise ValueError(f"DailyAggregatorArgs.collector_url = <an {scheme}:// URL, not shown: it may be a secret> "
-                         "is not allowed: expected an https:// URL")
+        raise ValueError(
+            f"DailyAggregatorArgs.collector_url = <an {scheme}:// URL, not shown: it may be a secret> "
+            "is not allowed: expected an https:// URL"
+        )
     return url
 
 
@@ -186,13 +205,19 @@ class DailyAggregator(pulumi.ComponentResource):
 
         # Kept in state: stable across updates, different for every deployment, tied to no person or host.
         stack_id = random.RandomUuid(f"{name}-stack-id", opts=child)
-        logs = aws.cloudwatch.LogGroup(f"{name}-logs", name_prefix=f"/aws/lambda/{name}-",
-                                       retention_in_days=args.log_retention_days, opts=child)
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name_prefix=f"/aws/lambda/{name}-", retention_in_days=args.log_retention_days, opts=child
+        )
         dead_letters = self._queue(name, "dead-letters", child)
-        retries = self._queue(name, "retries", child, visibility_timeout_seconds=RETRY_VISIBILITY_SECONDS,
-                              redrive_policy=pulumi.Output.json_dumps({
-                                  "deadLetterTargetArn": dead_letters.arn,
-                                  "maxReceiveCount": args.retry_horizon_hours}))
+        retries = self._queue(
+            name,
+            "retries",
+            child,
+            visibility_timeout_seconds=RETRY_VISIBILITY_SECONDS,
+            redrive_policy=pulumi.Output.json_dumps(
+                {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": args.retry_horizon_hours}
+            ),
+        )
         role, policy = self._role(name, logs, retries, child)
 
         function = aws.lambda_.Function(
@@ -205,18 +230,23 @@ class DailyAggregator(pulumi.ComponentResource):
             role=role.arn,
             memory_size=args.memory_size_mb,
             timeout=args.timeout_seconds,
-            environment={"variables": {
-                "COLLECTOR_URL": pulumi.Output.from_input(args.collector_url).apply(_require_https),
-                "STACK_ID": stack_id.result,
-                "PRODUCT_VERSION": args.product_version,
-                "METRICS_NAMESPACE": args.namespace,
-                "HTTP_TIMEOUT_SECONDS": str(args.http_timeout_seconds),
-                "MAX_ATTEMPTS": str(args.max_attempts),
-                "RETRY_QUEUE_URL": retries.url,
-                # Absent, not empty, when unset: [] is a real choice (series without dimensions).
-                **({} if args.dimension_names is None else
-                   {"DIMENSION_NAMES": json.dumps(sorted(args.dimension_names))}),
-            }},
+            environment={
+                "variables": {
+                    "COLLECTOR_URL": pulumi.Output.from_input(args.collector_url).apply(_require_https),
+                    "STACK_ID": stack_id.result,
+                    "PRODUCT_VERSION": args.product_version,
+                    "METRICS_NAMESPACE": args.namespace,
+                    "HTTP_TIMEOUT_SECONDS": str(args.http_timeout_seconds),
+                    "MAX_ATTEMPTS": str(args.max_attempts),
+                    "RETRY_QUEUE_URL": retries.url,
+                    # Absent, not empty, when unset: [] is a real choice (series without dimensions).
+                    **(
+                        {}
+                        if args.dimension_names is None
+                        else {"DIMENSION_NAMES": json.dumps(sorted(args.dimension_names))}
+                    ),
+                }
+            },
             logging_config={"log_format": "Text", "log_group": logs.name},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, logs])),
         )
@@ -232,16 +262,27 @@ class DailyAggregator(pulumi.ComponentResource):
         self._schedules(name, function, schedule, dead_letters, args, child)
         self._alarms(name, function, dead_letters, args, child)
 
-        publish_outputs(self, function_name=function.name, function_arn=function.arn, stack_id=stack_id.result,
-                        schedule_expression=schedule, dead_letter_queue_url=dead_letters.url,
-                        retry_queue_url=retries.url)
+        publish_outputs(
+            self,
+            function_name=function.name,
+            function_arn=function.arn,
+            stack_id=stack_id.result,
+            schedule_expression=schedule,
+            dead_letter_queue_url=dead_letters.url,
+            retry_queue_url=retries.url,
+        )
 
     @staticmethod
     def _queue(name: str, role: str, child: pulumi.ResourceOptions, **settings: Any) -> aws.sqs.Queue:
         # The retry queue keeps its messages as long as the dead-letter queue: SQS keeps a message's first
         # enqueue time when it moves it, so a shorter retention could drop a run before it is dead-lettered.
-        queue = aws.sqs.Queue(f"{name}-{role}", message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-                              sqs_managed_sse_enabled=True, opts=child, **settings)
+        queue = aws.sqs.Queue(
+            f"{name}-{role}",
+            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+            sqs_managed_sse_enabled=True,
+            opts=child,
+            **settings,
+        )
         aws.sqs.QueuePolicy(
             f"{name}-{role}-tls-only",
             queue_url=queue.url,
@@ -251,15 +292,21 @@ class DailyAggregator(pulumi.ComponentResource):
         return queue
 
     @staticmethod
-    def _role(name: str, logs: aws.cloudwatch.LogGroup, retries: aws.sqs.Queue,
-              child: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    def _role(
+        name: str, logs: aws.cloudwatch.LogGroup, retries: aws.sqs.Queue, child: pulumi.ResourceOptions
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         return iam_policies.service_role(
-            f"{name}-role", f"{name}-policy", "lambda.amazonaws.com",
+            f"{name}-role",
+            f"{name}-policy",
+            "lambda.amazonaws.com",
             [
                 # Neither action supports resource-level permissions: AWS only accepts "*" here.
                 iam_policies.allow(["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], ["*"], "ReadCounters"),
-                iam_policies.allow(["logs:CreateLogStream", "logs:PutLogEvents"],
-                                   [pulumi.Output.concat(logs.arn, ":log-stream:*")], "WriteOwnLogs"),
+                iam_policies.allow(
+                    ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    [pulumi.Output.concat(logs.arn, ":log-stream:*")],
+                    "WriteOwnLogs",
+                ),
                 # Lambda's on-failure destination sends with the function's role; the replay reads and deletes.
                 iam_policies.allow(["sqs:SendMessage"], [retries.arn], "QueueFailedRuns"),
                 iam_policies.allow(["sqs:DeleteMessage", "sqs:ReceiveMessage"], [retries.arn], "ReplayFailedRuns"),
@@ -268,10 +315,18 @@ class DailyAggregator(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _schedules(name: str, function: aws.lambda_.Function, schedule: pulumi.Output[str],
-                   dead_letters: aws.sqs.Queue, args: DailyAggregatorArgs, child: pulumi.ResourceOptions) -> None:
+    def _schedules(
+        name: str,
+        function: aws.lambda_.Function,
+        schedule: pulumi.Output[str],
+        dead_letters: aws.sqs.Queue,
+        args: DailyAggregatorArgs,
+        child: pulumi.ResourceOptions,
+    ) -> None:
         role, policy = iam_policies.service_role(
-            f"{name}-scheduler-role", f"{name}-scheduler-policy", "scheduler.amazonaws.com",
+            f"{name}-scheduler-role",
+            f"{name}-scheduler-policy",
+            "scheduler.amazonaws.com",
             [
                 iam_policies.allow(["lambda:InvokeFunction"], [function.arn], "StartTheReporter"),
                 # Scheduler writes an invocation it could not deliver to the queue with this role.
@@ -283,10 +338,16 @@ class DailyAggregator(pulumi.ComponentResource):
 
         def target(event: dict[str, str], max_age_seconds: int) -> aws.scheduler.ScheduleTargetArgsDict:
             """Both schedules start the function with the role above and dead-letter what they cannot deliver."""
-            return {"arn": function.arn, "role_arn": role.arn, "input": json.dumps(event),
-                    "retry_policy": {"maximum_event_age_in_seconds": max_age_seconds,
-                                     "maximum_retry_attempts": SCHEDULER_RETRY_ATTEMPTS},
-                    "dead_letter_config": {"arn": dead_letters.arn}}
+            return {
+                "arn": function.arn,
+                "role_arn": role.arn,
+                "input": json.dumps(event),
+                "retry_policy": {
+                    "maximum_event_age_in_seconds": max_age_seconds,
+                    "maximum_retry_attempts": SCHEDULER_RETRY_ATTEMPTS,
+                },
+                "dead_letter_config": {"arn": dead_letters.arn},
+            }
 
         aws.scheduler.Schedule(
             f"{name}-schedule",
@@ -295,7 +356,8 @@ class DailyAggregator(pulumi.ComponentResource):
             schedule_expression_timezone="UTC",
             flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": args.schedule_window_minutes},
             target=target({"time": SCHEDULED_TIME}, MAX_EVENT_AGE_SECONDS),
-            opts=after_policy)
+            opts=after_policy,
+        )
         aws.scheduler.Schedule(
             f"{name}-replay-schedule",
             description="Hourly: runs again, for their scheduled day, the daily runs Lambda gave up on.",
@@ -303,29 +365,50 @@ class DailyAggregator(pulumi.ComponentResource):
             flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": REPLAY_WINDOW_MINUTES},
             # A replay not delivered within the hour is superseded by the next one.
             target=target(REPLAY_INPUT, REPLAY_INTERVAL_SECONDS),
-            opts=after_policy)
+            opts=after_policy,
+        )
 
     @staticmethod
-    def _alarms(name: str, function: aws.lambda_.Function, dead_letters: aws.sqs.Queue, args: DailyAggregatorArgs,
-                child: pulumi.ResourceOptions) -> None:
+    def _alarms(
+        name: str,
+        function: aws.lambda_.Function,
+        dead_letters: aws.sqs.Queue,
+        args: DailyAggregatorArgs,
+        child: pulumi.ResourceOptions,
+    ) -> None:
         actions = [args.alarm_topic_arn] if args.alarm_topic_arn else []
         for spec in alarm_specs(args, function.name, dead_letters.name):
-            aws.cloudwatch.MetricAlarm(spec.resource_name(name), alarm_actions=actions, opts=child,
-                                       **spec.metric_alarm_args())
+            aws.cloudwatch.MetricAlarm(
+                spec.resource_name(name), alarm_actions=actions, opts=child, **spec.metric_alarm_args()
+            )
 
 
-def alarm_specs(args: DailyAggregatorArgs, function_name: pulumi.Input[str],
-                dead_letter_queue_name: pulumi.Input[str]) -> list[AlarmSpec]:
+def alarm_specs(
+    args: DailyAggregatorArgs, function_name: pulumi.Input[str], dead_letter_queue_name: pulumi.Input[str]
+) -> list[AlarmSpec]:
     """The reporter's alarms, as data: docs/guardrails.md's alarm table reads the same list. Their thresholds are
     fixed, not settings: one failed run or one dead letter is already worth a look."""
     return [
-        AlarmSpec("errors", None, Metric("AWS/Lambda", "Errors", {"FunctionName": function_name}),
-                  Comparison.AT_LEAST, 1, 3600,
-                  f"The daily usage report failed: Lambda retries it, then it is replayed hourly for "
-                  f"{args.retry_horizon_hours} h before it is dead-lettered.", statistic="Sum"),
-        AlarmSpec("dead-letters-waiting", None,
-                  Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": dead_letter_queue_name}),
-                  Comparison.AT_LEAST, 1, 300,
-                  "A usage report was given up on after the retry horizon, or a schedule could not start the "
-                  "reporter; see the dead-letter queue.", statistic="Maximum"),
+        AlarmSpec(
+            "errors",
+            None,
+            Metric("AWS/Lambda", "Errors", {"FunctionName": function_name}),
+            Comparison.AT_LEAST,
+            1,
+            3600,
+            f"The daily usage report failed: Lambda retries it, then it is replayed hourly for "
+            f"{args.retry_horizon_hours} h before it is dead-lettered.",
+            statistic="Sum",
+        ),
+        AlarmSpec(
+            "dead-letters-waiting",
+            None,
+            Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": dead_letter_queue_name}),
+            Comparison.AT_LEAST,
+            1,
+            300,
+            "A usage report was given up on after the retry horizon, or a schedule could not start the "
+            "reporter; see the dead-letter queue.",
+            statistic="Maximum",
+        ),
     ]

@@ -19,21 +19,25 @@ FIREHOSE_LOG_STREAM = "S3Delivery"
 @dataclass(frozen=True)
 class FirehoseToS3WarehouseArgs:
     buffering_size_mib: int = tunable(
-        5, integer(1, 128), "Firehose flushes an object when this much data is buffered (MiB).")
+        5, integer(1, 128), "Firehose flushes an object when this much data is buffered (MiB)."
+    )
     buffering_interval_seconds: int = tunable(
-        300, integer(0, 900), "...or when the oldest buffered record is this old (seconds).")
-    report_retention_days: int = tunable(
-        400, integer(1, 3650), "Delivered reports expire after this many days.")
+        300, integer(0, 900), "...or when the oldest buffered record is this old (seconds)."
+    )
+    report_retention_days: int = tunable(400, integer(1, 3650), "Delivered reports expire after this many days.")
     error_retention_days: int = tunable(
-        30, integer(1, 3650), "Objects Firehose could not deliver expire after this many days.")
+        30, integer(1, 3650), "Objects Firehose could not deliver expire after this many days."
+    )
     noncurrent_version_retention_days: int = tunable(
-        7, integer(1, 365), "Overwritten or deleted object versions are kept this many days.")
-    log_retention_days: int = tunable(
-        30, log_retention(), "Retention of Firehose's delivery-error log group.")
+        7, integer(1, 365), "Overwritten or deleted object versions are kept this many days."
+    )
+    log_retention_days: int = tunable(30, log_retention(), "Retention of Firehose's delivery-error log group.")
     kms_key_arn: Optional[str] = tunable(
-        None, arn("kms", optional=True), "Customer-managed KMS key for the bucket; unset means SSE-S3.")
+        None, arn("kms", optional=True), "Customer-managed KMS key for the bucket; unset means SSE-S3."
+    )
     force_destroy: bool = tunable(
-        False, boolean(), "Let `pulumi destroy` delete a bucket that still holds reports (dev only).")
+        False, boolean(), "Let `pulumi destroy` delete a bucket that still holds reports (dev only)."
+    )
 
     def __post_init__(self) -> None:
         validate_args(self)
@@ -55,8 +59,7 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
     stream_arn: pulumi.Output[str]
     """ARN of the Firehose delivery stream."""
 
-    def __init__(self, name: str, args: FirehoseToS3WarehouseArgs,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: FirehoseToS3WarehouseArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -70,7 +73,8 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
             opts=child,
         )
         log_stream = aws.cloudwatch.LogStream(
-            f"{name}-delivery-log-stream", name=FIREHOSE_LOG_STREAM, log_group_name=log_group.name, opts=child)
+            f"{name}-delivery-log-stream", name=FIREHOSE_LOG_STREAM, log_group_name=log_group.name, opts=child
+        )
 
         role, role_policy = self._delivery_role(name, bucket, log_group, log_stream, args, child)
         # Only the delivery role may put reports: nothing else in the account can add or overwrite one.
@@ -100,12 +104,14 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[role_policy])),
         )
 
-        publish_outputs(self, bucket_name=bucket.bucket, bucket_arn=bucket.arn, stream_name=stream.name,
-                        stream_arn=stream.arn)
+        publish_outputs(
+            self, bucket_name=bucket.bucket, bucket_arn=bucket.arn, stream_name=stream.name, stream_arn=stream.arn
+        )
 
     @staticmethod
-    def _expire_objects(name: str, bucket: aws.s3.Bucket, args: FirehoseToS3WarehouseArgs,
-                        child: pulumi.ResourceOptions) -> None:
+    def _expire_objects(
+        name: str, bucket: aws.s3.Bucket, args: FirehoseToS3WarehouseArgs, child: pulumi.ResourceOptions
+    ) -> None:
         def expire(rule_id: str, prefix: str, days: int) -> aws.s3.BucketLifecycleConfigurationRuleArgsDict:
             return {"id": rule_id, "status": "Enabled", "filter": {"prefix": prefix}, "expiration": {"days": days}}
 
@@ -128,24 +134,37 @@ class FirehoseToS3Warehouse(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _delivery_role(name: str, bucket: aws.s3.Bucket, log_group: aws.cloudwatch.LogGroup,
-                       log_stream: aws.cloudwatch.LogStream, args: FirehoseToS3WarehouseArgs,
-                       child: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    def _delivery_role(
+        name: str,
+        bucket: aws.s3.Bucket,
+        log_group: aws.cloudwatch.LogGroup,
+        log_stream: aws.cloudwatch.LogStream,
+        args: FirehoseToS3WarehouseArgs,
+        child: pulumi.ResourceOptions,
+    ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         statements = [
-            iam_policies.allow(["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-                               [bucket.arn], "ReadBucket"),
-            iam_policies.allow(["s3:AbortMultipartUpload", "s3:PutObject"],
-                               [pulumi.Output.concat(bucket.arn, "/", prefix, "*")
-                                for prefix in (warehouse_layout.REPORTS_PREFIX, warehouse_layout.ERRORS_PREFIX)],
-                               "WriteReportsAndErrors"),
-            iam_policies.allow(["logs:PutLogEvents"],
-                               [pulumi.Output.concat(log_group.arn, ":log-stream:", log_stream.name)],
-                               "WriteDeliveryErrors"),
+            iam_policies.allow(
+                ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], [bucket.arn], "ReadBucket"
+            ),
+            iam_policies.allow(
+                ["s3:AbortMultipartUpload", "s3:PutObject"],
+                [
+                    pulumi.Output.concat(bucket.arn, "/", prefix, "*")
+                    for prefix in (warehouse_layout.REPORTS_PREFIX, warehouse_layout.ERRORS_PREFIX)
+                ],
+                "WriteReportsAndErrors",
+            ),
+            iam_policies.allow(
+                ["logs:PutLogEvents"],
+                [pulumi.Output.concat(log_group.arn, ":log-stream:", log_stream.name)],
+                "WriteDeliveryErrors",
+            ),
         ]
         if args.kms_key_arn:
             statements.append(_bucket_key_grant(args.kms_key_arn, bucket.arn))
         return iam_policies.service_role(
-            f"{name}-delivery-role", f"{name}-delivery-policy", "firehose.amazonaws.com", statements, child)
+            f"{name}-delivery-role", f"{name}-delivery-policy", "firehose.amazonaws.com", statements, child
+        )
 
 
 def _bucket_key_grant(kms_key_arn: str, bucket_arn: pulumi.Output[str]) -> iam_policies.Statement:

@@ -15,8 +15,7 @@ import pulumi_aws as aws
 # An IAM policy statement as its JSON object; guardrails/ builds some of them too.
 Statement = dict[str, Any]
 
-TRUST_CONDITION_KEYS = {"firehose.amazonaws.com": "sts:ExternalId",
-                        "scheduler.amazonaws.com": "aws:SourceAccount"}
+TRUST_CONDITION_KEYS = {"firehose.amazonaws.com": "sts:ExternalId", "scheduler.amazonaws.com": "aws:SourceAccount"}
 
 
 def service_trust_policy(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -41,18 +40,21 @@ def current_account_id() -> pulumi.Output[str]:
 
 def arn(service: str, region: pulumi.Input[str], account: pulumi.Input[str], resource: str) -> pulumi.Output[str]:
     """An ARN in the deploying partition (aws, aws-cn, aws-us-gov), never a hard-coded "arn:aws:"."""
-    return pulumi.Output.concat("arn:", aws.get_partition_output().partition, ":", service, ":", region, ":",
-                                account, ":", resource)
+    return pulumi.Output.concat(
+        "arn:", aws.get_partition_output().partition, ":", service, ":", region, ":", account, ":", resource
+    )
 
 
 def via_service(service: str) -> pulumi.Output[str]:
     """The name kms:ViaService gives `service`'s endpoint in this region and partition (s3.us-east-1.amazonaws.com)."""
-    return pulumi.Output.concat(service, ".", aws.get_region_output().region, ".",
-                                aws.get_partition_output().dns_suffix)
+    return pulumi.Output.concat(
+        service, ".", aws.get_region_output().region, ".", aws.get_partition_output().dns_suffix
+    )
 
 
-def service_role(role_name: str, policy_name: str, service: str, statements: list[Statement],
-                 opts: pulumi.ResourceOptions) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+def service_role(
+    role_name: str, policy_name: str, service: str, statements: list[Statement], opts: pulumi.ResourceOptions
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
     """A role only `service` may assume, with exactly these inline statements."""
     role = aws.iam.Role(role_name, assume_role_policy=service_trust_policy(service, current_account_id()), opts=opts)
     policy = aws.iam.RolePolicy(policy_name, role=role.id, policy=policy_document(*statements), opts=opts)

@@ -9,8 +9,9 @@ import pulumi
 def publish_outputs(component: pulumi.ComponentResource, **outputs: Any) -> None:
     declared = set(getattr(type(component), "__annotations__", {}))
     if declared != set(outputs):
-        raise TypeError(f"{type(component).__name__} declares outputs {sorted(declared)} "
-                        f"but publishes {sorted(outputs)}")
+        raise TypeError(
+            f"{type(component).__name__} declares outputs {sorted(declared)} but publishes {sorted(outputs)}"
+        )
     for name, value in outputs.items():
         setattr(component, name, value)
     component.register_outputs(outputs)

@@ -22,8 +22,9 @@ def boundary_arn(policy_name: str) -> pulumi.Output[str]:
     return iam_policies.arn("iam", "", iam_policies.current_account_id(), f"policy/{policy_name}")
 
 
-def with_permissions_boundary(policy_name: str) -> Callable[
-        [pulumi.ResourceTransformationArgs], Optional[pulumi.ResourceTransformationResult]]:
+def with_permissions_boundary(
+    policy_name: str,
+) -> Callable[[pulumi.ResourceTransformationArgs], Optional[pulumi.ResourceTransformationResult]]:
     """A stack transformation that puts the boundary on every role.
 
     A (legacy) transformation rather than a transform: it runs in the SDK, so the tests under mocks see the

@@ -14,8 +14,12 @@ import pulumi
 
 HANDLER = "handlers.daily_report.handler"
 # The handler module, its package, and `schemas` with the one schema file it reads: (package, file in it).
-PACKAGE_FILES = (("handlers", "__init__.py"), ("handlers", "daily_report.py"), ("schemas", "__init__.py"),
-                 ("schemas", "usage_report.schema.json"))
+PACKAGE_FILES = (
+    ("handlers", "__init__.py"),
+    ("handlers", "daily_report.py"),
+    ("schemas", "__init__.py"),
+    ("schemas", "usage_report.schema.json"),
+)
 # Pure-Python distributions the handler imports that the runtime lacks (pinned in requirements.txt).
 VENDORED = ("fastjsonschema",)
 
@@ -37,8 +41,11 @@ def _package_dir(package: str) -> Path:
 
 def _vendored_files(distribution: str) -> dict[str, Path]:
     package_dir = _installed(distribution)[1]
-    files = {f"{distribution}/{p.relative_to(package_dir).as_posix()}": p
-             for p in sorted(package_dir.rglob("*.py")) if "__pycache__" not in p.parts}
+    files = {
+        f"{distribution}/{p.relative_to(package_dir).as_posix()}": p
+        for p in sorted(package_dir.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
     # Its licence travels with the copy we redistribute.
     for entry in importlib.metadata.distribution(distribution).files or ():
         if entry.name in ("LICENSE", "AUTHORS"):

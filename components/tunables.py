@@ -15,8 +15,28 @@ from typing import Any
 
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 
@@ -118,6 +138,7 @@ def require_together(args: Any, *names: str) -> None:
     if given and len(given) != len(names):
         missing = [n for n in names if n not in given]
         raise ArgsError(
-            f"{type(args).__name__}.{missing[0]}", None,
+            f"{type(args).__name__}.{missing[0]}",
+            None,
             f"a value, because {', '.join(given)} is set ({', '.join(names)} go together)",
         )

@@ -38,8 +38,10 @@ def main(output: Path) -> int:
     with LocalCloud() as cloud:
         print(f"LocalStack {cloud.endpoint_url} (pid {cloud.process.pid}, data in {cloud.data_dir})")
         deployment = deploy_ingest_path(cloud.endpoint_url)
-        print(f"created {len(deployment.applied)} resources; skipped {len(deployment.skipped)} "
-              "that LocalStack does not run here:")
+        print(
+            f"created {len(deployment.applied)} resources; skipped {len(deployment.skipped)} "
+            "that LocalStack does not run here:"
+        )
         for reason in sorted(set(deployment.skipped.values())):
             names = sorted(name for name, why in deployment.skipped.items() if why == reason)
             print(f"  - {len(names)} ({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}): {reason}")
@@ -52,11 +54,16 @@ def main(output: Path) -> int:
         rejected = sample_posts.send(deployment, invalid)
         print(text_tables.render("Valid reports", accepted))
         print(text_tables.render("Invalid reports", rejected))
-        print("(LocalStack answers a rejected body with its own message; AWS renders the BAD_REQUEST_BODY\n"
-              " template, mapping_templates/bad_request_body_response.vtl, with the validation error.)")
+        print(
+            "(LocalStack answers a rejected body with its own message; AWS renders the BAD_REQUEST_BODY\n"
+            " template, mapping_templates/bad_request_body_response.vtl, with the validation error.)"
+        )
 
-        step(3, f"Reporter: {simulated_deployments.DEPLOYMENTS} simulated deployments, "
-                f"{simulated_deployments.DAYS} days, each with its own CloudWatch")
+        step(
+            3,
+            f"Reporter: {simulated_deployments.DEPLOYMENTS} simulated deployments, "
+            f"{simulated_deployments.DAYS} days, each with its own CloudWatch",
+        )
         runs = simulated_deployments.run_week(deployment, today)
         print("\n".join(runs))
 
@@ -64,8 +71,10 @@ def main(output: Path) -> int:
         s3 = client("s3", cloud.endpoint_url)
         objects = delivered.delivered_objects(s3, deployment.bucket_name)
         lines = sum(len(obj.lines) for obj in objects)
-        print(f"{len(objects)} objects in s3://{deployment.bucket_name}/ "
-              "(LocalStack writes one object per record and does not gzip)")
+        print(
+            f"{len(objects)} objects in s3://{deployment.bucket_name}/ "
+            "(LocalStack writes one object per record and does not gzip)"
+        )
         warehouse = output / "warehouse"
         shutil.rmtree(warehouse, ignore_errors=True)
         delivered.download(s3, deployment.bucket_name, warehouse)
@@ -74,15 +83,19 @@ def main(output: Path) -> int:
     charts = output / "charts"
     shutil.rmtree(charts, ignore_errors=True)
     page = output / "report.html"
-    status = usage_report.main(["--local", str(warehouse), "--today", today.isoformat(), "--charts", str(charts),
-                                "--html", str(page)])
+    status = usage_report.main(
+        ["--local", str(warehouse), "--today", today.isoformat(), "--charts", str(charts), "--html", str(page)]
+    )
     sent = sum(status == 200 for status, *_ in accepted.rows) + sum(" sent " in run for run in runs)
-    summary = QueryResult(("what", "count", "expected"), (
-        ("valid reports accepted (200)", accepted.column("status").count(200), len(valid)),
-        ("invalid reports rejected (400)", rejected.column("status").count(400), len(invalid)),
-        ("reporter runs that sent", sum(" sent " in run for run in runs), len(runs)),
-        ("lines delivered to S3", lines, sent),
-    ))
+    summary = QueryResult(
+        ("what", "count", "expected"),
+        (
+            ("valid reports accepted (200)", accepted.column("status").count(200), len(valid)),
+            ("invalid reports rejected (400)", rejected.column("status").count(400), len(invalid)),
+            ("reporter runs that sent", sum(" sent " in run for run in runs), len(runs)),
+            ("lines delivered to S3", lines, sent),
+        ),
+    )
     print(text_tables.render("Summary", summary))
     print(f"charts: {', '.join(str(p) for p in sorted(charts.glob('*.png')))}")
     print(f"report: {page} (open it in a browser)")

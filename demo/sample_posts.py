@@ -25,10 +25,18 @@ class Post:
 def posts() -> tuple[list[Post], list[Post]]:
     """(valid, invalid): the same cases the end-to-end test and the contract tests use."""
     valid = [Post("documentation's example", DOCUMENTED_PATH, reports.DOCUMENTED_EXAMPLE)]
-    valid += [Post(f"counters under {key}", DOCUMENTED_PATH, json.dumps(report))
-              for key, report in reports.each_key_shape().items()]
-    valid.append(Post(f"shipped reporter (/{SHIPPED_REPORTER_PATH}, no Content-Type)", SHIPPED_REPORTER_PATH,
-                      json.dumps(reports.shipped_reporter_report()), None))
+    valid += [
+        Post(f"counters under {key}", DOCUMENTED_PATH, json.dumps(report))
+        for key, report in reports.each_key_shape().items()
+    ]
+    valid.append(
+        Post(
+            f"shipped reporter (/{SHIPPED_REPORTER_PATH}, no Content-Type)",
+            SHIPPED_REPORTER_PATH,
+            json.dumps(reports.shipped_reporter_report()),
+            None,
+        )
+    )
     invalid = [Post(name, DOCUMENTED_PATH, json.dumps(body)) for name, body in reports.INVALID_REPORTS.items()]
     return valid, invalid
 

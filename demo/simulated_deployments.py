@@ -33,8 +33,12 @@ class Deployment:
 def run_week(deployment: LocalDeployment, today: dt.date) -> list[str]:
     """Seed and report DAYS full days ending yesterday; returns one line per reporter run."""
     rng = random.Random(SEED)
-    fleet = [Deployment(f"{100000000000 + i:012d}", str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                        rng.randrange(DAYS + 1)) for i in range(DEPLOYMENTS)]
+    fleet = [
+        Deployment(
+            f"{100000000000 + i:012d}", str(uuid.UUID(int=rng.getrandbits(128), version=4)), rng.randrange(DAYS + 1)
+        )
+        for i in range(DEPLOYMENTS)
+    ]
     lines = []
     for offset in range(DAYS, 0, -1):
         day = today - dt.timedelta(days=offset)
@@ -46,17 +50,30 @@ def run_week(deployment: LocalDeployment, today: dt.date) -> list[str]:
             for name in schemas.counter_names():
                 if rng.random() < 0.6:
                     when = dt.datetime.combine(day, dt.time(rng.randrange(24), rng.randrange(60)), dt.UTC)
-                    product_metrics.publish(cloudwatch, name, rng.randrange(1, 50), when,
-                                            product_metrics.dimensions(member.stack_id, version))
+                    product_metrics.publish(
+                        cloudwatch,
+                        name,
+                        rng.randrange(1, 50),
+                        when,
+                        product_metrics.dimensions(member.stack_id, version),
+                    )
             lines.append(_report(deployment, member, version, day))
     return lines
 
 
 def _report(deployment: LocalDeployment, member: Deployment, version: str, day: dt.date) -> str:
     scheduled = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC) + RUN_AFTER_MIDNIGHT
-    entry = run_reporter(collector_url=deployment.url(), endpoint_url=deployment.endpoint_url,
-                         account=member.account, stack_id=member.stack_id, version=version,
-                         namespace=product_metrics.NAMESPACE, scheduled=scheduled)
+    entry = run_reporter(
+        collector_url=deployment.url(),
+        endpoint_url=deployment.endpoint_url,
+        account=member.account,
+        stack_id=member.stack_id,
+        version=version,
+        namespace=product_metrics.NAMESPACE,
+        scheduled=scheduled,
+    )
     total = sum(entry["totals"].values())
-    return (f"{entry['report_date']}  {member.stack_id[:8]}  v{version:<6} {entry['outcome']} "
-            f"(HTTP {entry['status']}, {entry['attempts']} attempt(s)), {total:,} events in total")
+    return (
+        f"{entry['report_date']}  {member.stack_id[:8]}  v{version:<6} {entry['outcome']} "
+        f"(HTTP {entry['status']}, {entry['attempts']} attempt(s)), {total:,} events in total"
+    )

@@ -24,10 +24,15 @@ STACKS = ("dev", "staging", "prod")
 
 def collected_fields() -> str:
     schema = schemas.load_schema()
-    rows = ["## What is collected", "",
-            "Generated from `schemas/usage_report.schema.json`. Each stored report line holds exactly these "
-            "fields; nothing else is accepted, and the collector adds no client IP, user agent or header.", "",
-            "| Stored field | Type | Meaning |", "| --- | --- | --- |"]
+    rows = [
+        "## What is collected",
+        "",
+        "Generated from `schemas/usage_report.schema.json`. Each stored report line holds exactly these "
+        "fields; nothing else is accepted, and the collector adds no client IP, user agent or header.",
+        "",
+        "| Stored field | Type | Meaning |",
+        "| --- | --- | --- |",
+    ]
     for name, (column_type, meaning) in schemas.RECEIVED_FIELDS.items():
         rows.append(f"| `{name}` | {column_type} | {meaning} (added by the collector) |")
     for name in schemas.scalar_fields():
@@ -38,8 +43,11 @@ def collected_fields() -> str:
     keys = schemas.counter_keys()
     for name, prop in counters.items():
         rows.append(f"| `{schemas.CANONICAL_COUNTERS_KEY}.{name}` | integer ≥ 0 | {prop['description']} |")
-    rows += ["", f"Clients may send the counters under {', '.join(f'`{k}`' for k in keys)}; "
-             f"they are always stored under `{schemas.CANONICAL_COUNTERS_KEY}`."]
+    rows += [
+        "",
+        f"Clients may send the counters under {', '.join(f'`{k}`' for k in keys)}; "
+        f"they are always stored under `{schemas.CANONICAL_COUNTERS_KEY}`.",
+    ]
     return "\n".join(rows)
 
 
@@ -55,20 +63,29 @@ def _type_name(annotation) -> str:
 
 def config_reference() -> str:
     stacks = {stack: fleet_costs.stack_sections(stack) for stack in STACKS}
-    rows = [f"Stack config lives in `Pulumi.<stack>.yaml` under `{PROJECT}:<section>` as an object "
-            "(generated from the components' Args; a bad key or value stops `pulumi preview` with a message "
-            "naming the key, the value and what is allowed).", "",
-            "| Key | Type | " + " | ".join(STACKS) + " | Meaning (allowed values) |",
-            "| --- | --- | " + " | ".join("---" for _ in STACKS) + " | --- |"]
+    rows = [
+        f"Stack config lives in `Pulumi.<stack>.yaml` under `{PROJECT}:<section>` as an object "
+        "(generated from the components' Args; a bad key or value stops `pulumi preview` with a message "
+        "naming the key, the value and what is allowed).",
+        "",
+        "| Key | Type | " + " | ".join(STACKS) + " | Meaning (allowed values) |",
+        "| --- | --- | " + " | ".join("---" for _ in STACKS) + " | --- |",
+    ]
     for section in SECTIONS:
         for key, field in config_keys(section).items():
             per_stack = [_shown(stacks[s].get(section, {}).get(key, field.default)) for s in STACKS]
             kind = _type_name(field.type)
-            rows.append(f"| `{section}.{key}` | {kind} | " + " | ".join(per_stack) +
-                        f" | {field.metadata['meaning']} ({field.metadata['rule'].allowed}) |")
+            rows.append(
+                f"| `{section}.{key}` | {kind} | "
+                + " | ".join(per_stack)
+                + f" | {field.metadata['meaning']} ({field.metadata['rule'].allowed}) |"
+            )
     opt_out = [_shown(stacks[s].get(OPT_OUT_SECTION, {}).get(OPT_OUT_KEY, False)) for s in STACKS]
-    rows.append(f"| `{OPT_OUT_SECTION}.{OPT_OUT_KEY}` | bool | " + " | ".join(opt_out) +
-                " | Opt out of usage reporting: no reporter function, role or schedule is deployed (true or false) |")
+    rows.append(
+        f"| `{OPT_OUT_SECTION}.{OPT_OUT_KEY}` | bool | "
+        + " | ".join(opt_out)
+        + " | Opt out of usage reporting: no reporter function, role or schedule is deployed (true or false) |"
+    )
     return "\n".join(rows)
 
 
@@ -90,12 +107,18 @@ def layer_rule() -> str:
     return "\n".join(rows)
 
 
-GENERATED = {"collected-fields": collected_fields, "config-reference": config_reference,
-             "policy-rules": guardrails.policy_rules, "alarms": guardrails.alarm_table,
-             "client-identity-stores": guardrails.client_identity_stores,
-             "layer-rule": layer_rule, "fleet-costs": fleet_costs.cost_table,
-             "counter-bounds": warehouse_bounds.bounds_table, "report-date-window": warehouse_bounds.window_table,
-             "flood-horizon": flood_horizon.flood_table}
+GENERATED = {
+    "collected-fields": collected_fields,
+    "config-reference": config_reference,
+    "policy-rules": guardrails.policy_rules,
+    "alarms": guardrails.alarm_table,
+    "client-identity-stores": guardrails.client_identity_stores,
+    "layer-rule": layer_rule,
+    "fleet-costs": fleet_costs.cost_table,
+    "counter-bounds": warehouse_bounds.bounds_table,
+    "report-date-window": warehouse_bounds.window_table,
+    "flood-horizon": flood_horizon.flood_table,
+}
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {

@@ -69,8 +69,9 @@ PRICES = {
     "lambda_requests": ListPrice(0.20, "million requests", FIELD_NOTES),
     "lambda_duration": ListPrice(0.0000133334, "GB-second on arm64", PRICING_PAGES),
     "get_metric_data": ListPrice(0.01, "1,000 metrics requested by GetMetricData", PRICING_PAGES),
-    "sqs_requests": ListPrice(0.40, "million standard-queue requests after 1 million free a month per account",
-                              PRICING_PAGES),
+    "sqs_requests": ListPrice(
+        0.40, "million standard-queue requests after 1 million free a month per account", PRICING_PAGES
+    ),
 }
 
 
@@ -98,8 +99,11 @@ def stack_args(stack: str, section: str, args_type: type, **wiring):
 
 def record_bytes() -> int:
     """One report as Firehose receives it: the line the real mapping template renders."""
-    delivery = Delivery(reports.valid_report(metrics=dict.fromkeys(schemas.counter_names(), 123456)),
-                        datetime.datetime(2026, 11, 27, 7, 30, tzinfo=datetime.UTC), str(uuid.UUID(int=1)))
+    delivery = Delivery(
+        reports.valid_report(metrics=dict.fromkeys(schemas.counter_names(), 123456)),
+        datetime.datetime(2026, 11, 27, 7, 30, tzinfo=datetime.UTC),
+        str(uuid.UUID(int=1)),
+    )
     return len(stored_line(delivery).encode())
 
 
@@ -109,8 +113,10 @@ def gzip_bytes_per_report(seed: int = 11) -> float:
     received = datetime.datetime(2026, 11, 27, 1, tzinfo=datetime.UTC)
     lines = []
     for i in range(GZIP_SAMPLE_LINES):
-        body = reports.valid_report(stack_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                                    metrics={n: rng.randrange(0, 100_000) for n in schemas.counter_names()})
+        body = reports.valid_report(
+            stack_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            metrics={n: rng.randrange(0, 100_000) for n in schemas.counter_names()},
+        )
         delivery = Delivery(body, received + datetime.timedelta(seconds=i), str(uuid.UUID(int=rng.getrandbits(128))))
         lines.append(stored_line_fast(delivery))
     return len(gzip.compress("".join(lines).encode())) / GZIP_SAMPLE_LINES
@@ -144,16 +150,30 @@ def replay_rows(reporter: DailyAggregatorArgs) -> list[Row]:
     gb_seconds = replays * seconds * reporter.memory_size_mb / 1024
     p = PRICES
     return [
-        Row("Hourly replay: EventBridge Scheduler", f"{replays:,} invocations (`{REPLAY_SCHEDULE}`: "
-            f"{replays_per_day()} a day per deployment, failed runs or not)", p["scheduler"].shown(),
-            replays / 1e6 * p["scheduler"].usd, "reporters"),
-        Row("Hourly replay: Lambda", f"{replays:,} requests; {gb_seconds:,.0f} GB-s ({seconds:g} s assumed at "
+        Row(
+            "Hourly replay: EventBridge Scheduler",
+            f"{replays:,} invocations (`{REPLAY_SCHEDULE}`: "
+            f"{replays_per_day()} a day per deployment, failed runs or not)",
+            p["scheduler"].shown(),
+            replays / 1e6 * p["scheduler"].usd,
+            "reporters",
+        ),
+        Row(
+            "Hourly replay: Lambda",
+            f"{replays:,} requests; {gb_seconds:,.0f} GB-s ({seconds:g} s assumed at "
             f"{reporter.memory_size_mb} MB: a {daily_report.REPLAY_WAIT_SECONDS} s long poll of the empty queue "
-            f"and a {REPLAY_START_SECONDS:g} s start)", f"{p['lambda_requests'].shown()}; "
-            f"{p['lambda_duration'].shown()}",
-            replays / 1e6 * p["lambda_requests"].usd + gb_seconds * p["lambda_duration"].usd, "reporters"),
-        Row("Hourly replay: SQS", f"{replays:,} ReceiveMessage requests (one a replay of an empty queue)",
-            p["sqs_requests"].shown(), replays / 1e6 * p["sqs_requests"].usd, "reporters"),
+            f"and a {REPLAY_START_SECONDS:g} s start)",
+            f"{p['lambda_requests'].shown()}; {p['lambda_duration'].shown()}",
+            replays / 1e6 * p["lambda_requests"].usd + gb_seconds * p["lambda_duration"].usd,
+            "reporters",
+        ),
+        Row(
+            "Hourly replay: SQS",
+            f"{replays:,} ReceiveMessage requests (one a replay of an empty queue)",
+            p["sqs_requests"].shown(),
+            replays / 1e6 * p["sqs_requests"].usd,
+            "reporters",
+        ),
     ]
 
 
@@ -168,26 +188,57 @@ def cost_rows(stack: str = "prod") -> list[Row]:
     metrics = REPORTS * len(schemas.counter_names())
     p = PRICES
     return [
-        Row("API Gateway REST requests", f"{REPORTS:,} requests", p["apigateway"].shown(),
-            REPORTS / 1e6 * p["apigateway"].usd, "collector"),
-        Row("Firehose ingestion", f"{REPORTS:,} records of {line} B, billed {billed // 1024} KB each: "
-            f"{REPORTS * billed / GB:.2f} GB", p["firehose"].shown(), REPORTS * billed / GB * p["firehose"].usd,
-            "collector"),
-        Row("S3 PUTs", f"{objects:,} objects: buffering {warehouse.buffering_size_mib} MiB / "
+        Row(
+            "API Gateway REST requests",
+            f"{REPORTS:,} requests",
+            p["apigateway"].shown(),
+            REPORTS / 1e6 * p["apigateway"].usd,
+            "collector",
+        ),
+        Row(
+            "Firehose ingestion",
+            f"{REPORTS:,} records of {line} B, billed {billed // 1024} KB each: {REPORTS * billed / GB:.2f} GB",
+            p["firehose"].shown(),
+            REPORTS * billed / GB * p["firehose"].usd,
+            "collector",
+        ),
+        Row(
+            "S3 PUTs",
+            f"{objects:,} objects: buffering {warehouse.buffering_size_mib} MiB / "
             f"{warehouse.buffering_interval_seconds} s, reports over a {reporter.schedule_window_minutes} min window",
-            p["s3_put"].shown(), objects / 1000 * p["s3_put"].usd, "collector"),
-        Row("Athena, one query reading them all", f"{stored / MB:.1f} MB of gzip lines "
-            f"({stored / REPORTS:.0f} B a report)", p["athena"].shown(),
-            max(stored, ATHENA_MINIMUM_BYTES) / TB * p["athena"].usd, "collector"),
-        Row("EventBridge Scheduler", f"{REPORTS:,} invocations", p["scheduler"].shown(),
-            REPORTS / 1e6 * p["scheduler"].usd, "reporters"),
-        Row("Reporter Lambda", f"{REPORTS:,} requests; {gb_seconds:,.0f} GB-s ({BILLED_SECONDS_PER_RUN:g} s "
-            f"assumed at {reporter.memory_size_mb} MB)", f"{p['lambda_requests'].shown()}; "
-            f"{p['lambda_duration'].shown()}",
-            REPORTS / 1e6 * p["lambda_requests"].usd + gb_seconds * p["lambda_duration"].usd, "reporters"),
-        Row("Reporter CloudWatch reads", f"{metrics:,} metrics ({len(schemas.counter_names())} counters, "
-            "one series each)", p["get_metric_data"].shown(), metrics / 1000 * p["get_metric_data"].usd,
-            "reporters"),
+            p["s3_put"].shown(),
+            objects / 1000 * p["s3_put"].usd,
+            "collector",
+        ),
+        Row(
+            "Athena, one query reading them all",
+            f"{stored / MB:.1f} MB of gzip lines ({stored / REPORTS:.0f} B a report)",
+            p["athena"].shown(),
+            max(stored, ATHENA_MINIMUM_BYTES) / TB * p["athena"].usd,
+            "collector",
+        ),
+        Row(
+            "EventBridge Scheduler",
+            f"{REPORTS:,} invocations",
+            p["scheduler"].shown(),
+            REPORTS / 1e6 * p["scheduler"].usd,
+            "reporters",
+        ),
+        Row(
+            "Reporter Lambda",
+            f"{REPORTS:,} requests; {gb_seconds:,.0f} GB-s ({BILLED_SECONDS_PER_RUN:g} s "
+            f"assumed at {reporter.memory_size_mb} MB)",
+            f"{p['lambda_requests'].shown()}; {p['lambda_duration'].shown()}",
+            REPORTS / 1e6 * p["lambda_requests"].usd + gb_seconds * p["lambda_duration"].usd,
+            "reporters",
+        ),
+        Row(
+            "Reporter CloudWatch reads",
+            f"{metrics:,} metrics ({len(schemas.counter_names())} counters, one series each)",
+            p["get_metric_data"].shown(),
+            metrics / 1000 * p["get_metric_data"].usd,
+            "reporters",
+        ),
         *replay_rows(reporter),
     ]
 
@@ -198,22 +249,32 @@ def _usd(amount: float) -> str:
 
 def cost_table(stack: str = "prod") -> str:
     rows = cost_rows(stack)
-    lines = [f"Generated by `python -m docs_generation` from `Pulumi.{stack}.yaml` and the reporter's defaults; "
-             f"list prices, us-east-1, read on {PRICES_READ_ON}.", "",
-             "| Item | Per million reports | List price | Cost |", "| --- | --- | --- | ---: |"]
+    lines = [
+        f"Generated by `python -m docs_generation` from `Pulumi.{stack}.yaml` and the reporter's defaults; "
+        f"list prices, us-east-1, read on {PRICES_READ_ON}.",
+        "",
+        "| Item | Per million reports | List price | Cost |",
+        "| --- | --- | --- | ---: |",
+    ]
     lines += [f"| {r.item} | {r.quantity} | {r.price} | {_usd(r.usd)} |" for r in rows]
-    for side, who in (("collector", f"the `{stack}` collector's account"),
-                      ("reporters", "the product deployments, together")):
+    for side, who in (
+        ("collector", f"the `{stack}` collector's account"),
+        ("reporters", "the product deployments, together"),
+    ):
         lines.append(f"| **Total, {who}** | | | **{_usd(sum(r.usd for r in rows if r.side == side))}** |")
     replays = sum(r.usd for r in rows if r.item.startswith("Hourly replay"))
     runs = sum(r.usd for r in rows if r.side == "reporters") - replays
     month = RUNS_PER_MONTH / REPORTS
-    lines += ["", f"One deployment's reporter, {RUNS_PER_MONTH} runs and {RUNS_PER_MONTH * replays_per_day():,} "
-              f"replays a month: {_usd((runs + replays) * month)} at list prices ({_usd(runs * month)} the runs, "
-              f"{_usd(replays * month)} the replays), before the free tiers its own account has.", "",
-              f"A replay's billed time is assumed: {replay_billed_seconds():g} s, the handler's "
-              f"{daily_report.REPLAY_WAIT_SECONDS} s long poll (`REPLAY_WAIT_SECONDS`: SQS holds a receive from an "
-              f"empty queue that long) and {REPLAY_START_SECONDS:g} s for a cold start, the SQS client and the "
-              "request at 128 MB (`REPLAY_START_SECONDS`); `benchmarks/reporter_cost.py` measures the replay of an "
-              "empty queue under moto."]
+    lines += [
+        "",
+        f"One deployment's reporter, {RUNS_PER_MONTH} runs and {RUNS_PER_MONTH * replays_per_day():,} "
+        f"replays a month: {_usd((runs + replays) * month)} at list prices ({_usd(runs * month)} the runs, "
+        f"{_usd(replays * month)} the replays), before the free tiers its own account has.",
+        "",
+        f"A replay's billed time is assumed: {replay_billed_seconds():g} s, the handler's "
+        f"{daily_report.REPLAY_WAIT_SECONDS} s long poll (`REPLAY_WAIT_SECONDS`: SQS holds a receive from an "
+        f"empty queue that long) and {REPLAY_START_SECONDS:g} s for a cold start, the SQS client and the "
+        "request at 128 MB (`REPLAY_START_SECONDS`); `benchmarks/reporter_cost.py` measures the replay of an "
+        "empty queue under moto.",
+    ]
     return "\n".join(lines)

@@ -38,13 +38,15 @@ def client_identity_stores() -> str:
 
 def alarm_table() -> str:
     """Every alarm the program deploys: the collector's, then the reporter's (in the stacks that report)."""
-    monitoring = CollectorMonitoringArgs(api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream",
-                                         workgroup_name="WorkGroup")
+    monitoring = CollectorMonitoringArgs(
+        api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream", workgroup_name="WorkGroup"
+    )
     reporter = DailyAggregatorArgs(collector_url="https://collector.example.com")
     rows = ["| Alarm | Metric (statistic) | Raised when | Config key | Why |", "| --- | --- | --- | --- | --- |"]
     for component, args, specs in (
-            (MONITORING, monitoring, collector_alarm_specs(monitoring)),
-            (REPORTER, reporter, reporter_alarm_specs(reporter, "FunctionName", "QueueName"))):
+        (MONITORING, monitoring, collector_alarm_specs(monitoring)),
+        (REPORTER, reporter, reporter_alarm_specs(reporter, "FunctionName", "QueueName")),
+    ):
         section = next(name for name, args_type in SECTIONS.items() if args_type is type(args))
         for spec in specs:
             math = isinstance(spec.watches, MetricMath)
@@ -52,6 +54,8 @@ def alarm_table() -> str:
             statistic = "metric math" if math else spec.extended_statistic or spec.statistic
             window = spec.period * spec.evaluation_periods
             key = f"`{section}.{config_key(spec.setting)}`" if spec.setting else "— (fixed)"
-            rows.append(f"| `{spec.resource_name(component)}` | `{metric}` ({statistic}) | {spec.comparison.symbol} "
-                        f"{spec.threshold} over {window // 60} min | {key} | {spec.description} |")
+            rows.append(
+                f"| `{spec.resource_name(component)}` | `{metric}` ({statistic}) | {spec.comparison.symbol} "
+                f"{spec.threshold} over {window // 60} min | {key} | {spec.description} |"
+            )
     return "\n".join(rows)

@@ -36,8 +36,10 @@ def bounds_table() -> str:
     maximum = schemas.counter_maximum()
     fleet_sum = FLEET_DEPLOYMENTS * SUM_WINDOW_DAYS * maximum
     rows = [
-        "Generated from the schema's `count` maximum and `docs_generation/warehouse_bounds.py`.", "",
-        "| Quantity | Value |", "| --- | --- |",
+        "Generated from the schema's `count` maximum and `docs_generation/warehouse_bounds.py`.",
+        "",
+        "| Quantity | Value |",
+        "| --- | --- |",
         f"| Largest daily total one counter may report (schema) | {maximum:,} |",
         f"| ... as a rate sustained for 24 hours | {maximum / SECONDS_PER_DAY:,.0f} a second |",
         f"| Fastest plausible real deployment (10 x API Gateway's default account throttle) | "
@@ -59,18 +61,23 @@ def _largest_accepted(field: str, ceiling: int) -> int:
 def honest_delays() -> dict[str, datetime.timedelta]:
     """From the end of a report's day to the latest an honest reporter's copy of it can reach the collector."""
     return {
-        "the run is scheduled the next day, at scheduleHour at the latest":
-            datetime.timedelta(hours=_largest_accepted("schedule_hour", 24)),
-        "Scheduler starts it anywhere in its flexible window (scheduleWindowMinutes at most)":
-            datetime.timedelta(minutes=_largest_accepted("schedule_window_minutes", 24 * 60 + 1)),
-        "Lambda retries a failed run for the event's maximum age":
-            datetime.timedelta(seconds=daily_aggregator.MAX_EVENT_AGE_SECONDS),
-        "then the hourly replay runs it again, retryHorizonHours times at most, each within its window":
-            _largest_accepted("retry_horizon_hours", 24 * 7) * datetime.timedelta(
-                seconds=daily_aggregator.REPLAY_INTERVAL_SECONDS) + datetime.timedelta(
-                minutes=daily_aggregator.REPLAY_WINDOW_MINUTES),
-        "then the dead-letter queue keeps it for a replay, which reports the same day":
-            datetime.timedelta(seconds=daily_aggregator.DEAD_LETTER_RETENTION_SECONDS),
+        "the run is scheduled the next day, at scheduleHour at the latest": datetime.timedelta(
+            hours=_largest_accepted("schedule_hour", 24)
+        ),
+        "Scheduler starts it anywhere in its flexible window (scheduleWindowMinutes at most)": datetime.timedelta(
+            minutes=_largest_accepted("schedule_window_minutes", 24 * 60 + 1)
+        ),
+        "Lambda retries a failed run for the event's maximum age": datetime.timedelta(
+            seconds=daily_aggregator.MAX_EVENT_AGE_SECONDS
+        ),
+        "then the hourly replay runs it again, retryHorizonHours times at most, each within its window": (
+            _largest_accepted("retry_horizon_hours", 24 * 7)
+            * datetime.timedelta(seconds=daily_aggregator.REPLAY_INTERVAL_SECONDS)
+            + datetime.timedelta(minutes=daily_aggregator.REPLAY_WINDOW_MINUTES)
+        ),
+        "then the dead-letter queue keeps it for a replay, which reports the same day": datetime.timedelta(
+            seconds=daily_aggregator.DEAD_LETTER_RETENTION_SECONDS
+        ),
     }
 
 
@@ -80,13 +87,18 @@ def latest_honest_receipt_days() -> int:
 
 
 def window_table() -> str:
-    rows = ["Generated from `schemas.REPORT_DATE_EARLIEST_DAYS` and the reporter's tunables and constants "
-            "(`components/daily_aggregator.py`).", "",
-            "| Step after the report day ends | At most |", "| --- | --- |"]
+    rows = [
+        "Generated from `schemas.REPORT_DATE_EARLIEST_DAYS` and the reporter's tunables and constants "
+        "(`components/daily_aggregator.py`).",
+        "",
+        "| Step after the report day ends | At most |",
+        "| --- | --- |",
+    ]
     rows += [f"| {step} | {_shown(delay)} |" for step, delay in honest_delays().items()]
-    rows += [f"| Received, counted from the report day | day + {latest_honest_receipt_days()} |",
-             f"| Window the saved queries count | receive day - {schemas.REPORT_DATE_EARLIEST_DAYS} to the receive "
-             "day |"]
+    rows += [
+        f"| Received, counted from the report day | day + {latest_honest_receipt_days()} |",
+        f"| Window the saved queries count | receive day - {schemas.REPORT_DATE_EARLIEST_DAYS} to the receive day |",
+    ]
     return "\n".join(rows)
 
 

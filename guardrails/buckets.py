@@ -40,8 +40,14 @@ ONLY_WRITER_OPERATORS = ("ArnNotEquals", "StringNotEquals")
 
 def deny_writes_except(writer_arn, objects_arn) -> dict:
     """`writer_arn` and `objects_arn` are strings, or Pulumi outputs in the program."""
-    return {"Sid": "DenyWritesButTheWriter", "Effect": "Deny", "Principal": "*", "Action": ONLY_WRITER_ACTION,
-            "Resource": objects_arn, "Condition": {ONLY_WRITER_OPERATORS[0]: {ONLY_WRITER_KEY: writer_arn}}}
+    return {
+        "Sid": "DenyWritesButTheWriter",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ONLY_WRITER_ACTION,
+        "Resource": objects_arn,
+        "Condition": {ONLY_WRITER_OPERATORS[0]: {ONLY_WRITER_KEY: writer_arn}},
+    }
 
 
 def sse_algorithm(kms_key_arn) -> str:

@@ -16,32 +16,52 @@ class IdentityStore:
 
 ACCESS_LOG_IDENTITY = IdentityStore(
     "API Gateway access logs with `$context.identity.*` fields (`sourceIp`, `userAgent`, `caller`, ...)",
-    "the client's IP and user agent in every log line", "apigateway-access-logs-without-client-identity")
+    "the client's IP and user agent in every log line",
+    "apigateway-access-logs-without-client-identity",
+)
 TEMPLATE_IDENTITY_FIELDS = IdentityStore(
     "A mapping template reading `$context.identity.*`, `$context.authorizer.*` or `$input.params` (headers), in "
     "any form: quiet `$!x`, formal `${x}`, `.get('identity')`, an alias made with `#set`",
     "the client's IP, user agent or any header, in the stored report itself",
-    "apigateway-templates-without-client-identity")
+    "apigateway-templates-without-client-identity",
+)
 XRAY = IdentityStore(
     "AWS X-Ray tracing on the stage (`xrayTracingEnabled`)",
-    "a trace segment per request with the client's IP and user agent, for 30 days", "apigateway-no-xray-tracing")
+    "a trace segment per request with the client's IP and user agent, for 30 days",
+    "apigateway-no-xray-tracing",
+)
 DATA_TRACE = IdentityStore(
     "API Gateway full request/response logging (`dataTraceEnabled`)",
-    "request headers and bodies in the execution logs", "apigateway-no-data-trace")
+    "request headers and bodies in the execution logs",
+    "apigateway-no-data-trace",
+)
 INFO_EXECUTION_LOGS = IdentityStore(
     "API Gateway execution logs at `INFO`",
     "request headers (`X-Forwarded-For`, `User-Agent`) and rejected bodies' content in validation messages",
-    "apigateway-execution-logging")
+    "apigateway-execution-logging",
+)
 WAF_LOGGING = IdentityStore(
-    "AWS WAF logging (`WebAclLoggingConfiguration`)",
-    "every request's client IP, country and headers", "waf-no-logging")
+    "AWS WAF logging (`WebAclLoggingConfiguration`)", "every request's client IP, country and headers", "waf-no-logging"
+)
 WAF_SAMPLED_REQUESTS = IdentityStore(
     "AWS WAF sampled requests (`sampledRequestsEnabled` on the web ACL or a rule)",
-    "a sample of requests with client IP and headers, for three hours", "waf-no-sampled-requests")
+    "a sample of requests with client IP and headers, for three hours",
+    "waf-no-sampled-requests",
+)
 CLOUDFRONT_LOGS = IdentityStore(
     "CloudFront standard logs (legacy, or v2 through a log delivery source) or real-time logs, should a "
     "distribution ever front the API (the endpoint is REGIONAL: none does)",
-    "every request's client IP and user agent", "cloudfront-no-request-logs")
+    "every request's client IP and user agent",
+    "cloudfront-no-request-logs",
+)
 
-STORES = (ACCESS_LOG_IDENTITY, TEMPLATE_IDENTITY_FIELDS, XRAY, DATA_TRACE, INFO_EXECUTION_LOGS, WAF_LOGGING,
-          WAF_SAMPLED_REQUESTS, CLOUDFRONT_LOGS)
+STORES = (
+    ACCESS_LOG_IDENTITY,
+    TEMPLATE_IDENTITY_FIELDS,
+    XRAY,
+    DATA_TRACE,
+    INFO_EXECUTION_LOGS,
+    WAF_LOGGING,
+    WAF_SAMPLED_REQUESTS,
+    CLOUDFRONT_LOGS,
+)

@@ -11,5 +11,11 @@ INSECURE = "false"
 
 def deny_without_tls(action: str, resources) -> dict:
     """`resources` is one ARN or a list of them (plain strings, or Pulumi outputs in the program)."""
-    return {"Sid": "DenyInsecureTransport", "Effect": DENY, "Principal": EVERYONE, "Action": action,
-            "Resource": resources, "Condition": {CONDITION_OPERATOR: {SECURE_TRANSPORT_KEY: INSECURE}}}
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": DENY,
+        "Principal": EVERYONE,
+        "Action": action,
+        "Resource": resources,
+        "Condition": {CONDITION_OPERATOR: {SECURE_TRANSPORT_KEY: INSECURE}},
+    }

@@ -171,8 +171,9 @@ def count_once(views: dict[tuple[str, ...], int], configured: Optional[tuple[str
     return max(views, key=lambda names: (views[names], len(names), names))
 
 
-def read_totals(cloudwatch: AwsClient, namespace: str, day: dt.date,
-                dimension_names: Optional[tuple[str, ...]] = None) -> CountedTotals:
+def read_totals(
+    cloudwatch: AwsClient, namespace: str, day: dt.date, dimension_names: Optional[tuple[str, ...]] = None
+) -> CountedTotals:
     """Each counter's total for the day, every datapoint counted once (see count_once).
 
     Two CloudWatch calls for up to 500 series: ListMetrics, then one GetMetricData for every series the
@@ -186,19 +187,24 @@ def read_totals(cloudwatch: AwsClient, namespace: str, day: dt.date,
         views[metric["MetricName"]].setdefault(_names_of(metric), 0)
     start, end = day_window(day)
     for first in range(0, len(wanted), MAX_QUERIES_PER_REQUEST):
-        batch = wanted[first:first + MAX_QUERIES_PER_REQUEST]
-        queries = [{"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
-                   for i, metric in enumerate(batch)]
+        batch = wanted[first : first + MAX_QUERIES_PER_REQUEST]
+        queries = [
+            {"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
+            for i, metric in enumerate(batch)
+        ]
         for result in _get_metric_data(cloudwatch, queries, start, end):
             metric = batch[int(result["Id"][1:])]
             views[metric["MetricName"]][_names_of(metric)] += round(sum(result["Values"]))
     counted = {name: _count(found, dimension_names) for name, found in views.items()}
-    return CountedTotals({name: total for name, (total, _) in counted.items()},
-                         {name: note for name, (_, note) in counted.items() if note})
+    return CountedTotals(
+        {name: total for name, (total, _) in counted.items()},
+        {name: note for name, (_, note) in counted.items() if note},
+    )
 
 
-def _count(found: dict[tuple[str, ...], int],
-           configured: Optional[tuple[str, ...]]) -> tuple[int, Optional[dict[str, Any]]]:
+def _count(
+    found: dict[tuple[str, ...], int], configured: Optional[tuple[str, ...]]
+) -> tuple[int, Optional[dict[str, Any]]]:
     """One counter's total, and what the warning line says of it when it came under other dimension sets."""
     if not found:
         return 0, None
@@ -226,19 +232,23 @@ def _list_metrics(cloudwatch: AwsClient, namespace: str) -> list[dict[str, Any]]
         for m in page.get("Metrics", []):
             dims = sorted((d["Name"], d["Value"]) for d in m.get("Dimensions", []))
             series[(m["MetricName"], tuple(dims))] = {
-                "Namespace": m["Namespace"], "MetricName": m["MetricName"],
-                "Dimensions": [{"Name": n, "Value": v} for n, v in dims]}
+                "Namespace": m["Namespace"],
+                "MetricName": m["MetricName"],
+                "Dimensions": [{"Name": n, "Value": v} for n, v in dims],
+            }
         token = page.get("NextToken")
         if not token:
             return list(series.values())
 
 
-def _get_metric_data(cloudwatch: AwsClient, queries: list[dict[str, Any]], start: dt.datetime,
-                     end: dt.datetime) -> list[dict[str, Any]]:
+def _get_metric_data(
+    cloudwatch: AwsClient, queries: list[dict[str, Any]], start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
     results, token = [], None
     while True:
         page = cloudwatch.get_metric_data(
-            MetricDataQueries=queries, StartTime=start, EndTime=end, **({"NextToken": token} if token else {}))
+            MetricDataQueries=queries, StartTime=start, EndTime=end, **({"NextToken": token} if token else {})
+        )
         results += page.get("MetricDataResults", [])
         token = page.get("NextToken")
         if not token:
@@ -256,8 +266,9 @@ def within_maximum(totals: dict[str, int]) -> tuple[dict[str, int], dict[str, in
     kept = {name: total for name, total in totals.items() if total <= maximum}
     over = {name: total for name, total in totals.items() if total > maximum}
     if totals and not kept:
-        raise ValueError(f"every counter's total is above the schema's daily maximum of {maximum}: {over}; "
-                         "nothing to send")
+        raise ValueError(
+            f"every counter's total is above the schema's daily maximum of {maximum}: {over}; nothing to send"
+        )
     return kept, over
 
 
@@ -305,8 +316,12 @@ def without_unknown_counters(report: dict[str, Any], rejected: CollectorRejected
         named = set()
     if rejected.status != 400 or not named or not named <= set(counters) - set(report) or named == set(counters):
         raise rejected
-    return validate_report({**report, schemas.CANONICAL_COUNTERS_KEY: {
-        name: value for name, value in counters.items() if name not in named}})
+    return validate_report(
+        {
+            **report,
+            schemas.CANONICAL_COUNTERS_KEY: {name: value for name, value in counters.items() if name not in named},
+        }
+    )
 
 
 def backoff_seconds(attempts: int, jitter: Any) -> Any:
@@ -344,7 +359,8 @@ def may_retry(settings: Settings, attempts: int, delay: Any, seconds_left: Any) 
     """Whether another attempt fits: attempts left, and time for the wait, one full attempt and the reserve.
     `&`, not `and`, so the fleet simulation can ask for a whole array of runs at once."""
     return (attempts < settings.max_attempts) & (
-        seconds_left >= delay + settings.http_timeout_seconds + TIME_RESERVE_SECONDS)
+        seconds_left >= delay + settings.http_timeout_seconds + TIME_RESERVE_SECONDS
+    )
 
 
 def post_report(
@@ -361,8 +377,11 @@ def post_report(
     then Lambda's retries' and the hourly replay's to send."""
     body = json.dumps(report, separators=(",", ":")).encode()
     request = urllib.request.Request(
-        settings.collector_url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "analytics-collector-reporter"})
+        settings.collector_url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "analytics-collector-reporter"},
+    )
     while True:
         delivery.attempts += 1
         retry_after = None
@@ -383,8 +402,9 @@ def post_report(
         delay = retry_wait(delivery.attempts, jitter(), retry_after)
         if not may_retry(settings, delivery.attempts, delay, seconds_left()):
             asked = "" if retry_after is None else f" (the collector asked to wait {retry_after:g} s)"
-            raise DeliveryFailed(f"report not delivered after {delivery.attempts} attempts{asked}: "
-                                 f"{delivery.last_error}")
+            raise DeliveryFailed(
+                f"report not delivered after {delivery.attempts} attempts{asked}: {delivery.last_error}"
+            )
         sleep(delay)
 
 
@@ -400,8 +420,12 @@ def run(settings: Settings, cloudwatch: AwsClient, now: dt.datetime, **post_opti
     total is above the schema's daily maximum."""
     day = report_day(now)
     delivery = Delivery()
-    log: dict[str, Any] = {"event": "usage_report", "report_date": day.isoformat(), "stack_id": settings.stack_id,
-           "namespace": settings.namespace}
+    log: dict[str, Any] = {
+        "event": "usage_report",
+        "report_date": day.isoformat(),
+        "stack_id": settings.stack_id,
+        "namespace": settings.namespace,
+    }
     try:
         counted = read_totals(cloudwatch, settings.namespace, day, settings.dimension_names)
         log["totals"] = counted.totals
@@ -430,28 +454,57 @@ def run(settings: Settings, cloudwatch: AwsClient, now: dt.datetime, **post_opti
 
 
 def _warn_dimension_sets(log: dict[str, Any], settings: Settings, ambiguous: dict[str, dict[str, Any]]) -> None:
-    why = ("these counters have series outside the configured dimension set; only that set is counted"
-           if settings.dimension_names is not None else
-           "these counters come under several dimension sets, views of the same datapoints: the largest is "
-           "counted, not their sum; set reporter.dimensionNames to choose")
-    print(json.dumps({"event": "usage_report_dimension_sets", "level": "WARNING", "report_date": log["report_date"],
-                      "stack_id": settings.stack_id, "namespace": settings.namespace, "message": why,
-                      "counters": ambiguous}, sort_keys=True), flush=True)
+    why = (
+        "these counters have series outside the configured dimension set; only that set is counted"
+        if settings.dimension_names is not None
+        else "these counters come under several dimension sets, views of the same datapoints: the largest is "
+        "counted, not their sum; set reporter.dimensionNames to choose"
+    )
+    print(
+        json.dumps(
+            {
+                "event": "usage_report_dimension_sets",
+                "level": "WARNING",
+                "report_date": log["report_date"],
+                "stack_id": settings.stack_id,
+                "namespace": settings.namespace,
+                "message": why,
+                "counters": ambiguous,
+            },
+            sort_keys=True,
+        ),
+        flush=True,
+    )
 
 
 def _warn_over_maximum(log: dict[str, Any], settings: Settings, over: dict[str, int]) -> None:
-    print(json.dumps({"event": "usage_report_over_maximum", "level": "WARNING", "report_date": log["report_date"],
-                      "stack_id": settings.stack_id, "namespace": settings.namespace,
-                      "message": "these counters' totals are above the daily maximum the collector accepts: they "
-                                 "are left out of the report and the other counters are sent",
-                      "maximum": schemas.counter_maximum(), "counters": over}, sort_keys=True), flush=True)
+    print(
+        json.dumps(
+            {
+                "event": "usage_report_over_maximum",
+                "level": "WARNING",
+                "report_date": log["report_date"],
+                "stack_id": settings.stack_id,
+                "namespace": settings.namespace,
+                "message": "these counters' totals are above the daily maximum the collector accepts: they "
+                "are left out of the report and the other counters are sent",
+                "maximum": schemas.counter_maximum(),
+                "counters": over,
+            },
+            sort_keys=True,
+        ),
+        flush=True,
+    )
 
 
 # The hourly replay schedule's input (DailyAggregator writes it; the tests feed the deployed input to handler).
 REPLAY_TRIGGER = {"replay": "failed-runs"}
-EVENT_SHAPES = ('a scheduled run {"time": "<ISO 8601 time with a zone>"}, Lambda\'s failure record of one '
-                '{"requestPayload": {"time": ...}}, the replay trigger ' + json.dumps(REPLAY_TRIGGER) +
-                ', or {} for a manual run of yesterday')
+EVENT_SHAPES = (
+    'a scheduled run {"time": "<ISO 8601 time with a zone>"}, Lambda\'s failure record of one '
+    '{"requestPayload": {"time": ...}}, the replay trigger '
+    + json.dumps(REPLAY_TRIGGER)
+    + ", or {} for a manual run of yesterday"
+)
 # Long polling, however short, asks every SQS server; a short poll samples some and can miss the one message.
 REPLAY_WAIT_SECONDS = 1
 # Time a run needs before its first POST (ListMetrics, GetMetricData): a replay starts another failed run only
@@ -463,8 +516,10 @@ def is_replay_trigger(event: object) -> bool:
     if not (isinstance(event, dict) and set(event) & set(REPLAY_TRIGGER)):
         return False
     if event != REPLAY_TRIGGER:
-        raise ValueError(f"unknown replay event {json.dumps(event, sort_keys=True)[:200]}: "
-                         f"expected exactly {json.dumps(REPLAY_TRIGGER)}")
+        raise ValueError(
+            f"unknown replay event {json.dumps(event, sort_keys=True)[:200]}: "
+            f"expected exactly {json.dumps(REPLAY_TRIGGER)}"
+        )
     return True
 
 
@@ -483,8 +538,10 @@ def scheduled_time(event: object) -> dt.datetime:
     if isinstance(event, dict) and "requestPayload" in event:
         payload = event["requestPayload"]
         if not (isinstance(payload, dict) and "time" in payload):
-            raise ValueError(f"a failure record whose requestPayload is not a scheduled run: "
-                             f"{json.dumps(payload, sort_keys=True, default=str)[:200]}; expected {EVENT_SHAPES}")
+            raise ValueError(
+                f"a failure record whose requestPayload is not a scheduled run: "
+                f"{json.dumps(payload, sort_keys=True, default=str)[:200]}; expected {EVENT_SHAPES}"
+            )
         event = payload
     if not (isinstance(event, dict) and "time" in event):
         shown = f"keys {sorted(event)}" if isinstance(event, dict) else f"a {type(event).__name__}, not an object"
@@ -510,9 +567,14 @@ def require_retry_queue(settings: Settings) -> str:
     return settings.retry_queue_url
 
 
-def replay_failed_runs(settings: Settings, sqs: AwsClient, cloudwatch: Callable[[], AwsClient],
-                       wait_seconds: int = REPLAY_WAIT_SECONDS,
-                       seconds_left: Callable[[], float] = lambda: float("inf"), **post_options: Any) -> dict[str, Any]:
+def replay_failed_runs(
+    settings: Settings,
+    sqs: AwsClient,
+    cloudwatch: Callable[[], AwsClient],
+    wait_seconds: int = REPLAY_WAIT_SECONDS,
+    seconds_left: Callable[[], float] = lambda: float("inf"),
+    **post_options: Any,
+) -> dict[str, Any]:
     """Run again, each for the day it was scheduled for, the runs Lambda gave up on (their failure records in
     the retry queue); prints one JSON summary line and returns it.
 
@@ -526,12 +588,19 @@ def replay_failed_runs(settings: Settings, sqs: AwsClient, cloudwatch: Callable[
     replay and put its failure record in this same queue.
     """
     queue_url = require_retry_queue(settings)
-    summary: dict[str, Any] = {"event": "usage_report_replay", "stack_id": settings.stack_id, "days": {},
-                               "unreadable": 0}
+    summary: dict[str, Any] = {
+        "event": "usage_report_replay",
+        "stack_id": settings.stack_id,
+        "days": {},
+        "unreadable": 0,
+    }
     while seconds_left() >= CLOUDWATCH_READ_SECONDS + settings.http_timeout_seconds + TIME_RESERVE_SECONDS:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
-                                       WaitTimeSeconds=wait_seconds,
-                                       AttributeNames=["ApproximateReceiveCount"]).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=1,
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["ApproximateReceiveCount"],
+        ).get("Messages", [])
         if not messages:
             break
         [message] = messages
@@ -541,8 +610,9 @@ def replay_failed_runs(settings: Settings, sqs: AwsClient, cloudwatch: Callable[
     return summary
 
 
-def _replay(settings: Settings, cloudwatch: AwsClient, message: dict[str, Any], summary: dict[str, Any],
-            **run_options: Any) -> bool:
+def _replay(
+    settings: Settings, cloudwatch: AwsClient, message: dict[str, Any], summary: dict[str, Any], **run_options: Any
+) -> bool:
     """Whether the message is done with: its day sent, or a failed replay that the next replay supersedes."""
     try:
         record = json.loads(message["Body"])
@@ -553,8 +623,18 @@ def _replay(settings: Settings, cloudwatch: AwsClient, message: dict[str, Any], 
         when = scheduled_time(record)
     except ValueError as error:  # left in the queue: it reaches the dead-letter queue, and its alarm
         summary["unreadable"] += 1
-        print(json.dumps({"event": "usage_report_replay", "level": "ERROR", "message_id": message["MessageId"],
-                          "error": str(error)}, sort_keys=True), flush=True)
+        print(
+            json.dumps(
+                {
+                    "event": "usage_report_replay",
+                    "level": "ERROR",
+                    "message_id": message["MessageId"],
+                    "error": str(error),
+                },
+                sort_keys=True,
+            ),
+            flush=True,
+        )
         return False
     day = report_day(when).isoformat()
     if summary["days"].get(day) == "sent":
@@ -578,12 +658,18 @@ def handler(event: object, context: Any) -> dict[str, Any]:
             require_retry_queue(settings)
         now = None if replay else scheduled_time(event)
     except ValueError as error:  # misconfigured or an unknown event: still the one log line an operator looks for
-        print(json.dumps({"event": "usage_report", "outcome": "failed", "error": f"{type(error).__name__}: {error}"},
-                         sort_keys=True), flush=True)
+        print(
+            json.dumps(
+                {"event": "usage_report", "outcome": "failed", "error": f"{type(error).__name__}: {error}"},
+                sort_keys=True,
+            ),
+            flush=True,
+        )
         raise
     if replay:
-        return replay_failed_runs(settings, sqs_client(), cloudwatch_client, wait_seconds=REPLAY_WAIT_SECONDS,
-                                  seconds_left=seconds_left)
+        return replay_failed_runs(
+            settings, sqs_client(), cloudwatch_client, wait_seconds=REPLAY_WAIT_SECONDS, seconds_left=seconds_left
+        )
     assert now is not None  # not a replay: scheduled_time set it
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}

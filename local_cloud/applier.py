@@ -42,7 +42,8 @@ SKIPPED_TYPES = {
 # Real AWS routes a firehose:action URI by itself; LocalStack needs the target header, for the routes' action. Only
 # here.
 LOCALSTACK_INTEGRATION_HEADERS = {
-    "integration.request.header.X-Amz-Target": f"'Firehose_20150804.{PUT_RECORD.firehose_action}'"}
+    "integration.request.header.X-Amz-Target": f"'Firehose_20150804.{PUT_RECORD.firehose_action}'"
+}
 
 
 class ApplyError(RuntimeError):
@@ -157,8 +158,9 @@ class Applier:
         _known(inputs, resource.typ, "assumeRolePolicy", "name", "permissionsBoundary")
         name = resource.outputs["name"]
         boundary = {"PermissionsBoundary": inputs["permissionsBoundary"]} if "permissionsBoundary" in inputs else {}
-        role = self.aws("iam").create_role(RoleName=name, AssumeRolePolicyDocument=inputs["assumeRolePolicy"],
-                                           **boundary)["Role"]
+        role = self.aws("iam").create_role(
+            RoleName=name, AssumeRolePolicyDocument=inputs["assumeRolePolicy"], **boundary
+        )["Role"]
         return {"id": name, "arn": role["Arn"]}
 
     def role_policy(self, inputs, resource):
@@ -170,8 +172,9 @@ class Applier:
     def log_group(self, inputs, resource):
         _known(inputs, resource.typ, "name", "retentionInDays", "kmsKeyId")
         logs = self.aws("logs")
-        logs.create_log_group(logGroupName=inputs["name"], **(
-            {"kmsKeyId": inputs["kmsKeyId"]} if inputs.get("kmsKeyId") else {}))
+        logs.create_log_group(
+            logGroupName=inputs["name"], **({"kmsKeyId": inputs["kmsKeyId"]} if inputs.get("kmsKeyId") else {})
+        )
         logs.put_retention_policy(logGroupName=inputs["name"], retentionInDays=_int(inputs["retentionInDays"]))
         arn = logs.describe_log_groups(logGroupNamePrefix=inputs["name"])["logGroups"][0]["arn"]
         return {"id": inputs["name"], "arn": arn.removesuffix(":*")}
@@ -193,14 +196,30 @@ class Applier:
         _known(inputs, resource.typ, "destination", "serverSideEncryption", "extendedS3Configuration", "name")
         if inputs["destination"] != "extended_s3":
             raise ApplyError(f"{resource.name}: only the extended_s3 destination is applied")
-        s3 = _known(dict(inputs["extendedS3Configuration"]), resource.typ + ".extendedS3Configuration",
-                    "roleArn", "bucketArn", "prefix", "errorOutputPrefix", "bufferingSize", "bufferingInterval",
-                    "compressionFormat", "fileExtension", "customTimeZone", "kmsKeyArn", "cloudwatchLoggingOptions")
+        s3 = _known(
+            dict(inputs["extendedS3Configuration"]),
+            resource.typ + ".extendedS3Configuration",
+            "roleArn",
+            "bucketArn",
+            "prefix",
+            "errorOutputPrefix",
+            "bufferingSize",
+            "bufferingInterval",
+            "compressionFormat",
+            "fileExtension",
+            "customTimeZone",
+            "kmsKeyArn",
+            "cloudwatchLoggingOptions",
+        )
         destination = {
-            "RoleARN": s3["roleArn"], "BucketARN": s3["bucketArn"], "Prefix": s3["prefix"],
+            "RoleARN": s3["roleArn"],
+            "BucketARN": s3["bucketArn"],
+            "Prefix": s3["prefix"],
             "ErrorOutputPrefix": s3["errorOutputPrefix"],
-            "BufferingHints": {"SizeInMBs": _int(s3["bufferingSize"]),
-                               "IntervalInSeconds": _int(s3["bufferingInterval"])},
+            "BufferingHints": {
+                "SizeInMBs": _int(s3["bufferingSize"]),
+                "IntervalInSeconds": _int(s3["bufferingInterval"]),
+            },
             "CompressionFormat": s3["compressionFormat"],
             "FileExtension": s3["fileExtension"],
             "CustomTimeZone": s3["customTimeZone"],
@@ -209,12 +228,18 @@ class Applier:
         if s3.get("kmsKeyArn"):
             destination["EncryptionConfiguration"] = {"KMSEncryptionConfig": {"AWSKMSKeyARN": s3["kmsKeyArn"]}}
         encryption = inputs.get("serverSideEncryption") or {}
-        extra = ({"DeliveryStreamEncryptionConfigurationInput": {"KeyType": encryption["keyType"]}}
-                 if encryption.get("enabled") else {})
+        extra = (
+            {"DeliveryStreamEncryptionConfigurationInput": {"KeyType": encryption["keyType"]}}
+            if encryption.get("enabled")
+            else {}
+        )
         name = resource.outputs["name"]
         arn = self.aws("firehose").create_delivery_stream(
-            DeliveryStreamName=name, DeliveryStreamType="DirectPut",
-            ExtendedS3DestinationConfiguration=destination, **extra)["DeliveryStreamARN"]
+            DeliveryStreamName=name,
+            DeliveryStreamType="DirectPut",
+            ExtendedS3DestinationConfiguration=destination,
+            **extra,
+        )["DeliveryStreamARN"]
         return {"id": name, "arn": arn}
 
     # --- API Gateway ----------------------------------------------------------------------------------
@@ -222,8 +247,10 @@ class Applier:
         _known(inputs, resource.typ, "description", "endpointConfiguration", "name")
         types = inputs["endpointConfiguration"]["types"]
         api = self.aws("apigateway").create_rest_api(
-            name=resource.outputs["name"], description=inputs.get("description", ""),
-            endpointConfiguration={"types": [types] if isinstance(types, str) else types})
+            name=resource.outputs["name"],
+            description=inputs.get("description", ""),
+            endpointConfiguration={"types": [types] if isinstance(types, str) else types},
+        )
         return {"id": api["id"], "rootResourceId": api["rootResourceId"]}
 
     def model(self, inputs, resource):
@@ -231,94 +258,172 @@ class Applier:
         if '"$ref"' in inputs["schema"]:
             raise ApplyError(f"{resource.name}: API Gateway reads a $ref as another Model; inline it first")
         model = self.aws("apigateway").create_model(
-            restApiId=inputs["restApi"], name=inputs["name"], contentType=inputs["contentType"],
-            schema=inputs["schema"])
+            restApiId=inputs["restApi"], name=inputs["name"], contentType=inputs["contentType"], schema=inputs["schema"]
+        )
         return {"id": model["id"]}
 
     def request_validator(self, inputs, resource):
         _known(inputs, resource.typ, "restApi", "name", "validateRequestBody", "validateRequestParameters")
         validator = self.aws("apigateway").create_request_validator(
-            restApiId=inputs["restApi"], name=inputs["name"], validateRequestBody=inputs["validateRequestBody"],
-            validateRequestParameters=inputs["validateRequestParameters"])
+            restApiId=inputs["restApi"],
+            name=inputs["name"],
+            validateRequestBody=inputs["validateRequestBody"],
+            validateRequestParameters=inputs["validateRequestParameters"],
+        )
         return {"id": validator["id"]}
 
     def api_resource(self, inputs, resource):
         _known(inputs, resource.typ, "restApi", "parentId", "pathPart")
         created = self.aws("apigateway").create_resource(
-            restApiId=inputs["restApi"], parentId=inputs["parentId"], pathPart=inputs["pathPart"])
+            restApiId=inputs["restApi"], parentId=inputs["parentId"], pathPart=inputs["pathPart"]
+        )
         return {"id": created["id"]}
 
     def method(self, inputs, resource):
-        _known(inputs, resource.typ, "restApi", "resourceId", "httpMethod", "authorization", "requestValidatorId",
-               "requestModels", "apiKeyRequired")
+        _known(
+            inputs,
+            resource.typ,
+            "restApi",
+            "resourceId",
+            "httpMethod",
+            "authorization",
+            "requestValidatorId",
+            "requestModels",
+            "apiKeyRequired",
+        )
         self.aws("apigateway").put_method(
-            restApiId=inputs["restApi"], resourceId=inputs["resourceId"], httpMethod=inputs["httpMethod"],
-            authorizationType=inputs["authorization"], requestValidatorId=inputs["requestValidatorId"],
-            requestModels=inputs["requestModels"], apiKeyRequired=inputs.get("apiKeyRequired", False))
+            restApiId=inputs["restApi"],
+            resourceId=inputs["resourceId"],
+            httpMethod=inputs["httpMethod"],
+            authorizationType=inputs["authorization"],
+            requestValidatorId=inputs["requestValidatorId"],
+            requestModels=inputs["requestModels"],
+            apiKeyRequired=inputs.get("apiKeyRequired", False),
+        )
         return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}"}
 
     def integration(self, inputs, resource):
-        _known(inputs, resource.typ, "restApi", "resourceId", "httpMethod", "type", "integrationHttpMethod", "uri",
-               "credentials", "passthroughBehavior", "requestParameters", "requestTemplates")
+        _known(
+            inputs,
+            resource.typ,
+            "restApi",
+            "resourceId",
+            "httpMethod",
+            "type",
+            "integrationHttpMethod",
+            "uri",
+            "credentials",
+            "passthroughBehavior",
+            "requestParameters",
+            "requestTemplates",
+        )
         self.aws("apigateway").put_integration(
-            restApiId=inputs["restApi"], resourceId=inputs["resourceId"], httpMethod=inputs["httpMethod"],
-            type=inputs["type"], integrationHttpMethod=inputs["integrationHttpMethod"], uri=inputs["uri"],
-            credentials=inputs["credentials"], passthroughBehavior=inputs["passthroughBehavior"],
+            restApiId=inputs["restApi"],
+            resourceId=inputs["resourceId"],
+            httpMethod=inputs["httpMethod"],
+            type=inputs["type"],
+            integrationHttpMethod=inputs["integrationHttpMethod"],
+            uri=inputs["uri"],
+            credentials=inputs["credentials"],
+            passthroughBehavior=inputs["passthroughBehavior"],
             requestParameters={**inputs["requestParameters"], **LOCALSTACK_INTEGRATION_HEADERS},
-            requestTemplates=inputs["requestTemplates"])
+            requestTemplates=inputs["requestTemplates"],
+        )
         return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/integration"}
 
     def method_response(self, inputs, resource):
-        _known(inputs, resource.typ, "restApi", "resourceId", "httpMethod", "statusCode", "responseModels",
-               "responseParameters")
+        _known(
+            inputs,
+            resource.typ,
+            "restApi",
+            "resourceId",
+            "httpMethod",
+            "statusCode",
+            "responseModels",
+            "responseParameters",
+        )
         self.aws("apigateway").put_method_response(
-            restApiId=inputs["restApi"], resourceId=inputs["resourceId"], httpMethod=inputs["httpMethod"],
-            statusCode=inputs["statusCode"], responseModels=inputs["responseModels"],
-            **_response_parameters(inputs))
+            restApiId=inputs["restApi"],
+            resourceId=inputs["resourceId"],
+            httpMethod=inputs["httpMethod"],
+            statusCode=inputs["statusCode"],
+            responseModels=inputs["responseModels"],
+            **_response_parameters(inputs),
+        )
         return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/{inputs['statusCode']}"}
 
     def integration_response(self, inputs, resource):
-        _known(inputs, resource.typ, "restApi", "resourceId", "httpMethod", "statusCode", "selectionPattern",
-               "responseTemplates", "responseParameters")
+        _known(
+            inputs,
+            resource.typ,
+            "restApi",
+            "resourceId",
+            "httpMethod",
+            "statusCode",
+            "selectionPattern",
+            "responseTemplates",
+            "responseParameters",
+        )
         extra = {"selectionPattern": inputs["selectionPattern"]} if inputs.get("selectionPattern") else {}
         self.aws("apigateway").put_integration_response(
-            restApiId=inputs["restApi"], resourceId=inputs["resourceId"], httpMethod=inputs["httpMethod"],
-            statusCode=inputs["statusCode"], responseTemplates=inputs["responseTemplates"], **extra,
-            **_response_parameters(inputs))
+            restApiId=inputs["restApi"],
+            resourceId=inputs["resourceId"],
+            httpMethod=inputs["httpMethod"],
+            statusCode=inputs["statusCode"],
+            responseTemplates=inputs["responseTemplates"],
+            **extra,
+            **_response_parameters(inputs),
+        )
         return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/{inputs['statusCode']}/integration"}
 
     def gateway_response(self, inputs, resource):
-        _known(inputs, resource.typ, "restApiId", "responseType", "statusCode", "responseTemplates",
-               "responseParameters")
+        _known(
+            inputs, resource.typ, "restApiId", "responseType", "statusCode", "responseTemplates", "responseParameters"
+        )
         extra = {"statusCode": inputs["statusCode"]} if inputs.get("statusCode") else {}
         self.aws("apigateway").put_gateway_response(
-            restApiId=inputs["restApiId"], responseType=inputs["responseType"],
-            responseTemplates=inputs["responseTemplates"], **extra, **_response_parameters(inputs))
+            restApiId=inputs["restApiId"],
+            responseType=inputs["responseType"],
+            responseTemplates=inputs["responseTemplates"],
+            **extra,
+            **_response_parameters(inputs),
+        )
         return {"id": f"{inputs['restApiId']}/{inputs['responseType']}"}
 
     def deployment(self, inputs, resource):
         # `triggers` only tells Pulumi when to replace the deployment.
         _known(inputs, resource.typ, "restApi", "triggers", "description")
         created = self.aws("apigateway").create_deployment(
-            restApiId=inputs["restApi"], description=inputs.get("description", ""))
+            restApiId=inputs["restApi"], description=inputs.get("description", "")
+        )
         return {"id": created["id"]}
 
     def stage(self, inputs, resource):
         _known(inputs, resource.typ, "restApi", "deployment", "stageName", "xrayTracingEnabled", "accessLogSettings")
         apigateway = self.aws("apigateway")
-        apigateway.create_stage(restApiId=inputs["restApi"], stageName=inputs["stageName"],
-                                deploymentId=inputs["deployment"], tracingEnabled=inputs["xrayTracingEnabled"])
+        apigateway.create_stage(
+            restApiId=inputs["restApi"],
+            stageName=inputs["stageName"],
+            deploymentId=inputs["deployment"],
+            tracingEnabled=inputs["xrayTracingEnabled"],
+        )
         logs = inputs.get("accessLogSettings")
         if logs:
-            apigateway.update_stage(restApiId=inputs["restApi"], stageName=inputs["stageName"], patchOperations=[
-                {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": logs["destinationArn"]},
-                {"op": "replace", "path": "/accessLogSettings/format", "value": logs["format"]},
-            ])
+            apigateway.update_stage(
+                restApiId=inputs["restApi"],
+                stageName=inputs["stageName"],
+                patchOperations=[
+                    {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": logs["destinationArn"]},
+                    {"op": "replace", "path": "/accessLogSettings/format", "value": logs["format"]},
+                ],
+            )
         return {"id": f"{inputs['restApi']}/{inputs['stageName']}"}
 
     METHOD_SETTING_PATHS: ClassVar[dict[str, str]] = {
-        "metricsEnabled": "metrics/enabled", "loggingLevel": "logging/loglevel",
-        "dataTraceEnabled": "logging/dataTrace", "throttlingRateLimit": "throttling/rateLimit",
+        "metricsEnabled": "metrics/enabled",
+        "loggingLevel": "logging/loglevel",
+        "dataTraceEnabled": "logging/dataTrace",
+        "throttlingRateLimit": "throttling/rateLimit",
         "throttlingBurstLimit": "throttling/burstLimit",
     }
 
@@ -326,19 +431,28 @@ class Applier:
         _known(inputs, resource.typ, "restApi", "stageName", "methodPath", "settings")
         settings = _known(dict(inputs["settings"]), resource.typ + ".settings", *self.METHOD_SETTING_PATHS)
         self.aws("apigateway").update_stage(
-            restApiId=inputs["restApi"], stageName=inputs["stageName"], patchOperations=[
-                {"op": "replace", "path": f"/{inputs['methodPath']}/{self.METHOD_SETTING_PATHS[key]}",
-                 "value": str(_int(value)).lower() if isinstance(value, bool) else str(_int(value))}
-                for key, value in settings.items()])
+            restApiId=inputs["restApi"],
+            stageName=inputs["stageName"],
+            patchOperations=[
+                {
+                    "op": "replace",
+                    "path": f"/{inputs['methodPath']}/{self.METHOD_SETTING_PATHS[key]}",
+                    "value": str(_int(value)).lower() if isinstance(value, bool) else str(_int(value)),
+                }
+                for key, value in settings.items()
+            ],
+        )
         return {"id": f"{inputs['restApi']}/{inputs['stageName']}/{inputs['methodPath']}"}
 
 
 def _bucket_setting(call: str, argument: str, shape: Callable[[dict], dict], *keys: str) -> Callable:
     """Applies one of the bucket's separate settings resources as its Put* call."""
+
     def apply(self: Applier, inputs: dict, resource) -> dict:
         _known(inputs, resource.typ, "bucket", *keys)
         getattr(self.aws("s3"), call)(Bucket=inputs["bucket"], **{argument: shape(inputs)})
         return {"id": inputs["bucket"]}
+
     return apply
 
 
@@ -353,22 +467,30 @@ APPLY: dict[str, Callable] = {
     "aws:cloudwatch/logStream:LogStream": Applier.log_stream,
     "aws:s3/bucket:Bucket": Applier.bucket,
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_setting(
-        "put_public_access_block", "PublicAccessBlockConfiguration",
+        "put_public_access_block",
+        "PublicAccessBlockConfiguration",
         lambda i: _pascal({k: v for k, v in i.items() if k != "bucket"}),
-        *buckets.PUBLIC_ACCESS_FLAGS),
+        *buckets.PUBLIC_ACCESS_FLAGS,
+    ),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _bucket_setting(
-        "put_bucket_ownership_controls", "OwnershipControls", lambda i: {"Rules": [_pascal(i["rule"])]}, "rule"),
+        "put_bucket_ownership_controls", "OwnershipControls", lambda i: {"Rules": [_pascal(i["rule"])]}, "rule"
+    ),
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _bucket_setting(
-        "put_bucket_encryption", "ServerSideEncryptionConfiguration",
+        "put_bucket_encryption",
+        "ServerSideEncryptionConfiguration",
         lambda i: {"Rules": _pascal(i["rules"], {"sseAlgorithm": "SSEAlgorithm", "kmsMasterKeyId": "KMSMasterKeyID"})},
-        "rules"),
+        "rules",
+    ),
     "aws:s3/bucketVersioning:BucketVersioning": _bucket_setting(
-        "put_bucket_versioning", "VersioningConfiguration", lambda i: _pascal(i["versioningConfiguration"]),
-        "versioningConfiguration"),
-    "aws:s3/bucketPolicy:BucketPolicy": _bucket_setting(
-        "put_bucket_policy", "Policy", lambda i: i["policy"], "policy"),
+        "put_bucket_versioning",
+        "VersioningConfiguration",
+        lambda i: _pascal(i["versioningConfiguration"]),
+        "versioningConfiguration",
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": _bucket_setting("put_bucket_policy", "Policy", lambda i: i["policy"], "policy"),
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _bucket_setting(
-        "put_bucket_lifecycle_configuration", "LifecycleConfiguration", _lifecycle, "rules"),
+        "put_bucket_lifecycle_configuration", "LifecycleConfiguration", _lifecycle, "rules"
+    ),
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": Applier.delivery_stream,
     "aws:apigateway/restApi:RestApi": Applier.rest_api,
     "aws:apigateway/model:Model": Applier.model,
@@ -399,8 +521,10 @@ def plan(program: pulumi_mocks.ProgramRun) -> list[tuple[pulumi_mocks.Registered
         if resource.parent_type in SKIPPED_COMPONENTS:
             steps.append((resource, SKIPPED_COMPONENTS[resource.parent_type]))
         elif resource.parent_type not in INGEST_COMPONENTS:
-            raise ApplyError(f"{resource.typ} {resource.name} (parent {resource.parent_type or 'none'}) is "
-                             "outside the components the applier knows")
+            raise ApplyError(
+                f"{resource.typ} {resource.name} (parent {resource.parent_type or 'none'}) is "
+                "outside the components the applier knows"
+            )
         elif resource.typ in SKIPPED_TYPES:
             steps.append((resource, SKIPPED_TYPES[resource.typ]))
         elif resource.typ in APPLY:
@@ -410,7 +534,6 @@ def plan(program: pulumi_mocks.ProgramRun) -> list[tuple[pulumi_mocks.Registered
     return steps
 
 
-def deploy_ingest_path(endpoint_url: str, stack: str = "dev", config: dict[str, str] | None = None
-                       ) -> LocalDeployment:
+def deploy_ingest_path(endpoint_url: str, stack: str = "dev", config: dict[str, str] | None = None) -> LocalDeployment:
     """Run the program under mocks for `stack` and create its ingest path in the local cloud."""
     return Applier(endpoint_url).apply(pulumi_mocks.run_program(stack, config))

@@ -14,5 +14,6 @@ DEFAULT_ACCESS_KEY = "testing"
 
 def client(service: str, endpoint_url: str, account: str = DEFAULT_ACCESS_KEY, **config):
     session = boto3.session.Session(aws_access_key_id=account, aws_secret_access_key=SECRET, region_name=REGION)
-    return session.client(service, endpoint_url=endpoint_url,
-                          config=Config(retries={"max_attempts": 2, "mode": "standard"}, **config))
+    return session.client(
+        service, endpoint_url=endpoint_url, config=Config(retries={"max_attempts": 2, "mode": "standard"}, **config)
+    )

@@ -85,8 +85,12 @@ class LocalCloud:
             (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [str(self.python), "-m", "localstack.runtime.main"], cwd=self.data_dir, env=env,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                [str(self.python), "-m", "localstack.runtime.main"],
+                cwd=self.data_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group, so stop() reaches its children too
             )
         try:

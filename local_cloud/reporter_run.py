@@ -36,12 +36,27 @@ def _fresh_lambda(environment: dict[str, str]):
         daily_report.cloudwatch_client.cache_clear()
 
 
-def run_reporter(*, collector_url: str, endpoint_url: str, account: str, stack_id: str, version: str,
-                 namespace: str, scheduled: dt.datetime) -> dict:
+def run_reporter(
+    *,
+    collector_url: str,
+    endpoint_url: str,
+    account: str,
+    stack_id: str,
+    version: str,
+    namespace: str,
+    scheduled: dt.datetime,
+) -> dict:
     """Invoke the handler for the schedule time `scheduled`; returns its one JSON log line, parsed."""
-    environment = {"COLLECTOR_URL": collector_url, "STACK_ID": stack_id, "PRODUCT_VERSION": version,
-                   "METRICS_NAMESPACE": namespace, "AWS_ACCESS_KEY_ID": account, "AWS_SECRET_ACCESS_KEY": SECRET,
-                   "AWS_DEFAULT_REGION": REGION, "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint_url}
+    environment = {
+        "COLLECTOR_URL": collector_url,
+        "STACK_ID": stack_id,
+        "PRODUCT_VERSION": version,
+        "METRICS_NAMESPACE": namespace,
+        "AWS_ACCESS_KEY_ID": account,
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL_CLOUDWATCH": endpoint_url,
+    }
     log = io.StringIO()
     with _fresh_lambda(environment), contextlib.redirect_stdout(log):
         daily_report.handler({"time": scheduled.isoformat()}, None)

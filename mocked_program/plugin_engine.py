@@ -46,6 +46,7 @@ class Registration:
 @dataclass
 class FakeMonitor(resource_pb2_grpc.ResourceMonitorServicer):
     """The engine's resource monitor, answered by the same mocks the in-process tests use."""
+
     context: contextvars.Context
     mocks: RecordingMocks = field(default_factory=RecordingMocks)
     registrations: list[Registration] = field(default_factory=list)
@@ -113,8 +114,16 @@ class RunningPlugin:
     def construct(self, token: str, name: str, inputs: dict) -> proto.ConstructResponse:
         struct = struct_pb2.Struct()
         struct.update(inputs)  # numbers travel as doubles, as from the engine
-        request = proto.ConstructRequest(project=PROJECT, stack=STACK, monitorEndpoint=self.monitor_address,
-                                         type=token, name=name, parent=STACK_URN, inputs=struct, dryRun=False)
+        request = proto.ConstructRequest(
+            project=PROJECT,
+            stack=STACK,
+            monitorEndpoint=self.monitor_address,
+            type=token,
+            name=name,
+            parent=STACK_URN,
+            inputs=struct,
+            dryRun=False,
+        )
         return self.provider.Construct(request, timeout=120)
 
 
@@ -122,8 +131,14 @@ def start_plugin_process(engine_address: str, cwd: Path) -> tuple[subprocess.Pop
     """Start the plugin as the language host does; return it, its port and the seconds until it printed it."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     began = time.perf_counter()
-    process = subprocess.Popen([str(PLUGIN_PYTHON), str(PLUGIN_DIR), engine_address], cwd=cwd, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(PLUGIN_PYTHON), str(PLUGIN_DIR), engine_address],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first_line = process.stdout.readline()
     took = time.perf_counter() - began
     if not first_line.strip().isdigit():
@@ -153,8 +168,15 @@ def running_plugin(consumer_folder: Path):
     process, plugin_port, took = start_plugin_process(f"127.0.0.1:{port}", consumer_folder)
     channel = grpc.insecure_channel(f"127.0.0.1:{plugin_port}")
     try:
-        yield RunningPlugin(process, provider_pb2_grpc.ResourceProviderStub(channel), monitor, engine,
-                            f"127.0.0.1:{port}", consumer_folder, took)
+        yield RunningPlugin(
+            process,
+            provider_pb2_grpc.ResourceProviderStub(channel),
+            monitor,
+            engine,
+            f"127.0.0.1:{port}",
+            consumer_folder,
+            took,
+        )
     finally:
         channel.close()
         process.kill()

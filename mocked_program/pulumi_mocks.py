@@ -153,8 +153,12 @@ def stack_config_with(stack: str, **sections: dict) -> dict[str, str]:
     return config
 
 
-def run_program(stack: str = "dev", config: dict[str, str] | None = None,
-                program: Path = REPO / "__main__.py", preview: bool = False) -> ProgramRun:
+def run_program(
+    stack: str = "dev",
+    config: dict[str, str] | None = None,
+    program: Path = REPO / "__main__.py",
+    preview: bool = False,
+) -> ProgramRun:
     """Run the Pulumi program under mocks with the given config; return what it registered and exported."""
     install(stack, preview)
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config)

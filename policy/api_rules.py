@@ -31,9 +31,15 @@ ERROR = "ERROR"  # the only execution-log level allowed; INFO keeps request head
 OFF = "OFF"  # keeps nothing, but fails AWS's control APIGateway.1
 ALL_METHODS = "*/*"
 # Parameter mappings that read the caller: request headers, query strings and path parts, and identity fields.
-CALLER_MAPPINGS = ("method.request.header.", "method.request.multivalueheader.", "method.request.querystring.",
-                   "method.request.multivaluequerystring.", "method.request.path.", "context.identity.",
-                   "context.authorizer.")
+CALLER_MAPPINGS = (
+    "method.request.header.",
+    "method.request.multivalueheader.",
+    "method.request.querystring.",
+    "method.request.multivaluequerystring.",
+    "method.request.path.",
+    "context.identity.",
+    "context.authorizer.",
+)
 
 
 def _same_api(a, b) -> bool:
@@ -60,13 +66,25 @@ def _execution_logging(resources, _config):
         for s in mine:
             level = get_path(s.props, "settings", "loggingLevel")
             if level not in (ERROR, OFF, None):
-                yield stage.urn, (f"stage {stage.name}: execution logging at {level} for method path "
-                                  f"{s.props.get('methodPath')} would keep request headers (client IP, user agent) "
-                                  f"and rejected bodies; use {ERROR}")
-        if not any(s.props.get("methodPath") == ALL_METHODS and get_path(s.props, "settings", "loggingLevel") == ERROR
-                   for s in mine):
-            yield stage.urn, (f"stage {stage.name}: execution logging is off (no {ALL_METHODS} method settings "
-                              f"with loggingLevel {ERROR})")
+                yield (
+                    stage.urn,
+                    (
+                        f"stage {stage.name}: execution logging at {level} for method path "
+                        f"{s.props.get('methodPath')} would keep request headers (client IP, user agent) "
+                        f"and rejected bodies; use {ERROR}"
+                    ),
+                )
+        if not any(
+            s.props.get("methodPath") == ALL_METHODS and get_path(s.props, "settings", "loggingLevel") == ERROR
+            for s in mine
+        ):
+            yield (
+                stage.urn,
+                (
+                    f"stage {stage.name}: execution logging is off (no {ALL_METHODS} method settings "
+                    f"with loggingLevel {ERROR})"
+                ),
+            )
     for stage in of_types(resources, V2_STAGES):
         for where, route in _v2_route_settings(stage.props):
             level = get_path(route, "loggingLevel")
@@ -84,8 +102,9 @@ def _no_data_trace(props, _config):
     places = [(f"method path {props.get('methodPath')}", props.get("settings") or {})] if "settings" in props else []
     for where, settings in places + (_v2_route_settings(props) if "settings" not in props else []):
         if get_path(settings, "dataTraceEnabled") not in (False, None):
-            yield (f"full request/response logging (dataTraceEnabled) for {where} would store request bodies "
-                   "and headers")
+            yield (
+                f"full request/response logging (dataTraceEnabled) for {where} would store request bodies and headers"
+            )
 
 
 def _access_logs_without_identity(props, _config):
@@ -94,8 +113,10 @@ def _access_logs_without_identity(props, _config):
     if not destination or not log_format:
         yield "access logging is not configured (accessLogSettings with destinationArn and format)"
     for problem in caller_reads(log_format):
-        yield (f"the access-log format records who called ($context.identity.* such as sourceIp or userAgent, "
-               f"or $context.authorizer.*): {problem}")
+        yield (
+            f"the access-log format records who called ($context.identity.* such as sourceIp or userAgent, "
+            f"or $context.authorizer.*): {problem}"
+        )
 
 
 def _no_xray(props, _config):
@@ -105,8 +126,9 @@ def _no_xray(props, _config):
 
 def _mapping_reads_caller(expression) -> bool:
     """REST mappings name a source bare (`method.request.header.X`); HTTP APIs' use `$request...`/`$context...`."""
-    return isinstance(expression, str) and (expression.strip().lower().startswith(CALLER_MAPPINGS)
-                                            or bool(caller_reads(expression)))
+    return isinstance(expression, str) and (
+        expression.strip().lower().startswith(CALLER_MAPPINGS) or bool(caller_reads(expression))
+    )
 
 
 def _templates_without_identity(props, _config):
@@ -114,12 +136,12 @@ def _templates_without_identity(props, _config):
         yield f"the access-log format records who called: {problem}"
     for kind in ("requestTemplates", "responseTemplates"):
         templates = props.get(kind) or {}
-        for content_type, template in (templates.items() if hasattr(templates, "items") else []):
+        for content_type, template in templates.items() if hasattr(templates, "items") else []:
             for problem in caller_reads(template):
                 yield f"the {content_type} template ({kind}) reads the caller's identity or request headers: {problem}"
     for kind in ("requestParameters", "responseParameters"):
         mappings = props.get(kind) or {}
-        for target, expression in (mappings.items() if hasattr(mappings, "items") else []):
+        for target, expression in mappings.items() if hasattr(mappings, "items") else []:
             if _mapping_reads_caller(expression):
                 yield f"{kind} maps {expression} (the caller's identity or request) into {target}"
 
@@ -141,8 +163,9 @@ def _waf_on_every_stage(resources, config):
 
 def _waf_keeps_no_client_ips(props, _config):
     visibility = [("the web ACL", props.get("visibilityConfig"))]
-    visibility += [(f"rule {get_path(r, 'name')}", get_path(r, "visibilityConfig"))
-                   for r in as_list(props.get("rules"))]
+    visibility += [
+        (f"rule {get_path(r, 'name')}", get_path(r, "visibilityConfig")) for r in as_list(props.get("rules"))
+    ]
     for where, config in visibility:
         if get_path(config or {}, "sampledRequestsEnabled") is not False:
             yield f"{where} keeps sampled requests, which hold client IPs and headers (sampledRequestsEnabled)"
@@ -158,29 +181,62 @@ def _refuses(store: IdentityStore, description: str, types, check, **kwargs):
 
 
 POLICIES = [
-    stack_rule(client_identity.INFO_EXECUTION_LOGS.rule,
-               f"Every stage has execution logging at {ERROR} only, for every method (INFO keeps request headers).",
-               _execution_logging, control="APIGateway.1"),
-    _refuses(client_identity.XRAY, "Stages never trace requests with X-Ray (segments keep client IPs).",
-             STAGES, _no_xray),
-    stack_rule("apigateway-waf-associated", "When the stack has a WAF web ACL (or config requires it), every "
-               "stage is associated with one.", _waf_on_every_stage, control="APIGateway.4",
-               config=flag("required", "Require a web ACL on every stage even if the stack declares none.")),
-    _refuses(client_identity.ACCESS_LOG_IDENTITY, "Stages write access logs, and the format records no client "
-             "identity (no sourceIp, userAgent or other $context.identity or $context.authorizer field, in any "
-             "reference form).",
-             STAGES, _access_logs_without_identity, control="APIGateway.9"),
-    _refuses(client_identity.TEMPLATE_IDENTITY_FIELDS, "Request, integration-response and gateway-response "
-             "templates and parameter mappings read no caller identity or request header (every Velocity reference "
-             "parsed, aliases followed), nor do HTTP or WebSocket API stages' access-log formats.",
-             (*INTEGRATIONS, *INTEGRATION_RESPONSES, *GATEWAY_RESPONSES, *V2_STAGES),
-             _templates_without_identity),
-    _refuses(client_identity.DATA_TRACE, "Method settings of any method, and HTTP or WebSocket API stages' route "
-             "settings, never log full requests and responses.", (*METHOD_SETTINGS, *V2_STAGES), _no_data_trace),
-    _refuses(client_identity.WAF_SAMPLED_REQUESTS, "WAF web ACLs keep no sampled requests (they hold client IPs).",
-             WEB_ACLS, _waf_keeps_no_client_ips),
-    _refuses(client_identity.WAF_LOGGING, "No WAF logging configuration (WAF logs hold client IPs).",
-             WAF_LOGGING, _no_waf_logging),
-    _refuses(client_identity.CLOUDFRONT_LOGS, "No CloudFront standard or real-time request logs (they hold "
-             "client IPs).", (*DISTRIBUTIONS, *REALTIME_LOGS, *LOG_DELIVERY_SOURCES), _no_cloudfront_request_logs),
+    stack_rule(
+        client_identity.INFO_EXECUTION_LOGS.rule,
+        f"Every stage has execution logging at {ERROR} only, for every method (INFO keeps request headers).",
+        _execution_logging,
+        control="APIGateway.1",
+    ),
+    _refuses(
+        client_identity.XRAY, "Stages never trace requests with X-Ray (segments keep client IPs).", STAGES, _no_xray
+    ),
+    stack_rule(
+        "apigateway-waf-associated",
+        "When the stack has a WAF web ACL (or config requires it), every stage is associated with one.",
+        _waf_on_every_stage,
+        control="APIGateway.4",
+        config=flag("required", "Require a web ACL on every stage even if the stack declares none."),
+    ),
+    _refuses(
+        client_identity.ACCESS_LOG_IDENTITY,
+        "Stages write access logs, and the format records no client "
+        "identity (no sourceIp, userAgent or other $context.identity or $context.authorizer field, in any "
+        "reference form).",
+        STAGES,
+        _access_logs_without_identity,
+        control="APIGateway.9",
+    ),
+    _refuses(
+        client_identity.TEMPLATE_IDENTITY_FIELDS,
+        "Request, integration-response and gateway-response "
+        "templates and parameter mappings read no caller identity or request header (every Velocity reference "
+        "parsed, aliases followed), nor do HTTP or WebSocket API stages' access-log formats.",
+        (*INTEGRATIONS, *INTEGRATION_RESPONSES, *GATEWAY_RESPONSES, *V2_STAGES),
+        _templates_without_identity,
+    ),
+    _refuses(
+        client_identity.DATA_TRACE,
+        "Method settings of any method, and HTTP or WebSocket API stages' route "
+        "settings, never log full requests and responses.",
+        (*METHOD_SETTINGS, *V2_STAGES),
+        _no_data_trace,
+    ),
+    _refuses(
+        client_identity.WAF_SAMPLED_REQUESTS,
+        "WAF web ACLs keep no sampled requests (they hold client IPs).",
+        WEB_ACLS,
+        _waf_keeps_no_client_ips,
+    ),
+    _refuses(
+        client_identity.WAF_LOGGING,
+        "No WAF logging configuration (WAF logs hold client IPs).",
+        WAF_LOGGING,
+        _no_waf_logging,
+    ),
+    _refuses(
+        client_identity.CLOUDFRONT_LOGS,
+        "No CloudFront standard or real-time request logs (they hold client IPs).",
+        (*DISTRIBUTIONS, *REALTIME_LOGS, *LOG_DELIVERY_SOURCES),
+        _no_cloudfront_request_logs,
+    ),
 ]

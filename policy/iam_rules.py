@@ -10,9 +10,17 @@ from policy.rule_kit import resource_rule
 
 # Resource types that carry policy documents, and where: a property, or (list property, item property).
 POLICY_DOCUMENT_TYPES = (
-    "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/userPolicy:UserPolicy",
-    "aws:iam/groupPolicy:GroupPolicy", "aws:s3/bucketPolicy:BucketPolicy", "aws:sqs/queue:Queue",
-    "aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "aws:kms/key:Key",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:sqs/queue:Queue",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:sns/topic:Topic",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:kms/key:Key",
 )
 POLICY_DOCUMENT_PROPERTIES = ("assumeRolePolicy", "policy", ("inlinePolicies", "policy"))
 
@@ -63,8 +71,10 @@ def _no_wildcard_actions(props, _config):
         if str(arn).rpartition("/")[2] in ADMIN_LIKE_POLICIES:
             yield f"attaches {arn}, an AWS-managed policy that allows (nearly) every action"
         elif arn not in ALLOWED_MANAGED_POLICIES:
-            yield (f"attaches managed policy {arn}, whose statements this pack cannot check (allowed: "
-                   f"{', '.join(sorted(ALLOWED_MANAGED_POLICIES)) or 'none'}); grant with an inline policy")
+            yield (
+                f"attaches managed policy {arn}, whose statements this pack cannot check (allowed: "
+                f"{', '.join(sorted(ALLOWED_MANAGED_POLICIES)) or 'none'}); grant with an inline policy"
+            )
 
 
 def _trusts_aws_services_only(props, _config):
@@ -74,8 +84,10 @@ def _trusts_aws_services_only(props, _config):
         if statement.get("Effect") == "Allow" and not _aws_services_only(statement):
             sid = statement.get("Sid") or "(no Sid)"
             admitted = json.dumps(statement.get("Principal", statement.get("NotPrincipal")), default=str)
-            yield (f"trust statement {sid} admits {admitted}; allowed: AWS service principals only "
-                   "({\"Service\": \"<service>.amazonaws.com\"}), never an account, user, identity provider or *")
+            yield (
+                f"trust statement {sid} admits {admitted}; allowed: AWS service principals only "
+                '({"Service": "<service>.amazonaws.com"}), never an account, user, identity provider or *'
+            )
 
 
 def _aws_services_only(statement) -> bool:
@@ -86,12 +98,19 @@ def _aws_services_only(statement) -> bool:
 
 
 POLICIES = [
-    resource_rule("iam-no-wildcard-actions", "No Allow statement in any IAM, bucket, queue, topic or key policy "
-                  "uses a wildcard action or NotAction, and nothing attaches a managed policy, whose statements "
-                  "the pack cannot read (AdministratorAccess and other admin-like ones are named as such).",
-                  (*POLICY_DOCUMENT_TYPES, *MANAGED_POLICY_ATTACHMENTS), _no_wildcard_actions,
-                  control="IAM.21"),
-    resource_rule("iam-role-trusts-aws-services-only", "Every role's trust policy admits AWS service principals "
-                  "only: no account, user, identity provider or `*`.", ["aws:iam/role:Role"],
-                  _trusts_aws_services_only),
+    resource_rule(
+        "iam-no-wildcard-actions",
+        "No Allow statement in any IAM, bucket, queue, topic or key policy "
+        "uses a wildcard action or NotAction, and nothing attaches a managed policy, whose statements "
+        "the pack cannot read (AdministratorAccess and other admin-like ones are named as such).",
+        (*POLICY_DOCUMENT_TYPES, *MANAGED_POLICY_ATTACHMENTS),
+        _no_wildcard_actions,
+        control="IAM.21",
+    ),
+    resource_rule(
+        "iam-role-trusts-aws-services-only",
+        "Every role's trust policy admits AWS service principals only: no account, user, identity provider or `*`.",
+        ["aws:iam/role:Role"],
+        _trusts_aws_services_only,
+    ),
 ]

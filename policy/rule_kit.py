@@ -31,9 +31,14 @@ def _config(args, schema: Optional[PolicyConfigSchema]) -> dict:
     return {**defaults, **dict(args.get_config() or {})}
 
 
-def resource_rule(name: str, description: str, types: Iterable[str], check: ResourceCheck,
-                  control: Optional[str] = None, config: Optional[PolicyConfigSchema] = None,
-                  ) -> ResourceValidationPolicy:
+def resource_rule(
+    name: str,
+    description: str,
+    types: Iterable[str],
+    check: ResourceCheck,
+    control: Optional[str] = None,
+    config: Optional[PolicyConfigSchema] = None,
+) -> ResourceValidationPolicy:
     wanted = frozenset(types)
 
     def validate(args, report_violation):
@@ -41,23 +46,29 @@ def resource_rule(name: str, description: str, types: Iterable[str], check: Reso
             for message in check(args.props, _config(args, config)):
                 report_violation(f"{args.name}: {message}", None)
 
-    return ResourceValidationPolicy(name=name, description=description, validate=validate,
-                                    framework=_framework(control), config_schema=config)
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate, framework=_framework(control), config_schema=config
+    )
 
 
-def stack_rule(name: str, description: str, check: StackCheck, control: Optional[str] = None,
-               config: Optional[PolicyConfigSchema] = None) -> StackValidationPolicy:
+def stack_rule(
+    name: str,
+    description: str,
+    check: StackCheck,
+    control: Optional[str] = None,
+    config: Optional[PolicyConfigSchema] = None,
+) -> StackValidationPolicy:
     def validate(args, report_violation):
         for urn, message in check(list(args.resources), _config(args, config)):
             report_violation(message, urn)
 
-    return StackValidationPolicy(name=name, description=description, validate=validate,
-                                 framework=_framework(control), config_schema=config)
+    return StackValidationPolicy(
+        name=name, description=description, validate=validate, framework=_framework(control), config_schema=config
+    )
 
 
 def flag(config_key: str, meaning: str, default: bool = False) -> PolicyConfigSchema:
-    return PolicyConfigSchema(properties={config_key: {"type": "boolean", "default": default,
-                                                       "description": meaning}})
+    return PolicyConfigSchema(properties={config_key: {"type": "boolean", "default": default, "description": meaning}})
 
 
 def control_of(policy) -> str:

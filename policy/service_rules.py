@@ -18,9 +18,18 @@ SCHEDULES = ("aws:scheduler/schedule:Schedule",)
 # Runtimes past their deprecation date by late 2026 are left out (python3.10 and older, nodejs20.x, dotnet8,
 # everything on Amazon Linux 2). Review this list when AWS publishes new deprecation dates.
 SUPPORTED_RUNTIMES = (
-    "python3.11", "python3.12", "python3.13", "python3.14",
-    "nodejs22.x", "nodejs24.x",
-    "java17", "java21", "java25", "dotnet10", "ruby3.3", "ruby3.4",
+    "python3.11",
+    "python3.12",
+    "python3.13",
+    "python3.14",
+    "nodejs22.x",
+    "nodejs24.x",
+    "java17",
+    "java21",
+    "java25",
+    "dotnet10",
+    "ruby3.3",
+    "ruby3.4",
     "provided.al2023",
 )
 
@@ -40,8 +49,10 @@ def _lambda_permission_not_public(props, _config):
     if principal == "*":
         yield "invocation is allowed to principal '*', which is public"
     elif str(principal).endswith(".amazonaws.com") and not (props.get("sourceArn") or props.get("sourceAccount")):
-        yield (f"service principal {principal} may invoke on behalf of any account or resource: set sourceArn "
-               "(or sourceAccount)")
+        yield (
+            f"service principal {principal} may invoke on behalf of any account or resource: set sourceArn "
+            "(or sourceAccount)"
+        )
     if props.get("functionUrlAuthType") == "NONE":
         yield "grants an unauthenticated function URL"
 
@@ -78,27 +89,65 @@ def _queue_encrypted(props, _config):
 
 def _schedule_dead_letters(props, _config):
     if not get_path(props, "target", "deadLetterConfig", "arn"):
-        yield ("an invocation Scheduler cannot deliver is dropped without a trace: no dead-letter queue "
-               "(target.deadLetterConfig.arn)")
+        yield (
+            "an invocation Scheduler cannot deliver is dropped without a trace: no dead-letter queue "
+            "(target.deadLetterConfig.arn)"
+        )
 
 
 POLICIES = [
-    resource_rule("firehose-encrypted-at-rest", "Firehose delivery streams encrypt data at rest.",
-                  FIREHOSE_STREAMS, _firehose_encrypted, control="DataFirehose.1"),
-    resource_rule("athena-workgroup-metrics", "Athena workgroups publish CloudWatch metrics.",
-                  ATHENA_WORKGROUPS, _athena_metrics, control="Athena.4"),
-    resource_rule("lambda-not-public", "No Lambda permission or function URL lets the public invoke a function.",
-                  LAMBDA_PERMISSIONS, _lambda_permission_not_public, control="Lambda.1"),
-    resource_rule("lambda-function-url-authenticated", "Lambda function URLs require IAM authentication.",
-                  LAMBDA_FUNCTION_URLS, _function_url_authenticated, control="Lambda.1"),
-    resource_rule("lambda-supported-runtime", "Lambda functions use a supported runtime.",
-                  LAMBDA_FUNCTIONS, _supported_runtime, control="Lambda.2"),
-    resource_rule("log-group-retention", "Every log group has a retention period (bounded retention).",
-                  LOG_GROUPS, _log_retention),
-    resource_rule("sns-topic-encrypted", "SNS topics are encrypted at rest with KMS.",
-                  SNS_TOPICS, _topic_encrypted, control="SNS.1"),
-    resource_rule("sqs-queue-encrypted", "SQS queues are encrypted at rest.",
-                  SQS_QUEUES, _queue_encrypted, control="SQS.1"),
-    resource_rule("scheduler-dead-letter-queue", "EventBridge Scheduler schedules keep the invocations they "
-                  "could not deliver in a dead-letter queue.", SCHEDULES, _schedule_dead_letters),
+    resource_rule(
+        "firehose-encrypted-at-rest",
+        "Firehose delivery streams encrypt data at rest.",
+        FIREHOSE_STREAMS,
+        _firehose_encrypted,
+        control="DataFirehose.1",
+    ),
+    resource_rule(
+        "athena-workgroup-metrics",
+        "Athena workgroups publish CloudWatch metrics.",
+        ATHENA_WORKGROUPS,
+        _athena_metrics,
+        control="Athena.4",
+    ),
+    resource_rule(
+        "lambda-not-public",
+        "No Lambda permission or function URL lets the public invoke a function.",
+        LAMBDA_PERMISSIONS,
+        _lambda_permission_not_public,
+        control="Lambda.1",
+    ),
+    resource_rule(
+        "lambda-function-url-authenticated",
+        "Lambda function URLs require IAM authentication.",
+        LAMBDA_FUNCTION_URLS,
+        _function_url_authenticated,
+        control="Lambda.1",
+    ),
+    resource_rule(
+        "lambda-supported-runtime",
+        "Lambda functions use a supported runtime.",
+        LAMBDA_FUNCTIONS,
+        _supported_runtime,
+        control="Lambda.2",
+    ),
+    resource_rule(
+        "log-group-retention", "Every log group has a retention period (bounded retention).", LOG_GROUPS, _log_retention
+    ),
+    resource_rule(
+        "sns-topic-encrypted",
+        "SNS topics are encrypted at rest with KMS.",
+        SNS_TOPICS,
+        _topic_encrypted,
+        control="SNS.1",
+    ),
+    resource_rule(
+        "sqs-queue-encrypted", "SQS queues are encrypted at rest.", SQS_QUEUES, _queue_encrypted, control="SQS.1"
+    ),
+    resource_rule(
+        "scheduler-dead-letter-queue",
+        "EventBridge Scheduler schedules keep the invocations they could not deliver in a dead-letter queue.",
+        SCHEDULES,
+        _schedule_dead_letters,
+    ),
 ]

@@ -24,13 +24,17 @@ BUCKET_POLICIES = ("aws:s3/bucketPolicy:BucketPolicy",)
 PUBLIC_ACCESS_BLOCKS = ("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",)
 OWNERSHIP_CONTROLS = ("aws:s3/bucketOwnershipControls:BucketOwnershipControls",)
 BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
-LIFECYCLES = ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-              "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+LIFECYCLES = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
 VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 FIREHOSE_STREAMS = ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",)
 ATHENA_WORKGROUPS = ("aws:athena/workgroup:Workgroup",)
-ENCRYPTION_CONFIGS = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-                      "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
+ENCRYPTION_CONFIGS = (
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+)
 
 # AWS's four public-access settings: all on, neither an ACL nor a policy can make anything public.
 PUBLIC_ACCESS_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -45,11 +49,13 @@ WRITER_KEY = "aws:PrincipalArn"
 
 def _per_bucket(judge):
     """A stack check that runs `judge(bucket, resources)` -> problem or None for every bucket."""
+
     def check(resources, _config):
         for bucket in of_types(resources, BUCKETS):
             problem = judge(bucket, resources)
             if problem:
                 yield bucket.urn, f"bucket {bucket.name}: {problem}"
+
     return check
 
 
@@ -58,8 +64,10 @@ def _the_one(bucket, resources, types, plural: str):
     applied, so with two of them no check can tell which one holds. (companion or None, problem or None)"""
     found = companions(resources, types, bucket)
     if len(found) > 1:
-        return None, (f"{len(found)} {plural} ({', '.join(r.name for r in found)}); S3 keeps only the last one "
-                      "applied, so which one holds is unknown")
+        return None, (
+            f"{len(found)} {plural} ({', '.join(r.name for r in found)}); S3 keeps only the last one "
+            "applied, so which one holds is unknown"
+        )
     return (found[0] if found else None), None
 
 
@@ -85,7 +93,7 @@ def _exact_deny(statement, actions: tuple[str, ...], operators: tuple[str, ...],
     condition = statement.get("Condition")
     if not (isinstance(condition, Mapping) and len(condition) == 1):
         return False
-    (operator, tests), = condition.items()
+    ((operator, tests),) = condition.items()
     if operator not in operators or not (isinstance(tests, Mapping) and list(tests) == [key]):
         return False
     values = as_list(tests[key])
@@ -95,8 +103,9 @@ def _exact_deny(statement, actions: tuple[str, ...], operators: tuple[str, ...],
 def _denies_insecure_transport(statement) -> bool:
     operator, key, insecure = TLS_CONDITION
     targets = [r for r in as_list(statement.get("Resource")) if isinstance(r, str)]
-    return (_exact_deny(statement, ("s3:*", "*"), (operator,), key, lambda v: str(v).lower() == insecure)
-            and any(f"{t}/*" in targets for t in targets))
+    return _exact_deny(statement, ("s3:*", "*"), (operator,), key, lambda v: str(v).lower() == insecure) and any(
+        f"{t}/*" in targets for t in targets
+    )
 
 
 def _tls_only(bucket, resources):
@@ -104,8 +113,10 @@ def _tls_only(bucket, resources):
     if problem:
         return problem
     if not any(_denies_insecure_transport(s) for s in statements(document)):
-        return ("no bucket policy denies s3:* to everyone on the bucket and its objects when aws:SecureTransport "
-                "is false (and only then: no other condition)")
+        return (
+            "no bucket policy denies s3:* to everyone on the bucket and its objects when aws:SecureTransport "
+            "is false (and only then: no other condition)"
+        )
     return None
 
 
@@ -141,12 +152,14 @@ def _landing_prefixes(bucket, resources) -> set[str]:
     found = set()
     for stream in of_types(resources, FIREHOSE_STREAMS):
         if get_path(stream.props, "extendedS3Configuration", "bucketArn") in names:
-            found |= {_static_prefix(get_path(stream.props, "extendedS3Configuration", key))
-                      for key in ("prefix", "errorOutputPrefix")}
+            found |= {
+                _static_prefix(get_path(stream.props, "extendedS3Configuration", key))
+                for key in ("prefix", "errorOutputPrefix")
+            }
     for workgroup in of_types(resources, ATHENA_WORKGROUPS):
         location = get_path(workgroup.props, "configuration", "resultConfiguration", "outputLocation")
         if isinstance(location, str) and location.startswith("s3://"):
-            name, _, prefix = location[len("s3://"):].partition("/")
+            name, _, prefix = location[len("s3://") :].partition("/")
             if name in names:
                 found.add(prefix)
     return found or {""}
@@ -156,15 +169,20 @@ def _rule_prefix(rule) -> str | None:
     """The prefix a lifecycle rule applies to; None when a tag or size filter narrows it further."""
     narrowed = next(iter(as_list(rule.get("filter"))), None) or {}
     conjunction = next(iter(as_list(narrowed.get("and"))), None) or {}
-    if (narrowed.get("tag") or conjunction.get("tags") or any(
-            narrowed.get(k) or conjunction.get(k) for k in ("objectSizeGreaterThan", "objectSizeLessThan"))):
+    if (
+        narrowed.get("tag")
+        or conjunction.get("tags")
+        or any(narrowed.get(k) or conjunction.get(k) for k in ("objectSizeGreaterThan", "objectSizeLessThan"))
+    ):
         return None
     return str(narrowed.get("prefix") or conjunction.get("prefix") or rule.get("prefix") or "")
 
 
 def _covered(rules, prefix: str, expires) -> bool:
-    return any(r.get("status") == "Enabled" and expires(r) and (p := _rule_prefix(r)) is not None
-               and prefix.startswith(p) for r in rules)
+    return any(
+        r.get("status") == "Enabled" and expires(r) and (p := _rule_prefix(r)) is not None and prefix.startswith(p)
+        for r in rules
+    )
 
 
 def _expires_current(rule) -> bool:
@@ -183,8 +201,10 @@ def _has_lifecycle(bucket, resources):
         return problem
     rules = as_list(lifecycle.props.get("rules")) if lifecycle is not None else []
     prefixes = sorted(_landing_prefixes(bucket, resources))
-    versioned = any(get_path(v.props, "versioningConfiguration", "status") in ("Enabled", "Suspended")
-                    for v in companions(resources, VERSIONING, bucket))
+    versioned = any(
+        get_path(v.props, "versioningConfiguration", "status") in ("Enabled", "Suspended")
+        for v in companions(resources, VERSIONING, bucket)
+    )
     kept = [p for p in prefixes if not _covered(rules, p, _expires_current)]
     if kept:
         where = ", ".join(repr(p) if p else "the whole bucket" for p in kept)
@@ -200,17 +220,19 @@ def _encrypted_by_default(bucket, resources):
     config, problem = _the_one(bucket, resources, ENCRYPTION_CONFIGS, "encryption configurations")
     if problem:
         return problem
-    algorithms = [get_path(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
-                  for rule in as_list(config.props.get("rules") if config is not None else None)]
+    algorithms = [
+        get_path(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+        for rule in as_list(config.props.get("rules") if config is not None else None)
+    ]
     if not any(a in ACCEPTED_SSE_ALGORITHMS for a in algorithms):
         return f"no default encryption configuration with one of {', '.join(ACCEPTED_SSE_ALGORITHMS)}"
     return None
 
 
 def _denies_writes_except(statement, writer: str) -> bool:
-    return (_exact_deny(statement, ("s3:PutObject", "s3:*", "*"), WRITER_OPERATORS, WRITER_KEY,
-                        lambda v: v == writer)
-            and any(str(r).endswith("/*") for r in as_list(statement.get("Resource"))))
+    return _exact_deny(
+        statement, ("s3:PutObject", "s3:*", "*"), WRITER_OPERATORS, WRITER_KEY, lambda v: v == writer
+    ) and any(str(r).endswith("/*") for r in as_list(statement.get("Resource")))
 
 
 def _single_writer(resources, _config):
@@ -227,23 +249,50 @@ def _single_writer(resources, _config):
             if problem:
                 yield bucket.urn, f"bucket {bucket.name}: {problem}"
             elif not any(_denies_writes_except(s, writer) for s in statements(document)):
-                yield bucket.urn, (f"bucket {bucket.name}: its policy does not deny s3:PutObject to every principal "
-                                   f"but {stream.name}'s delivery role ({WRITER_KEY}, and no other condition)")
+                yield (
+                    bucket.urn,
+                    (
+                        f"bucket {bucket.name}: its policy does not deny s3:PutObject to every principal "
+                        f"but {stream.name}'s delivery role ({WRITER_KEY}, and no other condition)"
+                    ),
+                )
 
 
 POLICIES = [
-    stack_rule("s3-tls-only-bucket-policy", "Every bucket has one policy, and it denies requests that do not use "
-               "TLS (under that condition alone).",
-               _per_bucket(_tls_only), control="S3.5"),
-    stack_rule("s3-block-public-access", "Every bucket has one public access block, with all four settings on.",
-               _per_bucket(_public_access_blocked), control="S3.8"),
-    stack_rule("s3-no-acls", "No bucket grants access through ACLs; its one ownership control disables them.",
-               _per_bucket(_no_acls), control="S3.12"),
-    stack_rule("s3-lifecycle", "Every bucket has one lifecycle configuration that expires data wherever it lands "
-               "(each Firehose prefix and Athena result location, else the whole bucket), and old versions too.",
-               _per_bucket(_has_lifecycle), control="S3.13"),
-    stack_rule("s3-default-encryption", "Every bucket has one default server-side encryption configuration.",
-               _per_bucket(_encrypted_by_default)),
-    stack_rule("s3-firehose-bucket-single-writer", "A bucket Firehose delivers to denies object writes to every "
-               "principal but the stream's delivery role (under that condition alone).", _single_writer),
+    stack_rule(
+        "s3-tls-only-bucket-policy",
+        "Every bucket has one policy, and it denies requests that do not use TLS (under that condition alone).",
+        _per_bucket(_tls_only),
+        control="S3.5",
+    ),
+    stack_rule(
+        "s3-block-public-access",
+        "Every bucket has one public access block, with all four settings on.",
+        _per_bucket(_public_access_blocked),
+        control="S3.8",
+    ),
+    stack_rule(
+        "s3-no-acls",
+        "No bucket grants access through ACLs; its one ownership control disables them.",
+        _per_bucket(_no_acls),
+        control="S3.12",
+    ),
+    stack_rule(
+        "s3-lifecycle",
+        "Every bucket has one lifecycle configuration that expires data wherever it lands "
+        "(each Firehose prefix and Athena result location, else the whole bucket), and old versions too.",
+        _per_bucket(_has_lifecycle),
+        control="S3.13",
+    ),
+    stack_rule(
+        "s3-default-encryption",
+        "Every bucket has one default server-side encryption configuration.",
+        _per_bucket(_encrypted_by_default),
+    ),
+    stack_rule(
+        "s3-firehose-bucket-single-writer",
+        "A bucket Firehose delivers to denies object writes to every "
+        "principal but the stream's delivery role (under that condition alone).",
+        _single_writer,
+    ),
 ]

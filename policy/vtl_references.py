@@ -21,8 +21,11 @@ from dataclasses import dataclass
 # What the caller's request carries that a stored record must never hold, by the variable that holds it
 # (`$request` is HTTP APIs' name for the request in parameter mappings).
 # `$input` is an object: only these of its methods and properties are known to read nothing but the body.
-CALLER_KEYS = {"context": frozenset({"identity", "authorizer"}), "input": frozenset({"params"}),
-               "request": frozenset({"header", "multivalueheader", "querystring", "multivaluequerystring", "path"})}
+CALLER_KEYS = {
+    "context": frozenset({"identity", "authorizer"}),
+    "input": frozenset({"params"}),
+    "request": frozenset({"header", "multivalueheader", "querystring", "multivaluequerystring", "path"}),
+}
 BODY_READERS = {"input": frozenset({"json", "path", "body"}), "context": frozenset(), "request": frozenset()}
 # Java reflection reaches anything; no template of the collector needs it.
 REFLECTION = frozenset({"class", "getclass"})
@@ -106,7 +109,7 @@ def _call_step(name: str, arguments: list[str]) -> Step:
         return Step("key", key) if key is not None else Step("dynamic", name)
     for prefix in ("get", "is"):
         if name.startswith(prefix) and len(name) > len(prefix) and not arguments:
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             return Step("key", rest[0].lower() + rest[1:])
     return Step("call", name)
 
@@ -127,13 +130,13 @@ def parse_reference(text: str, start: int) -> Reference | None:
             index = member.end()
             if text.startswith("(", index):
                 end = _closing(text, index, "(", ")")
-                steps.append(_call_step(member.group(), _arguments(text[index + 1:end - 1])))
+                steps.append(_call_step(member.group(), _arguments(text[index + 1 : end - 1])))
                 index = end
             else:
                 steps.append(Step("key", member.group()))
         elif text[index] == "[":
             end = _closing(text, index, "[", "]")
-            key = _literal(text[index + 1:end - 1])
+            key = _literal(text[index + 1 : end - 1])
             steps.append(Step("key", key) if key is not None else Step("dynamic", "[]"))
             index = end
         else:

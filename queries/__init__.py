@@ -19,8 +19,10 @@ _SHARED_PART = re.compile(r"\{(\w+)\}")
 
 def contract_values() -> dict[str, str]:
     """Placeholder -> the contract's number, as SQL: the report_date window and the largest daily counter."""
-    return {"report_date_earliest_days": str(schemas.REPORT_DATE_EARLIEST_DAYS),
-            "counter_maximum": str(schemas.counter_maximum())}
+    return {
+        "report_date_earliest_days": str(schemas.REPORT_DATE_EARLIEST_DAYS),
+        "counter_maximum": str(schemas.counter_maximum()),
+    }
 
 
 def query_paths() -> list[Path]:
@@ -30,9 +32,10 @@ def query_paths() -> list[Path]:
 def shared_parts() -> dict[str, str]:
     """Part name -> its SQL with contract values put in, without the leading comment that says who uses it."""
     constants = contract_values()
-    return {path.stem.removeprefix("_"): _compose(path.name, _without_leading_comment(path.read_text("utf-8")),
-                                                  constants)
-            for path in QUERY_DIR.glob("_*.sql")}
+    return {
+        path.stem.removeprefix("_"): _compose(path.name, _without_leading_comment(path.read_text("utf-8")), constants)
+        for path in QUERY_DIR.glob("_*.sql")
+    }
 
 
 def _without_leading_comment(sql: str) -> str:
@@ -45,9 +48,12 @@ def _without_leading_comment(sql: str) -> str:
 def _compose(name: str, sql: str, values: dict[str, str]) -> str:
     def value(match: re.Match) -> str:
         if match.group(1) not in values:
-            raise ValueError(f"{name} uses {match.group(0)} but queries/ has no _{match.group(1)}.sql "
-                             f"(contract values: {', '.join(sorted(contract_values()))})")
+            raise ValueError(
+                f"{name} uses {match.group(0)} but queries/ has no _{match.group(1)}.sql "
+                f"(contract values: {', '.join(sorted(contract_values()))})"
+            )
         return values[match.group(1)]
+
     return _SHARED_PART.sub(value, sql)
 
 

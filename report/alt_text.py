@@ -21,14 +21,17 @@ def _line_facts(points: dict[datetime.date, float]) -> str:
     latest = days[-1]
     highest = max(days, key=lambda day: (points[day], day))
     lowest = min(days, key=lambda day: (points[day], day))
-    return (f"latest {number(points[latest])} on {latest.isoformat()}, highest {number(points[highest])} "
-            f"on {highest.isoformat()}, lowest {number(points[lowest])} on {lowest.isoformat()}")
+    return (
+        f"latest {number(points[latest])} on {latest.isoformat()}, highest {number(points[highest])} "
+        f"on {highest.isoformat()}, lowest {number(points[lowest])} on {lowest.isoformat()}"
+    )
 
 
 def describe(title: str, series: Series, *, log_scale: bool = False, outliers: list[Outlier] = ()) -> str:
     days = sorted({day for points in series.lines.values() for day in points})
-    text = [f"{title}: line chart of {series.y_label} per {series.x_label}, "
-            f"{days[0].isoformat()} to {days[-1].isoformat()}"]
+    text = [
+        f"{title}: line chart of {series.y_label} per {series.x_label}, {days[0].isoformat()} to {days[-1].isoformat()}"
+    ]
     named = [name for name in series.lines if name]
     if named:
         by = " and ".join(series.label_names) or "line"
@@ -38,6 +41,8 @@ def describe(title: str, series: Series, *, log_scale: bool = False, outliers: l
         text += [_line_facts(next(iter(series.lines.values())))]
     if log_scale:
         text.append("Logarithmic scale, so that an outlier and the ordinary values both show")
-    text += [f"Outlier ringed: {number(o.value)} on {o.day.isoformat()}"
-             + (f" ({o.line})" if o.line else "") for o in outliers]
+    text += [
+        f"Outlier ringed: {number(o.value)} on {o.day.isoformat()}" + (f" ({o.line})" if o.line else "")
+        for o in outliers
+    ]
     return ". ".join(text) + "."

@@ -41,10 +41,19 @@ def _typed(value: str | None, athena_type: str):
 
 
 class AthenaQueryRunner:
-    def __init__(self, client, *, workgroup: str, database: str, progress: Progress,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                 timeout_seconds: float = 600.0, first_poll_seconds: float = 0.5,
-                 max_poll_seconds: float = 5.0):
+    def __init__(
+        self,
+        client,
+        *,
+        workgroup: str,
+        database: str,
+        progress: Progress,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout_seconds: float = 600.0,
+        first_poll_seconds: float = 0.5,
+        max_poll_seconds: float = 5.0,
+    ):
         self._client = client
         self._workgroup = workgroup
         self._database = database
@@ -84,17 +93,22 @@ class AthenaQueryRunner:
                 self._progress.finish(name, "STOPPED", elapsed, scanned)
                 raise QueryTimedOut(
                     f"query {name} was still {state} after {elapsed:.0f} s; it was stopped "
-                    f"(execution {execution_id}). Raise --timeout to wait longer.")
+                    f"(execution {execution_id}). Raise --timeout to wait longer."
+                )
             self._sleep(delay)
             delay = min(delay * 2, self._max_poll_seconds)
 
     def _failure(self, name: str, execution_id: str, execution: dict, scanned: int) -> QueryFailed:
         status = execution["Status"]
-        reason = (status.get("StateChangeReason") or status.get("AthenaError", {}).get("ErrorMessage")
-                  or "Athena gave no reason")
+        reason = (
+            status.get("StateChangeReason")
+            or status.get("AthenaError", {}).get("ErrorMessage")
+            or "Athena gave no reason"
+        )
         if CUTOFF_REASON in reason.lower():
-            return ScanCutoffExceeded(name, status["State"], reason, execution_id, self._workgroup,
-                                      scanned, self._cutoff_bytes())
+            return ScanCutoffExceeded(
+                name, status["State"], reason, execution_id, self._workgroup, scanned, self._cutoff_bytes()
+            )
         return QueryFailed(name, status["State"], reason, execution_id)
 
     def _cutoff_bytes(self) -> int | None:

@@ -79,9 +79,9 @@ def _keep_largest(lines: Lines, max_lines: int) -> Lines:
     if len(lines) <= max_lines:
         return lines
     ranked = largest_first(lines)
-    kept = {name: lines[name] for name in ranked[:max_lines - 1]}
+    kept = {name: lines[name] for name in ranked[: max_lines - 1]}
     other: dict[datetime.date, float] = {}
-    for name in ranked[max_lines - 1:]:
+    for name in ranked[max_lines - 1 :]:
         for day, value in lines[name].items():
             other[day] = other.get(day, 0) + value
     kept[OTHER] = other
@@ -108,22 +108,44 @@ def log_ticks(highest: float, most: int = 6) -> list[float]:
     power, which crowds a short panel."""
     top = max(0, math.ceil(math.log10(max(highest, 1))))
     step = max(1, math.ceil((top + 1) / (most - 1)))
-    return [0, *(10.0 ** k for k in range(0, top + 1, step))]
+    return [0, *(10.0**k for k in range(0, top + 1, step))]
 
 
-def draw(figure: Figure, title: str, series: Series, *, log_scale: bool = False,
-         marked: dict[str, set[datetime.date]] | None = None) -> None:
+def draw(
+    figure: Figure,
+    title: str,
+    series: Series,
+    *,
+    log_scale: bool = False,
+    marked: dict[str, set[datetime.date]] | None = None,
+) -> None:
     """One axes on `figure`: a line per series line; `marked` rings the points named as outliers."""
     axes = figure.add_subplot()
-    for (name, points), colour, marker in zip(series.lines.items(), itertools.cycle(COLOURS),
-                                               itertools.cycle(MARKERS), strict=False):
+    for (name, points), colour, marker in zip(
+        series.lines.items(), itertools.cycle(COLOURS), itertools.cycle(MARKERS), strict=False
+    ):
         days = sorted(points)
-        axes.plot(days, [points[day] for day in days], color=colour, marker=marker, markersize=3.5,
-                  label=plain(name or series.y_label))
+        axes.plot(
+            days,
+            [points[day] for day in days],
+            color=colour,
+            marker=marker,
+            markersize=3.5,
+            label=plain(name or series.y_label),
+        )
         rings = sorted((marked or {}).get(name, ()))
         if rings:
-            axes.plot(rings, [points[day] for day in rings], linestyle="none", marker="o", markersize=11,
-                      markerfacecolor="none", markeredgecolor=OUTLIER_COLOUR, markeredgewidth=2, label="_outlier")
+            axes.plot(
+                rings,
+                [points[day] for day in rings],
+                linestyle="none",
+                marker="o",
+                markersize=11,
+                markerfacecolor="none",
+                markeredgecolor=OUTLIER_COLOUR,
+                markeredgewidth=2,
+                label="_outlier",
+            )
     axes.set_title(plain(title))
     axes.set_xlabel(plain(series.x_label))
     axes.set_ylabel(plain(series.y_label) + (" (log scale)" if log_scale else ""))
@@ -176,8 +198,14 @@ def write_chart(path: Path, title: str, series: Series) -> Path:
     return path
 
 
-def svg(title: str, series: Series, *, size: tuple[float, float], log_scale: bool = False,
-        marked: dict[str, set[datetime.date]] | None = None) -> str:
+def svg(
+    title: str,
+    series: Series,
+    *,
+    size: tuple[float, float],
+    log_scale: bool = False,
+    marked: dict[str, set[datetime.date]] | None = None,
+) -> str:
     figure = _figure(*size)
     draw(figure, title, series, log_scale=log_scale, marked=marked)
     out = io.StringIO()

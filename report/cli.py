@@ -35,26 +35,51 @@ EXAMPLES = """examples:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m report", description=__doc__, epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="python -m report",
+        description=__doc__,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     athena = parser.add_argument_group("Athena (a deployed stack)")
     athena.add_argument("--stack", help="Pulumi stack whose outputs name the database and workgroup")
     athena.add_argument("--database", help="Glue database (overrides the stack output)")
     athena.add_argument("--workgroup", help="Athena workgroup (overrides the stack output)")
     athena.add_argument("--region", help="AWS region (default: the stack's aws:region, else the AWS default)")
-    athena.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
-                        help="stop a query still running after this long (default: %(default)s)")
+    athena.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        metavar="SECONDS",
+        help="stop a query still running after this long (default: %(default)s)",
+    )
     athena.add_argument("--pulumi", default="pulumi", metavar="PATH", help="the Pulumi CLI to run")
     local = parser.add_argument_group("offline")
-    local.add_argument("--local", type=Path, metavar="DIR",
-                       help="run the same saved queries with DuckDB on a folder of delivered objects")
-    local.add_argument("--today", type=datetime.date.fromisoformat, metavar="YYYY-MM-DD",
-                       help="with --local: the day the queries' windows end before (default: today, UTC)")
+    local.add_argument(
+        "--local",
+        type=Path,
+        metavar="DIR",
+        help="run the same saved queries with DuckDB on a folder of delivered objects",
+    )
+    local.add_argument(
+        "--today",
+        type=datetime.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="with --local: the day the queries' windows end before (default: today, UTC)",
+    )
     parser.add_argument("--charts", type=Path, metavar="DIR", help="also write one PNG chart per section here")
-    parser.add_argument("--html", type=Path, metavar="PATH",
-                        help="also write one self-contained HTML page: a summary, then each section's chart and table")
-    parser.add_argument("--section", action="append", choices=list(SECTIONS), metavar="NAME",
-                        help=f"only these sections (repeatable): {', '.join(SECTIONS)}")
+    parser.add_argument(
+        "--html",
+        type=Path,
+        metavar="PATH",
+        help="also write one self-contained HTML page: a summary, then each section's chart and table",
+    )
+    parser.add_argument(
+        "--section",
+        action="append",
+        choices=list(SECTIONS),
+        metavar="NAME",
+        help=f"only these sections (repeatable): {', '.join(SECTIONS)}",
+    )
     return parser
 
 
@@ -91,14 +116,23 @@ def _athena_runner(args, progress: Progress, clock, sleep) -> tuple[Runner, str]
     from report.athena_runner import AthenaQueryRunner
     from report.stack_outputs import resolve_names
 
-    names = resolve_names(stack=args.stack, database=args.database, workgroup=args.workgroup,
-                          region=args.region, pulumi=args.pulumi)
-    source = (f"Athena workgroup {names.workgroup}, database {names.database}"
-              + (f", region {names.region}" if names.region else ""))
+    names = resolve_names(
+        stack=args.stack, database=args.database, workgroup=args.workgroup, region=args.region, pulumi=args.pulumi
+    )
+    source = f"Athena workgroup {names.workgroup}, database {names.database}" + (
+        f", region {names.region}" if names.region else ""
+    )
     progress.note(source)
     client = boto3.client("athena", region_name=names.region)
-    runner = AthenaQueryRunner(client, workgroup=names.workgroup, database=names.database, progress=progress,
-                               clock=clock, sleep=sleep, timeout_seconds=args.timeout)
+    runner = AthenaQueryRunner(
+        client,
+        workgroup=names.workgroup,
+        database=names.database,
+        progress=progress,
+        clock=clock,
+        sleep=sleep,
+        timeout_seconds=args.timeout,
+    )
     return runner.run, source
 
 
@@ -115,9 +149,15 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None,
-         clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-         now: Callable[[], datetime.datetime] = _utc_now) -> int:
+def main(
+    argv: list[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime.datetime] = _utc_now,
+) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_parser()
@@ -154,8 +194,15 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr:
         if args.html:
             # Athena's current_date is the UTC day the queries ran; --local pins it with --today.
             today = args.today if args.local and args.today else started.date()
-            path = write_html(args.html, answers=answers, sql_by_name=sql_by_name, section_names=section_names,
-                              source=source, today=today, generated_at=started)
+            path = write_html(
+                args.html,
+                answers=answers,
+                sql_by_name=sql_by_name,
+                section_names=section_names,
+                source=source,
+                today=today,
+                generated_at=started,
+            )
             progress.note(f"html: {path}")
     except ReportError as error:
         stderr.write(f"error: {visible_lines(str(error))}\n")

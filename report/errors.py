@@ -20,8 +20,16 @@ class QueryFailed(ReportError):
 
 
 class ScanCutoffExceeded(QueryFailed):
-    def __init__(self, query_name: str, state: str, reason: str, execution_id: str,
-                 workgroup: str, scanned_bytes: int, cutoff_bytes: int | None):
+    def __init__(
+        self,
+        query_name: str,
+        state: str,
+        reason: str,
+        execution_id: str,
+        workgroup: str,
+        scanned_bytes: int,
+        cutoff_bytes: int | None,
+    ):
         super().__init__(query_name, state, reason, execution_id)
         self.workgroup, self.scanned_bytes, self.cutoff_bytes = workgroup, scanned_bytes, cutoff_bytes
         limit = f"{cutoff_bytes:,} bytes" if cutoff_bytes else "its configured limit"

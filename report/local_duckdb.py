@@ -50,8 +50,9 @@ def create_reports_view(con: duckdb.DuckDBPyConnection, warehouse_dir: str | Pat
     """Create the `reports` view over the delivered objects; returns how many objects it reads."""
     objects = local_objects(warehouse_dir)
     table_columns = columns()
-    json_columns = "{" + ", ".join(f"{_sql_string(c.name)}: {_sql_string(duckdb_type(c.type))}"
-                                   for c in table_columns) + "}"
+    json_columns = (
+        "{" + ", ".join(f"{_sql_string(c.name)}: {_sql_string(duckdb_type(c.type))}" for c in table_columns) + "}"
+    )
     names = ", ".join(c.name for c in table_columns)
     con.execute("CREATE OR REPLACE TEMP TABLE delivered_object (filename VARCHAR, dt VARCHAR)")
     if objects:
@@ -63,14 +64,16 @@ def create_reports_view(con: duckdb.DuckDBPyConnection, warehouse_dir: str | Pat
             selects.append(
                 f"SELECT {names}, filename FROM read_json([{', '.join(map(_sql_string, paths))}], "
                 f"columns = {json_columns}, format = 'newline_delimited', "
-                f"compression = '{'gzip' if gzipped else 'none'}', ignore_errors = true, filename = true)")
+                f"compression = '{'gzip' if gzipped else 'none'}', ignore_errors = true, filename = true)"
+            )
     if not selects:  # an empty warehouse is a valid one: the view has the columns and no rows
         casts = ", ".join(f"CAST(NULL AS {duckdb_type(c.type)}) AS {c.name}" for c in table_columns)
         selects.append(f"SELECT {casts}, CAST(NULL AS VARCHAR) AS filename WHERE false")
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW {TABLE_NAME} AS "
         f"SELECT delivered.{names.replace(', ', ', delivered.')}, delivered_object.dt AS {PARTITION_COLUMN.name} "
-        f"FROM ({' UNION ALL '.join(selects)}) AS delivered JOIN delivered_object USING (filename)")
+        f"FROM ({' UNION ALL '.join(selects)}) AS delivered JOIN delivered_object USING (filename)"
+    )
     return len(objects)
 
 
@@ -85,10 +88,13 @@ def _zip_unnest(node: exp.Expression) -> exp.Expression:
     alias = node.args.get("alias")
     if alias is None or len(alias.columns) != len(node.expressions):
         raise ValueError(f"cannot translate {node.sql('athena')}: name one column per unnested array")
-    selects = ", ".join(f"UNNEST({array.sql('duckdb')}) AS {column.sql('duckdb')}"
-                        for array, column in zip(node.expressions, alias.columns, strict=True))
-    lateral = sqlglot.parse_one(f"SELECT 1 FROM LATERAL (SELECT {selects}) AS {alias.this.sql('duckdb')}",
-                                read="duckdb")
+    selects = ", ".join(
+        f"UNNEST({array.sql('duckdb')}) AS {column.sql('duckdb')}"
+        for array, column in zip(node.expressions, alias.columns, strict=True)
+    )
+    lateral = sqlglot.parse_one(
+        f"SELECT 1 FROM LATERAL (SELECT {selects}) AS {alias.this.sql('duckdb')}", read="duckdb"
+    )
     return lateral.args["from_"].this
 
 
@@ -105,8 +111,11 @@ def to_duckdb(athena_sql: str, today: datetime.date | None = None) -> str:
     tree = sqlglot.parse_one(athena_sql, read="athena")
     tree = tree.transform(_zip_unnest).transform(_exact_percentile)
     if today is not None:
-        tree = tree.transform(lambda node: exp.cast(exp.Literal.string(today.isoformat()), "DATE")
-                              if isinstance(node, exp.CurrentDate) else node)
+        tree = tree.transform(
+            lambda node: (
+                exp.cast(exp.Literal.string(today.isoformat()), "DATE") if isinstance(node, exp.CurrentDate) else node
+            )
+        )
     return tree.sql(dialect="duckdb")
 
 
@@ -138,7 +147,6 @@ def run_saved_query(name: str, warehouse_dir: str | Path, today: datetime.date |
         return _rows(con, to_duckdb(queries[name], today))
 
 
-def run_all_saved_queries(warehouse_dir: str | Path,
-                          today: datetime.date | None = None) -> dict[str, list[dict]]:
+def run_all_saved_queries(warehouse_dir: str | Path, today: datetime.date | None = None) -> dict[str, list[dict]]:
     with _connect(warehouse_dir) as con:
         return {name: _rows(con, to_duckdb(sql, today)) for name, sql in load_saved_queries().items()}

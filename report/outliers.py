@@ -23,14 +23,14 @@ MIN_HISTORY = 3
 @dataclass(frozen=True)
 class Outlier:
     day: datetime.date
-    line: str                        # the label columns' values ('' when the result has one line)
-    measure: str                     # the value's column
+    line: str  # the label columns' values ('' when the result has one line)
+    measure: str  # the value's column
     value: float
-    baseline: float                  # the median it is compared with
-    baseline_line: str               # whose points give that median: `line` itself, or another line
-    baseline_points: int             # how many points
-    unit: str                        # what a point is: "day" or "week"
-    context: dict[str, float]        # the row's context columns, e.g. {"deployments": 1}
+    baseline: float  # the median it is compared with
+    baseline_line: str  # whose points give that median: `line` itself, or another line
+    baseline_points: int  # how many points
+    unit: str  # what a point is: "day" or "week"
+    context: dict[str, float]  # the row's context columns, e.g. {"deployments": 1}
     usual_context: dict[str, float]  # their median over the baseline's points
 
 
@@ -83,6 +83,18 @@ def find_outliers(result: QueryResult) -> list[Outlier]:
             median = statistics.median(p.value for p in behind)
             # Against a baseline of 0 any 1 would stand out; compare with at least 1.
             if point.value >= FACTOR * max(median, 1):
-                found.append(Outlier(point.day, line, shape.y_label, point.value, median, baseline_line,
-                                     len(behind), unit, point.context, _median_context(behind)))
+                found.append(
+                    Outlier(
+                        point.day,
+                        line,
+                        shape.y_label,
+                        point.value,
+                        median,
+                        baseline_line,
+                        len(behind),
+                        unit,
+                        point.context,
+                        _median_context(behind),
+                    )
+                )
     return sorted(found, key=lambda o: (o.day, o.line))

@@ -17,10 +17,11 @@ import re
 
 from report.results import QueryResult
 
-STACK_ID = "stack_id"      # the report schema's field, and the column the saved queries keep its name in
+STACK_ID = "stack_id"  # the report schema's field, and the column the saved queries keep its name in
 DEPLOYMENT = "deployment"  # what the published answer calls that column
-_UUID = re.compile(r"(?<![0-9a-f])[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?![0-9a-f])",
-                   re.IGNORECASE)
+_UUID = re.compile(
+    r"(?<![0-9a-f])[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}(?![0-9a-f])", re.IGNORECASE
+)
 
 
 class DeploymentNumbers:
@@ -44,6 +45,8 @@ class DeploymentNumbers:
 
     def public(self, result: QueryResult) -> QueryResult:
         columns = tuple(DEPLOYMENT if column.lower() == STACK_ID else column for column in result.columns)
-        rows = tuple(tuple(self._public(column, value) for column, value in zip(result.columns, row, strict=True))
-                     for row in result.rows)
+        rows = tuple(
+            tuple(self._public(column, value) for column, value in zip(result.columns, row, strict=True))
+            for row in result.rows
+        )
         return QueryResult(columns, rows)

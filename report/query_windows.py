@@ -18,9 +18,9 @@ from warehouse.columns import PARTITION_COLUMN
 
 @dataclass(frozen=True)
 class Window:
-    column: str | None            # what is bounded: a day column, the partition column, or None (whole table)
+    column: str | None  # what is bounded: a day column, the partition column, or None (whole table)
     first: datetime.date | None
-    last: datetime.date | None    # None with a partition bound: up to the newest delivery
+    last: datetime.date | None  # None with a partition bound: up to the newest delivery
 
 
 WHOLE_TABLE = Window(None, None, None)
@@ -44,8 +44,11 @@ def window_of(sql: str, today: datetime.date) -> Window:
             first, last = _as_dates([low, high], today)
             return Window(between.this.name, first, last)
     for bound in tree.find_all(exp.GTE):
-        if isinstance(bound.this, exp.Column) and bound.this.name == PARTITION_COLUMN.name \
-                and _relative_to_today(bound.expression):
+        if (
+            isinstance(bound.this, exp.Column)
+            and bound.this.name == PARTITION_COLUMN.name
+            and _relative_to_today(bound.expression)
+        ):
             (first,) = _as_dates([bound.expression], today)
             return Window(PARTITION_COLUMN.name, first, None)
     return WHOLE_TABLE

@@ -32,10 +32,12 @@ def read_stack_outputs(stack: str, pulumi: str = "pulumi", project_dir: Path = P
     except FileNotFoundError:
         raise StackOutputsUnavailable(
             f"cannot read stack {stack}'s outputs: the Pulumi CLI ({pulumi}) is not installed or not on PATH; "
-            "pass --database and --workgroup instead") from None
+            "pass --database and --workgroup instead"
+        ) from None
     if completed.returncode != 0:
         raise StackOutputsUnavailable(
-            f"`{' '.join(command)}` failed (exit {completed.returncode}): {completed.stderr.strip()}")
+            f"`{' '.join(command)}` failed (exit {completed.returncode}): {completed.stderr.strip()}"
+        )
     try:
         outputs = json.loads(completed.stdout)
     except json.JSONDecodeError as error:
@@ -54,13 +56,21 @@ def stack_region(stack: str, project_dir: Path = PROJECT_DIR) -> str | None:
     return config.get("aws:region")
 
 
-def resolve_names(*, stack: str | None, database: str | None, workgroup: str | None, region: str | None,
-                  pulumi: str = "pulumi", project_dir: Path = PROJECT_DIR) -> WarehouseNames:
+def resolve_names(
+    *,
+    stack: str | None,
+    database: str | None,
+    workgroup: str | None,
+    region: str | None,
+    pulumi: str = "pulumi",
+    project_dir: Path = PROJECT_DIR,
+) -> WarehouseNames:
     given = {"database": database, "workgroup": workgroup}
     missing = [flag for flag, value in given.items() if not value]
     if missing and not stack:
         raise UnknownStackOutput(
-            "say which warehouse to query: --stack NAME (reads its outputs), or --database and --workgroup")
+            "say which warehouse to query: --stack NAME (reads its outputs), or --database and --workgroup"
+        )
     if missing:
         outputs = read_stack_outputs(stack, pulumi, project_dir)
         for flag in missing:
@@ -68,7 +78,8 @@ def resolve_names(*, stack: str | None, database: str | None, workgroup: str | N
             if output_name not in outputs:
                 raise UnknownStackOutput(
                     f"stack {stack} has no output {output_name!r} (it has: {', '.join(sorted(outputs)) or 'none'}); "
-                    f"run `pulumi up` on it with this version of the program, or pass --{flag}")
+                    f"run `pulumi up` on it with this version of the program, or pass --{flag}"
+                )
             given[flag] = outputs[output_name]
     if region is None and stack:
         region = stack_region(stack, project_dir)

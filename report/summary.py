@@ -10,8 +10,12 @@ from dataclasses import dataclass
 
 from report.results import QueryResult
 
-ACTIVE, VERSIONS, NEW, FRESHNESS = ("daily_active_deployments", "version_adoption", "new_deployments_per_week",
-                                    "data_freshness")
+ACTIVE, VERSIONS, NEW, FRESHNESS = (
+    "daily_active_deployments",
+    "version_adoption",
+    "new_deployments_per_week",
+    "data_freshness",
+)
 SUMMARY_QUERIES = (ACTIVE, VERSIONS, NEW, FRESHNESS)
 TOP_VERSIONS = 3
 NO_VERSION = "(no version)"
@@ -63,11 +67,16 @@ def summarize(answers: dict[str, QueryResult], today: datetime.date) -> Summary:
     versions = _records(answers[VERSIONS])
     active_week_earlier = sum(r["deployments"] for r in _on(versions, "report_day", week_earlier))
 
-    that_day = sorted(_on(versions, "report_day", last_full_day),
-                      key=lambda r: (-r["deployments"], str(r["version"] or "")))
+    that_day = sorted(
+        _on(versions, "report_day", last_full_day), key=lambda r: (-r["deployments"], str(r["version"] or ""))
+    )
     total = sum(r["deployments"] for r in that_day)
-    shares = tuple(VersionShare(NO_VERSION if r["version"] is None else str(r["version"]), r["deployments"],
-                                r["deployments"] / total) for r in that_day)
+    shares = tuple(
+        VersionShare(
+            NO_VERSION if r["version"] is None else str(r["version"]), r["deployments"], r["deployments"] / total
+        )
+        for r in that_day
+    )
 
     # The last full day's week (Monday-based, as Athena's date_trunc('week')): on a Monday, when the weekly
     # workflow runs, that is the week just ended, not the one whose first day has no reports yet.
@@ -79,5 +88,16 @@ def summarize(answers: dict[str, QueryResult], today: datetime.date) -> Summary:
     (freshness,) = _records(answers[FRESHNESS]) or [{"last_report_day": None, "newest_received_at": None}]
     received_ms = freshness["newest_received_at"]
     newest = None if received_ms is None else datetime.datetime.fromtimestamp(received_ms / 1000, datetime.UTC)
-    return Summary(last_full_day, active, week_earlier, active_week_earlier, week_start, new_this_week,
-                   new_last_week, shares[:TOP_VERSIONS], shares[TOP_VERSIONS:], freshness["last_report_day"], newest)
+    return Summary(
+        last_full_day,
+        active,
+        week_earlier,
+        active_week_earlier,
+        week_start,
+        new_this_week,
+        new_last_week,
+        shares[:TOP_VERSIONS],
+        shares[TOP_VERSIONS:],
+        freshness["last_report_day"],
+        newest,
+    )

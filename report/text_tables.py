@@ -34,8 +34,10 @@ def render(title: str, result: QueryResult) -> str:
     numeric = numeric_columns(result)
 
     def line(values: list[str]) -> str:
-        return "  ".join(value.rjust(width) if is_number else value.ljust(width)
-                         for value, width, is_number in zip(values, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            value.rjust(width) if is_number else value.ljust(width)
+            for value, width, is_number in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     body = [line(names), line(["-" * width for width in widths])]
     body += [line(row) for row in cells] or ["(no rows)"]

@@ -115,7 +115,8 @@ def _unknown_key_error(section: str, key: str, allowed: list[str]) -> StackConfi
     close = [k for k in allowed if re.sub(r"[_-]", "", k).lower() == re.sub(r"[_-]", "", key).lower()]
     hint = f" (did you mean {close[0]}?)" if close else ""
     return StackConfigError(
-        f"{PROJECT}:{section}.{key} is not a known setting{hint}: allowed keys are {', '.join(sorted(allowed))}")
+        f"{PROJECT}:{section}.{key} is not a known setting{hint}: allowed keys are {', '.join(sorted(allowed))}"
+    )
 
 
 def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -135,15 +136,19 @@ def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple
     except ArgsError as error:  # a rule across fields, e.g. settings that go together
         field_name = error.name.rpartition(".")[2]
         raise StackConfigError(
-            f"{PROJECT}:{section}.{config_key(field_name)} is missing: expected {error.allowed}") from None
+            f"{PROJECT}:{section}.{config_key(field_name)} is missing: expected {error.allowed}"
+        ) from None
     return values, program
 
 
 def _placeholders(args_type: type) -> dict[str, Any]:
     """Wiring fields (resource outputs) are not in the config; an Output stands in for each, as one will at
     deploy time, to run the cross-field checks (a string would be checked as if the stack had set it)."""
-    return {f.name: pulumi.Output.from_input("wiring") for f in dataclasses.fields(args_type)
-            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    return {
+        f.name: pulumi.Output.from_input("wiring")
+        for f in dataclasses.fields(args_type)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
 
 
 def _read_opt_out(config: pulumi.Config) -> bool:
@@ -168,8 +173,7 @@ def load_stack_config(config: Optional[pulumi.Config] = None) -> StackConfig:
     config = config or pulumi.Config(PROJECT)
     known = [*SECTIONS, OPT_OUT_SECTION]
     for key in sorted(_set_project_keys() - set(known)):
-        raise StackConfigError(
-            f"{PROJECT}:{key} is not a known setting: allowed keys are {', '.join(sorted(known))}")
+        raise StackConfigError(f"{PROJECT}:{key} is not a known setting: allowed keys are {', '.join(sorted(known))}")
     read = {section: _read_section(config, section, args_type) for section, args_type in SECTIONS.items()}
     return StackConfig(
         sections={section: values for section, (values, _) in read.items()},

@@ -18,8 +18,10 @@ class WafProgramSettings:
 @dataclass(frozen=True)
 class ReporterProgramSettings:
     collector_url: Optional[str] = tunable(
-        None, https_url(optional=True),
-        "Where this stack's own reporter posts; unset, it posts to this stack's collector.")
+        None,
+        https_url(optional=True),
+        "Where this stack's own reporter posts; unset, it posts to this stack's collector.",
+    )
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,11 @@ class IamProgramSettings:
     # A policy name, not an ARN: the committed stack files then hold no account id, and each environment's
     # account has its own policy of that name (docs/ci-cd.md, "What to set up once").
     permissions_boundary_policy: Optional[str] = tunable(
-        None, matching(r"[\w+=,.@-]{1,128}", "an IAM policy name in this account", optional=True),
+        None,
+        matching(r"[\w+=,.@-]{1,128}", "an IAM policy name in this account", optional=True),
         "Managed policy every IAM role of the stack carries as its permissions boundary; the CI deploy roles "
-        "refuse a role without it.")
+        "refuse a role without it.",
+    )
 
 
 @dataclass(frozen=True)
@@ -38,5 +42,8 @@ class ProgramOnlyArgs:
 
 
 ProgramSettings = Union[WafProgramSettings, ReporterProgramSettings, IamProgramSettings]
-PROGRAM_SETTINGS: dict[str, type[ProgramSettings]] = {"waf": WafProgramSettings, "reporter": ReporterProgramSettings,
-                                     "iam": IamProgramSettings}
+PROGRAM_SETTINGS: dict[str, type[ProgramSettings]] = {
+    "waf": WafProgramSettings,
+    "reporter": ReporterProgramSettings,
+    "iam": IamProgramSettings,
+}

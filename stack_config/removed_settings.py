@@ -8,5 +8,6 @@ REMOVED = {
     ("endpoint", "xrayTracing"): (
         "X-Ray trace segments keep each caller's IP and user agent for 30 days, which breaks the privacy promise; "
         f"tracing is always off and the policy pack's {client_identity.XRAY.rule} rule refuses it. "
-        "Delete the key"),
+        "Delete the key"
+    ),
 }

@@ -72,9 +72,11 @@ def test_table_definition_reads_as_athena_ddl(stack):
     partitions = ", ".join(f"`{c['name']}` {c['type']}" for c in table["partitionKeys"])
     serde = ", ".join(f"'{k}'='{v}'" for k, v in storage["serDeInfo"]["parameters"].items())
     properties = ", ".join(f"'{k}'='{v}'" for k, v in table["parameters"].items())
-    ddl = (f"CREATE EXTERNAL TABLE {table['name']} ({columns}) PARTITIONED BY ({partitions}) "
-           f"ROW FORMAT SERDE '{storage['serDeInfo']['serializationLibrary']}' WITH SERDEPROPERTIES ({serde}) "
-           f"LOCATION '{storage['location']}' TBLPROPERTIES ({properties})")
+    ddl = (
+        f"CREATE EXTERNAL TABLE {table['name']} ({columns}) PARTITIONED BY ({partitions}) "
+        f"ROW FORMAT SERDE '{storage['serDeInfo']['serializationLibrary']}' WITH SERDEPROPERTIES ({serde}) "
+        f"LOCATION '{storage['location']}' TBLPROPERTIES ({properties})"
+    )
     tree = sqlglot.parse_one(ddl, read="athena", error_level=sqlglot.ErrorLevel.RAISE)
     assert isinstance(tree, exp.Create)
     metrics = next(c for c in tree.find_all(exp.ColumnDef) if c.name == schemas.CANONICAL_COUNTERS_KEY)
@@ -85,7 +87,9 @@ def test_a_counter_added_to_the_schema_is_a_new_field_with_no_other_edit():
     schema = schemas.load_schema()
     grown = copy.deepcopy(schema)
     grown["definitions"]["counters"]["properties"]["exportSuccess"] = {
-        "description": "Exports.", "$ref": "#/definitions/count"}
+        "description": "Exports.",
+        "$ref": "#/definitions/count",
+    }
     with mock.patch.object(schemas, "load_schema", return_value=grown):
         metrics = reports_table.columns()[-1]
     assert metrics.type.endswith(",exportSuccess:bigint>")
@@ -117,7 +121,8 @@ def test_partitions_are_projected_daily_from_the_configured_start(stack):
 def test_location_template_is_the_firehose_prefix_with_the_partition_value(stack):
     run = program(stack)
     firehose_prefix = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs[
-        "extendedS3Configuration"]["prefix"]
+        "extendedS3Configuration"
+    ]["prefix"]
     template = run.one(TABLE).inputs["parameters"]["storage.location.template"]
     projected = re.sub(r"!\{timestamp:yyyy-MM-dd\}", "${dt}", firehose_prefix)
     assert projected != firehose_prefix, "the Firehose prefix no longer stamps the day"
@@ -199,15 +204,18 @@ def test_kms_key_encrypts_results_and_their_bucket():
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KMS_KEY}
 
 
-@pytest.mark.parametrize("field,value", [
-    ("bytes_scanned_cutoff_per_query", MIN_BYTES_SCANNED_CUTOFF - 1),
-    ("projection_start_date", "2026-13-01"),
-    ("projection_start_date", "yesterday"),
-    ("projection_start_date", "2026-02-30"),
-    ("projection_start_date", "1999-12-31"),
-    ("results_retention_days", 0),
-    ("kms_key_arn", "alias/reports"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("bytes_scanned_cutoff_per_query", MIN_BYTES_SCANNED_CUTOFF - 1),
+        ("projection_start_date", "2026-13-01"),
+        ("projection_start_date", "yesterday"),
+        ("projection_start_date", "2026-02-30"),
+        ("projection_start_date", "1999-12-31"),
+        ("results_retention_days", 0),
+        ("kms_key_arn", "alias/reports"),
+    ],
+)
 def test_args_reject_values_athena_or_glue_would_refuse(field, value):
     with pytest.raises(ArgsError, match=rf"AthenaCatalogArgs\.{field} = {re.escape(repr(value))} is not allowed"):
         AthenaCatalogArgs(bucket_name="b", **{field: value})

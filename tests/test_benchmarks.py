@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_benchmark(script: str, *args: str) -> str:
-    completed = subprocess.run([sys.executable, f"benchmarks/{script}", *args], cwd=ROOT,
-                               capture_output=True, text=True, timeout=240)
+    completed = subprocess.run(
+        [sys.executable, f"benchmarks/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=240
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 
@@ -40,8 +41,10 @@ def test_partition_pruning_reads_the_window_plus_two_days_and_keeps_the_answer()
 @pytest.mark.slow
 def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
     out = run_benchmark("reporter_cost.py", "--imports", "1")
-    assert (f"CloudWatch API calls per run ({len(schemas.counter_names())} counters x 3 dimension sets): 2 "
-            "(ListMetrics, GetMetricData)") in out
+    assert (
+        f"CloudWatch API calls per run ({len(schemas.counter_names())} counters x 3 dimension sets): 2 "
+        "(ListMetrics, GetMetricData)"
+    ) in out
     # The replay of an empty queue, what docs/fleet-scale.md prices: one SQS client, one receive, no CloudWatch.
     assert "replay of an empty retry queue: clients made: sqs; calls: ReceiveMessage;" in out
     # The docs' table of these figures states the script's measure and goals, not its own.
@@ -70,8 +73,7 @@ def _fleet_table(out: str) -> dict[str, tuple[list[int], float]]:
     for line in out.splitlines():
         cells = [c.strip() for c in line.strip("|").split("|")]
         if len(cells) == 9 and cells[0].replace(",", "").isdigit():
-            rows[cells[1].split(":")[0]] = ([int(c.replace(",", "")) for c in cells[:1] + cells[2:8]],
-                                            float(cells[8]))
+            rows[cells[1].split(":")[0]] = ([int(c.replace(",", "")) for c in cells[:1] + cells[2:8]], float(cells[8]))
     return rows
 
 
@@ -79,8 +81,9 @@ def _fleet_table(out: str) -> dict[str, tuple[list[int], float]]:
 def test_fleet_simulation_old_schedule_overruns_a_small_stage_and_the_window_does_not():
     # 2 requests/s for 20,000 deployments is prod's 50/s for 500,000: seconds to run instead of a minute.
     out = run_benchmark("fleet_simulation.py", "--deployments", "20000", "--rate", "2", "--burst", "5")
-    assert ("stage: prod overridden, 2 requests/s steady, burst 5, Retry-After 30 s; reporter: 4 POST attempts"
-            in out), out
+    assert "stage: prod overridden, 2 requests/s steady, burst 5, Retry-After 30 s; reporter: 4 POST attempts" in out, (
+        out
+    )
     rows = fleet_rows(out)
     assert set(rows) == {"old", "new"}, out
     for deployments, _, _, first, retried, replayed, dead in rows.values():
@@ -130,8 +133,9 @@ def test_the_fleet_table_and_its_settings_in_the_docs_are_what_the_simulation_pr
     """The rows up to 100,000 deployments are rerun (seconds); the million rows (a minute or more) are not."""
     out = run_benchmark("fleet_simulation.py", "--deployments", "1000", "100000")
     doc = section(FLEET_SECTION)
-    stage, reporter, seed = re.search(r"Prod's stage \((.*?)\), reporter defaults \((.*?)\), seed (\d+):",
-                                      doc, re.S).groups()
+    stage, reporter, seed = re.search(
+        r"Prod's stage \((.*?)\), reporter defaults \((.*?)\), seed (\d+):", doc, re.S
+    ).groups()
     assert f"stage: prod, {stage}; reporter: {' '.join(reporter.replace('`', '').split())};" in out, out
     assert out.split("\n")[0].endswith(f"; seed {seed}"), out  # the script's default seed
     shown = [line for line in doc.splitlines() if re.match(r"\| (1,000|100,000) \|", line)]
@@ -148,8 +152,13 @@ def test_the_share_the_docs_say_the_replays_carry_is_the_million_row_they_show()
 
 def test_the_window_arithmetic_in_the_docs_follows_prods_stage_and_the_default_window():
     doc = " ".join(section(FLEET_SECTION).split())
-    rate = stack_args("prod", "endpoint", CollectorEndpointArgs, delivery_stream_name="s",
-                      delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/s").throttle_rate_limit
+    rate = stack_args(
+        "prod",
+        "endpoint",
+        CollectorEndpointArgs,
+        delivery_stream_name="s",
+        delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/s",
+    ).throttle_rate_limit
     default = DailyAggregatorArgs(collector_url="https://c.example.com/r").schedule_window_minutes
     per_second = {int(window): int(shown) for shown, window in re.findall(r"(\d+)/s at (\d+)\b", doc)}
     assert set(per_second) == {default, 480, 360}
@@ -162,9 +171,13 @@ def test_the_window_arithmetic_in_the_docs_follows_prods_stage_and_the_default_w
 def script_defaults(script: str) -> dict[str, object]:
     """Each option's default as the script's argparse states it, read without running the script."""
     tree = ast.parse((ROOT / "benchmarks" / script).read_text(encoding="utf-8"))
-    return {call.args[0].value: keyword.value.value for call in ast.walk(tree)
-            if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "add_argument"
-            for keyword in call.keywords if keyword.arg == "default" and isinstance(keyword.value, ast.Constant)}
+    return {
+        call.args[0].value: keyword.value.value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "add_argument"
+        for keyword in call.keywords
+        if keyword.arg == "default" and isinstance(keyword.value, ast.Constant)
+    }
 
 
 def test_the_sizes_the_docs_give_for_a_default_run_are_the_scripts_defaults():

@@ -101,8 +101,11 @@ def test_ci_run_installs_the_browser_then_runs_make_test_as_ci(tmp_path, given, 
         env["CI"] = given
     done = subprocess.run([str(run)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
-    assert log.read_text().splitlines() == [f"install-browser CI={seen}", f"install-test-tools CI={seen}",
-                                            f"make test CI={seen}"]
+    assert log.read_text().splitlines() == [
+        f"install-browser CI={seen}",
+        f"install-test-tools CI={seen}",
+        f"make test CI={seen}",
+    ]
     assert os.access(INSTALL_BROWSER, os.X_OK)
 
 
@@ -116,13 +119,16 @@ def test_ci_run_stops_when_the_browser_cannot_be_installed(tmp_path):
 INSTALL_TEST_TOOLS = ROOT / ".ci" / "install-test-tools"
 
 
-@pytest.mark.parametrize("present, installed", [
-    ((), ["openjdk-17-jdk-headless", "nodejs", "jq"]),
-    (("java", "javac", "jq"), ["nodejs"]),
-    (("node", "jq"), ["openjdk-17-jdk-headless"]),
-    (("java", "node", "jq"), ["openjdk-17-jdk-headless"]),  # a JRE alone cannot launch the probe's source file
-    (("java", "javac", "node"), ["jq"]),
-])
+@pytest.mark.parametrize(
+    "present, installed",
+    [
+        ((), ["openjdk-17-jdk-headless", "nodejs", "jq"]),
+        (("java", "javac", "jq"), ["nodejs"]),
+        (("node", "jq"), ["openjdk-17-jdk-headless"]),
+        (("java", "node", "jq"), ["openjdk-17-jdk-headless"]),  # a JRE alone cannot launch the probe's source file
+        (("java", "javac", "node"), ["jq"]),
+    ],
+)
 def test_install_test_tools_installs_only_what_is_missing(tmp_path, present, installed):
     env, log = _fake_system(tmp_path, 0)
     bin_dir = tmp_path / "bin"
@@ -131,8 +137,9 @@ def test_install_test_tools_installs_only_what_is_missing(tmp_path, present, ins
         (bin_dir / tool).symlink_to(f"/usr/bin/{tool}")
     for command in present:
         _executable(bin_dir / command)
-    done = subprocess.run([str(INSTALL_TEST_TOOLS)], env={**env, "PATH": str(bin_dir)},
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [str(INSTALL_TEST_TOOLS)], env={**env, "PATH": str(bin_dir)}, capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
     assert log.read_text().splitlines() == ["apt-get update", f"apt-get install -y {' '.join(installed)}"]
 
@@ -144,7 +151,8 @@ def test_install_test_tools_does_nothing_when_both_are_there(tmp_path):
         (bin_dir / tool).symlink_to(f"/usr/bin/{tool}")
     for command in ("java", "javac", "node", "jq"):
         _executable(bin_dir / command)
-    done = subprocess.run([str(INSTALL_TEST_TOOLS)], env={**env, "PATH": str(bin_dir)},
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [str(INSTALL_TEST_TOOLS)], env={**env, "PATH": str(bin_dir)}, capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
     assert not log.exists()

@@ -17,16 +17,25 @@ ROOT = Path(__file__).resolve().parents[1]
 OIDC = ROOT / ".github" / "aws-oidc"
 CLAIM = "token.actions.githubusercontent.com"
 STACK_WORKFLOW = "OWNER/REPO/.github/workflows/pulumi-stack.yml"
-DEPLOY_TRUST = {"staging": "deploy-staging-role-trust-policy.json",
-                "production": "deploy-production-role-trust-policy.json"}
+DEPLOY_TRUST = {
+    "staging": "deploy-staging-role-trust-policy.json",
+    "production": "deploy-production-role-trust-policy.json",
+}
 # Every option that adds a role or a service: the account's API Gateway role, WAF, a domain, e-mail alarms, KMS.
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
-EVERYTHING_ON = {"endpoint": {"manageAccountCloudwatchRole": True, "customDomainName": "t.example.com",
-                              "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/c",
-                              "hostedZoneId": "Z123ABC"},
-                 "waf": {"enabled": True}, "monitoring": {"alarmEmail": "ops@example.com"},
-                 "warehouse": {"kmsKeyArn": KMS_KEY}, "catalog": {"kmsKeyArn": KMS_KEY},
-                 "iam": {"permissionsBoundaryPolicy": "analytics-collector-boundary"}}
+EVERYTHING_ON = {
+    "endpoint": {
+        "manageAccountCloudwatchRole": True,
+        "customDomainName": "t.example.com",
+        "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/c",
+        "hostedZoneId": "Z123ABC",
+    },
+    "waf": {"enabled": True},
+    "monitoring": {"alarmEmail": "ops@example.com"},
+    "warehouse": {"kmsKeyArn": KMS_KEY},
+    "catalog": {"kmsKeyArn": KMS_KEY},
+    "iam": {"permissionsBoundaryPolicy": "analytics-collector-boundary"},
+}
 # Where a resource type's IAM actions live when its token's module is not the IAM prefix.
 SERVICE_OF_MODULE = {"kinesis": "firehose"}
 SERVICE_OF_TYPE = {"aws:cloudwatch/logGroup:LogGroup": "logs", "aws:cloudwatch/logStream:LogStream": "logs"}
@@ -39,8 +48,12 @@ def document(name: str) -> dict:
 def filled(name: str) -> dict:
     """A policy as an account fills its placeholders in (docs/ci-cd.md's `fill`)."""
     text = (OIDC / name).read_text()
-    for placeholder, value in {"ACCOUNT_ID": ACCOUNT, "REGION": REGION, "STATE_BUCKET": "state-bucket",
-                               "HOSTED_ZONE_ID": EVERYTHING_ON["endpoint"]["hostedZoneId"]}.items():
+    for placeholder, value in {
+        "ACCOUNT_ID": ACCOUNT,
+        "REGION": REGION,
+        "STATE_BUCKET": "state-bucket",
+        "HOSTED_ZONE_ID": EVERYTHING_ON["endpoint"]["hostedZoneId"],
+    }.items():
         text = text.replace(placeholder, value)
     return json.loads(text)
 
@@ -51,12 +64,16 @@ def as_list(value) -> list:
 
 def allows(policy: dict, action: str, resource: str = "*") -> bool:
     """Whether an Allow statement without a Deny grants the action (conditions set aside)."""
+
     def matches(statement):
         return any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["Action"])) and any(
-            fnmatch.fnmatchcase(resource, r) or r == "*" for r in as_list(statement["Resource"]))
+            fnmatch.fnmatchcase(resource, r) or r == "*" for r in as_list(statement["Resource"])
+        )
+
     statements = policy["Statement"]
     return any(s["Effect"] == "Allow" and matches(s) for s in statements) and not any(
-        s["Effect"] == "Deny" and matches(s) for s in statements)
+        s["Effect"] == "Deny" and matches(s) for s in statements
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +83,7 @@ def runs():
 
 
 # ---- trust ----
+
 
 def _conditions(name: str) -> dict:
     (statement,) = document(name)["Statement"]
@@ -83,11 +101,14 @@ MAIN_PUSH_TRUST = {**DEPLOY_TRUST, "production-preview": "preview-production-rol
 def test_each_main_role_trusts_its_own_environment_and_the_stack_workflow_on_pushes_to_main_only(environment):
     conditions = _conditions(MAIN_PUSH_TRUST[environment])
     # Exact matches only: a StringLike anywhere could let another environment, ref, event or workflow in.
-    assert conditions == {"StringEquals": {
-        f"{CLAIM}:aud": "sts.amazonaws.com",
-        f"{CLAIM}:sub": f"repo:OWNER/REPO:environment:{environment}:event_name:push",
-        f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/heads/main",
-        f"{CLAIM}:ref": "refs/heads/main"}}
+    assert conditions == {
+        "StringEquals": {
+            f"{CLAIM}:aud": "sts.amazonaws.com",
+            f"{CLAIM}:sub": f"repo:OWNER/REPO:environment:{environment}:event_name:push",
+            f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/heads/main",
+            f"{CLAIM}:ref": "refs/heads/main",
+        }
+    }
 
 
 def test_no_deploy_role_admits_the_other_environment():
@@ -102,16 +123,19 @@ def test_the_preview_role_trusts_the_approved_preview_environment_of_pull_reques
     conditions = _conditions("preview-role-trust-policy.json")
     assert conditions["StringEquals"] == {
         f"{CLAIM}:aud": "sts.amazonaws.com",
-        f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging:event_name:pull_request"}
+        f"{CLAIM}:sub": "repo:OWNER/REPO:environment:preview-staging:event_name:pull_request",
+    }
     # Pull request runs carry the merge ref; the wildcard is the pull request number, nothing else.
     assert conditions["StringLike"] == {f"{CLAIM}:job_workflow_ref": f"{STACK_WORKFLOW}@refs/pull/*/merge"}
 
 
 # ---- the boundary every role of the program carries ----
 
+
 def _boundary_condition_arn() -> str:
-    (statement,) = [s for s in document("deploy-role-policy.json")["Statement"]
-                    if "iam:CreateRole" in as_list(s["Action"])]
+    (statement,) = [
+        s for s in document("deploy-role-policy.json")["Statement"] if "iam:CreateRole" in as_list(s["Action"])
+    ]
     return statement["Condition"]["StringEquals"]["iam:PermissionsBoundary"]
 
 
@@ -127,8 +151,13 @@ def test_the_deploy_role_creates_and_widens_roles_only_with_the_boundary_on_them
     assert not allows(deploy, "iam:DeleteRolePermissionsBoundary", "arn:aws:iam::ACCOUNT_ID:role/reporter-role-1")
     for change in ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy"):
         assert not allows(deploy, change, arn)
-    for escalation in ("iam:CreateUser", "iam:CreateAccessKey", "iam:CreatePolicy", "iam:AttachUserPolicy",
-                       "sts:AssumeRole"):
+    for escalation in (
+        "iam:CreateUser",
+        "iam:CreateAccessKey",
+        "iam:CreatePolicy",
+        "iam:AttachUserPolicy",
+        "sts:AssumeRole",
+    ):
         assert not allows(deploy, escalation), escalation
 
 
@@ -139,7 +168,8 @@ def test_the_stacks_ci_deploys_name_the_boundary_the_deploy_role_requires(stack,
     assert committed == {"permissionsBoundaryPolicy": policy_name}
     roles = runs[stack].of_type("aws:iam/role:Role")
     assert roles and {role.inputs.get("permissionsBoundary") for role in roles} == {
-        f"arn:aws:iam::123456789012:policy/{policy_name}"}
+        f"arn:aws:iam::123456789012:policy/{policy_name}"
+    }
 
 
 def test_a_stack_without_the_setting_deploys_roles_without_a_boundary(runs):
@@ -165,8 +195,10 @@ def test_the_deploy_role_can_neither_attach_nor_detach_a_managed_policy():
     # limited by its boundary alone.
     deploy = document("deploy-role-policy.json")
     for action in ("iam:AttachRolePolicy", "iam:DetachRolePolicy"):
-        for role in ("arn:aws:iam::ACCOUNT_ID:role/reporter-role-1a2b3c4",
-                     "arn:aws:iam::ACCOUNT_ID:role/warehouse-delivery-role-1a2b3c4"):
+        for role in (
+            "arn:aws:iam::ACCOUNT_ID:role/reporter-role-1a2b3c4",
+            "arn:aws:iam::ACCOUNT_ID:role/warehouse-delivery-role-1a2b3c4",
+        ):
             assert not allows(deploy, action, role), (action, role)
 
 
@@ -180,14 +212,20 @@ ROLES_AT_WORK = [
     ("s3:ListBucketMultipartUploads", "arn:aws:s3:::warehouse-reports-3c6ef57"),
     ("kms:GenerateDataKey", "arn:aws:kms:us-east-1:123456789012:key/k"),
     ("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/k"),
-    ("logs:PutLogEvents",
-     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/warehouse-prod:log-stream:S3Delivery"),
+    (
+        "logs:PutLogEvents",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/kinesisfirehose/warehouse-prod:log-stream:S3Delivery",
+    ),
     ("logs:CreateLogStream", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/reporter-1:log-stream:a"),
     ("logs:PutLogEvents", "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/reporter-1:log-stream:a"),
     ("logs:CreateLogGroup", "arn:aws:logs:us-east-1:123456789012:log-group:API-Gateway-Execution-Logs_a1b2/v1"),
-    ("logs:PutLogEvents",
-     "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/collector-prod/access:log-stream:s"),
-    ("logs:DescribeLogGroups", "*"), ("cloudwatch:GetMetricData", "*"), ("cloudwatch:ListMetrics", "*"),
+    (
+        "logs:PutLogEvents",
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/apigateway/collector-prod/access:log-stream:s",
+    ),
+    ("logs:DescribeLogGroups", "*"),
+    ("cloudwatch:GetMetricData", "*"),
+    ("cloudwatch:ListMetrics", "*"),
     ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-retries-12f133b"),
     ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-dead-letters-5baf07e"),
     ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-retries-12f133b"),
@@ -238,6 +276,7 @@ def test_a_bad_boundary_setting_names_the_key_the_value_and_what_is_allowed():
 
 # ---- PassRole: the program's roles, to their own services ----
 
+
 def _pass_role_grants() -> list[tuple[str, str]]:
     grants = []
     for statement in document("deploy-role-policy.json")["Statement"]:
@@ -258,8 +297,10 @@ def test_every_role_the_program_creates_is_passable_to_its_own_service_only(runs
             assert passable_to == {trusted}, (role.name, passable_to)
             seen |= {pattern for pattern, _ in grants if fnmatch.fnmatchcase(arn, pattern)}
     assert seen == {pattern for pattern, _ in grants}, "a PassRole grant for a role the program never creates"
-    assert all(pattern.startswith("arn:aws:iam::ACCOUNT_ID:role/") and pattern.endswith("-*")
-               and pattern.count("*") == 1 for pattern, _ in grants)
+    assert all(
+        pattern.startswith("arn:aws:iam::ACCOUNT_ID:role/") and pattern.endswith("-*") and pattern.count("*") == 1
+        for pattern, _ in grants
+    )
 
 
 def test_the_deploy_role_manages_exactly_the_services_the_program_deploys(runs):
@@ -269,19 +310,40 @@ def test_the_deploy_role_manages_exactly_the_services_the_program_deploys(runs):
         provider, module = typ.split(":")[0], typ.split(":")[1].split("/")[0]
         if provider == "aws" and module != "iam":
             needed.add(SERVICE_OF_TYPE.get(typ, SERVICE_OF_MODULE.get(module, module)))
-    granted = {action.split(":")[0] for s in document("deploy-role-policy.json")["Statement"]
-               if s["Effect"] == "Allow" for action in as_list(s["Action"])}
+    granted = {
+        action.split(":")[0]
+        for s in document("deploy-role-policy.json")["Statement"]
+        if s["Effect"] == "Allow"
+        for action in as_list(s["Action"])
+    }
     # IAM for the program's roles, STS for the account id; tests/test_deploy_role_actions.py checks each action.
     assert granted - {"iam", "sts"} == needed
 
 
 # ---- the preview role reads no data ----
 
-DATA_READS = ("s3:GetObject", "s3:GetObjectVersion", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery",
-              "logs:GetQueryResults", "athena:GetQueryResults", "athena:StartQueryExecution",
-              "secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "kms:Decrypt",
-              "sqs:ReceiveMessage", "firehose:DescribeDeliveryStream", "lambda:GetFunction", "glue:GetPartitions",
-              "cloudwatch:GetMetricData", "dynamodb:GetItem", "iam:PassRole", "sts:AssumeRole")
+DATA_READS = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:StartQuery",
+    "logs:GetQueryResults",
+    "athena:GetQueryResults",
+    "athena:StartQueryExecution",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "kms:Decrypt",
+    "sqs:ReceiveMessage",
+    "firehose:DescribeDeliveryStream",
+    "lambda:GetFunction",
+    "glue:GetPartitions",
+    "cloudwatch:GetMetricData",
+    "dynamodb:GetItem",
+    "iam:PassRole",
+    "sts:AssumeRole",
+)
 
 
 def test_the_preview_role_reads_no_data_and_writes_nothing():
@@ -291,8 +353,13 @@ def test_the_preview_role_reads_no_data_and_writes_nothing():
         assert all("*" not in action for action in as_list(statement["Action"])), statement["Sid"]
     state = "arn:aws:s3:::STATE_BUCKET/.pulumi/"
     for action in DATA_READS:
-        for resource in ("*", "arn:aws:s3:::WAREHOUSE_BUCKET/reports/x.gz", "arn:aws:s3:::RESULTS_BUCKET/results/x",
-                         f"{state}stacks/analytics-collector/prod.json", "arn:aws:logs:us-east-1:1:log-group:x"):
+        for resource in (
+            "*",
+            "arn:aws:s3:::WAREHOUSE_BUCKET/reports/x.gz",
+            "arn:aws:s3:::RESULTS_BUCKET/results/x",
+            f"{state}stacks/analytics-collector/prod.json",
+            "arn:aws:logs:us-east-1:1:log-group:x",
+        ):
             assert not allows(preview, action, resource), (action, resource)
     # What it may read: its stack's state (STACK: staging for pull requests, prod for main's preview of prod) and
     # the backend's marker, and nothing in any other bucket.
@@ -316,8 +383,9 @@ def test_the_stack_state_paths_name_this_project():
     assert len(named) == 2 and set(named) == {project}, named
 
 
-@pytest.mark.parametrize("name", ["deploy-role-policy.json", "permissions-boundary-policy.json",
-                                  "preview-role-policy.json"])
+@pytest.mark.parametrize(
+    "name", ["deploy-role-policy.json", "permissions-boundary-policy.json", "preview-role-policy.json"]
+)
 def test_the_policies_pass_parliament_once_their_placeholders_are_filled(name):
     policy = filled(name)
     found = findings_above_low(policy, trust=False)
@@ -331,5 +399,9 @@ def test_the_policies_pass_parliament_once_their_placeholders_are_filled(name):
 def _denied_on_objects(policy: dict, detail: str) -> bool:
     bucket, action = re.search(r"on (arn:aws:s3:::\S+) due to (s3:\w+) not", detail).groups()
     objects = bucket.replace("*", "1a2b3c4") + "/reports/x.gz"
-    return any(s["Effect"] == "Deny" and action in as_list(s["Action"])
-               and any(fnmatch.fnmatchcase(objects, r) for r in as_list(s["Resource"])) for s in policy["Statement"])
+    return any(
+        s["Effect"] == "Deny"
+        and action in as_list(s["Action"])
+        and any(fnmatch.fnmatchcase(objects, r) for r in as_list(s["Resource"]))
+        for s in policy["Statement"]
+    )

@@ -16,8 +16,12 @@ from tests.support import docs
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 MONITORING = "analytics:operations:CollectorMonitoring"
-SPECS = {spec.key: spec for spec in alarm_specs(CollectorMonitoringArgs(
-    api_name="api", stage_name="v1", delivery_stream_name="stream", workgroup_name="wg"))}
+SPECS = {
+    spec.key: spec
+    for spec in alarm_specs(
+        CollectorMonitoringArgs(api_name="api", stage_name="v1", delivery_stream_name="stream", workgroup_name="wg")
+    )
+}
 
 
 def run_with(**sections):
@@ -44,12 +48,16 @@ def test_every_stack_has_the_collector_alarms_on_its_own_api_and_stream(stack):
     assert set(found) == set(SPECS)
     api = {"ApiName": outputs(run, "aws:apigateway/restApi:RestApi")["name"], "Stage": "v1"}
     stream = {"DeliveryStreamName": outputs(run, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")["name"]}
-    queries = {"WorkGroup": outputs(run, "aws:athena/workgroup:Workgroup")["name"], "QueryState": "FAILED",
-               "QueryType": "DML"}
+    queries = {
+        "WorkGroup": outputs(run, "aws:athena/workgroup:Workgroup")["name"],
+        "QueryState": "FAILED",
+        "QueryType": "DML",
+    }
     by_namespace = {API: api, FIREHOSE: stream, ATHENA: queries}
     for name, alarm in found.items():
-        dimensions = [alarm.get("dimensions")] + [q["metric"]["dimensions"] for q in alarm.get("metricQueries", [])
-                                                  if "metric" in q]
+        dimensions = [alarm.get("dimensions")] + [
+            q["metric"]["dimensions"] for q in alarm.get("metricQueries", []) if "metric" in q
+        ]
         watched = SPECS[name].watches
         metrics = watched.metrics.values() if isinstance(watched, MetricMath) else [watched]
         [namespace] = {m.namespace for m in metrics}
@@ -59,9 +67,20 @@ def test_every_stack_has_the_collector_alarms_on_its_own_api_and_stream(stack):
 
 
 def test_thresholds_come_from_config():
-    found = alarms(run_with(monitoring={"serverErrors": 5, "clientErrorPercent": 40, "latencyP99Ms": 900,
-                                        "deliverySuccessMin": 0.95, "dataFreshnessSeconds": 2400,
-                                        "throttledRecords": 3, "silenceHours": 12, "periodSeconds": 60}))
+    found = alarms(
+        run_with(
+            monitoring={
+                "serverErrors": 5,
+                "clientErrorPercent": 40,
+                "latencyP99Ms": 900,
+                "deliverySuccessMin": 0.95,
+                "dataFreshnessSeconds": 2400,
+                "throttledRecords": 3,
+                "silenceHours": 12,
+                "periodSeconds": 60,
+            }
+        )
+    )
     assert found["api-5xx"]["threshold"] == 5 and found["api-5xx"]["period"] == 60
     assert found["api-4xx-share"]["threshold"] == 40
     assert found["api-latency-p99"]["threshold"] == 900 and found["api-latency-p99"]["extendedStatistic"] == "p99"
@@ -78,7 +97,10 @@ def test_a_failed_query_of_the_reports_raises_an_alarm():
     """The one signal that a stored line hurt: Athena counts no malformed lines, Firehose parses no records."""
     failed = alarms(run_with(monitoring={"failedQueries": 2}))["athena-failed-queries"]
     assert (failed["namespace"], failed["metricName"], failed["statistic"]) == (
-        "AWS/Athena", "TotalExecutionTime", "SampleCount")
+        "AWS/Athena",
+        "TotalExecutionTime",
+        "SampleCount",
+    )
     assert failed["dimensions"]["QueryState"] == "FAILED"
     assert failed["threshold"] == 2 and failed["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
@@ -97,12 +119,22 @@ def test_dashboard_shows_requests_errors_latency_firehose_and_freshness():
     run = run_program("prod")
     body = json.loads(run.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardBody"])
     # What docs/guardrails.md says the dashboard shows, as (metric, statistic).
-    graphed = {(m[1], m[-1]["stat"]) for w in body["widgets"] if w["type"] == "metric"
-               for m in w["properties"]["metrics"]}
-    assert graphed == {("Count", "Sum"), ("4XXError", "Sum"), ("5XXError", "Sum"), ("Latency", "p50"),
-                       ("Latency", "p99"), ("IntegrationLatency", "p99"), ("IncomingRecords", "Sum"),
-                       ("DeliveryToS3.Records", "Sum"), ("ThrottledRecords", "Sum"),
-                       ("DeliveryToS3.DataFreshness", "Maximum"), ("DeliveryToS3.Success", "Average")}
+    graphed = {
+        (m[1], m[-1]["stat"]) for w in body["widgets"] if w["type"] == "metric" for m in w["properties"]["metrics"]
+    }
+    assert graphed == {
+        ("Count", "Sum"),
+        ("4XXError", "Sum"),
+        ("5XXError", "Sum"),
+        ("Latency", "p50"),
+        ("Latency", "p99"),
+        ("IntegrationLatency", "p99"),
+        ("IncomingRecords", "Sum"),
+        ("DeliveryToS3.Records", "Sum"),
+        ("ThrottledRecords", "Sum"),
+        ("DeliveryToS3.DataFreshness", "Maximum"),
+        ("DeliveryToS3.Success", "Average"),
+    }
     assert all(w["properties"]["region"] == "us-east-1" for w in body["widgets"] if w["type"] == "metric")
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(r.outputs["arn"] for r in monitoring_alarms(run))
@@ -120,8 +152,12 @@ def test_alarm_email_gets_an_encrypted_topic_that_every_alarm_notifies():
     assert key.inputs["enableKeyRotation"] is True
     assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
     subscription = run.one("aws:sns/topicSubscription:TopicSubscription").inputs
-    assert subscription == {**subscription, "protocol": "email", "endpoint": "ops@example.com",
-                            "topic": topic.outputs["arn"]}
+    assert subscription == {
+        **subscription,
+        "protocol": "email",
+        "endpoint": "ops@example.com",
+        "topic": topic.outputs["arn"],
+    }
     for name, alarm in alarms(run).items():
         assert alarm["alarmActions"] == [topic.outputs["arn"]] == alarm["okActions"], name
     key_policy = json.loads(key.inputs["policy"])
@@ -137,19 +173,32 @@ def test_only_cloudwatch_from_this_account_may_publish_to_the_alarm_topic_and_on
     assert policy["arn"] == topic_arn
     statements = json.loads(policy["policy"])["Statement"]
     [allow] = [s for s in statements if s["Effect"] == "Allow"]
-    assert allow == {**allow, "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
-                     "Resource": topic_arn, "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}
+    assert allow == {
+        **allow,
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
     [deny] = [s for s in statements if s["Effect"] == "Deny"]
-    assert deny == {**deny, "Principal": "*", "Action": "sns:Publish", "Resource": topic_arn,
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+    assert deny == {
+        **deny,
+        "Principal": "*",
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
 
 
-@pytest.mark.parametrize("settings,needle", [
-    ({"alarmEmail": "not an address"}, "monitoring.alarmEmail"),
-    ({"silenceHours": 48}, "monitoring.silenceHours"),
-    ({"periodSeconds": 120}, "monitoring.periodSeconds"),
-    ({"alarmMail": "ops@example.com"}, "monitoring.alarmMail is not a known setting"),
-])
+@pytest.mark.parametrize(
+    "settings,needle",
+    [
+        ({"alarmEmail": "not an address"}, "monitoring.alarmEmail"),
+        ({"silenceHours": 48}, "monitoring.silenceHours"),
+        ({"periodSeconds": 120}, "monitoring.periodSeconds"),
+        ({"alarmMail": "ops@example.com"}, "monitoring.alarmMail is not a known setting"),
+    ],
+)
 def test_bad_monitoring_settings_stop_the_program_with_the_key(settings, needle):
     with pytest.raises(StackConfigError, match=needle):
         run_with(monitoring=settings)
@@ -165,8 +214,9 @@ def test_waf_is_off_by_default_and_on_in_prod():
 
 def test_an_address_over_its_rate_is_answered_429_which_the_reporter_retries_after_the_window():
     rate_rule = waf_rules(run_with(waf={"enabled": True, "rateWindowSeconds": 120}))["rate-limit-per-ip"]
-    assert rate_rule["action"] == {"block": {"customResponse": {
-        "responseCode": 429, "responseHeaders": [{"name": "Retry-After", "value": "120"}]}}}
+    assert rate_rule["action"] == {
+        "block": {"customResponse": {"responseCode": 429, "responseHeaders": [{"name": "Retry-After", "value": "120"}]}}
+    }
     assert 429 in daily_report.RETRYABLE_STATUSES
 
 
@@ -208,11 +258,20 @@ def test_waf_rate_limit_below_the_wafv2_minimum_is_refused():
 
 
 def test_each_alarm_names_the_setting_that_sets_it():
-    args = CollectorMonitoringArgs(api_name="api", stage_name="v1", delivery_stream_name="stream",
-                                   workgroup_name="wg", failed_queries=3, server_errors=7,
-                                   client_error_percent=33.0, latency_p99_ms=777,
-                                   delivery_success_min=0.9, data_freshness_seconds=999, throttled_records=5,
-                                   silence_hours=6)
+    args = CollectorMonitoringArgs(
+        api_name="api",
+        stage_name="v1",
+        delivery_stream_name="stream",
+        workgroup_name="wg",
+        failed_queries=3,
+        server_errors=7,
+        client_error_percent=33.0,
+        latency_p99_ms=777,
+        delivery_success_min=0.9,
+        data_freshness_seconds=999,
+        throttled_records=5,
+        silence_hours=6,
+    )
     for spec in alarm_specs(args):
         value = getattr(args, spec.setting)
         assert value in (spec.threshold, spec.evaluation_periods), spec.key
@@ -240,6 +299,7 @@ def test_an_alarm_spec_has_one_statistic_for_a_metric_and_none_for_metric_math()
 def test_freshness_alarm_leaves_room_for_normal_buffering(stack):
     """Firehose holds records up to the buffering interval by design; the alarm must not fire on that."""
     run = run_program(stack)
-    interval = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs[
-        "extendedS3Configuration"]["bufferingInterval"]
+    interval = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs["extendedS3Configuration"][
+        "bufferingInterval"
+    ]
     assert alarms(run)["data-freshness"]["threshold"] >= 2 * interval

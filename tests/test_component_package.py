@@ -45,15 +45,21 @@ TOKENS = {
 COLLECTOR_URL = "https://collector.example.com/v1/record"
 # One construction of each component, in Python's spelling; the plugin gets the same in the schema's.
 CASES = {
-    "CollectorEndpoint": {"delivery_stream_name": "reports",
-                          "delivery_stream_arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/reports",
-                          "throttle_burst_limit": 80},
+    "CollectorEndpoint": {
+        "delivery_stream_name": "reports",
+        "delivery_stream_arn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/reports",
+        "throttle_burst_limit": 80,
+    },
     "FirehoseToS3Warehouse": {"buffering_size_mib": 8, "force_destroy": True},
     "AthenaCatalog": {"bucket_name": "reports-bucket", "results_retention_days": 3},
     "DailyAggregator": {"collector_url": COLLECTOR_URL, "memory_size_mb": 256, "dimension_names": ["stackID"]},
-    "CollectorMonitoring": {"api_name": "collector-api", "stage_name": "v1", "delivery_stream_name": "reports",
-                            "workgroup_name": "collector-reports",
-                            "alarm_email": "ops@example.com"},
+    "CollectorMonitoring": {
+        "api_name": "collector-api",
+        "stage_name": "v1",
+        "delivery_stream_name": "reports",
+        "workgroup_name": "collector-reports",
+        "alarm_email": "ops@example.com",
+    },
     "CollectorWaf": {"stage_arn": "arn:aws:apigateway:us-east-1::/restapis/abc123/stages/v1"},
 }
 BY_NAME = {component.__name__: component for component in COMPONENTS}
@@ -66,6 +72,7 @@ def metaschema_validator() -> jsonschema.Draft202012Validator:
 
 
 # --- The schema, built in-process -------------------------------------------------------------------------------
+
 
 def test_schema_is_valid_against_pulumis_metaschema():
     validator = metaschema_validator()
@@ -125,12 +132,21 @@ def test_inputs_are_the_args_fields_typed_with_their_defaults(component):
 
 def test_outputs_are_the_declared_outputs_and_an_optional_one_is_not_required():
     monitoring = package_schema()["resources"][TOKENS["CollectorMonitoring"]]
-    assert monitoring["properties"]["alarmNames"] == {"type": "array", "items": {"type": "string"},
-                                                      "description": "Names of the collector's alarms."}
+    assert monitoring["properties"]["alarmNames"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": "Names of the collector's alarms.",
+    }
     assert "alarmTopicArn" in monitoring["properties"] and "alarmTopicArn" not in monitoring["required"]
     reporter = package_schema()["resources"][TOKENS["DailyAggregator"]]
-    assert reporter["required"] == ["functionName", "functionArn", "stackId", "scheduleExpression",
-                                    "deadLetterQueueUrl", "retryQueueUrl"]
+    assert reporter["required"] == [
+        "functionName",
+        "functionArn",
+        "stackId",
+        "scheduleExpression",
+        "deadLetterQueueUrl",
+        "retryQueueUrl",
+    ]
 
 
 def test_an_output_without_a_description_is_refused():
@@ -151,6 +167,7 @@ def test_an_output_without_a_description_is_refused():
 
 # --- URNs of the repository's own program -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_existing_resource_gets_a_new_urn(stack):
     before = json.loads((DATA / "program_urns_before_component_package.json").read_text())["urns"][stack]
@@ -161,9 +178,13 @@ def test_no_existing_resource_gets_a_new_urn(stack):
 
 # --- Installing the plugin ---------------------------------------------------------------------------------------
 
+
 def test_plugin_pins_are_the_programs_pins():
-    pins = {line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")}
+    pins = {
+        line.strip()
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     plugin = tomllib.loads((PLUGIN_DIR / "pyproject.toml").read_text())
     assert set(plugin["project"]["dependencies"]) <= pins
 
@@ -203,6 +224,7 @@ def test_the_installed_plugin_carries_the_licence():
 
 
 # --- The plugin process, over gRPC --------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def plugin(tmp_path_factory):
@@ -270,23 +292,36 @@ def test_construct_ships_the_reporter_source_from_the_installed_package(plugin):
         # Absolute and present from the consumer's folder: nothing is looked up relative to it.
         assert path.is_absolute() and path.is_file(), archive_path
         assert PLUGIN_DIR / "venv" in path.parents, f"{archive_path} is not from the installed package"
-    assert (Path(assets["handlers/daily_report.py"].path).read_bytes()
-            == (REPO / "handlers" / "daily_report.py").read_bytes())
+    assert (
+        Path(assets["handlers/daily_report.py"].path).read_bytes()
+        == (REPO / "handlers" / "daily_report.py").read_bytes()
+    )
 
 
 BAD_INPUTS = [
-    pytest.param({"collectorUrl": "http://collector.example.com/v1/record"},
-                 "DailyAggregator.collectorUrl = 'http://collector.example.com/v1/record' is not allowed: "
-                 "expected an https:// URL", id="http-url"),
-    pytest.param({"collectorUrl": COLLECTOR_URL, "memorySize": 256},
-                 "DailyAggregator.memorySize is not an input of analytics:reporter:DailyAggregator: allowed "
-                 "inputs are alarmTopicArn, asyncRetryAttempts", id="unknown-key"),
+    pytest.param(
+        {"collectorUrl": "http://collector.example.com/v1/record"},
+        "DailyAggregator.collectorUrl = 'http://collector.example.com/v1/record' is not allowed: "
+        "expected an https:// URL",
+        id="http-url",
+    ),
+    pytest.param(
+        {"collectorUrl": COLLECTOR_URL, "memorySize": 256},
+        "DailyAggregator.memorySize is not an input of analytics:reporter:DailyAggregator: allowed "
+        "inputs are alarmTopicArn, asyncRetryAttempts",
+        id="unknown-key",
+    ),
     pytest.param({"memorySizeMb": 256}, "DailyAggregator.collectorUrl is required", id="missing-required"),
-    pytest.param({"collectorUrl": COLLECTOR_URL, "memorySizeMb": 4096},
-                 "DailyAggregator.memorySizeMb = 4096 is not allowed: expected an integer from 128 to 1024",
-                 id="out-of-range"),
-    pytest.param({"collectorUrl": COLLECTOR_URL, "memorySizeMb": 128.5},
-                 "DailyAggregator.memorySizeMb = 128.5 is not allowed", id="not-an-integer"),
+    pytest.param(
+        {"collectorUrl": COLLECTOR_URL, "memorySizeMb": 4096},
+        "DailyAggregator.memorySizeMb = 4096 is not allowed: expected an integer from 128 to 1024",
+        id="out-of-range",
+    ),
+    pytest.param(
+        {"collectorUrl": COLLECTOR_URL, "memorySizeMb": 128.5},
+        "DailyAggregator.memorySizeMb = 128.5 is not allowed",
+        id="not-an-integer",
+    ),
 ]
 
 
@@ -295,7 +330,7 @@ BAD_INPUTS = [
 def test_bad_input_is_refused_naming_the_key_and_registers_nothing(plugin, inputs, message):
     details = _refused(plugin, inputs)
     assert message in details
-    assert "\n" not in details and "Traceback" not in details and "File \"" not in details
+    assert "\n" not in details and "Traceback" not in details and 'File "' not in details
 
 
 def _refused(plugin, inputs: dict) -> str:
@@ -335,11 +370,19 @@ def test_a_secret_https_url_is_constructed_and_stays_secret(plugin):
 
 # --- Releases ----------------------------------------------------------------------------------------------------
 
+
 def _tag_check(tag: str, step_name: str = "Compare the tag", cwd: Path = REPO) -> subprocess.CompletedProcess:
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "release.yml").read_text())
     step = next(s for s in workflow["jobs"]["version"]["steps"] if s.get("name", "").startswith(step_name))
-    return subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, "GITHUB_REF_NAME": tag}, timeout=60, check=False)
+    return subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GITHUB_REF_NAME": tag},
+        timeout=60,
+        check=False,
+    )
 
 
 def test_release_tag_must_be_the_declared_version():
@@ -400,12 +443,15 @@ def test_package_add_line_names_the_plugin_folder_and_the_current_release():
     assert line.endswith(f"/analytics-collector/{PLUGIN_DIR.name}@v{components.__version__}")
 
 
-@pytest.mark.parametrize(("language", "inputs", "outputs"), [
-    ("typescript", r"^\s+(\w+): ", r"= reporter\.(\w+);"),
-    ("go", r"^\s+(\w+):\s+pulumi\.", r"usageReporter\.(\w+)\)"),
-    ("yaml", r"^      (\w+): ", r"\$\{usageReporter\.(\w+)\}"),
-    ("python", r"(\w+)=", r"reporter\.(\w+)\)"),
-])
+@pytest.mark.parametrize(
+    ("language", "inputs", "outputs"),
+    [
+        ("typescript", r"^\s+(\w+): ", r"= reporter\.(\w+);"),
+        ("go", r"^\s+(\w+):\s+pulumi\.", r"usageReporter\.(\w+)\)"),
+        ("yaml", r"^      (\w+): ", r"\$\{usageReporter\.(\w+)\}"),
+        ("python", r"(\w+)=", r"reporter\.(\w+)\)"),
+    ],
+)
 def test_readme_examples_use_only_the_schemas_names(language, inputs, outputs):
     example = _example(language)
     resource = package_schema()["resources"][TOKENS["DailyAggregator"]]
@@ -424,9 +470,16 @@ def test_the_copy_three_folders_advice_is_gone():
 @pytest.mark.plugin
 def test_start_benchmark_prints_its_ratios():
     require_plugin_venv()
-    done = subprocess.run([sys.executable, "benchmarks/component_package_start.py", "--runs", "1"], cwd=REPO,
-                          capture_output=True, text=True, timeout=240, check=False)
+    done = subprocess.run(
+        [sys.executable, "benchmarks/component_package_start.py", "--runs", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
-    assert re.search(r"plugin start, process start to port printed: \d+ ms = [\d.]+ x import \(goal <= 1.5\)",
-                     done.stdout), done.stdout
+    assert re.search(
+        r"plugin start, process start to port printed: \d+ ms = [\d.]+ x import \(goal <= 1.5\)", done.stdout
+    ), done.stdout
     assert re.search(r"one Construct of DailyAggregator: \d+ ms = [\d.]+ x import", done.stdout), done.stdout

@@ -48,8 +48,12 @@ def is_count(value) -> bool:
 
 
 def is_counters(value) -> bool:
-    return (isinstance(value, dict) and len(value) > 0 and all(name in COUNTER_NAMES for name in value)
-            and all(is_count(v) for v in value.values()))
+    return (
+        isinstance(value, dict)
+        and len(value) > 0
+        and all(name in COUNTER_NAMES for name in value)
+        and all(is_count(v) for v in value.values())
+    )
 
 
 def acceptable(report) -> bool:
@@ -61,14 +65,23 @@ def acceptable(report) -> bool:
     counters = [key for key in COUNTER_KEYS if key in report]
     if len(counters) != 1 or not is_counters(report[counters[0]]):
         return False
-    return all(isinstance(report[key], str) and pattern.fullmatch(report[key])
-               for key, pattern in FORMATS.items() if key in report)
+    return all(
+        isinstance(report[key], str) and pattern.fullmatch(report[key])
+        for key, pattern in FORMATS.items()
+        if key in report
+    )
 
 
 # --- strategies ---------------------------------------------------------------------------------------------
 
-json_scalars = (st.none() | st.booleans() | st.integers() | st.integers(-1, 2**54)
-                | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20))
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(-1, 2**54)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+)
 
 
 def json_containers(inner):
@@ -80,9 +93,13 @@ def json_containers(inner):
 json_values = st.recursive(json_scalars, json_containers, max_leaves=8)
 
 numbers = st.integers(0, 9999).map(str) | st.sampled_from(["0", "00", "0001"])
-versions = st.builds(lambda a, b, c, tag: f"{a}.{b}.{c}" + (f"-{tag}" if tag else ""), numbers, numbers, numbers,
-                     st.none() | st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.",
-                                         min_size=1, max_size=16))
+versions = st.builds(
+    lambda a, b, c, tag: f"{a}.{b}.{c}" + (f"-{tag}" if tag else ""),
+    numbers,
+    numbers,
+    numbers,
+    st.none() | st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.", min_size=1, max_size=16),
+)
 stack_ids = st.uuids().map(str) | st.uuids().map(lambda u: str(u).upper())
 days = st.dates(min_value=datetime.date(1000, 1, 1)).map(datetime.date.isoformat)
 counts = st.integers(0, LARGEST_COUNT) | st.sampled_from([0, 1, LARGEST_COUNT])
@@ -91,8 +108,11 @@ counter_sets = st.dictionaries(st.sampled_from(COUNTER_NAMES), counts, min_size=
 
 @st.composite
 def valid_reports(draw):
-    report = {"version": draw(versions), "stack_id": draw(stack_ids),
-              draw(st.sampled_from(COUNTER_KEYS)): draw(counter_sets)}
+    report = {
+        "version": draw(versions),
+        "stack_id": draw(stack_ids),
+        draw(st.sampled_from(COUNTER_KEYS)): draw(counter_sets),
+    }
     if draw(st.booleans()):
         report["report_date"] = draw(days)
     return report
@@ -100,9 +120,22 @@ def valid_reports(draw):
 
 def _text_edits(text: str):
     """Near misses of a valid string: whitespace, case, one character, length."""
-    return st.sampled_from([text + "\n", text + " ", " " + text, text + "\r\n", text.upper(), text[:-1],
-                            text + text[-1], text.replace("-", "_", 1), text.replace(".", "", 1), "\n" + text,
-                            text + "\u00a0", text.replace(text[0], "\u0661", 1)]) | st.text(max_size=40)
+    return st.sampled_from(
+        [
+            text + "\n",
+            text + " ",
+            " " + text,
+            text + "\r\n",
+            text.upper(),
+            text[:-1],
+            text + text[-1],
+            text.replace("-", "_", 1),
+            text.replace(".", "", 1),
+            "\n" + text,
+            text + "\u00a0",
+            text.replace(text[0], "\u0661", 1),
+        ]
+    ) | st.text(max_size=40)
 
 
 @st.composite
@@ -124,20 +157,26 @@ def mutated_reports(draw):
         counters_key = next(k for k in COUNTER_KEYS if k in report)
         counters = report[counters_key]
         counters[draw(st.sampled_from(COUNTER_NAMES) | st.text(max_size=12))] = draw(
-            st.sampled_from([-1, LARGEST_COUNT + 1, 1.5, 4.0, True, None, "4", [4]]) | counts | json_values)
+            st.sampled_from([-1, LARGEST_COUNT + 1, 1.5, 4.0, True, None, "4", [4]]) | counts | json_values
+        )
     return report
 
 
-near_misses = st.dictionaries(st.sampled_from([*TOP_LEVEL, "metrics_config", "Version"]),
-                              json_values | versions | stack_ids | days | counter_sets, max_size=6)
+near_misses = st.dictionaries(
+    st.sampled_from([*TOP_LEVEL, "metrics_config", "Version"]),
+    json_values | versions | stack_ids | days | counter_sets,
+    max_size=6,
+)
 
 
 # --- properties ---------------------------------------------------------------------------------------------
 
+
 def schema_agrees(value):
     event("accepted" if acceptable(value) else "rejected")  # shown by --hypothesis-show-statistics
     assert VALIDATOR.is_valid(value) == acceptable(value), (
-        f"schema says {VALIDATOR.is_valid(value)}, contract says {acceptable(value)}: {value!r}")
+        f"schema says {VALIDATOR.is_valid(value)}, contract says {acceptable(value)}: {value!r}"
+    )
 
 
 FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
@@ -166,11 +205,16 @@ def test_schema_and_contract_agree_on_mutated_reports(report):
         assert_stored_as_one_line(report, json.dumps(report))
 
 
-body_layouts = st.sampled_from([
-    lambda r: json.dumps(r), lambda r: json.dumps(r, indent=2), lambda r: json.dumps(r, separators=(",", ":")),
-    lambda r: json.dumps(r, sort_keys=True, indent="\t"), lambda r: "\n  " + json.dumps(r) + "\r\n",
-    lambda r: json.dumps(dict(reversed(list(r.items())))),
-])
+body_layouts = st.sampled_from(
+    [
+        lambda r: json.dumps(r),
+        lambda r: json.dumps(r, indent=2),
+        lambda r: json.dumps(r, separators=(",", ":")),
+        lambda r: json.dumps(r, sort_keys=True, indent="\t"),
+        lambda r: "\n  " + json.dumps(r) + "\r\n",
+        lambda r: json.dumps(dict(reversed(list(r.items())))),
+    ]
+)
 
 
 @pytest.mark.slow
@@ -194,16 +238,23 @@ def assert_stored_as_one_line(report, body, context=None):
         **{field: report.get(field) for field in schemas.scalar_fields()},
         schemas.CANONICAL_COUNTERS_KEY: report[counters_key],
     }
-    assert list(json.loads(line)) == [*schemas.RECEIVED_FIELDS, *schemas.scalar_fields(),
-                                      schemas.CANONICAL_COUNTERS_KEY]
+    assert list(json.loads(line)) == [
+        *schemas.RECEIVED_FIELDS,
+        *schemas.scalar_fields(),
+        schemas.CANONICAL_COUNTERS_KEY,
+    ]
 
 
 def test_a_trailing_newline_passes_neither_the_patterns_nor_the_predicate():
     """The `$` leniency: `...$` would match each of these; the schema's `(?![\\s\\S])` end does not (see
     tests/test_schema_patterns.py for Java and JavaScript), and the predicate refuses them on its own."""
     base = {"version": "1.2.3", "stack_id": "3d9c49ce-8367-43ec-8884-568c8d43faec", "metrics": {"tokenizeSuccess": 1}}
-    for field, value in [("version", "1.2.3\n"), ("version", "1.2.3-rc.1\n"),
-                         ("stack_id", base["stack_id"] + "\n"), ("report_date", "2026-11-26\n")]:
+    for field, value in [
+        ("version", "1.2.3\n"),
+        ("version", "1.2.3-rc.1\n"),
+        ("stack_id", base["stack_id"] + "\n"),
+        ("report_date", "2026-11-26\n"),
+    ]:
         pattern = schemas.load_schema()["properties"][field]["pattern"]
         assert not re.search(pattern, value), (field, value)
         assert re.search(pattern.replace("(?![\\s\\S])", "$"), value), (field, value)

@@ -30,10 +30,15 @@ from tests.support import docs
 COMPONENT = DailyAggregator.TYPE_TOKEN
 # Every resource type the reporter owns: the opt-out must register none of them.
 REPORTER_TYPES = {
-    "random:index/randomUuid:RandomUuid", "aws:lambda/function:Function", "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy", "aws:scheduler/schedule:Schedule",
+    "random:index/randomUuid:RandomUuid",
+    "aws:lambda/function:Function",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:scheduler/schedule:Schedule",
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
-    "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:sqs/queue:Queue",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
 }
 RUNS = {}
 
@@ -114,13 +119,25 @@ def test_role_may_read_counters_write_its_logs_and_queue_and_replay_failed_runs_
     logs_arn = reporter(run, "aws:cloudwatch/logGroup:LogGroup").outputs["arn"]
     queue_arn = reporter_named(run, "reporter-retries").outputs["arn"]
     assert policy["Statement"] == [
-        {"Sid": "ReadCounters", "Effect": "Allow",
-         "Action": ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"], "Resource": ["*"]},
-        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": [f"{logs_arn}:log-stream:*"]},
+        {
+            "Sid": "ReadCounters",
+            "Effect": "Allow",
+            "Action": ["cloudwatch:GetMetricData", "cloudwatch:ListMetrics"],
+            "Resource": ["*"],
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [f"{logs_arn}:log-stream:*"],
+        },
         {"Sid": "QueueFailedRuns", "Effect": "Allow", "Action": ["sqs:SendMessage"], "Resource": [queue_arn]},
-        {"Sid": "ReplayFailedRuns", "Effect": "Allow", "Action": ["sqs:DeleteMessage", "sqs:ReceiveMessage"],
-         "Resource": [queue_arn]},
+        {
+            "Sid": "ReplayFailedRuns",
+            "Effect": "Allow",
+            "Action": ["sqs:DeleteMessage", "sqs:ReceiveMessage"],
+            "Resource": [queue_arn],
+        },
     ]
 
 
@@ -141,7 +158,9 @@ def test_lambda_gives_failed_runs_to_the_retry_queue_which_dead_letters_them_aft
     assert invoke["maximumRetryAttempts"] == 2
     assert invoke["destinationConfig"] == {"onFailure": {"destination": retries.outputs["arn"]}}
     assert json.loads(retries.inputs["redrivePolicy"]) == {
-        "deadLetterTargetArn": dead_letters.outputs["arn"], "maxReceiveCount": 24}
+        "deadLetterTargetArn": dead_letters.outputs["arn"],
+        "maxReceiveCount": 24,
+    }
     assert "redrivePolicy" not in dead_letters.inputs
     # A message failed in one replay is visible again for the next, never during its own run (Lambda's
     # longest timeout is 900 s).
@@ -164,14 +183,21 @@ def test_an_hourly_schedule_replays_the_failed_runs_through_the_same_role(stack)
 
 def test_alarms_watch_function_errors_and_dead_letters(stack):
     run = program(stack)
-    alarms = {a.inputs["namespace"]: a.inputs for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
-              if a.parent_type == COMPONENT}
+    alarms = {
+        a.inputs["namespace"]: a.inputs
+        for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a.parent_type == COMPONENT
+    }
     function = reporter(run, "aws:lambda/function:Function").outputs["name"]
     queue = reporter_named(run, "reporter-dead-letters").outputs["name"]
     assert (alarms["AWS/Lambda"]["metricName"], alarms["AWS/Lambda"]["dimensions"]) == (
-        "Errors", {"FunctionName": function})
+        "Errors",
+        {"FunctionName": function},
+    )
     assert (alarms["AWS/SQS"]["metricName"], alarms["AWS/SQS"]["dimensions"]) == (
-        "ApproximateNumberOfMessagesVisible", {"QueueName": queue})
+        "ApproximateNumberOfMessagesVisible",
+        {"QueueName": queue},
+    )
     for alarm in alarms.values():
         assert alarm["threshold"] == 1 and alarm["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert alarm["treatMissingData"] == "notBreaching"
@@ -187,8 +213,10 @@ def test_scheduler_starts_the_run_in_a_flexible_window_after_the_day_closes(stac
     function = reporter(run, "aws:lambda/function:Function").outputs
     queue = reporter_named(run, "reporter-dead-letters").outputs
     target = schedule["target"]
-    assert (target["arn"], target["roleArn"]) == (function["arn"], reporter_named(run, "reporter-scheduler-role")
-                                                  .outputs["arn"])
+    assert (target["arn"], target["roleArn"]) == (
+        function["arn"],
+        reporter_named(run, "reporter-scheduler-role").outputs["arn"],
+    )
     # The handler reads the report day from the time the schedule meant, not from when the run started. The
     # context attribute is spelled out here, once, as Scheduler documents it; other tests use SCHEDULED_TIME.
     assert json.loads(target["input"]) == {"time": "<aws.scheduler.scheduled-time>"}
@@ -208,10 +236,18 @@ def test_only_the_schedule_may_start_the_function_and_dead_letter_what_it_could_
     assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
     policy = json.loads(reporter_named(run, "reporter-scheduler-policy").inputs["policy"])
     assert policy["Statement"] == [
-        {"Sid": "StartTheReporter", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-         "Resource": [reporter(run, "aws:lambda/function:Function").outputs["arn"]]},
-        {"Sid": "DeadLetterUndeliveredRuns", "Effect": "Allow", "Action": ["sqs:SendMessage"],
-         "Resource": [reporter_named(run, "reporter-dead-letters").outputs["arn"]]},
+        {
+            "Sid": "StartTheReporter",
+            "Effect": "Allow",
+            "Action": ["lambda:InvokeFunction"],
+            "Resource": [reporter(run, "aws:lambda/function:Function").outputs["arn"]],
+        },
+        {
+            "Sid": "DeadLetterUndeliveredRuns",
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage"],
+            "Resource": [reporter_named(run, "reporter-dead-letters").outputs["arn"]],
+        },
     ]
     # No resource policy on the function: nothing but the role above may invoke it.
     assert not [r for r in run.of_type("aws:lambda/permission:Permission") if r.parent_type == COMPONENT]
@@ -239,11 +275,23 @@ def test_opt_out_registers_no_reporter_resource_and_changes_nothing_else(stack):
 
 
 def test_reporter_settings_come_from_the_stack_config():
-    run = run_program("dev", stack_config_with("dev", reporter={
-        "collectorUrl": "https://telemetry.example.com/v1/record/deployment", "namespace": "acme/vault",
-        "productVersion": "2.4.0-rc.1", "scheduleHour": 3, "alarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:ops",
-        "logRetentionDays": 7, "dimensionNames": ["version", "stackID"], "scheduleWindowMinutes": 1440,
-        "retryHorizonHours": 6}))
+    run = run_program(
+        "dev",
+        stack_config_with(
+            "dev",
+            reporter={
+                "collectorUrl": "https://telemetry.example.com/v1/record/deployment",
+                "namespace": "acme/vault",
+                "productVersion": "2.4.0-rc.1",
+                "scheduleHour": 3,
+                "alarmTopicArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:ops",
+                "logRetentionDays": 7,
+                "dimensionNames": ["version", "stackID"],
+                "scheduleWindowMinutes": 1440,
+                "retryHorizonHours": 6,
+            },
+        ),
+    )
     variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
     assert variables["COLLECTOR_URL"] == "https://telemetry.example.com/v1/record/deployment"
     assert (variables["METRICS_NAMESPACE"], variables["PRODUCT_VERSION"]) == ("acme/vault", "2.4.0-rc.1")
@@ -257,13 +305,25 @@ def test_reporter_settings_come_from_the_stack_config():
     assert json.loads(reporter_named(run, "reporter-retries").inputs["redrivePolicy"])["maxReceiveCount"] == 6
 
 
-@pytest.mark.parametrize("key,value", [("collectorUrl", "http://telemetry.example.com/record"),
-                                       ("productVersion", "latest"), ("namespace", "AWS/Lambda"),
-                                       ("scheduleHour", 24), ("timeoutSeconds", 89), ("maxAttempts", 0),
-                                       ("dimensionNames", "stackID"), ("dimensionNames", ["stackID", "stackID"]),
-                                       ("dimensionNames", [":stackID"]), ("dimensionNames", ["a,b"]),
-                                       ("scheduleWindowMinutes", 0), ("scheduleWindowMinutes", 1441),
-                                       ("retryHorizonHours", 0), ("retryHorizonHours", 73)])
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("collectorUrl", "http://telemetry.example.com/record"),
+        ("productVersion", "latest"),
+        ("namespace", "AWS/Lambda"),
+        ("scheduleHour", 24),
+        ("timeoutSeconds", 89),
+        ("maxAttempts", 0),
+        ("dimensionNames", "stackID"),
+        ("dimensionNames", ["stackID", "stackID"]),
+        ("dimensionNames", [":stackID"]),
+        ("dimensionNames", ["a,b"]),
+        ("scheduleWindowMinutes", 0),
+        ("scheduleWindowMinutes", 1441),
+        ("retryHorizonHours", 0),
+        ("retryHorizonHours", 73),
+    ],
+)
 def test_bad_reporter_settings_stop_the_program(key, value):
     with pytest.raises(StackConfigError, match=rf"reporter\.{key} = {re.escape(repr(value))} is not allowed"):
         run_program("dev", stack_config_with("dev", reporter={key: value}))
@@ -290,8 +350,10 @@ def test_a_wired_collector_url_is_checked_for_tls_when_it_resolves(monkeypatch):
     # enough to act on, the rest stays unshown.
     with pytest.raises(ValueError) as refused:
         _require_https("http://x.example/record?token=hunter2")
-    assert str(refused.value) == ("DailyAggregatorArgs.collector_url = <an http:// URL, not shown: it may be a "
-                                  "secret> is not allowed: expected an https:// URL")
+    assert str(refused.value) == (
+        "DailyAggregatorArgs.collector_url = <an http:// URL, not shown: it may be a "
+        "secret> is not allowed: expected an https:// URL"
+    )
 
 
 def readme_example() -> str:

@@ -35,8 +35,17 @@ def cloudwatch():
 
 
 def settings(url: str, **overrides) -> Settings:
-    return Settings(**{"collector_url": url, "stack_id": STACK_ID, "version": "1.2.3", "namespace": NAMESPACE,
-                       "http_timeout_seconds": 2.0, "max_attempts": 4, **overrides})
+    return Settings(
+        **{
+            "collector_url": url,
+            "stack_id": STACK_ID,
+            "version": "1.2.3",
+            "namespace": NAMESPACE,
+            "http_timeout_seconds": 2.0,
+            "max_attempts": 4,
+            **overrides,
+        }
+    )
 
 
 class Sleeps(list):
@@ -47,8 +56,9 @@ class Sleeps(list):
 
 
 def run(cloudwatch, url, sleeps=None, **overrides):
-    return daily_report.run(settings(url, **overrides), cloudwatch, RUN_AT,
-                            sleep=Sleeps() if sleeps is None else sleeps, jitter=lambda: 1.0)
+    return daily_report.run(
+        settings(url, **overrides), cloudwatch, RUN_AT, sleep=Sleeps() if sleeps is None else sleeps, jitter=lambda: 1.0
+    )
 
 
 def log_lines(capsys) -> list[dict]:
@@ -56,11 +66,11 @@ def log_lines(capsys) -> list[dict]:
 
 
 def test_sums_the_previous_utc_day_across_the_versions_of_one_dimension_set(cloudwatch, capsys):
-    publish(cloudwatch, "tokenizeSuccess", 1000, DAY - SECOND)       # the day before: excluded
-    publish(cloudwatch, "tokenizeSuccess", 3, DAY)                   # first instant: included
-    publish(cloudwatch, "tokenizeSuccess", 4, NEXT_DAY - SECOND)     # last second: included
+    publish(cloudwatch, "tokenizeSuccess", 1000, DAY - SECOND)  # the day before: excluded
+    publish(cloudwatch, "tokenizeSuccess", 3, DAY)  # first instant: included
+    publish(cloudwatch, "tokenizeSuccess", 4, NEXT_DAY - SECOND)  # last second: included
     publish(cloudwatch, "tokenizeSuccess", 5, DAY + dt.timedelta(hours=5), dimensions(version="1.2.4"))
-    publish(cloudwatch, "tokenizeSuccess", 2000, NEXT_DAY)           # the run's own day: excluded
+    publish(cloudwatch, "tokenizeSuccess", 2000, NEXT_DAY)  # the run's own day: excluded
     publish(cloudwatch, "detokenizeFailure", 2, DAY + dt.timedelta(hours=12))
     publish(cloudwatch, "notACounter", 7, DAY + dt.timedelta(hours=1))
     # Its own dimensions: moto's GetMetricData ignores the namespace of a query that has dimensions.
@@ -72,14 +82,25 @@ def test_sums_the_previous_utc_day_across_the_versions_of_one_dimension_set(clou
     [request] = collector.received
     expected_metrics = dict.fromkeys(schemas.counter_names(), 0)
     expected_metrics.update(tokenizeSuccess=12, detokenizeFailure=2)
-    assert request.json() == {"version": "1.2.3", "stack_id": STACK_ID, "report_date": "2026-11-26",
-                              "metrics": expected_metrics}
+    assert request.json() == {
+        "version": "1.2.3",
+        "stack_id": STACK_ID,
+        "report_date": "2026-11-26",
+        "metrics": expected_metrics,
+    }
     assert request.headers["Content-Type"] == "application/json"
     assert request.path == "/v1/record/deployment"
     [log] = log_lines(capsys)
-    assert log == {"event": "usage_report", "report_date": "2026-11-26", "stack_id": STACK_ID,
-                   "namespace": NAMESPACE, "totals": expected_metrics, "attempts": 1, "status": 200,
-                   "outcome": "sent"}
+    assert log == {
+        "event": "usage_report",
+        "report_date": "2026-11-26",
+        "stack_id": STACK_ID,
+        "namespace": NAMESPACE,
+        "totals": expected_metrics,
+        "attempts": 1,
+        "status": 200,
+        "outcome": "sent",
+    }
 
 
 # --- Each datapoint counted once, whatever dimension sets it was published under ------------------------------
@@ -107,24 +128,40 @@ def test_emf_with_two_dimension_sets_counts_each_datapoint_once_and_says_so(clou
     [warning] = warnings_logged(capsys)
     assert warning["level"] == "WARNING" and warning["report_date"] == "2026-11-26"
     assert warning["counters"] == {
-        "tokenizeSuccess": {"counted": "stackID,version", "total": 7,
-                            "dimension_sets": {"stackID": 7, "stackID,version": 7}},
-        "detokenizeFailure": {"counted": "stackID,version", "total": 1,
-                              "dimension_sets": {"stackID": 1, "stackID,version": 1}}}
+        "tokenizeSuccess": {
+            "counted": "stackID,version",
+            "total": 7,
+            "dimension_sets": {"stackID": 7, "stackID,version": 7},
+        },
+        "detokenizeFailure": {
+            "counted": "stackID,version",
+            "total": 1,
+            "dimension_sets": {"stackID": 1, "stackID,version": 1},
+        },
+    }
     assert "reporter.dimensionNames" in warning["message"]
 
 
 def test_emf_with_three_dimension_sets_counts_each_datapoint_once(cloudwatch, capsys):
     # Not the empty set: moto sums every series for a query without dimensions (CloudWatch does not).
     for hour, version in ((1, "1.2.3"), (5, "1.2.4"), (9, "1.2.4")):
-        publish_emf(cloudwatch, "createGrantSuccess", 10, DAY + hour * HOUR, [BY_VERSION, AGGREGATE, ["version"]],
-                    {"version": version})
+        publish_emf(
+            cloudwatch,
+            "createGrantSuccess",
+            10,
+            DAY + hour * HOUR,
+            [BY_VERSION, AGGREGATE, ["version"]],
+            {"version": version},
+        )
     with fake_collector() as collector:
         run(cloudwatch, collector.url)
     assert sent_metrics(collector)["createGrantSuccess"] == 30
     [warning] = warnings_logged(capsys)
     assert warning["counters"]["createGrantSuccess"]["dimension_sets"] == {
-        "stackID": 30, "stackID,version": 30, "version": 30}
+        "stackID": 30,
+        "stackID,version": 30,
+        "version": 30,
+    }
 
 
 def test_an_aggregate_beside_a_breakdown_counts_the_view_that_saw_more(cloudwatch, capsys):
@@ -141,7 +178,8 @@ def test_an_aggregate_beside_a_breakdown_counts_the_view_that_saw_more(cloudwatc
     [warning] = warnings_logged(capsys)
     assert {name: (c["counted"], c["dimension_sets"]) for name, c in warning["counters"].items()} == {
         "tokenizeFailure": ("stackID", {"stackID": 6, "stackID,version": 4}),
-        "tokenizeSuccess": ("stackID,version", {"stackID": 2, "stackID,version": 7})}
+        "tokenizeSuccess": ("stackID,version", {"stackID": 2, "stackID,version": 7}),
+    }
 
 
 def test_one_dimension_set_over_several_versions_is_summed_without_a_warning(cloudwatch, capsys):
@@ -160,8 +198,10 @@ def test_a_configured_dimension_set_is_the_only_one_read(cloudwatch, capsys):
     publish_emf(cloudwatch, "createGrantSuccess", 8, DAY + HOUR, [BY_VERSION])  # not in the configured set
     calls = count_calls(cloudwatch)
     queried = []
-    cloudwatch.meta.events.register("provide-client-params.cloudwatch.GetMetricData",
-                                    lambda params, **_: queried.extend(params["MetricDataQueries"]))
+    cloudwatch.meta.events.register(
+        "provide-client-params.cloudwatch.GetMetricData",
+        lambda params, **_: queried.extend(params["MetricDataQueries"]),
+    )
     with fake_collector() as collector:
         run(cloudwatch, collector.url, dimension_names=("stackID",))
     metrics = sent_metrics(collector)
@@ -172,7 +212,8 @@ def test_a_configured_dimension_set_is_the_only_one_read(cloudwatch, capsys):
     assert "only that set is counted" in warning["message"]
     assert warning["counters"] == {
         "tokenizeSuccess": {"counted": "stackID", "total": 3, "not_read": ["stackID,version"]},
-        "createGrantSuccess": {"counted": "stackID", "total": 0, "not_read": ["stackID,version"]}}
+        "createGrantSuccess": {"counted": "stackID", "total": 0, "not_read": ["stackID,version"]},
+    }
 
 
 def test_every_counter_under_three_dimension_sets_still_takes_two_cloudwatch_calls(cloudwatch):
@@ -218,16 +259,24 @@ def test_server_errors_are_retried_with_growing_jittered_backoff(cloudwatch, cap
     assert len(collector.received) == 3
     assert sleeps == [1.0, 2.0]  # jitter pinned to its maximum: base * 2**(attempt-1)
     assert log_lines(capsys)[0] | {"totals": None} == {
-        "event": "usage_report", "report_date": "2026-11-26", "stack_id": STACK_ID, "namespace": NAMESPACE,
-        "totals": None, "attempts": 3, "status": 200, "outcome": "sent"}
+        "event": "usage_report",
+        "report_date": "2026-11-26",
+        "stack_id": STACK_ID,
+        "namespace": NAMESPACE,
+        "totals": None,
+        "attempts": 3,
+        "status": 200,
+        "outcome": "sent",
+    }
 
 
 def test_backoff_is_capped_and_jitter_can_shrink_it(cloudwatch):
     sleeps = Sleeps()
     with fake_collector((429, {"message": "slow down"})) as collector:
         with pytest.raises(DeliveryFailed, match="after 8 attempts: HTTP 429"):
-            daily_report.run(settings(collector.url, max_attempts=8), cloudwatch, RUN_AT,
-                             sleep=sleeps, jitter=lambda: 0.5)
+            daily_report.run(
+                settings(collector.url, max_attempts=8), cloudwatch, RUN_AT, sleep=sleeps, jitter=lambda: 0.5
+            )
     assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
 
 
@@ -283,12 +332,16 @@ def test_a_counter_the_collector_does_not_know_is_dropped_and_the_day_still_sent
     assert (log["outcome"], log["attempts"], log["dropped_counters"]) == ("sent", 2, [NEW_COUNTER])
 
 
-@pytest.mark.parametrize("answers", [
-    [refused("email")],                                   # not a counter of this report: nothing to drop
-    [refused(NEW_COUNTER, "version")],                    # names a top-level field too
-    [refused(NEW_COUNTER), refused(NEW_COUNTER)],         # resent once only
-    [(403, {"message": "Forbidden"})],                    # not a validation refusal
-], ids=["unknown-field", "top-level-field", "once", "forbidden"])
+@pytest.mark.parametrize(
+    "answers",
+    [
+        [refused("email")],  # not a counter of this report: nothing to drop
+        [refused(NEW_COUNTER, "version")],  # names a top-level field too
+        [refused(NEW_COUNTER), refused(NEW_COUNTER)],  # resent once only
+        [(403, {"message": "Forbidden"})],  # not a validation refusal
+    ],
+    ids=["unknown-field", "top-level-field", "once", "forbidden"],
+)
 def test_only_a_refusal_of_counters_alone_is_resent_and_only_once(cloudwatch, newer_reporter, answers):
     with fake_collector(*answers) as collector:
         with pytest.raises(CollectorRejected):
@@ -331,7 +384,7 @@ def test_retries_stop_early_when_the_invocation_would_run_out_of_time(cloudwatch
 def test_a_total_above_the_schema_maximum_is_left_out_and_the_other_counters_are_sent(cloudwatch, capsys):
     maximum = schemas.counter_maximum()
     publish(cloudwatch, "tokenizeSuccess", maximum + 1, DAY + HOUR)
-    publish(cloudwatch, "detokenizeSuccess", maximum, DAY + HOUR)    # at the maximum: sent as it is
+    publish(cloudwatch, "detokenizeSuccess", maximum, DAY + HOUR)  # at the maximum: sent as it is
     publish(cloudwatch, "tokenizeFailure", 3, DAY + HOUR)
     with fake_collector() as collector:
         report = run(cloudwatch, collector.url)
@@ -377,8 +430,11 @@ def reporting_program(**reporter_settings):
 
 
 def deployed_environment(**reporter_settings) -> dict:
-    (function,) = [r for r in reporting_program(**reporter_settings).of_type("aws:lambda/function:Function")
-                   if r.parent_type == "analytics:reporter:DailyAggregator"]
+    (function,) = [
+        r
+        for r in reporting_program(**reporter_settings).of_type("aws:lambda/function:Function")
+        if r.parent_type == "analytics:reporter:DailyAggregator"
+    ]
     return function.inputs["environment"]["variables"]
 
 
@@ -388,9 +444,15 @@ def test_settings_read_the_environment_the_daily_aggregator_deploys():
     # Values unlike the defaults, so reading each variable is what makes the settings match.
     variables = {**deployed, "HTTP_TIMEOUT_SECONDS": "7", "MAX_ATTEMPTS": "3"}
     assert Settings.from_env(variables) == Settings(
-        deployed["COLLECTOR_URL"], deployed["STACK_ID"], deployed["PRODUCT_VERSION"],
-        deployed["METRICS_NAMESPACE"], http_timeout_seconds=7.0, max_attempts=3,
-        dimension_names=("stackID", "version"), retry_queue_url=deployed["RETRY_QUEUE_URL"])
+        deployed["COLLECTOR_URL"],
+        deployed["STACK_ID"],
+        deployed["PRODUCT_VERSION"],
+        deployed["METRICS_NAMESPACE"],
+        http_timeout_seconds=7.0,
+        max_attempts=3,
+        dimension_names=("stackID", "version"),
+        retry_queue_url=deployed["RETRY_QUEUE_URL"],
+    )
 
 
 def test_without_dimension_names_the_function_gets_no_variable_and_chooses_itself():
@@ -403,8 +465,13 @@ def test_without_dimension_names_the_function_gets_no_variable_and_chooses_itsel
 
 @pytest.mark.parametrize("raw", ["stackID", '"stackID"', '[""]', "[1]", "{}"])
 def test_settings_refuse_dimension_names_that_are_not_a_list_of_names(raw):
-    env = {"COLLECTOR_URL": "https://c.example.com/r", "STACK_ID": STACK_ID, "PRODUCT_VERSION": "1.2.3",
-           "METRICS_NAMESPACE": NAMESPACE, "DIMENSION_NAMES": raw}
+    env = {
+        "COLLECTOR_URL": "https://c.example.com/r",
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "1.2.3",
+        "METRICS_NAMESPACE": NAMESPACE,
+        "DIMENSION_NAMES": raw,
+    }
     with pytest.raises(ValueError, match="DIMENSION_NAMES must be a JSON list of names"):
         Settings.from_env(env)
 
@@ -441,10 +508,15 @@ def scheduler_input(scheduled: str) -> dict:
 @pytest.fixture
 def reporter_environment(monkeypatch):
     def configure(url):
-        for key, value in {"COLLECTOR_URL": url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
-                           "METRICS_NAMESPACE": NAMESPACE}.items():
+        for key, value in {
+            "COLLECTOR_URL": url,
+            "STACK_ID": STACK_ID,
+            "PRODUCT_VERSION": "0.0.1",
+            "METRICS_NAMESPACE": NAMESPACE,
+        }.items():
             monkeypatch.setenv(key, value)
         daily_report.cloudwatch_client.cache_clear()
+
     yield configure
     daily_report.cloudwatch_client.cache_clear()
 
@@ -461,9 +533,12 @@ def test_a_run_late_in_the_flexible_window_reports_the_day_the_schedule_meant(cl
 
 def test_a_record_replayed_from_the_dead_letter_queue_reports_its_original_day(cloudwatch, reporter_environment):
     # What Lambda's on-failure destination keeps: the event that failed, under requestPayload.
-    record = {"version": "1.0", "timestamp": "2026-11-27T13:09:00.000Z",
-              "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
-              "requestPayload": scheduler_input("2026-11-27T01:05:00Z")}
+    record = {
+        "version": "1.0",
+        "timestamp": "2026-11-27T13:09:00.000Z",
+        "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
+        "requestPayload": scheduler_input("2026-11-27T01:05:00Z"),
+    }
     with fake_collector() as collector:
         reporter_environment(collector.url)
         assert daily_report.handler(record, None)["report_date"] == "2026-11-26"
@@ -484,19 +559,23 @@ def test_a_manual_invocation_without_an_event_reports_yesterday(cloudwatch, repo
     assert result == {"report_date": yesterday.isoformat(), "sent": True}
 
 
-@pytest.mark.parametrize("event,named", [
-    ({"key1": "value1"}, "keys ['key1']"),
-    ({"detail-type": "Scheduled Event"}, "keys ['detail-type']"),
-    ({"requestPayload": {"key1": 1}}, "requestPayload is not a scheduled run"),
-    ({"requestPayload": {"replay": "failed-runs"}}, "requestPayload is not a scheduled run"),
-    ({"replay": "everything"}, 'unknown replay event {"replay": "everything"}'),
-    ({"replay": "failed-runs", "time": "2026-11-27T01:05:00Z"}, "unknown replay event"),
-    ({"time": 1764205500}, "is not an ISO 8601 time"),
-    ({"time": "yesterday"}, "is not an ISO 8601 time"),
-    (["2026-11-27T01:05:00Z"], "a list, not an object"),
-])
+@pytest.mark.parametrize(
+    "event,named",
+    [
+        ({"key1": "value1"}, "keys ['key1']"),
+        ({"detail-type": "Scheduled Event"}, "keys ['detail-type']"),
+        ({"requestPayload": {"key1": 1}}, "requestPayload is not a scheduled run"),
+        ({"requestPayload": {"replay": "failed-runs"}}, "requestPayload is not a scheduled run"),
+        ({"replay": "everything"}, 'unknown replay event {"replay": "everything"}'),
+        ({"replay": "failed-runs", "time": "2026-11-27T01:05:00Z"}, "unknown replay event"),
+        ({"time": 1764205500}, "is not an ISO 8601 time"),
+        ({"time": "yesterday"}, "is not an ISO 8601 time"),
+        (["2026-11-27T01:05:00Z"], "a list, not an object"),
+    ],
+)
 def test_an_event_of_unknown_shape_is_refused_naming_what_came_and_what_is_allowed(
-        event, named, reporter_environment, capsys):
+    event, named, reporter_environment, capsys
+):
     reporter_environment("https://collector.invalid/")
     with pytest.raises(ValueError, match=re.escape(named)) as refused:
         daily_report.handler(event, None)
@@ -523,8 +602,13 @@ class AlmostOutOfTime:
 
 
 def test_handler_stops_retrying_when_lambda_time_runs_short(cloudwatch, monkeypatch):
-    for key, value in {"COLLECTOR_URL": unreachable_url(), "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
-                       "METRICS_NAMESPACE": NAMESPACE, "HTTP_TIMEOUT_SECONDS": "2"}.items():
+    for key, value in {
+        "COLLECTOR_URL": unreachable_url(),
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "0.0.1",
+        "METRICS_NAMESPACE": NAMESPACE,
+        "HTTP_TIMEOUT_SECONDS": "2",
+    }.items():
         monkeypatch.setenv(key, value)
     daily_report.cloudwatch_client.cache_clear()
     try:

@@ -28,93 +28,140 @@ STAGE = "arn:aws:apigateway:{region}::/restapis/api-id/stages/{resourceArn}"
 CREATE_CALLS = {
     "aws:apigateway/account:Account": [("apigateway:PATCH", "arn:aws:apigateway:{region}::/account")],
     "aws:apigateway/basePathMapping:BasePathMapping": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/domainnames/{domainName}/basepathmappings")],
+        ("apigateway:POST", "arn:aws:apigateway:{region}::/domainnames/{domainName}/basepathmappings")
+    ],
     "aws:apigateway/deployment:Deployment": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/deployments")],
+        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/deployments")
+    ],
     "aws:apigateway/domainName:DomainName": [("apigateway:POST", "arn:aws:apigateway:{region}::/domainnames")],
     "aws:apigateway/integration:Integration": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/integration")],
+        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/integration")
+    ],
     "aws:apigateway/integrationResponse:IntegrationResponse": [
-        ("apigateway:PUT",
-         "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/integration/responses/200")],
+        (
+            "apigateway:PUT",
+            "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/integration/responses/200",
+        )
+    ],
     "aws:apigateway/method:Method": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST")],
+        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST")
+    ],
     "aws:apigateway/methodResponse:MethodResponse": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/responses/200")],
+        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/responses/200")
+    ],
     "aws:apigateway/methodSettings:MethodSettings": [
-        ("apigateway:PATCH", "arn:aws:apigateway:{region}::/restapis/{restApi}/stages/{stageName}")],
+        ("apigateway:PATCH", "arn:aws:apigateway:{region}::/restapis/{restApi}/stages/{stageName}")
+    ],
     "aws:apigateway/model:Model": [("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/models")],
     "aws:apigateway/requestValidator:RequestValidator": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/requestvalidators")],
+        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/requestvalidators")
+    ],
     "aws:apigateway/resource:Resource": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r")],
+        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r")
+    ],
     "aws:apigateway/response:Response": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApiId}/gatewayresponses/DEFAULT_4XX")],
+        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApiId}/gatewayresponses/DEFAULT_4XX")
+    ],
     "aws:apigateway/restApi:RestApi": [("apigateway:POST", "arn:aws:apigateway:{region}::/restapis")],
     "aws:apigateway/stage:Stage": [("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/stages")],
     "aws:athena/namedQuery:NamedQuery": [
-        ("athena:CreateNamedQuery", "arn:aws:athena:{region}:{account}:workgroup/{workgroup}")],
+        ("athena:CreateNamedQuery", "arn:aws:athena:{region}:{account}:workgroup/{workgroup}")
+    ],
     "aws:athena/workgroup:Workgroup": [
-        ("athena:CreateWorkGroup", "arn:aws:athena:{region}:{account}:workgroup/{name}")],
+        ("athena:CreateWorkGroup", "arn:aws:athena:{region}:{account}:workgroup/{name}")
+    ],
     "aws:cloudwatch/dashboard:Dashboard": [
-        ("cloudwatch:PutDashboard", "arn:aws:cloudwatch::{account}:dashboard/{dashboardName}")],
+        ("cloudwatch:PutDashboard", "arn:aws:cloudwatch::{account}:dashboard/{dashboardName}")
+    ],
     "aws:cloudwatch/logGroup:LogGroup": [("logs:CreateLogGroup", "arn:aws:logs:{region}:{account}:log-group:{name}")],
     "aws:cloudwatch/logStream:LogStream": [
-        ("logs:CreateLogStream", "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:log-stream:{name}")],
+        ("logs:CreateLogStream", "arn:aws:logs:{region}:{account}:log-group:{logGroupName}:log-stream:{name}")
+    ],
     "aws:cloudwatch/metricAlarm:MetricAlarm": [
-        ("cloudwatch:PutMetricAlarm", "arn:aws:cloudwatch:{region}:{account}:alarm:{name}")],
+        ("cloudwatch:PutMetricAlarm", "arn:aws:cloudwatch:{region}:{account}:alarm:{name}")
+    ],
     "aws:glue/catalogDatabase:CatalogDatabase": [
-        ("glue:CreateDatabase", "arn:aws:glue:{region}:{account}:database/{name}")],
+        ("glue:CreateDatabase", "arn:aws:glue:{region}:{account}:database/{name}")
+    ],
     "aws:glue/catalogTable:CatalogTable": [
         ("glue:CreateTable", "arn:aws:glue:{region}:{account}:database/{databaseName}"),
-        ("glue:CreateTable", "arn:aws:glue:{region}:{account}:table/{databaseName}/{name}")],
+        ("glue:CreateTable", "arn:aws:glue:{region}:{account}:table/{databaseName}/{name}"),
+    ],
     "aws:iam/role:Role": [("iam:CreateRole", "arn:aws:iam::{account}:role/{name}")],
     "aws:iam/rolePolicy:RolePolicy": [("iam:PutRolePolicy", "arn:aws:iam::{account}:role/{role}")],
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": [
-        ("firehose:CreateDeliveryStream", "arn:aws:firehose:{region}:{account}:deliverystream/{name}")],
+        ("firehose:CreateDeliveryStream", "arn:aws:firehose:{region}:{account}:deliverystream/{name}")
+    ],
     "aws:kms/key:Key": [("kms:CreateKey", "*"), ("kms:PutKeyPolicy", "arn:aws:kms:{region}:{account}:key/key-id")],
     "aws:lambda/function:Function": [("lambda:CreateFunction", "arn:aws:lambda:{region}:{account}:function:{name}")],
     "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": [
-        ("lambda:PutFunctionEventInvokeConfig", "arn:aws:lambda:{region}:{account}:function:{functionName}")],
+        ("lambda:PutFunctionEventInvokeConfig", "arn:aws:lambda:{region}:{account}:function:{functionName}")
+    ],
     "aws:route53/record:Record": [("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/{zoneId}")],
     "aws:s3/bucket:Bucket": [("s3:CreateBucket", "arn:aws:s3:::{name}")],
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": [
-        ("s3:PutLifecycleConfiguration", "arn:aws:s3:::{bucket}")],
+        ("s3:PutLifecycleConfiguration", "arn:aws:s3:::{bucket}")
+    ],
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": [
-        ("s3:PutBucketOwnershipControls", "arn:aws:s3:::{bucket}")],
+        ("s3:PutBucketOwnershipControls", "arn:aws:s3:::{bucket}")
+    ],
     "aws:s3/bucketPolicy:BucketPolicy": [("s3:PutBucketPolicy", "arn:aws:s3:::{bucket}")],
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": [
-        ("s3:PutBucketPublicAccessBlock", "arn:aws:s3:::{bucket}")],
+        ("s3:PutBucketPublicAccessBlock", "arn:aws:s3:::{bucket}")
+    ],
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
-        ("s3:PutEncryptionConfiguration", "arn:aws:s3:::{bucket}")],
+        ("s3:PutEncryptionConfiguration", "arn:aws:s3:::{bucket}")
+    ],
     "aws:s3/bucketVersioning:BucketVersioning": [("s3:PutBucketVersioning", "arn:aws:s3:::{bucket}")],
     "aws:scheduler/schedule:Schedule": [
-        ("scheduler:CreateSchedule", "arn:aws:scheduler:{region}:{account}:schedule/default/{name}")],
+        ("scheduler:CreateSchedule", "arn:aws:scheduler:{region}:{account}:schedule/default/{name}")
+    ],
     "aws:sns/topic:Topic": [("sns:CreateTopic", "arn:aws:sns:{region}:{account}:{name}")],
     "aws:sns/topicPolicy:TopicPolicy": [("sns:SetTopicAttributes", "arn:aws:sns:{region}:{account}:{arn}")],
     "aws:sns/topicSubscription:TopicSubscription": [("sns:Subscribe", "arn:aws:sns:{region}:{account}:{topic}")],
     "aws:sqs/queue:Queue": [("sqs:CreateQueue", "arn:aws:sqs:{region}:{account}:{name}")],
     "aws:sqs/queuePolicy:QueuePolicy": [("sqs:SetQueueAttributes", "arn:aws:sqs:{region}:{account}:{queueUrl}")],
     "aws:wafv2/webAcl:WebAcl": [
-        ("wafv2:CreateWebACL", "arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/acl-id")],
+        ("wafv2:CreateWebACL", "arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/acl-id")
+    ],
     "aws:wafv2/webAclAssociation:WebAclAssociation": [
         ("wafv2:AssociateWebACL", "arn:aws:wafv2:{region}:{account}:regional/webacl/{webAclArn}/acl-id"),
-        ("wafv2:AssociateWebACL", STAGE), ("apigateway:SetWebACL", STAGE)],
+        ("wafv2:AssociateWebACL", STAGE),
+        ("apigateway:SetWebACL", STAGE),
+    ],
 }
 # What a deploy credential must never do to the data: read reports, query results, logs or dead letters, decrypt,
 # or write records. Each is tried on the resources that hold the data.
-DATA_PLANE = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes", "s3:PutObject", "s3:DeleteObject",
-              "s3:DeleteObjectVersion", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery",
-              "logs:GetQueryResults", "logs:StartLiveTail", "athena:GetQueryResults", "athena:StartQueryExecution",
-              "kms:Decrypt", "sqs:ReceiveMessage", "firehose:PutRecord", "firehose:PutRecordBatch",
-              "lambda:InvokeFunction")
-DATA = ("arn:aws:s3:::warehouse-reports-3c6ef57/reports/dt=2026-01-01/x.gz",
-        "arn:aws:s3:::catalog-results-a2a0258/results/q.csv",
-        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/reporter-x:log-stream:s",
-        f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics-collector-prod",
-        f"arn:aws:kms:{REGION}:{ACCOUNT}:key/key-id", f"arn:aws:sqs:{REGION}:{ACCOUNT}:reporter-dead-letters-5baf07e",
-        f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/warehouse-stream-6ce43cf",
-        f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:reporter-function-aa11b4a")
+DATA_PLANE = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetObjectAttributes",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "logs:GetLogEvents",
+    "logs:FilterLogEvents",
+    "logs:StartQuery",
+    "logs:GetQueryResults",
+    "logs:StartLiveTail",
+    "athena:GetQueryResults",
+    "athena:StartQueryExecution",
+    "kms:Decrypt",
+    "sqs:ReceiveMessage",
+    "firehose:PutRecord",
+    "firehose:PutRecordBatch",
+    "lambda:InvokeFunction",
+)
+DATA = (
+    "arn:aws:s3:::warehouse-reports-3c6ef57/reports/dt=2026-01-01/x.gz",
+    "arn:aws:s3:::catalog-results-a2a0258/results/q.csv",
+    f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/reporter-x:log-stream:s",
+    f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/analytics-collector-prod",
+    f"arn:aws:kms:{REGION}:{ACCOUNT}:key/key-id",
+    f"arn:aws:sqs:{REGION}:{ACCOUNT}:reporter-dead-letters-5baf07e",
+    f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/warehouse-stream-6ce43cf",
+    f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:reporter-function-aa11b4a",
+)
 STATE_OBJECTS = "arn:aws:s3:::state-bucket/.pulumi/"
 
 
@@ -130,8 +177,10 @@ def allow_statements(policy: dict) -> list[dict]:
 
 @functools.cache
 def runs():
-    return {**{stack: run_program(stack) for stack in ("dev", "staging", "prod")},
-            "everything": run_program("dev", stack_config_with("dev", **EVERYTHING_ON))}
+    return {
+        **{stack: run_program(stack) for stack in ("dev", "staging", "prod")},
+        "everything": run_program("dev", stack_config_with("dev", **EVERYTHING_ON)),
+    }
 
 
 def arns_of(run) -> list[tuple[str, str, str]]:
@@ -148,8 +197,9 @@ def arns_of(run) -> list[tuple[str, str, str]]:
         if resource.typ.startswith("aws:"):
             values = {k: field(v) for k, v in resource.inputs.items() if isinstance(v, str)}
             values.update(name=_physical(resource), region=REGION, account=ACCOUNT)
-            calls += [(resource.name, action, arn.format(**values))
-                      for action, arn in CREATE_CALLS.get(resource.typ, [])]
+            calls += [
+                (resource.name, action, arn.format(**values)) for action, arn in CREATE_CALLS.get(resource.typ, [])
+            ]
     return calls
 
 
@@ -180,13 +230,15 @@ def test_the_deploy_role_could_not_touch_a_resource_outside_the_programs_names_o
     policy = deploy_policy()
     assert allows(policy, "s3:CreateBucket", "arn:aws:s3:::warehouse-reports-x")
     elsewhere = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:reporter-function-1"
-    for action, arn in [("s3:CreateBucket", "arn:aws:s3:::someone-elses-bucket"),
-                        ("s3:PutBucketPolicy", "arn:aws:s3:::state-bucket"),
-                        ("lambda:CreateFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:miner"),
-                        ("lambda:UpdateFunctionCode", elsewhere),
-                        ("logs:DeleteLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/other"),
-                        ("sqs:DeleteQueue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"),
-                        ("glue:DeleteTable", f"arn:aws:glue:{REGION}:{ACCOUNT}:table/finance/ledger")]:
+    for action, arn in [
+        ("s3:CreateBucket", "arn:aws:s3:::someone-elses-bucket"),
+        ("s3:PutBucketPolicy", "arn:aws:s3:::state-bucket"),
+        ("lambda:CreateFunction", f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:miner"),
+        ("lambda:UpdateFunctionCode", elsewhere),
+        ("logs:DeleteLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/other"),
+        ("sqs:DeleteQueue", f"arn:aws:sqs:{REGION}:{ACCOUNT}:orders"),
+        ("glue:DeleteTable", f"arn:aws:glue:{REGION}:{ACCOUNT}:table/finance/ledger"),
+    ]:
         assert not allows(policy, action, arn), (action, arn)
 
 
@@ -200,8 +252,11 @@ def _resource_types() -> dict[str, list[str]]:
     """IAM's resource types per action, from parliament's copy of the Service Authorization Reference."""
     with open(os.path.join(os.path.dirname(parliament.__file__), "iam_definition.json")) as f:
         services = json.load(f)
-    return {f"{s['prefix']}:{p['privilege']}": [r["resource_type"] for r in p["resource_types"] if r["resource_type"]]
-            for s in services for p in s["privileges"]}
+    return {
+        f"{s['prefix']}:{p['privilege']}": [r["resource_type"] for r in p["resource_types"] if r["resource_type"]]
+        for s in services
+        for p in s["privileges"]
+    }
 
 
 def test_star_resources_only_for_actions_aws_defines_no_resource_for():
@@ -222,8 +277,10 @@ def test_the_deploy_role_neither_grants_nor_can_be_granted_a_data_plane_action(a
             # Not granted even before the Deny: the Deny is a second wall, not the only one.
             assert not allows(granted, action, resource), (action, resource)
             # The explicit deny is what stops a bucket, key or queue policy the role writes granting it back.
-            assert any(r == "*" or fnmatch.fnmatchcase(resource, r) for s in denies for r in as_list(s["Resource"])), \
-                (action, resource)
+            assert any(r == "*" or fnmatch.fnmatchcase(resource, r) for s in denies for r in as_list(s["Resource"])), (
+                action,
+                resource,
+            )
 
 
 def test_the_deploy_role_reads_and_writes_this_projects_state_only():

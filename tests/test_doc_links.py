@@ -41,11 +41,14 @@ def test_the_readme_links_every_reference_doc():
     assert not unlinked, f"README.md's Reference list does not link {unlinked}"
 
 
-@pytest.mark.parametrize(("heading", "anchor"), [
-    ("Run it offline: `make demo` (LocalStack)", "run-it-offline-make-demo-localstack"),
-    ("CI/CD with GitHub Actions", "cicd-with-github-actions"),
-    ("Policy pack (`policy/`)", "policy-pack-policy"),
-    ("Ingest benchmark (local-emulator figures)", "ingest-benchmark-local-emulator-figures"),
-])
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("Run it offline: `make demo` (LocalStack)", "run-it-offline-make-demo-localstack"),
+        ("CI/CD with GitHub Actions", "cicd-with-github-actions"),
+        ("Policy pack (`policy/`)", "policy-pack-policy"),
+        ("Ingest benchmark (local-emulator figures)", "ingest-benchmark-local-emulator-figures"),
+    ],
+)
 def test_anchors_are_the_ones_github_makes(heading, anchor):
     assert docs.slug(heading) == anchor

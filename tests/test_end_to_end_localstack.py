@@ -55,12 +55,20 @@ def _fresh_id() -> str:
 
 def _valid_posts() -> dict[str, tuple[str, dict, str | None]]:
     """name -> (path, report, content type); all but the verbatim example get a stack_id of their own."""
-    posts = {"documentation's example, verbatim": (
-        DOCUMENTED_PATH, json.loads(reports.DOCUMENTED_EXAMPLE), "application/json")}
+    posts = {
+        "documentation's example, verbatim": (
+            DOCUMENTED_PATH,
+            json.loads(reports.DOCUMENTED_EXAMPLE),
+            "application/json",
+        )
+    }
     for key, report in reports.each_key_shape().items():
         posts[f"counters under {key}"] = (DOCUMENTED_PATH, report | {"stack_id": _fresh_id()}, "application/json")
     posts["shipped reporter: /record, no Content-Type"] = (
-        SHIPPED_REPORTER_PATH, reports.shipped_reporter_report(_fresh_id()), None)
+        SHIPPED_REPORTER_PATH,
+        reports.shipped_reporter_report(_fresh_id()),
+        None,
+    )
     return posts
 
 
@@ -126,9 +134,12 @@ def test_the_deployed_integration_is_the_programs_plus_only_the_localstack_targe
     for resource in resources:
         if resource["path"] in paths:
             integration = apigateway.get_integration(
-                restApiId=deployment.rest_api_id, resourceId=resource["id"], httpMethod="POST")
-            assert integration["requestParameters"] == {**dict(PUT_RECORD.request_parameters),
-                                                        **LOCALSTACK_INTEGRATION_HEADERS}
+                restApiId=deployment.rest_api_id, resourceId=resource["id"], httpMethod="POST"
+            )
+            assert integration["requestParameters"] == {
+                **dict(PUT_RECORD.request_parameters),
+                **LOCALSTACK_INTEGRATION_HEADERS,
+            }
             assert integration["passthroughBehavior"] == "NEVER"
     assert "$ref" not in json.dumps(apigateway.get_models(restApiId=deployment.rest_api_id)["items"])
 
@@ -142,8 +153,12 @@ def _saved_query_posts(today: datetime.date) -> list[dict]:
 
     return [
         {"version": "1.0.0", "stack_id": a, "report_date": day(1), "metrics": {"tokenizeSuccess": 5}},
-        {"version": "1.0.0", "stack_id": a, "report_date": day(2),
-         "metrics": {"tokenizeSuccess": 3, "detokenizeSuccess": 1}},
+        {
+            "version": "1.0.0",
+            "stack_id": a,
+            "report_date": day(2),
+            "metrics": {"tokenizeSuccess": 3, "detokenizeSuccess": 1},
+        },
         {"version": "1.1.0", "stack_id": b, "report_date": day(1), "metrics": {"tokenizeSuccess": 2}},
         {"version": "1.1.0", "stack_id": b, "report_date": day(1), "metrics": {"tokenizeSuccess": 4}},  # retry
         {"version": "1.0.0", "stack_id": c, "report_date": day(3), "metricsConfig": {"createGrantSuccess": 1}},
@@ -187,18 +202,26 @@ def _answers_as_posted(answers: dict[str, list[dict]]) -> dict[str, object]:
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
     return {
-        "daily_active_deployments": Counter({day(r["report_day"]): r["active_deployments"]
-                                             for r in answers["daily_active_deployments"]}),
-        "daily_counter_totals": {(day(r["report_day"]), r["counter"]): (r["total"], r["deployments"])
-                                 for r in answers["daily_counter_totals"]},
-        "version_adoption": Counter({(day(r["report_day"]), r["version"]): r["deployments"]
-                                     for r in answers["version_adoption"]}),
-        "new_deployments_per_week": {day(r["week_start"]): r["new_deployments"]
-                                     for r in answers["new_deployments_per_week"]},
+        "daily_active_deployments": Counter(
+            {day(r["report_day"]): r["active_deployments"] for r in answers["daily_active_deployments"]}
+        ),
+        "daily_counter_totals": {
+            (day(r["report_day"]), r["counter"]): (r["total"], r["deployments"])
+            for r in answers["daily_counter_totals"]
+        },
+        "version_adoption": Counter(
+            {(day(r["report_day"]), r["version"]): r["deployments"] for r in answers["version_adoption"]}
+        ),
+        "new_deployments_per_week": {
+            day(r["week_start"]): r["new_deployments"] for r in answers["new_deployments_per_week"]
+        },
         "deduplicated_reports": {
-            (day(r["report_day"]), r["stack_id"]):
-                (r["version"], {k: v for k, v in r["metrics"].items() if v is not None})
-            for r in answers["deduplicated_reports"]},
+            (day(r["report_day"]), r["stack_id"]): (
+                r["version"],
+                {k: v for k, v in r["metrics"].items() if v is not None},
+            )
+            for r in answers["deduplicated_reports"]
+        },
         "data_freshness": [day(r["last_report_day"]) for r in answers["data_freshness"]],
         "suspicious_reports": answers["suspicious_reports"],
     }
@@ -217,8 +240,11 @@ def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
         assert reply.status == 200, reply.text
     posting_ended_ms = time.time() * 1000
     stacks = {report["stack_id"] for report in posts}
-    objects = delivered.wait_for(s3, deployment.bucket_name, lambda objs: sum(
-        len(lines) for stack, lines in _by_stack(objs).items() if stack in stacks) == len(posts))
+    objects = delivered.wait_for(
+        s3,
+        deployment.bucket_name,
+        lambda objs: sum(len(lines) for stack, lines in _by_stack(objs).items() if stack in stacks) == len(posts),
+    )
 
     delivered.download(s3, deployment.bucket_name, tmp_path, keys={o.key for o in objects} - before)
     answers = run_all_saved_queries(tmp_path, today=today)
@@ -237,8 +263,9 @@ def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s
     account, stack_id = "000000000042", _fresh_id()  # the product deployment's own account
     cloudwatch = client("cloudwatch", cloud.endpoint_url, account=account)
     now = datetime.datetime.now(datetime.UTC)
-    yesterday = datetime.datetime.combine(now.date() - datetime.timedelta(days=1), datetime.time(12),
-                                          tzinfo=datetime.UTC)
+    yesterday = datetime.datetime.combine(
+        now.date() - datetime.timedelta(days=1), datetime.time(12), tzinfo=datetime.UTC
+    )
     for name, value, when, version in [
         ("tokenizeSuccess", 3, yesterday, "1.2.3"),
         ("tokenizeSuccess", 4, yesterday + datetime.timedelta(hours=3), "1.2.4"),  # another dimension value
@@ -247,8 +274,15 @@ def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s
     ]:
         product_metrics.publish(cloudwatch, name, value, when, product_metrics.dimensions(version=version))
 
-    log = run_reporter(collector_url=deployment.url(), endpoint_url=cloud.endpoint_url, account=account,
-                       stack_id=stack_id, version="1.2.4", namespace=product_metrics.NAMESPACE, scheduled=now)
+    log = run_reporter(
+        collector_url=deployment.url(),
+        endpoint_url=cloud.endpoint_url,
+        account=account,
+        stack_id=stack_id,
+        version="1.2.4",
+        namespace=product_metrics.NAMESPACE,
+        scheduled=now,
+    )
     assert (log["outcome"], log["status"], log["report_date"]) == ("sent", 200, yesterday.date().isoformat())
 
     objects = delivered.wait_for(s3, deployment.bucket_name, lambda objs: stack_id in _by_stack(objs))

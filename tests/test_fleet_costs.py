@@ -20,8 +20,7 @@ WINDOW = DailyAggregatorArgs(collector_url="https://c.example.com/r").schedule_w
 
 
 def committed_buffering(stack):
-    warehouse = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"][
-        "analytics-collector:warehouse"]
+    warehouse = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]["analytics-collector:warehouse"]
     return warehouse["bufferingSizeMib"], warehouse["bufferingIntervalSeconds"]
 
 
@@ -45,8 +44,10 @@ def test_a_buffer_that_fills_before_its_interval_sets_the_object_count():
     seconds_to_fill = 1024**2 / (fleet_costs.REPORTS / (WINDOW * 60) * line)
     assert seconds_to_fill < 900
     assert fleet_costs.s3_objects(small, WINDOW, line) == math.ceil(WINDOW * 60 / seconds_to_fill)
-    assert fleet_costs.s3_objects(FirehoseToS3WarehouseArgs(buffering_interval_seconds=0), WINDOW, line) == \
-        fleet_costs.REPORTS
+    assert (
+        fleet_costs.s3_objects(FirehoseToS3WarehouseArgs(buffering_interval_seconds=0), WINDOW, line)
+        == fleet_costs.REPORTS
+    )
 
 
 def test_firehose_bills_each_report_as_5_kb():
@@ -58,7 +59,8 @@ def test_firehose_bills_each_report_as_5_kb():
 def test_reporter_reads_are_billed_per_counter_series():
     reads = row("prod", "Reporter CloudWatch reads")
     assert reads.usd == pytest.approx(
-        fleet_costs.REPORTS * len(schemas.counter_names()) / 1000 * PRICES["get_metric_data"].usd)
+        fleet_costs.REPORTS * len(schemas.counter_names()) / 1000 * PRICES["get_metric_data"].usd
+    )
     assert reads.side == "reporters" and row("prod", "API Gateway").side == "collector"
 
 
@@ -78,8 +80,9 @@ def test_every_deployment_pays_its_hourly_replays_every_day_failed_run_or_not():
     assert sqs.usd == pytest.approx(replays / 1e6 * PRICES["sqs_requests"].usd)  # one empty receive a replay
     memory_gb = DailyAggregatorArgs(collector_url="https://c.example.com/r").memory_size_mb / 1024
     seconds = fleet_costs.REPLAY_START_SECONDS + daily_report.REPLAY_WAIT_SECONDS
-    assert function.usd == pytest.approx(replays / 1e6 * PRICES["lambda_requests"].usd
-                                         + replays * seconds * memory_gb * PRICES["lambda_duration"].usd)
+    assert function.usd == pytest.approx(
+        replays / 1e6 * PRICES["lambda_requests"].usd + replays * seconds * memory_gb * PRICES["lambda_duration"].usd
+    )
     assert {r.side for r in replay_rows()} == {"reporters"}
 
 

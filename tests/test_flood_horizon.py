@@ -33,11 +33,18 @@ def test_a_report_is_lost_only_when_every_post_is_refused():
     assert flood_horizon.loss_chance(10, 108) < flood_horizon.loss_chance(100, 108) < 1
     longer = DailyAggregatorArgs(collector_url="https://c.example.com/r", retry_horizon_hours=48)
     assert flood_horizon.posts_per_lost_report(longer, 30) > flood_horizon.posts_per_lost_report(
-        DailyAggregatorArgs(collector_url="https://c.example.com/r"), 30)
+        DailyAggregatorArgs(collector_url="https://c.example.com/r"), 30
+    )
 
 
 def test_a_longer_retry_after_leaves_fewer_posts_in_a_run():
     defaults = DailyAggregatorArgs(collector_url="https://c.example.com/r")
     # 120 s run, 10 s of reads: a wait, a 10 s POST and the 2 s reserve must fit in what is left.
     assert [flood_horizon.posts_per_run(defaults, seconds) for seconds in (None, 30, 60, 98, 99, 900)] == [
-        4, 4, 2, 2, 1, 1]
+        4,
+        4,
+        2,
+        2,
+        1,
+        1,
+    ]

@@ -90,8 +90,12 @@ def parse(page: str) -> Element:
 
 def write_page(warehouse: Path, out: Path, *extra: str) -> tuple[str, str]:
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(["--local", str(warehouse), "--today", TODAY.isoformat(), "--html", str(out), *extra],
-                stdout=stdout, stderr=stderr, now=lambda: GENERATED)
+    code = main(
+        ["--local", str(warehouse), "--today", TODAY.isoformat(), "--html", str(out), *extra],
+        stdout=stdout,
+        stderr=stderr,
+        now=lambda: GENERATED,
+    )
     assert code == 0, stderr.getvalue()
     return out.read_text(encoding="utf-8"), stderr.getvalue()
 
@@ -107,9 +111,16 @@ def reference(tmp_path_factory) -> tuple[Path, str]:
 def poisoned_deliveries() -> list[Delivery]:
     """The reference cast plus one report whose counter is near 10^12: above the schema's maximum, as a report
     stored before the maximum existed can be (docs/html-report.md), so far above the rest that it is named."""
-    poison = Delivery({"version": "1.3.0", "stack_id": "12345678-0000-4000-8000-000000000099",
-                       "report_date": "2026-11-24", "metrics": {"tokenizeSuccess": POISON}},
-                      datetime.datetime(2026, 11, 25, 5, tzinfo=datetime.UTC), "req-poison")
+    poison = Delivery(
+        {
+            "version": "1.3.0",
+            "stack_id": "12345678-0000-4000-8000-000000000099",
+            "report_date": "2026-11-24",
+            "metrics": {"tokenizeSuccess": POISON},
+        },
+        datetime.datetime(2026, 11, 25, 5, tzinfo=datetime.UTC),
+        "req-poison",
+    )
     return [*warehouse_files.reference_deliveries(TODAY), poison]
 
 
@@ -125,6 +136,7 @@ def svg_of(img: Element) -> str:
 
 
 # ---- structure and accessibility ----
+
 
 def test_the_page_has_a_language_a_title_and_one_section_per_saved_query(reference):
     _, page = reference
@@ -203,8 +215,10 @@ def test_every_chart_has_a_text_alternative_that_states_what_it_shows(reference)
     named = [img.attrs["alt"].split(": ", 1)[0].removeprefix(f"{SECTIONS['daily_counter_totals']}, ") for img in panels]
     assert set(named) == counters
     # Largest first, as the page says: by each counter's total over the window.
-    totals = {counter: sum(r["total"] for r in answers["daily_counter_totals"] if r["counter"] == counter)
-              for counter in counters}
+    totals = {
+        counter: sum(r["total"] for r in answers["daily_counter_totals"] if r["counter"] == counter)
+        for counter in counters
+    }
     assert named == sorted(counters, key=lambda counter: (-totals[counter], counter))
     assert len(set(totals.values())) > 1, "the reference counters' totals differ, so the order is tested"
 
@@ -229,10 +243,12 @@ def test_each_section_states_its_window_from_the_query_and_its_source(reference)
 def test_a_window_is_read_from_the_sql_not_restated():
     sql = load_saved_queries()["daily_active_deployments"].replace("INTERVAL '7' DAY", "INTERVAL '14' DAY")
     window = query_windows.window_of(sql, TODAY)
-    assert (window.column, window.first, window.last) == ("report_day", datetime.date(2026, 11, 13),
-                                                           datetime.date(2026, 11, 26))
-    assert query_windows.window_of(load_saved_queries()["new_deployments_per_week"], TODAY) == \
-        query_windows.WHOLE_TABLE
+    assert (window.column, window.first, window.last) == (
+        "report_day",
+        datetime.date(2026, 11, 13),
+        datetime.date(2026, 11, 26),
+    )
+    assert query_windows.window_of(load_saved_queries()["new_deployments_per_week"], TODAY) == query_windows.WHOLE_TABLE
 
 
 def test_nothing_on_the_page_is_fetched_and_no_script_runs(reference):
@@ -250,10 +266,11 @@ def test_nothing_on_the_page_is_fetched_and_no_script_runs(reference):
     assert "url(" not in style and "@import" not in style
     for img in tree.all("img"):
         svg = svg_of(img)
-        assert "<script" not in svg and "xlink:href=\"http" not in svg and "href=\"http" not in svg
+        assert "<script" not in svg and 'xlink:href="http' not in svg and 'href="http' not in svg
 
 
 # ---- the summary: the saved queries' answers ----
+
 
 def test_the_summary_reads_the_saved_queries_answers(reference):
     warehouse, page = reference
@@ -277,16 +294,17 @@ def test_the_summary_reads_the_saved_queries_answers(reference):
     assert figure("active-week-earlier") == per_version_day[week_earlier] == 2
     assert figure("new-this-week") == weeks[datetime.date(2026, 11, 23)] == 1
     assert figure("new-last-week") == weeks[datetime.date(2026, 11, 16)] == 4
-    versions = [(li.all("code")[0].full_text(), float(li.all("data")[0].attrs["value"]))
-                for li in tree.by_id("versions").all("li")]
+    versions = [
+        (li.all("code")[0].full_text(), float(li.all("data")[0].attrs["value"]))
+        for li in tree.by_id("versions").all("li")
+    ]
     on_yesterday = [r for r in answers["version_adoption"] if r["report_day"] == yesterday]
     total = sum(r["deployments"] for r in on_yesterday)
     assert sorted(versions) == sorted((r["version"], pytest.approx(r["deployments"] / total)) for r in on_yesterday)
     freshness_text = tree.by_id("freshness").full_text()
     assert f"Last report day: Thu {freshness['last_report_day'].isoformat()}." in freshness_text
     received = datetime.datetime.fromtimestamp(freshness["newest_received_at"] / 1000, datetime.UTC)
-    assert tree.by_id("newest-received").attrs["datetime"] == f"{received:%Y-%m-%dT%H:%M:%SZ}" \
-        == "2026-11-27T01:00:00Z"
+    assert tree.by_id("newest-received").attrs["datetime"] == f"{received:%Y-%m-%dT%H:%M:%SZ}" == "2026-11-27T01:00:00Z"
 
 
 def test_a_week_earlier_comes_from_version_adoption_which_counts_each_active_deployment_once(reference):
@@ -303,8 +321,9 @@ def test_a_week_earlier_comes_from_version_adoption_which_counts_each_active_dep
 def test_on_a_monday_the_new_deployments_are_the_week_just_ended():
     """The weekly workflow runs on Mondays: "this week" is the last full day's week, not a day-old one."""
     monday = datetime.date(2026, 11, 30)
-    weeks = QueryResult(("week_start", "new_deployments"),
-                        ((datetime.date(2026, 11, 16), 4), (datetime.date(2026, 11, 23), 1)))
+    weeks = QueryResult(
+        ("week_start", "new_deployments"), ((datetime.date(2026, 11, 16), 4), (datetime.date(2026, 11, 23), 1))
+    )
     empty = {name: QueryResult((), ()) for name in summary.SUMMARY_QUERIES}
     found = summary.summarize({**empty, summary.NEW: weeks}, monday)
     assert (found.week_start, found.new_this_week, found.new_last_week) == (datetime.date(2026, 11, 23), 1, 4)
@@ -321,15 +340,21 @@ def test_the_summary_needs_its_queries_even_when_sections_are_chosen(tmp_path, r
 
 
 def test_the_athena_page_names_its_workgroup_and_database(tmp_path):
-    freshness = athena_page([("last_report_day", "date"), ("newest_received_at", "bigint")],
-                            [["2026-11-26", "1795741200000"]])
+    freshness = athena_page(
+        [("last_report_day", "date"), ("newest_received_at", "bigint")], [["2026-11-26", "1795741200000"]]
+    )
     out = tmp_path / "athena.html"
     clock = FakeClock()
     with moto_athena(WORKGROUP, 10_000_000):
         queue_static_results(*(ATHENA_ANSWERS[name] for name in SECTIONS), freshness)
-        code = main(["--database", DATABASE, "--workgroup", WORKGROUP, "--region", "us-east-1", "--html", str(out)],
-                    stdout=io.StringIO(), stderr=io.StringIO(), clock=clock, sleep=clock.sleep,
-                    now=lambda: GENERATED)
+        code = main(
+            ["--database", DATABASE, "--workgroup", WORKGROUP, "--region", "us-east-1", "--html", str(out)],
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+            clock=clock,
+            sleep=clock.sleep,
+            now=lambda: GENERATED,
+        )
     assert code == 0
     tree = parse(out.read_text(encoding="utf-8"))
     source = f"Athena workgroup {WORKGROUP}, database {DATABASE}, region us-east-1"
@@ -339,6 +364,7 @@ def test_the_athena_page_names_its_workgroup_and_database(tmp_path):
 
 
 # ---- empty data ----
+
 
 def test_an_empty_warehouse_gives_a_page_that_says_so(tmp_path):
     (tmp_path / "bucket" / "reports").mkdir(parents=True)
@@ -366,20 +392,30 @@ def hostile_page() -> str:
     day = datetime.date(2026, 11, 26)
     days = [day - datetime.timedelta(days=n) for n in range(5)]
     versions = QueryResult(("report_day", "version", "deployments"), tuple((d, HOSTILE_VERSION, 2) for d in days))
-    counters = QueryResult(("report_day", "counter", "total", "deployments"),
-                           tuple((d, HOSTILE_COUNTER, 10, 1) for d in days))
-    answers = {"daily_active_deployments": QueryResult(("report_day", "active_deployments"), ((day, 2),)),
-               "version_adoption": versions, "daily_counter_totals": counters,
-               "new_deployments_per_week": QueryResult((), ()),
-               "suspicious_reports": QueryResult(("day", "finding", "stack_id", "detail", "value", "usual"),
-                                                 ((day, "counter far above the fleet", STACK, HOSTILE_COUNTER,
-                                                   10**9, 10.0),)),
-               "data_freshness": QueryResult(("last_report_day", "newest_received_at"), ((day, 1795741200000),))}
+    counters = QueryResult(
+        ("report_day", "counter", "total", "deployments"), tuple((d, HOSTILE_COUNTER, 10, 1) for d in days)
+    )
+    answers = {
+        "daily_active_deployments": QueryResult(("report_day", "active_deployments"), ((day, 2),)),
+        "version_adoption": versions,
+        "daily_counter_totals": counters,
+        "new_deployments_per_week": QueryResult((), ()),
+        "suspicious_reports": QueryResult(
+            ("day", "finding", "stack_id", "detail", "value", "usual"),
+            ((day, "counter far above the fleet", STACK, HOSTILE_COUNTER, 10**9, 10.0),),
+        ),
+        "data_freshness": QueryResult(("last_report_day", "newest_received_at"), ((day, 1795741200000),)),
+    }
     window = query_windows.Window("report_day", days[-1], day)
     sections = [Section(name, title, f"about {name} <b>", window, answers[name]) for name, title in SECTIONS.items()]
-    return render_page(summary=summary.summarize(answers, TODAY), freshness_window=window, sections=sections,
-                       source="DuckDB on the delivered objects under /tmp/<i>bucket</i>", today=TODAY,
-                       generated_at=GENERATED)
+    return render_page(
+        summary=summary.summarize(answers, TODAY),
+        freshness_window=window,
+        sections=sections,
+        source="DuckDB on the delivered objects under /tmp/<i>bucket</i>",
+        today=TODAY,
+        generated_at=GENERATED,
+    )
 
 
 def test_values_from_reports_are_escaped_everywhere():
@@ -397,18 +433,23 @@ def test_values_from_reports_are_escaped_everywhere():
 
 def test_a_dollar_sign_in_a_name_is_drawn_as_text_not_read_as_math():
     # matplotlib reads `$...$` as mathtext; `$\frac{$` would make it raise while drawing.
-    svg = html_page.charts.svg("x", html_page.charts.Series("day", "total", {HOSTILE_COUNTER: {
-        datetime.date(2026, 11, 26): 1}}), size=(3, 2))
+    svg = html_page.charts.svg(
+        "x", html_page.charts.Series("day", "total", {HOSTILE_COUNTER: {datetime.date(2026, 11, 26): 1}}), size=(3, 2)
+    )
     assert svg.lstrip().startswith("<?xml")
 
 
 # ---- outliers ----
 
+
 def counter_days(values: dict[str, list[tuple[int, int]]]) -> QueryResult:
     """28 days ending yesterday; each counter's (total, deployments) per day, oldest first."""
     first = TODAY - datetime.timedelta(days=28)
-    rows = [(first + datetime.timedelta(days=n), counter, total, deployments)
-            for counter, points in values.items() for n, (total, deployments) in enumerate(points)]
+    rows = [
+        (first + datetime.timedelta(days=n), counter, total, deployments)
+        for counter, points in values.items()
+        for n, (total, deployments) in enumerate(points)
+    ]
     return QueryResult(("report_day", "counter", "total", "deployments"), tuple(sorted(rows, key=lambda r: r[:2])))
 
 
@@ -419,21 +460,29 @@ def test_a_poisoned_day_is_named_with_its_counter_and_how_many_deployments_sent_
     result = counter_days({"tokenizeSuccess": poisoned, "detokenizeSuccess": [(5, 2)] * 28})
     (found,) = outliers.find_outliers(result)
     assert (found.day, found.line, found.measure, found.value) == (
-        TODAY - datetime.timedelta(days=8), "tokenizeSuccess", "total", POISON)
+        TODAY - datetime.timedelta(days=8),
+        "tokenizeSuccess",
+        "total",
+        POISON,
+    )
     assert found.context == {"deployments": 1} and found.usual_context == {"deployments": 3}
     assert (found.baseline_line, found.baseline_points, found.unit) == ("tokenizeSuccess", 27, "day")
 
 
 def test_growth_and_a_quiet_counter_waking_up_are_not_outliers():
-    growing = [(10 * 2 ** (n // 4), 1 + n) for n in range(28)]       # 10 to 640 over four weeks
-    waking = [(0, 1)] * 27 + [(50, 1)]                                # 0 every day, then 50
+    growing = [(10 * 2 ** (n // 4), 1 + n) for n in range(28)]  # 10 to 640 over four weeks
+    waking = [(0, 1)] * 27 + [(50, 1)]  # 0 every day, then 50
     assert outliers.find_outliers(counter_days({"tokenizeSuccess": growing, "createGrantFailure": waking})) == []
 
 
 def test_a_new_line_is_compared_with_the_largest_established_one():
-    result = QueryResult(("report_day", "version", "deployments"), (
-        *((TODAY - datetime.timedelta(days=n), "1.2.3", 40) for n in range(1, 8)),
-        (TODAY - datetime.timedelta(days=1), "9.9.9", 50_000)))
+    result = QueryResult(
+        ("report_day", "version", "deployments"),
+        (
+            *((TODAY - datetime.timedelta(days=n), "1.2.3", 40) for n in range(1, 8)),
+            (TODAY - datetime.timedelta(days=1), "9.9.9", 50_000),
+        ),
+    )
     (found,) = outliers.find_outliers(result)
     assert (found.line, found.baseline_line, found.baseline) == ("9.9.9", "1.2.3", 40)
 

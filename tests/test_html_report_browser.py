@@ -69,9 +69,14 @@ def save_screenshots(driver, name: str, viewport: str) -> list[Path]:
     first_screen = folder / f"{name}-{viewport}.png"
     driver.save_screenshot(str(first_screen))
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True,
-        "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1},
+        },
+    )
     whole = folder / f"{name}-{viewport}-full.png"
     whole.write_bytes(base64.b64decode(shot["data"]))
     return [first_screen, whole]
@@ -151,8 +156,9 @@ def test_the_summary_shows_the_saved_queries_answers(viewport, pages):
 
     on_yesterday = {r["version"]: r["deployments"] for r in answers["version_adoption"] if r["report_day"] == yesterday}
     items = driver.find_elements("css selector", "#versions li")
-    listed = {item.find_element("tag name", "code").text: item.find_element("css selector", "data.share")
-              for item in items}
+    listed = {
+        item.find_element("tag name", "code").text: item.find_element("css selector", "data.share") for item in items
+    }
     total = sum(on_yesterday.values())
     assert set(listed) == set(on_yesterday)
     for version, share in listed.items():

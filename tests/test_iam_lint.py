@@ -43,13 +43,19 @@ def documents(variant):
 def findings(document, trust: bool) -> list[tuple[str, str, str]]:
     """parliament's (issue, severity, detail) for a document, less what cannot apply to a trust policy."""
     analysed = parliament.analyze_policy_string(json.dumps(document))
-    return [(f.issue, f.severity, f.detail) for f in map(parliament.enhance_finding, analysed.findings)
-            if not (trust and (f.issue, f.detail) == NOT_APPLICABLE_TO_TRUST)]
+    return [
+        (f.issue, f.severity, f.detail)
+        for f in map(parliament.enhance_finding, analysed.findings)
+        if not (trust and (f.issue, f.detail) == NOT_APPLICABLE_TO_TRUST)
+    ]
 
 
 def findings_above_low(document, trust: bool):
-    return [f for f in findings(document, trust)
-            if SEVERITIES.index(f[1]) > SEVERITIES.index("LOW") or f[0] in ALWAYS_COUNTED]
+    return [
+        f
+        for f in findings(document, trust)
+        if SEVERITIES.index(f[1]) > SEVERITIES.index("LOW") or f[0] in ALWAYS_COUNTED
+    ]
 
 
 def documented_low_finding() -> tuple[str, str]:
@@ -71,24 +77,40 @@ def test_every_policy_document_passes_parliament(variant):
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_the_only_low_finding_is_the_one_the_docs_explain(variant):
     found = documents(variant)
-    low = {(name, issue) for name, doc, trust in found for issue, severity, _ in findings(doc, trust)
-           if severity == "LOW"}
+    low = {
+        (name, issue) for name, doc, trust in found for issue, severity, _ in findings(doc, trust) if severity == "LOW"
+    }
     documented = documented_low_finding()
     assert low == ({documented} if documented[0] in {name for name, _, _ in found} else set())
 
 
 def test_the_lint_catches_what_it_should():
-    misspelt = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::bucket/*"}]}
+    misspelt = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "arn:aws:s3:::bucket/*"}],
+    }
     assert [f[0] for f in findings_above_low(misspelt, trust=False)] == ["UNKNOWN_ACTION"]
-    wrong_resource = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}]}
+    wrong_resource = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket"}],
+    }
     assert [f[1] for f in findings_above_low(wrong_resource, trust=False)] == ["MEDIUM"]
-    mismatch = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "logs:DescribeLogGroups",
-         "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:*"}]}
+    mismatch = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "logs:DescribeLogGroups",
+                "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:*",
+            }
+        ],
+    }
     assert [f[0] for f in findings_above_low(mismatch, trust=False)] == ["RESOURCE_MISMATCH"]
-    trust_without_resource = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust_without_resource = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     assert findings_above_low(trust_without_resource, trust=True) == []
     assert findings_above_low(trust_without_resource, trust=False)

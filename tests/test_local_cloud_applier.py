@@ -25,10 +25,15 @@ class RecordingAws:
         def call(**kwargs):
             self.calls.append((operation, kwargs))
             n = len(self.calls)
-            return {"Account": LOCAL_ACCOUNT, "id": f"real{n}", "rootResourceId": f"root{n}",
-                    "Role": {"Arn": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/r{n}"},
-                    "DeliveryStreamARN": f"arn:aws:firehose:us-east-1:{LOCAL_ACCOUNT}:deliverystream/s{n}",
-                    "logGroups": [{"arn": f"arn:aws:logs:us-east-1:{LOCAL_ACCOUNT}:log-group:g{n}:*"}]}
+            return {
+                "Account": LOCAL_ACCOUNT,
+                "id": f"real{n}",
+                "rootResourceId": f"root{n}",
+                "Role": {"Arn": f"arn:aws:iam::{LOCAL_ACCOUNT}:role/r{n}"},
+                "DeliveryStreamARN": f"arn:aws:firehose:us-east-1:{LOCAL_ACCOUNT}:deliverystream/s{n}",
+                "logGroups": [{"arn": f"arn:aws:logs:us-east-1:{LOCAL_ACCOUNT}:log-group:g{n}:*"}],
+            }
+
         return call
 
 
@@ -58,8 +63,7 @@ def test_every_variant_applies_whole_with_the_localstack_header_only_on_integrat
     integrations = [kwargs for operation, kwargs in offline.calls if operation == "put_integration"]
     assert len(integrations) == len(deployment.record_urls())
     for kwargs in integrations:
-        assert kwargs["requestParameters"]["integration.request.header.X-Amz-Target"] == \
-            "'Firehose_20150804.PutRecord'"
+        assert kwargs["requestParameters"]["integration.request.header.X-Amz-Target"] == "'Firehose_20150804.PutRecord'"
     program_integrations = [r for r in program.resources if r.typ == "aws:apigateway/integration:Integration"]
     assert all("X-Amz-Target" not in str(r.inputs) for r in program_integrations), "the program must not send it"
     sent = repr(offline.calls)
@@ -68,11 +72,16 @@ def test_every_variant_applies_whole_with_the_localstack_header_only_on_integrat
 
 # What a report needs on its way from the POST to S3; none of it may be skipped.
 INGEST_PATH_TYPES = {
-    "aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucket:Bucket",
+    "aws:s3/bucketPolicy:BucketPolicy",
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
-    "aws:apigateway/restApi:RestApi", "aws:apigateway/model:Model", "aws:apigateway/requestValidator:RequestValidator",
-    "aws:apigateway/method:Method", "aws:apigateway/integration:Integration",
-    "aws:apigateway/integrationResponse:IntegrationResponse", "aws:apigateway/response:Response",
+    "aws:apigateway/restApi:RestApi",
+    "aws:apigateway/model:Model",
+    "aws:apigateway/requestValidator:RequestValidator",
+    "aws:apigateway/method:Method",
+    "aws:apigateway/integration:Integration",
+    "aws:apigateway/integrationResponse:IntegrationResponse",
+    "aws:apigateway/response:Response",
     "aws:apigateway/stage:Stage",
 }
 
@@ -114,6 +123,6 @@ def test_references_are_rewritten_longest_first():
     offline._replace("collector-record-id", "abc")
     offline._replace("collector-record-deployment-id", "xyz")
     offline._replace(ACCOUNT, LOCAL_ACCOUNT)
-    assert offline.translate({"a": ["collector-record-deployment-id", f"arn:aws:iam::{ACCOUNT}:role/x"],
-                              "b": "logs_collector-record-id/v1"}) == \
-        {"a": ["xyz", f"arn:aws:iam::{LOCAL_ACCOUNT}:role/x"], "b": "logs_abc/v1"}
+    assert offline.translate(
+        {"a": ["collector-record-deployment-id", f"arn:aws:iam::{ACCOUNT}:role/x"], "b": "logs_collector-record-id/v1"}
+    ) == {"a": ["xyz", f"arn:aws:iam::{LOCAL_ACCOUNT}:role/x"], "b": "logs_abc/v1"}

@@ -29,8 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_make_demo_runs_end_to_end_and_every_summary_count_is_as_expected(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "demo", str(tmp_path)], cwd=REPO, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "demo", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
 
     summary = done.stdout.split("\nSummary\n", 1)[1]
@@ -66,8 +67,9 @@ def _lines_until(process: subprocess.Popen, last: str, deadline_seconds: float) 
 
 
 def test_python_m_local_cloud_serves_the_printed_urls_until_stopped():
-    process = subprocess.Popen([sys.executable, "-m", "local_cloud"], cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local_cloud"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         lines = _lines_until(process, "Ctrl-C stops it.", deadline_seconds=180)
         urls = dict(re.findall(r"^POST /(\S+): (http://127\.0\.0\.1:\d+/\S+)$", "\n".join(lines), re.M))

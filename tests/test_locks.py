@@ -35,12 +35,24 @@ def canonical(name: str) -> str:
 
 def locked(lock: str) -> dict[str, tuple[str, list[str], list[str]]]:
     """Package -> (version, hashes, what the lock says it is there for: `-r file`, `-c file` or a package)."""
-    blocks = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)"
-                        r"((?:    # .*\n)*)", (ROOT / lock).read_text(), re.M)
-    return {canonical(name): (version, re.findall(r"sha256:([0-9a-f]{64})", hashes),
-                              [re.sub(r"^via\s*", "", line.strip(" #")) for line in via.splitlines()
-                               if line.strip(" #") not in ("", "via")])
-            for name, version, hashes, via in blocks}
+    blocks = re.findall(
+        r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)"
+        r"((?:    # .*\n)*)",
+        (ROOT / lock).read_text(),
+        re.M,
+    )
+    return {
+        canonical(name): (
+            version,
+            re.findall(r"sha256:([0-9a-f]{64})", hashes),
+            [
+                re.sub(r"^via\s*", "", line.strip(" #"))
+                for line in via.splitlines()
+                if line.strip(" #") not in ("", "via")
+            ],
+        )
+        for name, version, hashes, via in blocks
+    }
 
 
 def header_command(lock: str) -> list[str]:
@@ -53,7 +65,7 @@ def inputs_of(lock: str) -> tuple[list[str], list[str], str]:
     """The requirement files, constraint files and Python version a lock's header names."""
     words = header_command(lock)
     assert " ".join(words).startswith(COMPILE), words
-    words = iter(words[len(COMPILE.split()):])
+    words = iter(words[len(COMPILE.split()) :])
     files, options = [], {"-c": [], "-o": [], "--python-version": []}
     for word in words:
         if word in options:
@@ -92,8 +104,9 @@ def test_every_package_is_pinned_with_hashes_and_the_lock_names_no_index(lock):
     packages = locked(lock)
     assert len(requirement_lines) == len(packages) > 0, requirement_lines
     assert all(hashes for _, hashes, _ in packages.values()), lock
-    assert not re.search(r"^(-e|--index-url|--extra-index-url|--find-links|-r)", text, re.M), \
+    assert not re.search(r"^(-e|--index-url|--extra-index-url|--find-links|-r)", text, re.M), (
         "a lock names no index or other file: the installer's own config decides"
+    )
 
 
 @pytest.mark.parametrize("lock", LOCKS)
@@ -105,8 +118,11 @@ def test_the_lock_is_fresh_against_its_requirement_files(lock):
         direct |= direct_requirements(ROOT / name)
     packages = locked(lock)
     # A pin the lock does not hold at that version: the requirement changed after the lock was written.
-    stale = {name: (version, packages.get(name, ("missing",))[0]) for name, version in direct.items()
-             if name not in packages or version not in (None, packages[name][0])}
+    stale = {
+        name: (version, packages.get(name, ("missing",))[0])
+        for name, version in direct.items()
+        if name not in packages or version not in (None, packages[name][0])
+    }
     assert not stale, f"{lock} is stale against {files} (pinned, locked): {stale}; run `make lock`"
     # A package nothing current leads to: a requirement was dropped after the lock was written.
     reachable, grew = set(direct), True
@@ -118,22 +134,31 @@ def test_the_lock_is_fresh_against_its_requirement_files(lock):
     for constraint in constraints:
         tested = {name: version for name, (version, _, _) in locked(constraint).items()}
         assert {name: version for name, (version, _, _) in packages.items() if name in tested} == {
-            name: tested[name] for name in packages if name in tested}, (lock, constraint)
+            name: tested[name] for name in packages if name in tested
+        }, (lock, constraint)
 
 
 def test_the_locks_of_the_program_s_venvs_are_held_to_the_versions_the_tests_run():
     # The freshness test above compares each lock with its constraint files.
-    for lock in ("requirements/deploy.lock", "policy/requirements.lock", "requirements/usage-report.lock",
-                 "component_package/requirements.txt"):
+    for lock in (
+        "requirements/deploy.lock",
+        "policy/requirements.lock",
+        "requirements/usage-report.lock",
+        "component_package/requirements.txt",
+    ):
         assert inputs_of(lock)[1] == ["requirements/dev.lock"], lock
 
 
 def test_make_lock_runs_the_command_each_header_records():
-    dry_run = subprocess.run(["make", "--dry-run", "--always-make", "lock"], cwd=ROOT, capture_output=True,
-                             text=True, check=True, timeout=60).stdout
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "--always-make", "lock"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     commands = [" ".join(line.replace("\\\n", " ").split()) for line in re.split(r"(?<!\\)\n", dry_run)]
-    runs = {re.sub(r"^\S*uv pip compile --quiet ", "uv pip compile ", command) for command in commands
-            if " pip compile " in command}
+    runs = {
+        re.sub(r"^\S*uv pip compile --quiet ", "uv pip compile ", command)
+        for command in commands
+        if " pip compile " in command
+    }
     assert runs == {" ".join(header_command(lock)) for lock in LOCKS}
 
 
@@ -158,8 +183,11 @@ def test_each_built_venv_holds_exactly_its_lock(venv):
     assert list(path.glob(f"lib/python{python}/site-packages")), f"{venv} does not run Python {python}"
     expected = {name: version for name, (version, _, _) in locked(lock).items()}
     found = {name: version for name, version in installed(path).items() if name not in INSTALLED_ITSELF.get(venv, ())}
-    differing = {name: (found.get(name), expected.get(name))
-                 for name in found.keys() | expected.keys() if found.get(name) != expected.get(name)}
+    differing = {
+        name: (found.get(name), expected.get(name))
+        for name in found.keys() | expected.keys()
+        if found.get(name) != expected.get(name)
+    }
     assert found == expected, f"{venv} differs from {lock} (installed, locked): {differing}; `make clean test`"
     assert INSTALLED_ITSELF.get(venv, set()) <= set(installed(path)), venv
 
@@ -170,11 +198,15 @@ def test_the_usage_report_venv_runs_the_report():
         if under_ci():
             pytest.fail(".venv-usage-report is not built (make usage-report-venv)")
         pytest.skip(".venv-usage-report is not built (make usage-report-venv)")
-    done = subprocess.run([str(venv / "bin" / "python"), "-m", "report", "--help"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "report", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
-    imports = ("import report.cli, report.athena_runner, report.charts, report.html_report, report.stack_outputs, "
-               "boto3, matplotlib")
-    done = subprocess.run([str(venv / "bin" / "python"), "-c", imports], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    imports = (
+        "import report.cli, report.athena_runner, report.charts, report.html_report, report.stack_outputs, "
+        "boto3, matplotlib"
+    )
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", imports], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr

@@ -39,6 +39,7 @@ def test_every_rule_passes_everything_the_program_registers(variant):
 
 # --- deliberately bad resources ------------------------------------------------------------------------------
 
+
 def of_type(resources, typ):
     return [r for r in resources if r.resource_type == typ]
 
@@ -52,6 +53,7 @@ def changed(typ, **props):
         for r in of_type(resources, typ):
             r.props.update(props)
         return resources
+
     return mutate
 
 
@@ -60,14 +62,17 @@ def edited(typ, edit):
         for r in of_type(resources, typ):
             edit(r.props)
         return resources
+
     return mutate
 
 
 def added(typ, props_of):
     """Add one resource whose props may refer to the program's bucket or stage."""
+
     def mutate(resources):
         bucket, stage = of_type(resources, BUCKET)[0], of_type(resources, STAGE)[0]
         return [*resources, policy_resource(typ, "bad", props_of(bucket.props, stage.props))]
+
     return mutate
 
 
@@ -80,6 +85,7 @@ def policy_edit(edit):
         document = json.loads(props["policy"])
         edit(document["Statement"][0])
         props["policy"] = json.dumps(document)
+
     return apply
 
 
@@ -88,6 +94,7 @@ def trust_principal(principal):
         document = json.loads(props["assumeRolePolicy"])
         document["Statement"][0]["Principal"] = principal
         props["assumeRolePolicy"] = json.dumps(document)
+
     return apply
 
 
@@ -96,6 +103,7 @@ def keep_statements(*sids):
         document = json.loads(props["policy"])
         document["Statement"] = [s for s in document["Statement"] if s.get("Sid") in sids]
         props["policy"] = json.dumps(document)
+
     return apply
 
 
@@ -106,12 +114,14 @@ def statement_edit(sid, edit):
             if statement.get("Sid") == sid:
                 edit(statement)
         props["policy"] = json.dumps(document)
+
     return apply
 
 
 def template_edit(edit):
     def apply(props):
         props["requestTemplates"] = {k: edit(v) for k, v in props["requestTemplates"].items()}
+
     return apply
 
 
@@ -146,22 +156,40 @@ ONE_METHOD = "record/deployment/POST"
 
 def method_settings(**settings):
     """A second MethodSettings on the program's stage, for one method only."""
-    return added("aws:apigateway/methodSettings:MethodSettings", lambda _, stage: {
-        "restApi": stage["restApi"], "stageName": stage["stageName"], "methodPath": ONE_METHOD, "settings": settings})
+    return added(
+        "aws:apigateway/methodSettings:MethodSettings",
+        lambda _, stage: {
+            "restApi": stage["restApi"],
+            "stageName": stage["stageName"],
+            "methodPath": ONE_METHOD,
+            "settings": settings,
+        },
+    )
 
 
 def second_bucket_policy(policy: dict):
     """Another BucketPolicy on every bucket: S3 keeps whichever is applied last."""
+
     def mutate(resources):
-        return [*resources, *(policy_resource("aws:s3/bucketPolicy:BucketPolicy", f"second-{b.name}",
-                                              {"bucket": b.props["id"], "policy": json.dumps(policy)})
-                              for b in of_type(resources, BUCKET))]
+        return [
+            *resources,
+            *(
+                policy_resource(
+                    "aws:s3/bucketPolicy:BucketPolicy",
+                    f"second-{b.name}",
+                    {"bucket": b.props["id"], "policy": json.dumps(policy)},
+                )
+                for b in of_type(resources, BUCKET)
+            ),
+        ]
+
     return mutate
 
 
 def lifecycle_rules(edit):
-    return edited("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-                  lambda p: p.update(rules=edit(p["rules"])))
+    return edited(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", lambda p: p.update(rules=edit(p["rules"]))
+    )
 
 
 def never_matching(statement):
@@ -170,182 +198,395 @@ def never_matching(statement):
 
 
 V2_STAGE = "aws:apigatewayv2/stage:Stage"
-ALLOW_READS = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "s3:GetObject",
-     "Resource": "arn:aws:s3:::b/*"}]}
+ALLOW_READS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+        }
+    ],
+}
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 
-WEB_ACL = {"scope": "REGIONAL", "defaultAction": {"allow": {}},
-           "visibilityConfig": {"cloudwatchMetricsEnabled": True, "metricName": "acl", "sampledRequestsEnabled": False},
-           "rules": []}
+WEB_ACL = {
+    "scope": "REGIONAL",
+    "defaultAction": {"allow": {}},
+    "visibilityConfig": {"cloudwatchMetricsEnabled": True, "metricName": "acl", "sampledRequestsEnabled": False},
+    "rules": [],
+}
 
 # rule -> {case: (mutation of the dev stack's resources, policy config)}
 BAD = {
     "s3-tls-only-bucket-policy": {
         "no bucket policy": (without("aws:s3/bucketPolicy:BucketPolicy"), None),
-        "allows instead of denies": (edited("aws:s3/bucketPolicy:BucketPolicy",
-                                            policy_edit(lambda s: s.update(Effect="Allow"))), None),
-        "covers the bucket but not its objects": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
-            lambda s: s.update(Resource=s["Resource"][:1]))), None),
-        "condition missing": (edited("aws:s3/bucketPolicy:BucketPolicy",
-                                     policy_edit(lambda s: s.pop("Condition"))), None),
-        "denies TLS requests instead": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
-            lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": "true"}))), None),
-        "denies one action only": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
-            lambda s: s.update(Action="s3:GetObject"))), None),
+        "allows instead of denies": (
+            edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(lambda s: s.update(Effect="Allow"))),
+            None,
+        ),
+        "covers the bucket but not its objects": (
+            edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(lambda s: s.update(Resource=s["Resource"][:1]))),
+            None,
+        ),
+        "condition missing": (
+            edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(lambda s: s.pop("Condition"))),
+            None,
+        ),
+        "denies TLS requests instead": (
+            edited(
+                "aws:s3/bucketPolicy:BucketPolicy",
+                policy_edit(lambda s: s["Condition"]["Bool"].update({"aws:SecureTransport": "true"})),
+            ),
+            None,
+        ),
+        "denies one action only": (
+            edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(lambda s: s.update(Action="s3:GetObject"))),
+            None,
+        ),
         "a second bucket policy": (second_bucket_policy(ALLOW_READS), None),
-        "deny made inert by a never-matching condition": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
-            never_matching)), None),
-        "deny made inert by a second key": (edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(
-            lambda s: s["Condition"]["Bool"].update({"aws:ViaAWSService": "true"}))), None),
+        "deny made inert by a never-matching condition": (
+            edited("aws:s3/bucketPolicy:BucketPolicy", policy_edit(never_matching)),
+            None,
+        ),
+        "deny made inert by a second key": (
+            edited(
+                "aws:s3/bucketPolicy:BucketPolicy",
+                policy_edit(lambda s: s["Condition"]["Bool"].update({"aws:ViaAWSService": "true"})),
+            ),
+            None,
+        ),
     },
     "s3-firehose-bucket-single-writer": {
         "no write guard": (edited("aws:s3/bucketPolicy:BucketPolicy", keep_statements("DenyInsecureTransport")), None),
-        "another principal exempted": (edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit(
-            "DenyWritesButTheWriter", lambda s: s["Condition"]["ArnNotEquals"].update(
-                {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/other"}))), None),
-        "allows instead of denies": (edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit(
-            "DenyWritesButTheWriter", lambda s: s.update(Effect="Allow"))), None),
+        "another principal exempted": (
+            edited(
+                "aws:s3/bucketPolicy:BucketPolicy",
+                statement_edit(
+                    "DenyWritesButTheWriter",
+                    lambda s: s["Condition"]["ArnNotEquals"].update(
+                        {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/other"}
+                    ),
+                ),
+            ),
+            None,
+        ),
+        "allows instead of denies": (
+            edited(
+                "aws:s3/bucketPolicy:BucketPolicy",
+                statement_edit("DenyWritesButTheWriter", lambda s: s.update(Effect="Allow")),
+            ),
+            None,
+        ),
         "a second bucket policy": (second_bucket_policy(ALLOW_READS), None),
-        "deny made inert by a never-matching condition": (edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit(
-            "DenyWritesButTheWriter", never_matching)), None),
+        "deny made inert by a never-matching condition": (
+            edited("aws:s3/bucketPolicy:BucketPolicy", statement_edit("DenyWritesButTheWriter", never_matching)),
+            None,
+        ),
     },
     "s3-block-public-access": {
         "no public access block": (without("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), None),
         # AWS's four settings, spelled here rather than read from guardrails/: dropping one there must fail.
-        **{f"{flag} off": (changed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", **{flag: False}), None)
-           for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")},
+        **{
+            f"{flag} off": (changed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", **{flag: False}), None)
+            for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+        },
     },
     "s3-no-acls": {
-        "object writer owns objects": (changed("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-                                               rule={"objectOwnership": "ObjectWriter"}), None),
-        "ACLs still honoured": (changed("aws:s3/bucketOwnershipControls:BucketOwnershipControls",
-                                        rule={"objectOwnership": "BucketOwnerPreferred"}), None),
-        "a bucket ACL": (added("aws:s3/bucketAcl:BucketAcl",
-                               lambda bucket, _: {"bucket": bucket["id"], "acl": "public-read"}), None),
+        "object writer owns objects": (
+            changed("aws:s3/bucketOwnershipControls:BucketOwnershipControls", rule={"objectOwnership": "ObjectWriter"}),
+            None,
+        ),
+        "ACLs still honoured": (
+            changed(
+                "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+                rule={"objectOwnership": "BucketOwnerPreferred"},
+            ),
+            None,
+        ),
+        "a bucket ACL": (
+            added("aws:s3/bucketAcl:BucketAcl", lambda bucket, _: {"bucket": bucket["id"], "acl": "public-read"}),
+            None,
+        ),
     },
     "s3-lifecycle": {
         "no lifecycle": (without("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"), None),
-        "every rule disabled": (edited("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-                                       lambda p: [r.update(status="Disabled") for r in p["rules"]]), None),
-        "only errors/ expires, reports/ kept forever": (lifecycle_rules(
-            lambda rules: [r for r in rules if r.get("id") != "expire-reports"]), None),
-        "reports/ expire only when tagged": (lifecycle_rules(lambda rules: [
-            {**r, "filter": {"and": {"prefix": "reports/", "tags": {"expire": "yes"}}}}
-            if r.get("id") == "expire-reports" else r for r in rules]), None),
-        "old versions kept forever": (lifecycle_rules(
-            lambda rules: [{k: v for k, v in r.items() if k != "noncurrentVersionExpiration"} for r in rules]), None),
-        "a second lifecycle configuration": (added(
-            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", lambda bucket, _: {
-                "bucket": bucket["id"], "rules": [{"id": "none", "status": "Disabled", "filter": {"prefix": ""},
-                                                   "expiration": {"days": 1}}]}), None),
+        "every rule disabled": (
+            edited(
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                lambda p: [r.update(status="Disabled") for r in p["rules"]],
+            ),
+            None,
+        ),
+        "only errors/ expires, reports/ kept forever": (
+            lifecycle_rules(lambda rules: [r for r in rules if r.get("id") != "expire-reports"]),
+            None,
+        ),
+        "reports/ expire only when tagged": (
+            lifecycle_rules(
+                lambda rules: [
+                    {**r, "filter": {"and": {"prefix": "reports/", "tags": {"expire": "yes"}}}}
+                    if r.get("id") == "expire-reports"
+                    else r
+                    for r in rules
+                ]
+            ),
+            None,
+        ),
+        "old versions kept forever": (
+            lifecycle_rules(
+                lambda rules: [{k: v for k, v in r.items() if k != "noncurrentVersionExpiration"} for r in rules]
+            ),
+            None,
+        ),
+        "a second lifecycle configuration": (
+            added(
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                lambda bucket, _: {
+                    "bucket": bucket["id"],
+                    "rules": [
+                        {"id": "none", "status": "Disabled", "filter": {"prefix": ""}, "expiration": {"days": 1}}
+                    ],
+                },
+            ),
+            None,
+        ),
     },
     "s3-default-encryption": {
-        "no encryption configuration": (without(
-            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), None),
+        "no encryption configuration": (
+            without("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"),
+            None,
+        ),
     },
     "apigateway-execution-logging": {
         "logging off": (edited("aws:apigateway/methodSettings:MethodSettings", logging_level("OFF")), None),
-        "INFO keeps request headers": (edited("aws:apigateway/methodSettings:MethodSettings",
-                                              logging_level("INFO")), None),
+        "INFO keeps request headers": (
+            edited("aws:apigateway/methodSettings:MethodSettings", logging_level("INFO")),
+            None,
+        ),
         "no method settings": (without("aws:apigateway/methodSettings:MethodSettings"), None),
         "settings for another stage": (changed("aws:apigateway/methodSettings:MethodSettings", stageName="v2"), None),
-        "settings for one method only": (changed("aws:apigateway/methodSettings:MethodSettings",
-                                                 methodPath="record/POST"), None),
+        "settings for one method only": (
+            changed("aws:apigateway/methodSettings:MethodSettings", methodPath="record/POST"),
+            None,
+        ),
         "INFO for one method beside ERROR for all": (method_settings(loggingLevel="INFO"), None),
-        "INFO on an HTTP API's route": (alone(V2_STAGE, apiId="a", name="v1", routeSettings=[
-            {"routeKey": "POST /record", "loggingLevel": "INFO"}]), None),
+        "INFO on an HTTP API's route": (
+            alone(V2_STAGE, apiId="a", name="v1", routeSettings=[{"routeKey": "POST /record", "loggingLevel": "INFO"}]),
+            None,
+        ),
     },
     "apigateway-no-xray-tracing": {
         "tracing on": (changed(STAGE, xrayTracingEnabled=True), None),
     },
     "apigateway-templates-without-client-identity": {
-        "source IP in the record": (edited(INTEGRATION, template_edit(
-            lambda t: "#set($ip = $context.identity.sourceIp)" + t)), None),
-        "a header in the record": (edited(INTEGRATION, template_edit(
-            lambda t: "#set($agent = $input.params('User-Agent'))" + t)), None),
-        "authorizer claims in the record": (edited(INTEGRATION, template_edit(
-            lambda t: "#set($who = $context.authorizer.claims.sub)" + t)), None),
-        **{f"{case} in the record": (edited(INTEGRATION, caller_in_record(*form)), None)
-           for case, form in CALLER_IN_RECORD.items()},
-        "source IP mapped into the integration request": (edited(INTEGRATION, lambda p: p["requestParameters"].update(
-            {"integration.request.header.X-Caller": "context.identity.sourceIp"})), None),
-        "user agent in an integration response": (edited(
-            "aws:apigateway/integrationResponse:IntegrationResponse", lambda p: p["responseTemplates"].update(
-                {"application/json": '{"ip":"$!context.identity.userAgent"}'})), None),
-        "source IP in a gateway response": (edited("aws:apigateway/response:Response", lambda p: p.update(
-            responseTemplates={"application/json": '{"ip":"$!{context.identity.sourceIp}"}'})), None),
-        "user agent mapped by an HTTP API integration": (alone(
-            "aws:apigatewayv2/integration:Integration", apiId="a", integrationType="AWS_PROXY",
-            requestParameters={"append:header.x-agent": "$request.header.User-Agent"}), None),
-        "source IP in an HTTP API's access log": (alone(V2_STAGE, apiId="a", name="v1", accessLogSettings={
-            "destinationArn": "arn:aws:logs:us-east-1:1:log-group:l", "format": "$context.identity.sourceIp"}), None),
+        "source IP in the record": (
+            edited(INTEGRATION, template_edit(lambda t: "#set($ip = $context.identity.sourceIp)" + t)),
+            None,
+        ),
+        "a header in the record": (
+            edited(INTEGRATION, template_edit(lambda t: "#set($agent = $input.params('User-Agent'))" + t)),
+            None,
+        ),
+        "authorizer claims in the record": (
+            edited(INTEGRATION, template_edit(lambda t: "#set($who = $context.authorizer.claims.sub)" + t)),
+            None,
+        ),
+        **{
+            f"{case} in the record": (edited(INTEGRATION, caller_in_record(*form)), None)
+            for case, form in CALLER_IN_RECORD.items()
+        },
+        "source IP mapped into the integration request": (
+            edited(
+                INTEGRATION,
+                lambda p: p["requestParameters"].update(
+                    {"integration.request.header.X-Caller": "context.identity.sourceIp"}
+                ),
+            ),
+            None,
+        ),
+        "user agent in an integration response": (
+            edited(
+                "aws:apigateway/integrationResponse:IntegrationResponse",
+                lambda p: p["responseTemplates"].update({"application/json": '{"ip":"$!context.identity.userAgent"}'}),
+            ),
+            None,
+        ),
+        "source IP in a gateway response": (
+            edited(
+                "aws:apigateway/response:Response",
+                lambda p: p.update(responseTemplates={"application/json": '{"ip":"$!{context.identity.sourceIp}"}'}),
+            ),
+            None,
+        ),
+        "user agent mapped by an HTTP API integration": (
+            alone(
+                "aws:apigatewayv2/integration:Integration",
+                apiId="a",
+                integrationType="AWS_PROXY",
+                requestParameters={"append:header.x-agent": "$request.header.User-Agent"},
+            ),
+            None,
+        ),
+        "source IP in an HTTP API's access log": (
+            alone(
+                V2_STAGE,
+                apiId="a",
+                name="v1",
+                accessLogSettings={
+                    "destinationArn": "arn:aws:logs:us-east-1:1:log-group:l",
+                    "format": "$context.identity.sourceIp",
+                },
+            ),
+            None,
+        ),
     },
     "cloudfront-no-request-logs": {
-        "standard logs to a bucket": (alone("aws:cloudfront/distribution:Distribution", enabled=True,
-                                            loggingConfig={"bucket": "logs.s3.amazonaws.com"}), None),
-        "real-time logs": (alone("aws:cloudfront/realtimeLogConfig:RealtimeLogConfig", name="rt", samplingRate=100,
-                                 fields=["c-ip"], endpoints=[{"streamType": "Kinesis"}]), None),
-        "standard logs v2": (alone("aws:cloudwatch/logDeliverySource:LogDeliverySource", name="cf",
-                                   logType="ACCESS_LOGS", resourceArn="arn:aws:cloudfront::1:distribution/X"), None),
+        "standard logs to a bucket": (
+            alone(
+                "aws:cloudfront/distribution:Distribution",
+                enabled=True,
+                loggingConfig={"bucket": "logs.s3.amazonaws.com"},
+            ),
+            None,
+        ),
+        "real-time logs": (
+            alone(
+                "aws:cloudfront/realtimeLogConfig:RealtimeLogConfig",
+                name="rt",
+                samplingRate=100,
+                fields=["c-ip"],
+                endpoints=[{"streamType": "Kinesis"}],
+            ),
+            None,
+        ),
+        "standard logs v2": (
+            alone(
+                "aws:cloudwatch/logDeliverySource:LogDeliverySource",
+                name="cf",
+                logType="ACCESS_LOGS",
+                resourceArn="arn:aws:cloudfront::1:distribution/X",
+            ),
+            None,
+        ),
     },
     "apigateway-waf-associated": {
         "web ACL declared but not associated": (added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL), None),
         "web ACL associated with something else": (
-            lambda rs: added("aws:wafv2/webAclAssociation:WebAclAssociation",
-                             lambda *_: {"resourceArn": "arn:aws:apigateway:us-east-1::/restapis/x/stages/y",
-                                         "webAclArn": "arn"})(added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL)(rs)),
-            None),
+            lambda rs: added(
+                "aws:wafv2/webAclAssociation:WebAclAssociation",
+                lambda *_: {"resourceArn": "arn:aws:apigateway:us-east-1::/restapis/x/stages/y", "webAclArn": "arn"},
+            )(added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL)(rs)),
+            None,
+        ),
         "required by config, none declared": (lambda resources: resources, {"required": True}),
     },
     "apigateway-access-logs-without-client-identity": {
-        "source IP logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
-            format='{"ip":"$context.identity.sourceIp"}')), None),
-        "user agent logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
-            format="$context.requestId $context.identity.userAgent")), None),
-        "authorizer's principal logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
-            format='{"who":"${context.authorizer.principalId}"}')), None),
+        "source IP logged": (
+            edited(STAGE, lambda p: p["accessLogSettings"].update(format='{"ip":"$context.identity.sourceIp"}')),
+            None,
+        ),
+        "user agent logged": (
+            edited(
+                STAGE, lambda p: p["accessLogSettings"].update(format="$context.requestId $context.identity.userAgent")
+            ),
+            None,
+        ),
+        "authorizer's principal logged": (
+            edited(
+                STAGE, lambda p: p["accessLogSettings"].update(format='{"who":"${context.authorizer.principalId}"}')
+            ),
+            None,
+        ),
         "no access logs": (edited(STAGE, lambda p: p.pop("accessLogSettings")), None),
-        "quiet source IP logged": (edited(STAGE, lambda p: p["accessLogSettings"].update(
-            format='{"ip":"$!context.identity.sourceIp"}')), None),
+        "quiet source IP logged": (
+            edited(STAGE, lambda p: p["accessLogSettings"].update(format='{"ip":"$!context.identity.sourceIp"}')),
+            None,
+        ),
     },
     "apigateway-no-data-trace": {
-        "data trace on": (edited("aws:apigateway/methodSettings:MethodSettings",
-                                 lambda p: p["settings"].update(dataTraceEnabled=True)), None),
+        "data trace on": (
+            edited(
+                "aws:apigateway/methodSettings:MethodSettings", lambda p: p["settings"].update(dataTraceEnabled=True)
+            ),
+            None,
+        ),
         "data trace for one method": (method_settings(dataTraceEnabled=True), None),
-        "data trace on an HTTP API's default route": (alone(V2_STAGE, apiId="a", name="v1", defaultRouteSettings={
-            "dataTraceEnabled": True}), None),
+        "data trace on an HTTP API's default route": (
+            alone(V2_STAGE, apiId="a", name="v1", defaultRouteSettings={"dataTraceEnabled": True}),
+            None,
+        ),
     },
     "waf-no-sampled-requests": {
-        "web ACL samples requests": (alone("aws:wafv2/webAcl:WebAcl", **{
-            **WEB_ACL, "visibilityConfig": {**WEB_ACL["visibilityConfig"], "sampledRequestsEnabled": True}}), None),
-        "a rule samples requests": (alone("aws:wafv2/webAcl:WebAcl", **{**WEB_ACL, "rules": [
-            {"name": "r", "visibilityConfig": {"sampledRequestsEnabled": True}}]}), None),
+        "web ACL samples requests": (
+            alone(
+                "aws:wafv2/webAcl:WebAcl",
+                **{**WEB_ACL, "visibilityConfig": {**WEB_ACL["visibilityConfig"], "sampledRequestsEnabled": True}},
+            ),
+            None,
+        ),
+        "a rule samples requests": (
+            alone(
+                "aws:wafv2/webAcl:WebAcl",
+                **{**WEB_ACL, "rules": [{"name": "r", "visibilityConfig": {"sampledRequestsEnabled": True}}]},
+            ),
+            None,
+        ),
     },
     "waf-no-logging": {
-        "logging configured": (alone("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
-                                     resourceArn="arn", logDestinationConfigs=["arn"]), None),
+        "logging configured": (
+            alone(
+                "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+                resourceArn="arn",
+                logDestinationConfigs=["arn"],
+            ),
+            None,
+        ),
     },
     "firehose-encrypted-at-rest": {
-        "encryption off": (changed("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
-                                   serverSideEncryption={"enabled": False}), None),
-        "encryption unset": (edited("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
-                                    lambda p: p.pop("serverSideEncryption")), None),
+        "encryption off": (
+            changed(
+                "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", serverSideEncryption={"enabled": False}
+            ),
+            None,
+        ),
+        "encryption unset": (
+            edited(
+                "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", lambda p: p.pop("serverSideEncryption")
+            ),
+            None,
+        ),
     },
     "athena-workgroup-metrics": {
-        "metrics off": (alone("aws:athena/workgroup:Workgroup", name="wg",
-                              configuration={"publishCloudwatchMetricsEnabled": False}), None),
+        "metrics off": (
+            alone(
+                "aws:athena/workgroup:Workgroup", name="wg", configuration={"publishCloudwatchMetricsEnabled": False}
+            ),
+            None,
+        ),
         "metrics unset": (alone("aws:athena/workgroup:Workgroup", name="wg", configuration={}), None),
     },
     "lambda-not-public": {
-        "anyone may invoke": (alone("aws:lambda/permission:Permission", action="lambda:InvokeFunction",
-                                    function="f", principal="*"), None),
-        "any account's rule may invoke": (alone("aws:lambda/permission:Permission", action="lambda:InvokeFunction",
-                                                function="f", principal="events.amazonaws.com"), None),
+        "anyone may invoke": (
+            alone("aws:lambda/permission:Permission", action="lambda:InvokeFunction", function="f", principal="*"),
+            None,
+        ),
+        "any account's rule may invoke": (
+            alone(
+                "aws:lambda/permission:Permission",
+                action="lambda:InvokeFunction",
+                function="f",
+                principal="events.amazonaws.com",
+            ),
+            None,
+        ),
     },
     "lambda-function-url-authenticated": {
-        "unauthenticated URL": (alone("aws:lambda/functionUrl:FunctionUrl", functionName="f",
-                                      authorizationType="NONE"), None),
+        "unauthenticated URL": (
+            alone("aws:lambda/functionUrl:FunctionUrl", functionName="f", authorizationType="NONE"),
+            None,
+        ),
     },
     "lambda-supported-runtime": {
         "deprecated python": (alone("aws:lambda/function:Function", runtime="python3.9", handler="h.main"), None),
@@ -362,70 +603,152 @@ BAD = {
         "encryption turned off": (alone("aws:sqs/queue:Queue", sqsManagedSseEnabled=False), None),
     },
     "scheduler-dead-letter-queue": {
-        "no dead-letter queue": (edited("aws:scheduler/schedule:Schedule",
-                                        lambda p: p["target"].pop("deadLetterConfig")), None),
-        "empty dead-letter queue": (edited("aws:scheduler/schedule:Schedule",
-                                           lambda p: p["target"].update(deadLetterConfig={})), None),
+        "no dead-letter queue": (
+            edited("aws:scheduler/schedule:Schedule", lambda p: p["target"].pop("deadLetterConfig")),
+            None,
+        ),
+        "empty dead-letter queue": (
+            edited("aws:scheduler/schedule:Schedule", lambda p: p["target"].update(deadLetterConfig={})),
+            None,
+        ),
     },
     "iam-no-wildcard-actions": {
-        "service wildcard in a role policy": (edited("aws:iam/rolePolicy:RolePolicy",
-                                                     policy_edit(lambda s: s.update(Action="s3:*"))), None),
-        "prefix wildcard": (edited("aws:iam/rolePolicy:RolePolicy",
-                                   policy_edit(lambda s: s.update(Action=["s3:Get*"]))), None),
-        "NotAction": (edited("aws:iam/rolePolicy:RolePolicy",
-                             policy_edit(lambda s: s.update(NotAction=s.pop("Action")))), None),
-        "inline role policy with *": (alone("aws:iam/role:Role", inlinePolicies=[{"name": "x", "policy": json.dumps(
-            {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})}]), None),
-        "key policy with kms:*": (alone("aws:kms/key:Key", policy=json.dumps({"Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
-             "Resource": "*"}]})), None),
-        "queue policy allowing sqs:*": (alone("aws:sqs/queuePolicy:QueuePolicy", queueUrl="u", policy={
-            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "q"}]}), None),
-        "AdministratorAccess in a role's managed policies": (changed("aws:iam/role:Role", managedPolicyArns=[ADMIN]),
-                                                             None),
-        "AdministratorAccess attached to a role": (alone("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-                                                         role="r", policyArn=ADMIN), None),
-        "PowerUserAccess attached to a user": (alone("aws:iam/userPolicyAttachment:UserPolicyAttachment", user="u",
-                                                     policyArn="arn:aws:iam::aws:policy/PowerUserAccess"), None),
-        "a managed policy the program does not use": (alone(
-            "aws:iam/rolePolicyAttachment:RolePolicyAttachment", role="r",
-            policyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"), None),
-        "managed policies set exclusively": (alone(
-            "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive", roleName="r",
-            policyArns=["arn:aws:iam::123456789012:policy/anything"]), None),
+        "service wildcard in a role policy": (
+            edited("aws:iam/rolePolicy:RolePolicy", policy_edit(lambda s: s.update(Action="s3:*"))),
+            None,
+        ),
+        "prefix wildcard": (
+            edited("aws:iam/rolePolicy:RolePolicy", policy_edit(lambda s: s.update(Action=["s3:Get*"]))),
+            None,
+        ),
+        "NotAction": (
+            edited("aws:iam/rolePolicy:RolePolicy", policy_edit(lambda s: s.update(NotAction=s.pop("Action")))),
+            None,
+        ),
+        "inline role policy with *": (
+            alone(
+                "aws:iam/role:Role",
+                inlinePolicies=[
+                    {
+                        "name": "x",
+                        "policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+                    }
+                ],
+            ),
+            None,
+        ),
+        "key policy with kms:*": (
+            alone(
+                "aws:kms/key:Key",
+                policy=json.dumps(
+                    {
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                "Action": "kms:*",
+                                "Resource": "*",
+                            }
+                        ]
+                    }
+                ),
+            ),
+            None,
+        ),
+        "queue policy allowing sqs:*": (
+            alone(
+                "aws:sqs/queuePolicy:QueuePolicy",
+                queueUrl="u",
+                policy={"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:*", "Resource": "q"}]},
+            ),
+            None,
+        ),
+        "AdministratorAccess in a role's managed policies": (
+            changed("aws:iam/role:Role", managedPolicyArns=[ADMIN]),
+            None,
+        ),
+        "AdministratorAccess attached to a role": (
+            alone("aws:iam/rolePolicyAttachment:RolePolicyAttachment", role="r", policyArn=ADMIN),
+            None,
+        ),
+        "PowerUserAccess attached to a user": (
+            alone(
+                "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                user="u",
+                policyArn="arn:aws:iam::aws:policy/PowerUserAccess",
+            ),
+            None,
+        ),
+        "a managed policy the program does not use": (
+            alone(
+                "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                role="r",
+                policyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+            ),
+            None,
+        ),
+        "managed policies set exclusively": (
+            alone(
+                "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+                roleName="r",
+                policyArns=["arn:aws:iam::123456789012:policy/anything"],
+            ),
+            None,
+        ),
     },
     "iam-role-trusts-aws-services-only": {
-        "another account": (edited("aws:iam/role:Role", trust_principal({"AWS": "arn:aws:iam::999999999999:root"})),
-                            None),
+        "another account": (
+            edited("aws:iam/role:Role", trust_principal({"AWS": "arn:aws:iam::999999999999:root"})),
+            None,
+        ),
         "everyone": (edited("aws:iam/role:Role", trust_principal("*")), None),
-        "an identity provider": (edited("aws:iam/role:Role", trust_principal(
-            {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"})), None),
-        "a service and an account": (edited("aws:iam/role:Role", trust_principal(
-            {"Service": "lambda.amazonaws.com", "AWS": "123456789012"})), None),
-        "a service outside AWS": (edited("aws:iam/role:Role", trust_principal({"Service": "lambda.example.com"})),
-                                  None),
+        "an identity provider": (
+            edited(
+                "aws:iam/role:Role",
+                trust_principal(
+                    {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"}
+                ),
+            ),
+            None,
+        ),
+        "a service and an account": (
+            edited("aws:iam/role:Role", trust_principal({"Service": "lambda.amazonaws.com", "AWS": "123456789012"})),
+            None,
+        ),
+        "a service outside AWS": (
+            edited("aws:iam/role:Role", trust_principal({"Service": "lambda.example.com"})),
+            None,
+        ),
     },
 }
 
 # Resource types the program may not register yet: a compliant example, so each rule is seen to pass too.
 GOOD = {
-    "athena-workgroup-metrics": alone("aws:athena/workgroup:Workgroup", name="wg",
-                                      configuration={"publishCloudwatchMetricsEnabled": True}),
-    "lambda-not-public": alone("aws:lambda/permission:Permission", action="lambda:InvokeFunction", function="f",
-                               principal="events.amazonaws.com", sourceArn="arn:aws:events:us-east-1:1:rule/r"),
-    "lambda-function-url-authenticated": alone("aws:lambda/functionUrl:FunctionUrl", functionName="f",
-                                               authorizationType="AWS_IAM"),
+    "athena-workgroup-metrics": alone(
+        "aws:athena/workgroup:Workgroup", name="wg", configuration={"publishCloudwatchMetricsEnabled": True}
+    ),
+    "lambda-not-public": alone(
+        "aws:lambda/permission:Permission",
+        action="lambda:InvokeFunction",
+        function="f",
+        principal="events.amazonaws.com",
+        sourceArn="arn:aws:events:us-east-1:1:rule/r",
+    ),
+    "lambda-function-url-authenticated": alone(
+        "aws:lambda/functionUrl:FunctionUrl", functionName="f", authorizationType="AWS_IAM"
+    ),
     "lambda-supported-runtime": alone("aws:lambda/function:Function", runtime="python3.12", handler="h.main"),
     "sns-topic-encrypted": alone("aws:sns/topic:Topic", kmsMasterKeyId="alias/alarms"),
     "sqs-queue-encrypted": alone("aws:sqs/queue:Queue", sqsManagedSseEnabled=True),
     "waf-no-sampled-requests": alone("aws:wafv2/webAcl:WebAcl", **WEB_ACL),
     "cloudfront-no-request-logs": alone("aws:cloudfront/distribution:Distribution", enabled=True),
-    "apigateway-no-data-trace": alone(V2_STAGE, apiId="a", name="v1", defaultRouteSettings={
-        "dataTraceEnabled": False, "loggingLevel": "ERROR"}),
+    "apigateway-no-data-trace": alone(
+        V2_STAGE, apiId="a", name="v1", defaultRouteSettings={"dataTraceEnabled": False, "loggingLevel": "ERROR"}
+    ),
     "apigateway-waf-associated": lambda rs: added(
         "aws:wafv2/webAclAssociation:WebAclAssociation",
-        lambda _, stage: {"resourceArn": stage["arn"], "webAclArn": "arn"})(
-        added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL)(rs)),
+        lambda _, stage: {"resourceArn": stage["arn"], "webAclArn": "arn"},
+    )(added("aws:wafv2/webAcl:WebAcl", lambda *_: WEB_ACL)(rs)),
 }
 
 
@@ -474,8 +797,10 @@ def test_rule_passes_a_compliant_example(rule):
 
 
 # S3's default-encryption algorithms, spelled here as the rule spells them: a change to either must fail.
-@pytest.mark.parametrize("algorithm,accepted", [("AES256", True), ("aws:kms", True), ("aws:kms:dsse", True),
-                                                ("aws:fsx", False), (None, False)])
+@pytest.mark.parametrize(
+    "algorithm,accepted",
+    [("AES256", True), ("aws:kms", True), ("aws:kms:dsse", True), ("aws:fsx", False), (None, False)],
+)
 def test_default_encryption_accepts_exactly_the_guarded_algorithms(algorithm, accepted):
     def use(props):
         for rule in props["rules"]:
@@ -496,8 +821,10 @@ def test_the_single_writer_rule_does_not_pass_while_a_preview_cannot_know_the_st
     (stream,) = of_type(resources, typ)
     props = copy.deepcopy(stream.props)
     props["extendedS3Configuration"]["bucketArn"] = UNKNOWN_STRING_VALUE
-    previewed = [*(r for r in resources if r is not stream),
-                 policy_resource(typ, stream.name, unknown_checking_proxy(props))]
+    previewed = [
+        *(r for r in resources if r is not stream),
+        policy_resource(typ, stream.name, unknown_checking_proxy(props)),
+    ]
     with pytest.raises(UnknownValueError):
         violations(RULES["s3-firehose-bucket-single-writer"], previewed)
 
@@ -589,25 +916,45 @@ def test_each_caller_form_the_template_rule_refuses_really_reaches_the_stored_re
     assert line["who"] in (CALLER_IP, CALLER_USER_AGENT)
 
 
-@pytest.mark.parametrize("template", [
-    "$context.identity.sourceIp", "${context.authorizer.principalId}", "$context.Identity.sourceIp",
-    "$context.getIdentity().getSourceIp()", "$input.getParams()", "$input.get('params')",
-    "#set($c = $!{context})$c['identity']", "#set($a = $input)#set($b = $a)$b.params('User-Agent')",
-    "#foreach($c in [$context])$c.identity.sourceIp#end", "#set($m = {'c': $context})$m.c.identity.sourceIp",
-    "#set($l = [])$l.add($context)", "$util.escapeJavaScript($context)", "#foreach($e in $context.entrySet())#end",
-    "$context.get(\"${k}\")", "$context.getClass()", "#{evaluate}('x')", "#set($a = $b)#set($b = $context)$a.identity",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "$context.identity.sourceIp",
+        "${context.authorizer.principalId}",
+        "$context.Identity.sourceIp",
+        "$context.getIdentity().getSourceIp()",
+        "$input.getParams()",
+        "$input.get('params')",
+        "#set($c = $!{context})$c['identity']",
+        "#set($a = $input)#set($b = $a)$b.params('User-Agent')",
+        "#foreach($c in [$context])$c.identity.sourceIp#end",
+        "#set($m = {'c': $context})$m.c.identity.sourceIp",
+        "#set($l = [])$l.add($context)",
+        "$util.escapeJavaScript($context)",
+        "#foreach($e in $context.entrySet())#end",
+        '$context.get("${k}")',
+        "$context.getClass()",
+        "#{evaluate}('x')",
+        "#set($a = $b)#set($b = $context)$a.identity",
+    ],
+)
 def test_the_template_parser_finds_the_caller_behind_every_form(template):
     from policy.vtl_references import caller_reads
 
     assert caller_reads(template), template
 
 
-@pytest.mark.parametrize("template", [
-    "$context.requestId $context.error.messageString $context.requestTimeEpoch", "$input.json('$.version')",
-    "$input.path('$.metrics') $input.body", "#set($e = $context.error)$e.validationErrorString",
-    "#set($v = $input.json('$.version'))#if(!$v.startsWith('\"'))null#end", "$util.base64Encode($line)",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "$context.requestId $context.error.messageString $context.requestTimeEpoch",
+        "$input.json('$.version')",
+        "$input.path('$.metrics') $input.body",
+        "#set($e = $context.error)$e.validationErrorString",
+        "#set($v = $input.json('$.version'))#if(!$v.startsWith('\"'))null#end",
+        "$util.base64Encode($line)",
+    ],
+)
 def test_the_template_parser_lets_the_body_and_the_requests_own_data_through(template):
     from policy.vtl_references import caller_reads
 
@@ -648,23 +995,35 @@ def _guardrails_modules(sources) -> set[str]:
 def test_no_rule_reads_a_constant_the_program_builds_from():
     """A guard never shares its answer with what it guards: were a rule to read guardrails/stages.py, which the
     stage is built from, flipping a value there would turn the feature and its guard on at once."""
-    program = [REPO / "__main__.py", *(path for folder in ("components", "mapping_templates", "stack_config",
-                                                           "handlers", "warehouse", "schemas")
-                                       for path in (REPO / folder).rglob("*.py"))]
+    program = [
+        REPO / "__main__.py",
+        *(
+            path
+            for folder in ("components", "mapping_templates", "stack_config", "handlers", "warehouse", "schemas")
+            for path in (REPO / folder).rglob("*.py")
+        ),
+    ]
     built_from = _guardrails_modules(program)
     assert built_from, "the program reads nothing from guardrails/: the check would prove nothing"
     # stack_config names a rule from it in an error message: shared names, not a shared answer (checked below).
     names_only = {"guardrails.client_identity"}
     assert (_guardrails_modules((REPO / "policy").glob("*.py")) & built_from) - names_only == set()
-    public = {name: value for name, value in vars(client_identity).items()
-              if not name.startswith("_") and name not in ("annotations", "dataclass", "IdentityStore")}
-    assert all(isinstance(v, client_identity.IdentityStore) or (isinstance(v, tuple) and all(
-        isinstance(s, client_identity.IdentityStore) for s in v)) for v in public.values()), public
+    public = {
+        name: value
+        for name, value in vars(client_identity).items()
+        if not name.startswith("_") and name not in ("annotations", "dataclass", "IdentityStore")
+    }
+    assert all(
+        isinstance(v, client_identity.IdentityStore)
+        or (isinstance(v, tuple) and all(isinstance(s, client_identity.IdentityStore) for s in v))
+        for v in public.values()
+    ), public
 
 
 def test_bucket_policies_handed_over_as_objects_pass_as_json_text_does():
     """The engine may hand a policy over as an object instead of JSON text: the exact-deny checks accept both."""
     resources = edited("aws:s3/bucketPolicy:BucketPolicy", lambda p: p.update(policy=json.loads(p["policy"])))(
-        program_resources("dev"))
+        program_resources("dev")
+    )
     for rule in ("s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"):
         assert violations(RULES[rule], resources) == [], rule

@@ -56,14 +56,20 @@ def analyze(stub, typ, name, props):
 
 
 def program_resources():
-    return [(r.typ, r.name, {**r.outputs, "id": f"{r.name}-id"}) for r in run_variant("all-options").resources
-            if r.custom]
+    return [
+        (r.typ, r.name, {**r.outputs, "id": f"{r.name}-id"}) for r in run_variant("all-options").resources if r.custom
+    ]
 
 
 def analyze_stack(stub, resources):
-    return stub.AnalyzeStack(proto.AnalyzeStackRequest(resources=[
-        proto.AnalyzerResource(type=typ, name=name, urn=urn(typ, name), properties=struct(props))
-        for typ, name, props in resources]))
+    return stub.AnalyzeStack(
+        proto.AnalyzeStackRequest(
+            resources=[
+                proto.AnalyzerResource(type=typ, name=name, urn=urn(typ, name), properties=struct(props))
+                for typ, name, props in resources
+            ]
+        )
+    )
 
 
 def test_the_pack_serves_every_rule_as_mandatory(analyzer):
@@ -83,8 +89,12 @@ def test_the_program_passes_resource_and_stack_rules(analyzer):
 
 
 def test_a_bad_resource_is_refused_with_a_mandatory_diagnostic(analyzer):
-    response = analyze(analyzer, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "stream",
-                       {"destination": "extended_s3", "serverSideEncryption": {"enabled": False}})
+    response = analyze(
+        analyzer,
+        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+        "stream",
+        {"destination": "extended_s3", "serverSideEncryption": {"enabled": False}},
+    )
     (diagnostic,) = response.diagnostics
     assert (diagnostic.policyName, diagnostic.enforcementLevel) == ("firehose-encrypted-at-rest", MANDATORY)
     assert "serverSideEncryption" in diagnostic.message
@@ -121,5 +131,7 @@ def test_a_template_reading_the_caller_through_an_alias_is_refused(analyzer):
     aliased = {**props, "requestTemplates": {"application/json": "#set($c = $context)$!c.identity.sourceIp"}}
     (diagnostic,) = analyze(analyzer, typ, name, aliased).diagnostics
     assert (diagnostic.policyName, diagnostic.enforcementLevel) == (
-        "apigateway-templates-without-client-identity", MANDATORY)
+        "apigateway-templates-without-client-identity",
+        MANDATORY,
+    )
     assert "$!c.identity.sourceIp" in diagnostic.message

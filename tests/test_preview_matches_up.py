@@ -25,5 +25,6 @@ def test_the_check_catches_a_resource_declared_inside_apply(tmp_path: Path):
     program.write_text(
         "import pulumi_aws as aws\n"
         "bucket = aws.s3.Bucket('reports')\n"
-        "bucket.arn.apply(lambda arn: aws.s3.BucketPolicy('late', bucket=bucket.id, policy=arn))\n")
+        "bucket.arn.apply(lambda arn: aws.s3.BucketPolicy('late', bucket=bucket.id, policy=arn))\n"
+    )
     assert plan(run_program("dev", {}, program, preview=True)) != plan(run_program("dev", {}, program))

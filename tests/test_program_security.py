@@ -37,8 +37,13 @@ def stack(request):
 
 def policy_statements(run):
     """Every statement of every policy document, found where the policy pack's IAM rule looks for them."""
-    return [s for r in run.resources if r.typ in POLICY_DOCUMENT_TYPES
-            for doc in policy_documents(r.inputs) for s in doc["Statement"]]
+    return [
+        s
+        for r in run.resources
+        if r.typ in POLICY_DOCUMENT_TYPES
+        for doc in policy_documents(r.inputs)
+        for s in doc["Statement"]
+    ]
 
 
 def test_every_resource_belongs_to_a_component_with_an_analytics_token(stack):
@@ -95,8 +100,13 @@ def test_bucket_policy_denies_requests_without_tls(stack):
     for bucket, policy in zip(run.of_type("aws:s3/bucket:Bucket"), policies, strict=True):
         arn = bucket.outputs["arn"]
         assert json.loads(policy.inputs["policy"])["Statement"][0] == {
-            "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-            "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [arn, f"{arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
 
 
 def test_only_the_delivery_role_may_put_reports(stack):
@@ -105,9 +115,16 @@ def test_only_the_delivery_role_may_put_reports(stack):
     arn = run.named("warehouse-reports").outputs["arn"]
     role = run.named("warehouse-delivery-role").outputs["arn"]
     statements = json.loads(run.named("warehouse-tls-only").inputs["policy"])["Statement"]
-    assert statements[1:] == [{"Sid": "DenyWritesButTheWriter", "Effect": "Deny", "Principal": "*",
-                               "Action": "s3:PutObject", "Resource": f"{arn}/*",
-                               "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role}}}]
+    assert statements[1:] == [
+        {
+            "Sid": "DenyWritesButTheWriter",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": f"{arn}/*",
+            "Condition": {"ArnNotEquals": {"aws:PrincipalArn": role}},
+        }
+    ]
 
 
 def test_the_query_results_bucket_names_no_single_writer(stack):
@@ -126,7 +143,8 @@ def test_the_bucket_key_serves_the_delivery_role_only_through_s3_for_its_bucket(
     (grant,) = [s for s in policy["Statement"] if any(a.startswith("kms:") for a in as_list(s["Action"]))]
     assert grant["Condition"] == {
         "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"},
-        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [arn, f"{arn}/*"]}}
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [arn, f"{arn}/*"]},
+    }
 
 
 def test_lifecycle_bounds_retention_as_configured(stack):
@@ -186,7 +204,8 @@ def test_firehose_role_writes_only_its_bucket_prefixes_and_log_stream(stack):
     assert "*" not in resources
     writes = next(s for s in policy["Statement"] if "s3:PutObject" in s["Action"])
     assert sorted(writes["Resource"]) == sorted(
-        f"arn:aws:s3:::{bucket}/{p}*" for p in (warehouse_layout.REPORTS_PREFIX, warehouse_layout.ERRORS_PREFIX))
+        f"arn:aws:s3:::{bucket}/{p}*" for p in (warehouse_layout.REPORTS_PREFIX, warehouse_layout.ERRORS_PREFIX)
+    )
     logs = next(s for s in policy["Statement"] if "logs:PutLogEvents" in s["Action"])
     assert logs["Resource"][0].endswith(":log-stream:S3Delivery")
 
@@ -195,8 +214,9 @@ def test_api_role_may_only_put_records_on_its_stream(stack):
     run = program(stack)
     stream_arn = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["arn"]
     policy = json.loads(run.named("collector-firehose-put").inputs["policy"])
-    assert policy["Statement"] == [{"Sid": "PutReportRecord", "Effect": "Allow",
-                                    "Action": ["firehose:PutRecord"], "Resource": [stream_arn]}]
+    assert policy["Statement"] == [
+        {"Sid": "PutReportRecord", "Effect": "Allow", "Action": ["firehose:PutRecord"], "Resource": [stream_arn]}
+    ]
 
 
 def test_service_roles_trust_one_service_with_its_documented_guard(stack):
@@ -245,7 +265,8 @@ def test_both_record_paths_validate_and_integrate_with_firehose(stack):
         assert inputs["uri"] == "arn:aws:apigateway:us-east-1:firehose:action/PutRecord"
         assert inputs["passthroughBehavior"] == "NEVER"
         assert inputs["requestParameters"] == {
-            "integration.request.header.Content-Type": "'application/x-amz-json-1.1'"}
+            "integration.request.header.Content-Type": "'application/x-amz-json-1.1'"
+        }
         assert inputs["requestTemplates"] == {"application/json": mapping_templates.firehose_put_record(stream)}
         assert inputs["credentials"].startswith("arn:aws:iam::")
 
@@ -263,8 +284,7 @@ def test_firehose_errors_never_look_like_success(stack):
 
 
 def test_invalid_bodies_get_json_errors_with_the_validation_reason(stack):
-    responses = {r.inputs["responseType"]: r.inputs for r in
-                 program(stack).of_type("aws:apigateway/response:Response")}
+    responses = {r.inputs["responseType"]: r.inputs for r in program(stack).of_type("aws:apigateway/response:Response")}
     bad_body = responses["BAD_REQUEST_BODY"]
     assert bad_body["statusCode"] == "400"
     assert "$context.error.validationErrorString" in bad_body["responseTemplates"]["application/json"]
@@ -310,8 +330,11 @@ def test_waf_keeps_no_sampled_requests_and_no_logs():
 def test_the_endpoint_refuses_execution_logs_that_keep_headers(level):
     from components.tunables import ArgsError
 
-    with pytest.raises(ArgsError, match=rf"execution_log_level = '{level}' is not allowed: expected one of 'ERROR', "
-                                        r"'OFF'"):
+    with pytest.raises(
+        ArgsError,
+        match=rf"execution_log_level = '{level}' is not allowed: expected one of 'ERROR', "
+        r"'OFF'",
+    ):
         CollectorEndpointArgs(delivery_stream_name="s", delivery_stream_arn="arn", execution_log_level=level)
 
 
@@ -346,8 +369,10 @@ def test_exports_name_the_endpoint_bucket_and_stream(stack):
     assert exports["collector_url"].startswith("https://") and exports["collector_url"].endswith("/record/deployment")
     run = program(stack)
     assert exports["bucket_name"] == run.named("warehouse-reports").outputs["bucket"]
-    assert exports["delivery_stream_name"] == run.one(
-        "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["name"]
+    assert (
+        exports["delivery_stream_name"]
+        == run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["name"]
+    )
 
 
 def test_stacks_differ_where_they_should():
@@ -370,8 +395,12 @@ def test_arns_the_program_builds_follow_the_deploying_partition(monkeypatch):
         return answer(args)
 
     monkeypatch.setattr(MOCKS, "call", china)
-    run = run_program("dev", stack_config_with("dev", endpoint={"manageAccountCloudwatchRole": True},
-                                               monitoring={"alarmEmail": "ops@example.com"}))
+    run = run_program(
+        "dev",
+        stack_config_with(
+            "dev", endpoint={"manageAccountCloudwatchRole": True}, monitoring={"alarmEmail": "ops@example.com"}
+        ),
+    )
     for integration in run.of_type("aws:apigateway/integration:Integration"):
         assert integration.inputs["uri"] == "arn:aws-cn:apigateway:us-east-1:firehose:action/PutRecord"
     log_writes = json.loads(run.named("collector-apigateway-cloudwatch-policy").inputs["policy"])["Statement"][0]

@@ -16,8 +16,11 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 # `venv`: the component package's and the policy pack's (component_package/venv, policy/venv), installed copies of
 # the packages scanned here; every `.venv*` folder at the top is a venv too (the Makefile's).
 SKIPPED = {"venv", "tests", "demo-output", "build"}
-OUTSIDE_TESTS = [p for p in REPO.rglob("*.py") if not SKIPPED & set(p.relative_to(REPO).parts)
-                 and not p.relative_to(REPO).parts[0].startswith(".venv")]
+OUTSIDE_TESTS = [
+    p
+    for p in REPO.rglob("*.py")
+    if not SKIPPED & set(p.relative_to(REPO).parts) and not p.relative_to(REPO).parts[0].startswith(".venv")
+]
 # What the reporter's archive holds besides the standard library (components/reporter_code.py vendors them).
 HANDLER_IMPORTS = {"boto3", "botocore", "fastjsonschema", "schemas", "handlers"}
 
@@ -42,8 +45,11 @@ def test_nothing_outside_tests_imports_the_test_tree(path):
     assert "tests" not in imported_roots(path)
 
 
-@pytest.mark.parametrize("path", [p for p in OUTSIDE_TESTS if p.relative_to(REPO).parts[0] != "policy"],
-                         ids=lambda p: p.relative_to(REPO).as_posix())
+@pytest.mark.parametrize(
+    "path",
+    [p for p in OUTSIDE_TESTS if p.relative_to(REPO).parts[0] != "policy"],
+    ids=lambda p: p.relative_to(REPO).as_posix(),
+)
 def test_no_sys_path_edits_outside_tests_and_the_policy_pack(path):
     # The Pulumi CLI starts the policy pack with only policy/ on sys.path; everything else is installed.
     assert "sys.path" not in path.read_text(encoding="utf-8")
@@ -66,8 +72,11 @@ def test_packages_that_say_standard_library_only_import_nothing_else(package):
 
 
 def test_pyproject_dependencies_are_requirements_txt():
-    pins = {line.strip() for line in (REPO / "requirements.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")}
+    pins = {
+        line.strip()
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert set(PYPROJECT["project"]["dependencies"]) == pins
 
 
@@ -75,14 +84,20 @@ def test_every_top_level_package_is_layered():
     # setuptools installs what it finds (every package but tests); import-linter needs them named.
     packages = {p.parent.name for p in REPO.glob("*/__init__.py")} - {"tests"}
     assert set(PYPROJECT["tool"]["importlinter"]["root_packages"]) == packages
-    layered = {name.strip() for contract in PYPROJECT["tool"]["importlinter"]["contracts"]
-               if contract["type"] == "layers" for layer in contract["layers"] for name in layer.split("|")}
+    layered = {
+        name.strip()
+        for contract in PYPROJECT["tool"]["importlinter"]["contracts"]
+        if contract["type"] == "layers"
+        for layer in contract["layers"]
+        for name in layer.split("|")
+    }
     assert layered == packages
 
 
 def test_layer_contract_holds():
-    done = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=REPO,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports"))], cwd=REPO, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert "0 broken" in done.stdout
 

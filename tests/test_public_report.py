@@ -80,14 +80,19 @@ def stack_ids_in(text: str, stack_ids: set[str]) -> set[str]:
     """The stack ids written in text, in any case, with or without their hyphens (or with others)."""
     plain = {stack_id.replace("-", "").lower(): stack_id for stack_id in stack_ids}
     squeezed = text.lower().replace("-", "")
-    return {plain[run[start:start + 32]] for run in HEX_RUN.findall(squeezed)
-            for start in range(len(run) - 31) if run[start:start + 32] in plain}
+    return {
+        plain[run[start : start + 32]]
+        for run in HEX_RUN.findall(squeezed)
+        for start in range(len(run) - 31)
+        if run[start : start + 32] in plain
+    }
 
 
 # The workflow's command as it is, and with the PNG charts as well: no flag of the report shows a stack id.
 @pytest.mark.parametrize("extra", [[], ["--charts", "charts"]], ids=["as-the-workflow-runs-it", "with-charts"])
-def test_the_workflows_report_command_writes_no_stack_id_of_a_poisoned_warehouse(poisoned, extra, tmp_path,
-                                                                                 monkeypatch, capfd):
+def test_the_workflows_report_command_writes_no_stack_id_of_a_poisoned_warehouse(
+    poisoned, extra, tmp_path, monkeypatch, capfd
+):
     warehouse, stack_ids = poisoned
     # The poison is there to be found: the saved query, in Athena, names the deployments behind it.
     named = {row["stack_id"] for row in run_saved_query("suspicious_reports", warehouse, TODAY)} - {None}
@@ -117,12 +122,13 @@ def test_the_same_stack_id_gets_the_same_number_throughout_a_report_and_its_rows
     lines = capsys.readouterr().out.splitlines()
     header = lines[2].split()
     assert header == ["day", "finding", "deployment", "detail", "value", "usual"]
-    table = lines[4:4 + len(rows)]
+    table = lines[4 : 4 + len(rows)]
     numbers = [re.search(r"#(\d+)", line) for line in table]
     # In the order the saved query lists the stack ids, so the operator finds each one there.
     order = list(dict.fromkeys(row["stack_id"] for row in rows if row["stack_id"] is not None))
     assert [int(m.group(1)) if m else None for m in numbers] == [
-        None if row["stack_id"] is None else order.index(row["stack_id"]) + 1 for row in rows]
+        None if row["stack_id"] is None else order.index(row["stack_id"]) + 1 for row in rows
+    ]
 
 
 HOSTILE_VERSIONS = {
@@ -140,40 +146,76 @@ def hostile_warehouse(tmp_path_factory) -> Path:
     """Versions a reporter could not send today (the schema's pattern) but a warehouse may hold: stored before it."""
     root = tmp_path_factory.mktemp("hostile-versions")
     received = datetime.datetime.combine(TODAY - datetime.timedelta(days=1), datetime.time(3), datetime.UTC)
-    fleet.write_objects(root, [
-        fleet.Delivery({"version": version, "stack_id": f"60606060-0000-4000-8000-{n:012d}",
-                        "report_date": (TODAY - datetime.timedelta(days=2)).isoformat(),
-                        "metrics": {"tokenizeSuccess": 5}}, received + datetime.timedelta(minutes=n), f"req-h{n}")
-        for n, version in enumerate(HOSTILE_VERSIONS.values())], line_for=fleet.stored_line_fast)
+    fleet.write_objects(
+        root,
+        [
+            fleet.Delivery(
+                {
+                    "version": version,
+                    "stack_id": f"60606060-0000-4000-8000-{n:012d}",
+                    "report_date": (TODAY - datetime.timedelta(days=2)).isoformat(),
+                    "metrics": {"tokenizeSuccess": 5},
+                },
+                received + datetime.timedelta(minutes=n),
+                f"req-h{n}",
+            )
+            for n, version in enumerate(HOSTILE_VERSIONS.values())
+        ],
+        line_for=fleet.stored_line_fast,
+    )
     return root
 
 
 def test_control_characters_in_stored_values_reach_stdout_and_the_page_only_as_visible_escapes(
-        hostile_warehouse, tmp_path, capfd):
+    hostile_warehouse, tmp_path, capfd
+):
     page = tmp_path / "report.html"
-    code = main(["--local", str(hostile_warehouse), "--today", TODAY.isoformat(), "--html", str(page),
-                 "--charts", str(tmp_path / "charts"), "--section", "version_adoption"])
+    code = main(
+        [
+            "--local",
+            str(hostile_warehouse),
+            "--today",
+            TODAY.isoformat(),
+            "--html",
+            str(page),
+            "--charts",
+            str(tmp_path / "charts"),
+            "--section",
+            "version_adoption",
+        ]
+    )
 
     out, err = capfd.readouterr()
     assert code == 0, err
     assert RAW_CONTROL.findall(out) == [] and RAW_CONTROL.findall(err) == []
     lines = out.splitlines()
     assert not any(line.startswith("::") for line in lines), "a stored value never starts a log line"
-    for written in (r"1.2.3\x1b]8;;https://example.invalid/\x1b\click\x1b]8;;\x1b\ ", r"1.2.4\x1b[2J ",
-                    r"1.2.5\x9b31m ", r"1.2.6\x0dok ", r"1.2.7\x0a::warning::fake ", r"1.2.8\x7f\x00 "):
+    for written in (
+        r"1.2.3\x1b]8;;https://example.invalid/\x1b\click\x1b]8;;\x1b\ ",
+        r"1.2.4\x1b[2J ",
+        r"1.2.5\x9b31m ",
+        r"1.2.6\x0dok ",
+        r"1.2.7\x0a::warning::fake ",
+        r"1.2.8\x7f\x00 ",
+    ):
         assert sum(written in line + " " for line in lines) == 1, written
-    pages_and_charts = {where: text for where, text in written_text(tmp_path).items()
-                        if where.endswith(".html") or " data URI " in where}
+    pages_and_charts = {
+        where: text
+        for where, text in written_text(tmp_path).items()
+        if where.endswith(".html") or " data URI " in where
+    }
     assert len(pages_and_charts) >= 2
     assert {where: found for where, text in pages_and_charts.items() if (found := RAW_CONTROL.findall(text))} == {}
     assert r"1.2.4\x1b[2J" in page.read_text(encoding="utf-8")
 
 
-def test_an_athena_error_quoting_a_stored_value_is_printed_with_its_controls_visible_and_lines_indented(monkeypatch,
-                                                                                                tmp_path, capfd):
+def test_an_athena_error_quoting_a_stored_value_is_printed_with_its_controls_visible_and_lines_indented(
+    monkeypatch, tmp_path, capfd
+):
     def fail(self, name, sql):
-        raise QueryFailed(name, "FAILED", "INVALID_CAST_ARGUMENT: '1.2.4\x1b[2J\x9b31m' to DATE\n::error::forged",
-                          "e-1")
+        raise QueryFailed(
+            name, "FAILED", "INVALID_CAST_ARGUMENT: '1.2.4\x1b[2J\x9b31m' to DATE\n::error::forged", "e-1"
+        )
 
     monkeypatch.setattr(AthenaQueryRunner, "run", fail)
     monkeypatch.chdir(tmp_path)
@@ -188,14 +230,21 @@ def test_an_athena_error_quoting_a_stored_value_is_printed_with_its_controls_vis
 
 def test_a_uuid_in_any_other_text_is_the_same_deployment_number_and_hidden_controls_are_shown():
     numbers = DeploymentNumbers()
-    findings = QueryResult(("day", "stack_id", "detail"), (
-        (TODAY, "0A0A0A0A-0000-4000-8000-00000000000A", "x"),
-        (TODAY, None, "seen with 0a0a0a0a00004000800000000000000a and 0b0b0b0b-0000-4000-8000-00000000000b"),
-        (TODAY, "0b0b0b0b-0000-4000-8000-00000000000b", "1.2.3\u202egpj.exe")))
+    findings = QueryResult(
+        ("day", "stack_id", "detail"),
+        (
+            (TODAY, "0A0A0A0A-0000-4000-8000-00000000000A", "x"),
+            (TODAY, None, "seen with 0a0a0a0a00004000800000000000000a and 0b0b0b0b-0000-4000-8000-00000000000b"),
+            (TODAY, "0b0b0b0b-0000-4000-8000-00000000000b", "1.2.3\u202egpj.exe"),
+        ),
+    )
 
     published = numbers.public(findings)
 
     assert published.columns == ("day", "deployment", "detail")
-    assert published.rows == ((TODAY, "#1", "x"), (TODAY, None, "seen with deployment #1 and deployment #2"),
-                              (TODAY, "#2", "1.2.3\u202egpj.exe"))
+    assert published.rows == (
+        (TODAY, "#1", "x"),
+        (TODAY, None, "seen with deployment #1 and deployment #2"),
+        (TODAY, "#2", "1.2.3\u202egpj.exe"),
+    )
     assert text_tables.cell(published.rows[2][2]) == r"1.2.3\u202egpj.exe"

@@ -33,14 +33,18 @@ SAFE_SUM_TYPES = {exp.DataType.Type.DECIMAL, exp.DataType.Type.DOUBLE}
 def unsafe_sums(sql: str) -> list[str]:
     """Every sum whose argument is not cast to DECIMAL or DOUBLE first, as Trino would run it."""
     tree = sqlglot.parse_one(sql, read="trino")
-    return [node.sql("trino") for node in tree.find_all(exp.Sum)
-            if not (isinstance(node.this, exp.Cast) and node.this.to.this in SAFE_SUM_TYPES)]
+    return [
+        node.sql("trino")
+        for node in tree.find_all(exp.Sum)
+        if not (isinstance(node.this, exp.Cast) and node.this.to.this in SAFE_SUM_TYPES)
+    ]
 
 
 @pytest.mark.parametrize("name", sorted(queries.load_saved_queries()))
 def test_every_sum_in_a_saved_query_is_overflow_safe(name):
     assert unsafe_sums(queries.load_saved_queries()[name]) == [], (
-        f"{name}: sum a BIGINT as sum(CAST(x AS DECIMAL(38, 0))); a plain BIGINT sum fails the query on overflow")
+        f"{name}: sum a BIGINT as sum(CAST(x AS DECIMAL(38, 0))); a plain BIGINT sum fails the query on overflow"
+    )
 
 
 def test_the_check_finds_a_plain_bigint_sum():
@@ -73,10 +77,19 @@ def maximal_deliveries(stacks: int, value: int) -> list[Delivery]:
     """`stacks` fresh deployments each reporting `value` for every counter on one day (anonymous, so possible)."""
     day = TODAY - datetime.timedelta(days=2)
     received = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(3), datetime.UTC)
-    return [Delivery({"version": "1.0.0", "stack_id": f"{n:08x}-0000-4000-8000-{n:012x}",
-                      "report_date": day.isoformat(), "metrics": dict.fromkeys(schemas.counter_names(), value)},
-                     received + datetime.timedelta(milliseconds=n), f"req-{n:05d}")
-            for n in range(stacks)]
+    return [
+        Delivery(
+            {
+                "version": "1.0.0",
+                "stack_id": f"{n:08x}-0000-4000-8000-{n:012x}",
+                "report_date": day.isoformat(),
+                "metrics": dict.fromkeys(schemas.counter_names(), value),
+            },
+            received + datetime.timedelta(milliseconds=n),
+            f"req-{n:05d}",
+        )
+        for n in range(stacks)
+    ]
 
 
 # The issue's attack: about a thousand reports at the former maximum pass 2^63 - 1.
@@ -86,8 +99,9 @@ OVERFLOWING_STACKS = BIGINT_MAX // FORMER_MAXIMUM + 1
 @pytest.fixture(scope="module")
 def overflowing_warehouse(tmp_path_factory):
     root = tmp_path_factory.mktemp("overflow")
-    warehouse_files.write_objects(root, maximal_deliveries(OVERFLOWING_STACKS, FORMER_MAXIMUM),
-                                  line_for=warehouse_files.stored_line_fast)
+    warehouse_files.write_objects(
+        root, maximal_deliveries(OVERFLOWING_STACKS, FORMER_MAXIMUM), line_for=warehouse_files.stored_line_fast
+    )
     return root
 
 
@@ -101,8 +115,20 @@ def test_totals_past_bigint_come_back_exact(overflowing_warehouse):
 
 def test_the_report_prints_and_draws_totals_past_bigint(overflowing_warehouse, tmp_path):
     out, err = io.StringIO(), io.StringIO()
-    code = main(["--local", str(overflowing_warehouse), "--today", TODAY.isoformat(), "--html",
-                 str(tmp_path / "report.html"), "--charts", str(tmp_path / "charts")], stdout=out, stderr=err)
+    code = main(
+        [
+            "--local",
+            str(overflowing_warehouse),
+            "--today",
+            TODAY.isoformat(),
+            "--html",
+            str(tmp_path / "report.html"),
+            "--charts",
+            str(tmp_path / "charts"),
+        ],
+        stdout=out,
+        stderr=err,
+    )
     assert code == 0, err.getvalue()
     assert f"{OVERFLOWING_STACKS * FORMER_MAXIMUM:,}" in out.getvalue()
     assert (tmp_path / "charts" / "daily_counter_totals.png").stat().st_size > 0

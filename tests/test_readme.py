@@ -28,8 +28,11 @@ def test_every_generated_section_has_a_file_and_sits_only_there():
 def test_what_is_collected_lists_exactly_the_schema_fields():
     section = docs.section("What is collected")
     listed = set(re.findall(r"^\| `([^`]+)` \|", section, re.M))
-    expected = {*schemas.RECEIVED_FIELDS, *schemas.scalar_fields(),
-                *(f"{schemas.CANONICAL_COUNTERS_KEY}.{n}" for n in schemas.counter_names())}
+    expected = {
+        *schemas.RECEIVED_FIELDS,
+        *schemas.scalar_fields(),
+        *(f"{schemas.CANONICAL_COUNTERS_KEY}.{n}" for n in schemas.counter_names()),
+    }
     assert listed == expected
 
 
@@ -76,6 +79,9 @@ def test_component_table_lists_every_component_the_program_registers_with_its_to
 def test_layout_table_names_every_top_level_folder():
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
     folders = {path.split("/")[0] + "/" for path in tracked.stdout.splitlines() if "/" in path}
-    listed = {name.split("/")[0] + "/" for row in _first_table("Where things are")
-              for name in re.findall(r"`([^`]+/)`", row[0])}
+    listed = {
+        name.split("/")[0] + "/"
+        for row in _first_table("Where things are")
+        for name in re.findall(r"`([^`]+/)`", row[0])
+    }
     assert folders - {".ci/"} == listed  # .ci/run is what CI runs: `make test`, checked above

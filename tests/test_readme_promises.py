@@ -43,6 +43,7 @@ def number_before(words: str) -> int:
 
 # --- Sending a report: the replies the docs show -----------------------------------------------------------
 
+
 def test_the_curl_example_is_a_valid_report_and_gets_the_reply_shown():
     block = re.search(r"```sh\ncurl .*?-d '(.*?)'\n# (.*?)\n```", section("Sending a report"), re.S)
     body, reply = block.group(1), block.group(2)
@@ -79,6 +80,7 @@ def test_the_reporter_sends_the_user_agent_the_waf_section_names():
 
 # --- Running it on LocalStack: what the applier adds and where the program's API answers --------------------
 
+
 def test_the_localstack_header_the_docs_name_is_the_one_the_applier_adds():
     [(parameter, value)] = LOCALSTACK_INTEGRATION_HEADERS.items()
     header = parameter.removeprefix("integration.request.header.")
@@ -103,6 +105,7 @@ def test_the_stack_file_pulumilocal_writes_is_git_ignored_as_the_docs_say():
 
 
 # --- Figures the prose repeats ------------------------------------------------------------------------------
+
 
 def test_the_demo_posts_as_many_invalid_reports_as_the_readme_says():
     assert number_before("invalid reports, printing") == len(reports.INVALID_REPORTS)
@@ -140,7 +143,8 @@ def test_every_setting_default_the_prose_repeats_is_the_settings_default():
     prose = " ".join(TEXT.split())
     said = re.findall(r"`(\w+)\.(\w+)`[^.;]{0,12}?default (\d+)(?::00)?[,)]", prose)
     assert {"retryHorizonHours", "asyncRetryAttempts", "scheduleWindowMinutes", "scheduleHour"} <= {
-        key for _, key, _ in said}
+        key for _, key, _ in said
+    }
     for section_name, key, value in said:
         assert int(value) == stack_config.section_keys(stack_config.SECTIONS[section_name])[key].default, key
 
@@ -151,17 +155,25 @@ def test_the_retry_figures_the_fleet_docs_repeat_are_the_reporters_and_prods():
     from docs_generation.fleet_costs import stack_args
 
     prose = " ".join(TEXT.split())
-    assert (f"retries an invocation Lambda refused ({reporter.SCHEDULER_RETRY_ATTEMPTS} times, for up to "
-            f"{reporter.MAX_EVENT_AGE_SECONDS // 3600} hours)") in prose
+    assert (
+        f"retries an invocation Lambda refused ({reporter.SCHEDULER_RETRY_ATTEMPTS} times, for up to "
+        f"{reporter.MAX_EVENT_AGE_SECONDS // 3600} hours)"
+    ) in prose
     assert f"`{reporter.REPLAY_SCHEDULE}` in a {reporter.REPLAY_WINDOW_MINUTES} min flexible window" in prose
     assert f"hidden for {reporter.RETRY_VISIBILITY_SECONDS // 60} minutes" in prose
     assert f"The replay costs {24 * 3600 // reporter.REPLAY_INTERVAL_SECONDS} Scheduler and Lambda" in prose
     kept = reporter.DEAD_LETTER_RETENTION_SECONDS // (24 * 3600)
     assert f"keep messages {kept} days" in prose and f"kept {kept} days in an encrypted SQS dead-letter queue" in prose
-    prod = stack_args("prod", "endpoint", CollectorEndpointArgs, delivery_stream_name="s",
-                      delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/s")
-    assert (f"prod allows {prod.throttle_rate_limit:g} requests/s steady and a burst of "
-            f"{prod.throttle_burst_limit}") in prose
+    prod = stack_args(
+        "prod",
+        "endpoint",
+        CollectorEndpointArgs,
+        delivery_stream_name="s",
+        delivery_stream_arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/s",
+    )
+    assert (
+        f"prod allows {prod.throttle_rate_limit:g} requests/s steady and a burst of {prod.throttle_burst_limit}"
+    ) in prose
 
 
 def test_charts_keep_as_many_lines_as_the_docs_say():
@@ -186,14 +198,20 @@ def test_the_html_report_figures_the_docs_repeat_are_the_code_the_workflow_and_t
     words = {3: "three", 10: "ten"}
     prose = " ".join(section("The HTML usage report").split())
     assert f"Tables longer than {words[html_page.OPEN_TABLE_ROWS]} rows start folded" in prose
-    assert (f"a point at least {outliers.FACTOR} times its line's median (the line's other points, at least "
-            f"{words[outliers.MIN_HISTORY]} of them") in prose
+    assert (
+        f"a point at least {outliers.FACTOR} times its line's median (the line's other points, at least "
+        f"{words[outliers.MIN_HISTORY]} of them"
+    ) in prose
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "usage-report.yml").read_text(encoding="utf-8"))
     [schedule] = workflow[True]["schedule"]  # YAML 1.1 reads the key `on` as true
     minute, hour, _, _, weekday = schedule["cron"].split()
     assert weekday == "1" and f"runs every Monday at {int(hour):02d}:{int(minute):02d} UTC" in prose
-    [upload] = [step for job in workflow["jobs"].values() for step in job["steps"]
-                if step.get("uses", "").startswith("actions/upload-artifact@")]
+    [upload] = [
+        step
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if step.get("uses", "").startswith("actions/upload-artifact@")
+    ]
     assert f"**{upload['with']['retention-days']} days**" in prose
     pin = re.search(r"^selenium==(\S+)$", (REPO / "requirements" / "dev.txt").read_text(), re.M).group(1)
     assert f"Selenium is pinned at {pin} in `requirements/dev.txt`" in prose
@@ -215,8 +233,9 @@ def test_the_suspicious_report_thresholds_the_docs_list_are_the_querys():
 
 
 def test_athena_polling_and_timeout_are_the_readme_figures():
-    pauses = re.search(r"growing pauses \(([\d.]+) s up to ([\d.]+) s\) and stopped after `--timeout` \((\d+) s\)",
-                       TEXT)
+    pauses = re.search(
+        r"growing pauses \(([\d.]+) s up to ([\d.]+) s\) and stopped after `--timeout` \((\d+) s\)", TEXT
+    )
     defaults = inspect.signature(AthenaQueryRunner).parameters
     assert float(pauses.group(1)) == defaults["first_poll_seconds"].default
     assert float(pauses.group(2)) == defaults["max_poll_seconds"].default
@@ -224,6 +243,7 @@ def test_athena_polling_and_timeout_are_the_readme_figures():
 
 
 # --- Commands, outputs, names and paths ---------------------------------------------------------------------
+
 
 def report_commands() -> list[list[str]]:
     shell = "\n".join(re.findall(r"```sh\n(.*?)```", TEXT, re.S))
@@ -269,8 +289,12 @@ def test_make_test_builds_every_environment_then_runs_the_commands_the_readme_na
     venv, localstack_venv = venvs[:2]
     _, rules = makefile()
     prerequisites, recipe = rules["test"]
-    built = [target.rsplit("/", 1)[0] for prerequisite in prerequisites for target in rules[prerequisite][0]
-             if target.endswith("/.installed")]
+    built = [
+        target.rsplit("/", 1)[0]
+        for prerequisite in prerequisites
+        for target in rules[prerequisite][0]
+        if target.endswith("/.installed")
+    ]
     assert sorted(built) == sorted(venvs) and len(venvs) == 6, (built, venvs)
     assert len(recipe) == len(commands), recipe
     for command, line in zip(commands, recipe, strict=True):
@@ -293,8 +317,9 @@ def test_make_check_runs_what_make_test_runs_but_the_tests_marked_as_needing_mor
     pytest_config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
     markers = [line.partition(":")[0] for line in pytest_config["ini_options"]["markers"]]
     assert markers == ["localstack", "browser", "jdk", "plugin", "slow"]
-    assert check_recipe[-1] == (f'{test_recipe[-1]} -n 2 '
-                                '-m "not localstack and not browser and not jdk and not plugin and not slow"')
+    assert check_recipe[-1] == (
+        f'{test_recipe[-1]} -n 2 -m "not localstack and not browser and not jdk and not plugin and not slow"'
+    )
 
 
 def test_the_pythons_the_docs_ask_for_are_the_makefile_defaults():
@@ -327,15 +352,30 @@ def test_every_repository_path_the_readme_names_exists():
     candidates = set(re.findall(r"`((?:\.?[\w-]+/)+[\w.-]*)`", TEXT))
     candidates |= set(re.findall(r"(?<![\w/.-])((?:[\w-]+/)+[\w-]+\.(?:py|json|yml|yaml|txt|vtl))\b", TEXT))
     # Made by a command the docs give, or not a path in this repository (bucket prefixes among them).
-    generated = ("charts/", "copy/", "bucket-copy/", "/tmp/", "policy/venv", "YYYY/", "OWNER/REPO", "pulumi/actions",
-                 "reports/", "results/", ".pulumi/")
+    generated = (
+        "charts/",
+        "copy/",
+        "bucket-copy/",
+        "/tmp/",
+        "policy/venv",
+        "YYYY/",
+        "OWNER/REPO",
+        "pulumi/actions",
+        "reports/",
+        "results/",
+        ".pulumi/",
+    )
     paths = {c for c in candidates if "<" not in c and not c.startswith(generated) and "://" not in c}
     assert len(paths) >= 20
     # What git ignores (demo-output/, test-artifacts/...) exists only once a command or a test has made it. A folder
     # named without its slash (`component_package/venv`) is asked with one too: a `venv/` pattern matches only that.
     asked = {name: path for path in paths for name in (path, path.rstrip("/") + "/")}
-    ignored = {asked[name] for name in subprocess.run(["git", "check-ignore", "--stdin"], input="\n".join(asked),
-                                                      cwd=REPO, capture_output=True, text=True).stdout.split()}
+    ignored = {
+        asked[name]
+        for name in subprocess.run(
+            ["git", "check-ignore", "--stdin"], input="\n".join(asked), cwd=REPO, capture_output=True, text=True
+        ).stdout.split()
+    }
     missing = sorted(p for p in paths - ignored if not (REPO / p).exists())
     assert not missing, f"the docs name paths that do not exist: {missing}"
 
@@ -368,5 +408,6 @@ def test_the_athena_permissions_the_usage_report_docs_list_are_the_calls_it_make
 
     said = " ".join(section("Usage report").split())
     listed = re.search(r"needs `athena:(\w+)`, (.*?) on the workgroup", said)
-    assert {f"athena:{name}" for name in (listed.group(1), *re.findall(r"`(\w+)`", listed.group(2)))} == \
-        athena_calls_the_report_makes()
+    assert {
+        f"athena:{name}" for name in (listed.group(1), *re.findall(r"`(\w+)`", listed.group(2)))
+    } == athena_calls_the_report_makes()

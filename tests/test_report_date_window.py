@@ -22,13 +22,20 @@ def test_the_last_honest_replay_counts_and_a_day_later_would_not(tmp_path):
     day = daily_report.report_day(scheduled)
     delays = list(warehouse_bounds.honest_delays().values())[1:]  # after the scheduled time
     last_honest = scheduled + sum(delays, datetime.timedelta()) - datetime.timedelta(minutes=1)
-    too_late = datetime.datetime.combine(day + datetime.timedelta(days=schemas.REPORT_DATE_EARLIEST_DAYS + 1),
-                                         datetime.time(), datetime.UTC)
-    body = {"version": "1.0.0", "stack_id": warehouse_files.STACK_STEADY, "report_date": day.isoformat(),
-            "metrics": {"tokenizeSuccess": 5}}
-    warehouse_files.write_objects(tmp_path, [Delivery(body, last_honest, "req-replayed"),
-                                             Delivery(body, too_late, "req-too-late")])
+    too_late = datetime.datetime.combine(
+        day + datetime.timedelta(days=schemas.REPORT_DATE_EARLIEST_DAYS + 1), datetime.time(), datetime.UTC
+    )
+    body = {
+        "version": "1.0.0",
+        "stack_id": warehouse_files.STACK_STEADY,
+        "report_date": day.isoformat(),
+        "metrics": {"tokenizeSuccess": 5},
+    }
+    warehouse_files.write_objects(
+        tmp_path, [Delivery(body, last_honest, "req-replayed"), Delivery(body, too_late, "req-too-late")]
+    )
     answers = run_all_saved_queries(tmp_path, today=too_late.date() + datetime.timedelta(days=1))
     assert [row["request_id"] for row in answers["deduplicated_reports"]] == ["req-replayed"]
     assert [(row["stack_id"], row["value"]) for row in answers["suspicious_reports"]] == [
-        (warehouse_files.STACK_STEADY, -(schemas.REPORT_DATE_EARLIEST_DAYS + 1))]
+        (warehouse_files.STACK_STEADY, -(schemas.REPORT_DATE_EARLIEST_DAYS + 1))
+    ]

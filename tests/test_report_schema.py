@@ -34,8 +34,13 @@ def test_report_without_report_date_is_accepted():
 
 def test_every_counter_may_be_zero_and_large():
     for value in (0, schemas.counter_maximum()):
-        VALIDATOR.validate({"version": "0.0.1", "stack_id": "3d9c49ce-8367-43ec-8884-568c8d43faec",
-                            "metrics": dict.fromkeys(schemas.counter_names(), value)})
+        VALIDATOR.validate(
+            {
+                "version": "0.0.1",
+                "stack_id": "3d9c49ce-8367-43ec-8884-568c8d43faec",
+                "metrics": dict.fromkeys(schemas.counter_names(), value),
+            }
+        )
 
 
 @pytest.mark.parametrize("case", sorted(INVALID_REPORTS))
@@ -53,8 +58,14 @@ def test_every_level_forbids_additional_properties():
 def test_counter_keys_and_names_are_the_ones_reporters_in_the_field_send():
     """A deliberate pin, not a second source: renaming a counter or key breaks every deployed reporter."""
     assert schemas.counter_keys() == ["metrics", "metricsConfig", "collected_metrics"]
-    assert schemas.counter_names() == ["tokenizeSuccess", "tokenizeFailure", "detokenizeSuccess",
-                                       "detokenizeFailure", "createGrantSuccess", "createGrantFailure"]
+    assert schemas.counter_names() == [
+        "tokenizeSuccess",
+        "tokenizeFailure",
+        "detokenizeSuccess",
+        "detokenizeFailure",
+        "createGrantSuccess",
+        "createGrantFailure",
+    ]
 
 
 def test_deployed_model_has_no_refs_and_validates_the_same():

@@ -43,8 +43,10 @@ print(json.dumps({
 
 def lambda_like_python() -> str:
     """Lambda's Python (3.13) when this machine has one, else the interpreter running the tests."""
-    candidates = [shutil.which("python3.13"),
-                  *sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.13*/bin/python3.13")))]
+    candidates = [
+        shutil.which("python3.13"),
+        *sorted(glob.glob(str(Path.home() / ".pyenv/versions/3.13*/bin/python3.13"))),
+    ]
     for candidate in filter(None, candidates):
         if subprocess.run([candidate, "-c", "pass"], capture_output=True).returncode == 0:
             return candidate
@@ -89,25 +91,44 @@ def moto_url():
 
 def run_in_fresh_interpreter(code_dir: Path, runtime_dir: Path, moto_url: str, collector_url: str, home: Path):
     env = {
-        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": moto_url, "AWS_EC2_METADATA_DISABLED": "true", "HOME": str(home),
-        "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-        "COLLECTOR_URL": collector_url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "1.2.3",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "COLLECTOR_URL": collector_url,
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "1.2.3",
         "METRICS_NAMESPACE": NAMESPACE,
     }
     event = json.dumps({"time": "2026-11-27T01:33:00Z", "detail-type": "Scheduled Event"})
     # -I: no user site, no PYTHON* variables, no script dir; -S: no site-packages at all.
-    return subprocess.run([lambda_like_python(), "-I", "-S", "-c", BOOT, str(code_dir), str(runtime_dir), event],
-                          env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [lambda_like_python(), "-I", "-S", "-c", BOOT, str(code_dir), str(runtime_dir), event],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_archive_holds_the_handler_the_contract_and_the_vendored_package_only(archive):
     paths = set(archive.assets)
     assert {p.split("/")[0] for p in paths} == {
-        "handlers", "schemas", "fastjsonschema",
-        f"fastjsonschema-{importlib.metadata.version('fastjsonschema')}.dist-info"}
+        "handlers",
+        "schemas",
+        "fastjsonschema",
+        f"fastjsonschema-{importlib.metadata.version('fastjsonschema')}.dist-info",
+    }
     assert {p for p in paths if p.split("/")[0] in ("handlers", "schemas")} == {
-        "handlers/__init__.py", "handlers/daily_report.py", "schemas/__init__.py", "schemas/usage_report.schema.json"}
+        "handlers/__init__.py",
+        "handlers/daily_report.py",
+        "schemas/__init__.py",
+        "schemas/usage_report.schema.json",
+    }
     assert not [p for p in paths if "__pycache__" in p or p.endswith(".pyc")]
     assert Path(archive.assets["schemas/usage_report.schema.json"].path) == schemas.SCHEMA_PATH
 
@@ -139,7 +160,8 @@ def test_handler_runs_from_the_unpacked_archive_with_only_stdlib_and_boto3(archi
     assert outcome["pulumi_importable"] is False and outcome["site_packages_on_path"] == []
     expected = dict.fromkeys(schemas.counter_names(), 0) | {"tokenizeSuccess": 7, "createGrantFailure": 1}
     assert [r.json() for r in collector.received] == [
-        {"version": "1.2.3", "stack_id": STACK_ID, "report_date": "2026-11-26", "metrics": expected}]
+        {"version": "1.2.3", "stack_id": STACK_ID, "report_date": "2026-11-26", "metrics": expected}
+    ]
     assert [json.loads(line)["outcome"] for line in log_lines] == ["sent"]
 
 

@@ -45,10 +45,23 @@ class Clock:
 
 
 def send(cloudwatch, url: str, clock: Clock, max_attempts: int = 4) -> dict:
-    settings = Settings(collector_url=url, stack_id="3d9c49ce-8367-43ec-8884-568c8d43faec", version="1.2.3",
-                        namespace=NAMESPACE, http_timeout_seconds=10.0, max_attempts=max_attempts)
-    return daily_report.run(settings, cloudwatch, RUN_AT, sleep=clock.sleep, jitter=lambda: 1.0,
-                            seconds_left=clock.seconds_left, wall_clock=clock.wall)
+    settings = Settings(
+        collector_url=url,
+        stack_id="3d9c49ce-8367-43ec-8884-568c8d43faec",
+        version="1.2.3",
+        namespace=NAMESPACE,
+        http_timeout_seconds=10.0,
+        max_attempts=max_attempts,
+    )
+    return daily_report.run(
+        settings,
+        cloudwatch,
+        RUN_AT,
+        sleep=clock.sleep,
+        jitter=lambda: 1.0,
+        seconds_left=clock.seconds_left,
+        wall_clock=clock.wall,
+    )
 
 
 def throttled(retry_after: str, status: int = 429) -> tuple:

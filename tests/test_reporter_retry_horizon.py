@@ -28,9 +28,12 @@ def program():
 
 def failure_record(program, scheduled: str) -> dict:
     """What Lambda's on-failure destination sends: the failed event, as Scheduler filled in the deployed input."""
-    return {"version": "1.0", "timestamp": "2026-11-27T01:09:00.000Z",
-            "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
-            "requestPayload": scheduled_event(program, scheduled)}
+    return {
+        "version": "1.0",
+        "timestamp": "2026-11-27T01:09:00.000Z",
+        "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
+        "requestPayload": scheduled_event(program, scheduled),
+    }
 
 
 class Clock:
@@ -60,25 +63,45 @@ def aws(program, clock):
         dead_url = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]
         dead_arn = sqs.get_queue_attributes(QueueUrl=dead_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         redrive = {**json.loads(retries["redrivePolicy"]), "deadLetterTargetArn": dead_arn}
-        retry_url = sqs.create_queue(QueueName="retries", Attributes={
-            "VisibilityTimeout": str(int(retries["visibilityTimeoutSeconds"])),
-            "MessageRetentionPeriod": str(int(retries["messageRetentionSeconds"])),
-            "RedrivePolicy": json.dumps(redrive)})["QueueUrl"]
+        retry_url = sqs.create_queue(
+            QueueName="retries",
+            Attributes={
+                "VisibilityTimeout": str(int(retries["visibilityTimeoutSeconds"])),
+                "MessageRetentionPeriod": str(int(retries["messageRetentionSeconds"])),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
         cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
         publish(cloudwatch, "tokenizeSuccess", 4, DAY + dt.timedelta(hours=2))
-        yield {"sqs": sqs, "cloudwatch": cloudwatch, "retries": retry_url, "dead": dead_url,
-               "horizon": redrive["maxReceiveCount"]}
+        yield {
+            "sqs": sqs,
+            "cloudwatch": cloudwatch,
+            "retries": retry_url,
+            "dead": dead_url,
+            "horizon": redrive["maxReceiveCount"],
+        }
 
 
 def settings(url, queue_url) -> Settings:
-    return Settings(collector_url=url, stack_id=STACK_ID, version="1.2.3", namespace=NAMESPACE,
-                    http_timeout_seconds=2.0, max_attempts=2, retry_queue_url=queue_url)
+    return Settings(
+        collector_url=url,
+        stack_id=STACK_ID,
+        version="1.2.3",
+        namespace=NAMESPACE,
+        http_timeout_seconds=2.0,
+        max_attempts=2,
+        retry_queue_url=queue_url,
+    )
 
 
 def reporter_environment(monkeypatch, url: str, queue_url: str | None) -> None:
     """The function's environment, as DailyAggregator sets it; without RETRY_QUEUE_URL when queue_url is None."""
-    for key, value in {"COLLECTOR_URL": url, "STACK_ID": STACK_ID, "PRODUCT_VERSION": "0.0.1",
-                       "METRICS_NAMESPACE": NAMESPACE}.items():
+    for key, value in {
+        "COLLECTOR_URL": url,
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "0.0.1",
+        "METRICS_NAMESPACE": NAMESPACE,
+    }.items():
         monkeypatch.setenv(key, value)
     if queue_url is None:
         monkeypatch.delenv("RETRY_QUEUE_URL", raising=False)
@@ -90,8 +113,14 @@ def replay(aws, url, clock=None):
     """One hourly replay: the clock moves to the next one first."""
     if clock:
         clock.advance(HOUR)
-    return daily_report.replay_failed_runs(settings(url, aws["retries"]), aws["sqs"], lambda: aws["cloudwatch"],
-                                           wait_seconds=0, sleep=lambda _: None, jitter=lambda: 1.0)
+    return daily_report.replay_failed_runs(
+        settings(url, aws["retries"]),
+        aws["sqs"],
+        lambda: aws["cloudwatch"],
+        wait_seconds=0,
+        sleep=lambda _: None,
+        jitter=lambda: 1.0,
+    )
 
 
 def bodies(aws, queue) -> list[dict]:
@@ -100,8 +129,9 @@ def bodies(aws, queue) -> list[dict]:
 
 
 def test_a_flood_of_hours_shorter_than_the_horizon_costs_no_report(program, aws, clock):
-    aws["sqs"].send_message(QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program,
-                                                                                            "2026-11-27T01:05:00Z")))
+    aws["sqs"].send_message(
+        QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program, "2026-11-27T01:05:00Z"))
+    )
     # Throttled through five hourly replays (two POSTs each), accepted at the sixth.
     with fake_collector(*[THROTTLED] * 10, ACCEPTED) as collector:
         for _ in range(5):
@@ -116,8 +146,9 @@ def test_a_flood_of_hours_shorter_than_the_horizon_costs_no_report(program, aws,
 
 
 def test_a_failed_run_is_tried_once_per_replay_not_again_within_the_hour(program, aws, clock):
-    aws["sqs"].send_message(QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program,
-                                                                                            "2026-11-27T01:05:00Z")))
+    aws["sqs"].send_message(
+        QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program, "2026-11-27T01:05:00Z"))
+    )
     with fake_collector(THROTTLED) as collector:
         replay(aws, collector.url)
         clock.advance(HOUR / 4)  # a manual replay a quarter of an hour later finds it still hidden
@@ -139,8 +170,9 @@ def test_a_flood_longer_than_the_horizon_dead_letters_the_run_which_can_still_be
     assert dead == record
     # The operator's replay of the dead letter, as it is, still reports the scheduled day.
     with fake_collector() as collector:
-        report = daily_report.run(settings(collector.url, aws["retries"]), aws["cloudwatch"],
-                                  daily_report.scheduled_time(dead))
+        report = daily_report.run(
+            settings(collector.url, aws["retries"]), aws["cloudwatch"], daily_report.scheduled_time(dead)
+        )
     assert report["report_date"] == "2026-11-26"
 
 
@@ -155,9 +187,12 @@ def test_two_failed_runs_of_one_day_send_it_once_and_other_days_each(program, aw
 
 
 def test_a_failed_replay_is_dropped_and_an_unreadable_message_is_left_for_the_dead_letter_queue(
-        program, aws, clock, capsys):
-    failed_replay = {**failure_record(program, "2026-11-27T01:05:00Z"),
-                     "requestPayload": json.loads(program.named("reporter-replay-schedule").inputs["target"]["input"])}
+    program, aws, clock, capsys
+):
+    failed_replay = {
+        **failure_record(program, "2026-11-27T01:05:00Z"),
+        "requestPayload": json.loads(program.named("reporter-replay-schedule").inputs["target"]["input"]),
+    }
     aws["sqs"].send_message(QueueUrl=aws["retries"], MessageBody=json.dumps(failed_replay))
     aws["sqs"].send_message(QueueUrl=aws["retries"], MessageBody='{"not": "a failure record"}')
     with fake_collector() as collector:
@@ -171,20 +206,28 @@ def test_a_failed_replay_is_dropped_and_an_unreadable_message_is_left_for_the_de
 
 
 def test_a_replay_with_too_little_time_left_takes_no_message(program, aws):
-    aws["sqs"].send_message(QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program,
-                                                                                            "2026-11-27T01:05:00Z")))
+    aws["sqs"].send_message(
+        QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program, "2026-11-27T01:05:00Z"))
+    )
     with fake_collector() as collector:
-        daily_report.replay_failed_runs(settings(collector.url, aws["retries"]), aws["sqs"], lambda: aws["cloudwatch"],
-                                        wait_seconds=0, seconds_left=lambda: 13.0)
+        daily_report.replay_failed_runs(
+            settings(collector.url, aws["retries"]),
+            aws["sqs"],
+            lambda: aws["cloudwatch"],
+            wait_seconds=0,
+            seconds_left=lambda: 13.0,
+        )
     assert collector.received == []
     [message] = aws["sqs"].receive_message(QueueUrl=aws["retries"], AttributeNames=["ApproximateReceiveCount"])[
-        "Messages"]
+        "Messages"
+    ]
     assert message["Attributes"]["ApproximateReceiveCount"] == "1"  # this receive, the test's own
 
 
 def test_the_deployed_replay_trigger_runs_the_replay_through_the_handler(program, aws, monkeypatch):
-    aws["sqs"].send_message(QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program,
-                                                                                            "2026-11-27T01:05:00Z")))
+    aws["sqs"].send_message(
+        QueueUrl=aws["retries"], MessageBody=json.dumps(failure_record(program, "2026-11-27T01:05:00Z"))
+    )
     trigger = json.loads(program.named("reporter-replay-schedule").inputs["target"]["input"])
     monkeypatch.setattr(daily_report, "REPLAY_WAIT_SECONDS", 0)
     with fake_collector() as collector:

@@ -70,8 +70,17 @@ def test_stored_fields_are_the_schema_fields_plus_receive_metadata():
     assert sorted(stored) == sorted(expected)
 
 
-@pytest.mark.parametrize("text", ['quote " inside', "back\\slash", "new\nline", "unicode \u00e9\u4e2d\U0001f600",
-                                  '","ip":"203.0.113.9', "</script>\u2028"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'quote " inside',
+        "back\\slash",
+        "new\nline",
+        "unicode \u00e9\u4e2d\U0001f600",
+        '","ip":"203.0.113.9',
+        "</script>\u2028",
+    ],
+)
 def test_strings_cannot_break_the_json_line(text):
     """The schema rejects such strings first; the template must still be safe on its own."""
     line = stored_line(json.dumps({"version": text, "stack_id": STACK_ID, "metrics": {"tokenizeSuccess": 1}}))
@@ -105,13 +114,21 @@ REFUSED_BODIES = {
     "version empty": {"version": "", "stack_id": STACK_ID, "metrics": {"tokenizeSuccess": 1}},
     "stack_id a list": {"version": "1.2.3", "stack_id": [STACK_ID], "metrics": {"tokenizeSuccess": 1}},
     "stack_id true": {"version": "1.2.3", "stack_id": True, "metrics": {"tokenizeSuccess": 1}},
-    "report_date a number": {"version": "1.2.3", "stack_id": STACK_ID, "report_date": 20261126,
-                             "metrics": {"tokenizeSuccess": 1}},
+    "report_date a number": {
+        "version": "1.2.3",
+        "stack_id": STACK_ID,
+        "report_date": 20261126,
+        "metrics": {"tokenizeSuccess": 1},
+    },
     "counters a string": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": "lots"},
     "counters a list": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": [1, 2]},
     "counters null": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": None},
-    "counters null, then an object": {"version": "1.2.3", "stack_id": STACK_ID, "metrics": None,
-                                      "collected_metrics": {"tokenizeSuccess": 2}},
+    "counters null, then an object": {
+        "version": "1.2.3",
+        "stack_id": STACK_ID,
+        "metrics": None,
+        "collected_metrics": {"tokenizeSuccess": 2},
+    },
     "a body that is a list": [1, 2, 3],
     "a body that is a string": "1.2.3",
     "a body that is null": None,

@@ -47,6 +47,7 @@ def answers(tmp_path_factory) -> dict[str, list[dict]]:
 
 # ---- plain-Python answers, written from the queries' descriptions, not from their SQL ----
 
+
 def report_day(delivery: Delivery) -> datetime.date:
     try:
         return datetime.date.fromisoformat(delivery.body["report_date"])
@@ -73,7 +74,9 @@ def latest_per_stack_and_day(deliveries) -> dict[tuple, Delivery]:
     for delivery in deliveries:
         key = (delivery.body["stack_id"], report_day(delivery))
         if key not in latest or (delivery.received_at_ms, delivery.request_id) > (
-                latest[key].received_at_ms, latest[key].request_id):
+            latest[key].received_at_ms,
+            latest[key].request_id,
+        ):
             latest[key] = delivery
     return latest
 
@@ -83,10 +86,20 @@ def in_last(days: int, day: datetime.date) -> bool:
 
 
 def expected_deduplicated(deliveries):
-    return sorted(({"report_day": day, "stack_id": stack, "version": d.body["version"],
-                    "metrics": counters_of(d), "received_at": d.received_at_ms, "request_id": d.request_id}
-                   for (stack, day), d in latest_per_stack_and_day(deliveries).items()),
-                  key=lambda r: (r["report_day"], r["stack_id"]))
+    return sorted(
+        (
+            {
+                "report_day": day,
+                "stack_id": stack,
+                "version": d.body["version"],
+                "metrics": counters_of(d),
+                "received_at": d.received_at_ms,
+                "request_id": d.request_id,
+            }
+            for (stack, day), d in latest_per_stack_and_day(deliveries).items()
+        ),
+        key=lambda r: (r["report_day"], r["stack_id"]),
+    )
 
 
 def expected_daily_active(deliveries):
@@ -104,8 +117,15 @@ def expected_counter_totals(deliveries):
             for counter, value in counters_of(delivery).items():
                 totals[day, counter] += value
                 reporters[day, counter].add(stack)
-    return [{"report_day": day, "counter": counter, "total": totals[day, counter],
-             "deployments": len(reporters[day, counter])} for day, counter in sorted(totals)]
+    return [
+        {
+            "report_day": day,
+            "counter": counter,
+            "total": totals[day, counter],
+            "deployments": len(reporters[day, counter]),
+        }
+        for day, counter in sorted(totals)
+    ]
 
 
 def expected_version_adoption(deliveries):
@@ -131,8 +151,12 @@ def expected_freshness(deliveries):
     recent = [d for d in deliveries if datetime.date.fromisoformat(d.dt) >= days_ago(28)]
     if not recent:
         return []
-    return [{"last_report_day": max((report_day(d) for d in recent if report_day(d) < TODAY), default=None),
-             "newest_received_at": max(d.received_at_ms for d in recent)}]
+    return [
+        {
+            "last_report_day": max((report_day(d) for d in recent if report_day(d) < TODAY), default=None),
+            "newest_received_at": max(d.received_at_ms for d in recent),
+        }
+    ]
 
 
 def expected_outside_window(deliveries):
@@ -142,12 +166,22 @@ def expected_outside_window(deliveries):
     rows = []
     for delivery in deliveries:
         received = delivery.received_at.date()
-        if not in_receive_window(delivery) and in_last(28, received) \
-                and datetime.date.fromisoformat(delivery.dt) >= days_ago(29):
+        if (
+            not in_receive_window(delivery)
+            and in_last(28, received)
+            and datetime.date.fromisoformat(delivery.dt) >= days_ago(29)
+        ):
             claimed = datetime.date.fromisoformat(delivery.body["report_date"])
-            rows.append({"day": received, "finding": "report_date outside the window",
-                         "stack_id": delivery.body["stack_id"], "detail": delivery.body["report_date"],
-                         "value": (claimed - received).days, "usual": None})
+            rows.append(
+                {
+                    "day": received,
+                    "finding": "report_date outside the window",
+                    "stack_id": delivery.body["stack_id"],
+                    "detail": delivery.body["report_date"],
+                    "value": (claimed - received).days,
+                    "usual": None,
+                }
+            )
     return sorted(rows, key=lambda r: (r["day"], r["stack_id"], r["detail"]))
 
 
@@ -156,19 +190,23 @@ def _counted_only(expected):
 
 
 EXPECTED = {
-    **{name: _counted_only(expected) for name, expected in {
-        "deduplicated_reports": expected_deduplicated,
-        "daily_active_deployments": expected_daily_active,
-        "daily_counter_totals": expected_counter_totals,
-        "version_adoption": expected_version_adoption,
-        "new_deployments_per_week": expected_new_per_week,
-        "data_freshness": expected_freshness,
-    }.items()},
+    **{
+        name: _counted_only(expected)
+        for name, expected in {
+            "deduplicated_reports": expected_deduplicated,
+            "daily_active_deployments": expected_daily_active,
+            "daily_counter_totals": expected_counter_totals,
+            "version_adoption": expected_version_adoption,
+            "new_deployments_per_week": expected_new_per_week,
+            "data_freshness": expected_freshness,
+        }.items()
+    },
     "suspicious_reports": expected_outside_window,
 }
 
 
 # ---- the files ----
+
 
 def test_the_saved_queries_are_the_documented_ones():
     assert set(SAVED) == set(EXPECTED)
@@ -206,15 +244,17 @@ def test_a_query_naming_a_missing_part_is_a_clear_error(tmp_path, monkeypatch):
     (tmp_path / "uses_known.sql").write_text("-- fine\nWITH {known} SELECT one FROM known\n")
     monkeypatch.setattr(queries, "QUERY_DIR", tmp_path)
     assert queries.load_saved_queries() == {
-        "uses_known": "-- fine\nWITH known AS (SELECT 1 AS one) SELECT one FROM known\n"}
+        "uses_known": "-- fine\nWITH known AS (SELECT 1 AS one) SELECT one FROM known\n"
+    }
     (tmp_path / "typo.sql").write_text("-- broken\nWITH {knwon} SELECT 1\n")
     with pytest.raises(ValueError, match=r"typo.sql uses \{knwon\} but queries/ has no _knwon.sql"):
         queries.load_saved_queries()
 
 
 # Every query whose SQL bounds a day relative to current_date (report/query_windows.py), not a list restating them.
-WINDOWED = sorted(name for name, sql in SAVED.items()
-                  if query_windows.window_of(sql, TODAY) != query_windows.WHOLE_TABLE)
+WINDOWED = sorted(
+    name for name, sql in SAVED.items() if query_windows.window_of(sql, TODAY) != query_windows.WHOLE_TABLE
+)
 
 
 def test_the_windowed_queries_are_found_from_their_sql():
@@ -226,11 +266,13 @@ def test_the_windowed_queries_are_found_from_their_sql():
 @pytest.mark.parametrize("name", WINDOWED)
 def test_windowed_queries_prune_partitions(name):
     tree = sqlglot.parse_one(SAVED[name], read="athena")
-    assert any(isinstance(c, exp.GTE) and c.this.name == PARTITION_COLUMN.name for c in tree.find_all(exp.GTE)), \
+    assert any(isinstance(c, exp.GTE) and c.this.name == PARTITION_COLUMN.name for c in tree.find_all(exp.GTE)), (
         f"{name} has no `{PARTITION_COLUMN.name} >= ...` filter, so Athena would read every partition"
+    )
 
 
 # ---- the answers ----
+
 
 def test_reference_reports_are_valid_under_the_schema(deliveries):
     validator = jsonschema.Draft4Validator(schemas.load_schema())
@@ -270,8 +312,7 @@ def test_malformed_line_is_a_null_row_that_no_query_counts(tmp_path):
 
 def test_emulator_layout_gives_the_same_answers(tmp_path, answers):
     """moto/LocalStack: plain text, `!{timestamp:...}` left unexpanded and YYYY/MM/DD/HH/ appended."""
-    objects = warehouse_files.write_objects(tmp_path, warehouse_files.reference_deliveries(TODAY),
-                                            emulator_layout=True)
+    objects = warehouse_files.write_objects(tmp_path, warehouse_files.reference_deliveries(TODAY), emulator_layout=True)
     assert all("!{timestamp:" in str(p) and not p.name.endswith(".gz") for p in objects)
     emulated = local_duckdb.run_all_saved_queries(tmp_path, today=TODAY)
     assert emulated == answers
@@ -288,14 +329,22 @@ def test_windows_follow_current_date(tmp_path, answers):
 def test_no_query_counts_a_report_dated_outside_the_window(tmp_path):
     """A report_date is the client's word; the receive time is the collector's. A report dated after the day it
     arrived, or earlier than the window allows, counts nowhere: not as fresh, not as active, not in a total."""
+
     def sent(report_date: datetime.date, received: datetime.datetime, request_id: str) -> Delivery:
-        body = {"version": "1.0.0", "stack_id": warehouse_files.STACK_STEADY, "report_date": report_date.isoformat(),
-                "metrics": {"tokenizeSuccess": 1}}
+        body = {
+            "version": "1.0.0",
+            "stack_id": warehouse_files.STACK_STEADY,
+            "report_date": report_date.isoformat(),
+            "metrics": {"tokenizeSuccess": 1},
+        }
         return Delivery(body, received, request_id)
 
     honest = sent(days_ago(2), datetime.datetime.combine(days_ago(1), datetime.time(1), datetime.UTC), "req-honest")
-    future = sent(TODAY + datetime.timedelta(days=30),
-                  datetime.datetime.combine(days_ago(1), datetime.time(9), datetime.UTC), "req-future")
+    future = sent(
+        TODAY + datetime.timedelta(days=30),
+        datetime.datetime.combine(days_ago(1), datetime.time(9), datetime.UTC),
+        "req-future",
+    )
     earliest = schemas.REPORT_DATE_EARLIEST_DAYS
     received = datetime.datetime.combine(days_ago(1), datetime.time(10), datetime.UTC)
     oldest_counted = sent(days_ago(1 + earliest), received, "req-oldest")
@@ -303,10 +352,12 @@ def test_no_query_counts_a_report_dated_outside_the_window(tmp_path):
     warehouse_files.write_objects(tmp_path, [honest, future, oldest_counted, too_old])
     answers = local_duckdb.run_all_saved_queries(tmp_path, TODAY)
     assert answers["data_freshness"] == [
-        {"last_report_day": days_ago(2), "newest_received_at": oldest_counted.received_at_ms}]
+        {"last_report_day": days_ago(2), "newest_received_at": oldest_counted.received_at_ms}
+    ]
     assert {row["report_day"] for row in answers["deduplicated_reports"]} == {days_ago(2), days_ago(1 + earliest)}
     assert [row["week_start"] for row in answers["new_deployments_per_week"]] == [
-        days_ago(1 + earliest) - datetime.timedelta(days=days_ago(1 + earliest).weekday())]
+        days_ago(1 + earliest) - datetime.timedelta(days=days_ago(1 + earliest).weekday())
+    ]
 
 
 def test_unpinned_runs_use_the_real_current_date(tmp_path):
@@ -319,6 +370,7 @@ def test_unpinned_runs_use_the_real_current_date(tmp_path):
 
 
 # ---- the local runner itself ----
+
 
 def test_view_has_the_glue_tables_columns(tmp_path):
     with local_duckdb._connect(tmp_path) as con:
@@ -358,6 +410,7 @@ def test_an_empty_warehouse_answers_with_no_rows(tmp_path):
 def test_multi_array_unnest_is_zipped_like_athena():
     sql = "SELECT k, v FROM (SELECT ARRAY['a', 'b'] AS ks, ARRAY[1] AS vs) AS t CROSS JOIN UNNEST(ks, vs) AS u (k, v)"
     import duckdb
+
     with duckdb.connect() as con:
         assert sorted(con.execute(local_duckdb.to_duckdb(sql)).fetchall(), key=str) == [("a", 1), ("b", None)]
 
@@ -377,21 +430,33 @@ def delivery_mixes(draw) -> list[Delivery]:
         # Seconds past the covered day's end; the index keeps receive times unique, as real ones are.
         after = draw(st.integers(0, 4 * 24 * 60)) * 60 + index
         received = datetime.datetime.combine(covered, datetime.time(), datetime.UTC) + datetime.timedelta(
-            days=1 if dated else draw(st.integers(0, 1)), seconds=after)
-        received = min(received, datetime.datetime.combine(TODAY, datetime.time(23, 59), datetime.UTC)
-                       + datetime.timedelta(seconds=index))
+            days=1 if dated else draw(st.integers(0, 1)), seconds=after
+        )
+        received = min(
+            received,
+            datetime.datetime.combine(TODAY, datetime.time(23, 59), datetime.UTC) + datetime.timedelta(seconds=index),
+        )
         # Below a tenth of the counter maximum, which suspicious_reports lists whatever the fleet.
-        counters = draw(st.dictionaries(st.sampled_from(schemas.counter_names()),
-                                        st.integers(0, schemas.counter_maximum() // 10 - 1), min_size=1))
-        body = {"version": draw(st.sampled_from(["1.0.0", "1.1.0", "2.0.0-rc.1"])),
-                "stack_id": draw(st.sampled_from(STACKS)), draw(st.sampled_from(schemas.counter_keys())): counters}
+        counters = draw(
+            st.dictionaries(
+                st.sampled_from(schemas.counter_names()),
+                st.integers(0, schemas.counter_maximum() // 10 - 1),
+                min_size=1,
+            )
+        )
+        body = {
+            "version": draw(st.sampled_from(["1.0.0", "1.1.0", "2.0.0-rc.1"])),
+            "stack_id": draw(st.sampled_from(STACKS)),
+            draw(st.sampled_from(schemas.counter_keys())): counters,
+        }
         if dated:
             # Now and then a forged date: far before the receive day, or after it (counted nowhere).
             forged = draw(st.sampled_from([0, 0, 0, -(schemas.REPORT_DATE_EARLIEST_DAYS + 10), 30]))
             body["report_date"] = (covered + datetime.timedelta(days=forged)).isoformat()
         just_after_midnight = received.time() < datetime.time(0, 15)
-        object_day = received.date() - datetime.timedelta(days=1) if just_after_midnight and draw(st.booleans()) \
-            else None
+        object_day = (
+            received.date() - datetime.timedelta(days=1) if just_after_midnight and draw(st.booleans()) else None
+        )
         out.append(Delivery(body, received, f"req-{index:04d}", object_day))
     return out
 
@@ -399,13 +464,20 @@ def delivery_mixes(draw) -> list[Delivery]:
 # Each example runs DuckDB over fresh files (~0.5 s): few examples, fixed seed, and no shrinking, which would
 # take minutes; a failure still prints the whole mix and both answers.
 @pytest.mark.slow
-@settings(max_examples=20, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(delivery_mixes())
 def test_answers_match_plain_python_for_any_mix(mix):
     with tempfile.TemporaryDirectory() as tmp:
         warehouse_files.write_objects(Path(tmp), mix, line_for=warehouse_files.stored_line_fast)
         got = local_duckdb.run_all_saved_queries(tmp, today=TODAY)
-    got["deduplicated_reports"] = [{**row, "metrics": {k: v for k, v in row["metrics"].items() if v is not None}}
-                                   for row in got["deduplicated_reports"]]
+    got["deduplicated_reports"] = [
+        {**row, "metrics": {k: v for k, v in row["metrics"].items() if v is not None}}
+        for row in got["deduplicated_reports"]
+    ]
     assert got == {name: expected(mix) for name, expected in EXPECTED.items()}

@@ -18,12 +18,37 @@ import pytest
 import schemas
 
 ENGINES = Path(__file__).parent / "support" / "regex_engines"
-VALID = {"version": ["0.0.1", "1.2.3", "10.20.30-rc.1", "9999.9999.9999-abcdefghijklmnop"],
-         "stack_id": ["3d9c49ce-8367-43ec-8884-568c8d43faec", "3D9C49CE-8367-43EC-8884-568C8D43FAEC"],
-         "report_date": ["2026-11-26", "2024-02-29"]}
+VALID = {
+    "version": ["0.0.1", "1.2.3", "10.20.30-rc.1", "9999.9999.9999-abcdefghijklmnop"],
+    "stack_id": ["3d9c49ce-8367-43ec-8884-568c8d43faec", "3D9C49CE-8367-43EC-8884-568C8D43FAEC"],
+    "report_date": ["2026-11-26", "2024-02-29"],
+}
 # Characters some engine treats as a line end, a space or a digit where another does not, and plain junk.
-ADVERSARIAL = ["\n", "\r", "\r\n", "\u2028", "\u2029", "\u0085", "\t", "\x0b", "\x0c", "\x00", " ", "\u00a0",
-               "\u3000", "\ufeff", "\u200b", "é", "\U0001f600", "'", '"', "\\", "/", "<", "%0a"]
+ADVERSARIAL = [
+    "\n",
+    "\r",
+    "\r\n",
+    "\u2028",
+    "\u2029",
+    "\u0085",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\x00",
+    " ",
+    "\u00a0",
+    "\u3000",
+    "\ufeff",
+    "\u200b",
+    "é",
+    "\U0001f600",
+    "'",
+    '"',
+    "\\",
+    "/",
+    "<",
+    "%0a",
+]
 OTHER_DIGITS = ["\u0661.\u0662.\u0663", "\uff11.\uff12.\uff13", "1.2.\u0663", "\u0967\u0966\u0966\u0966-01-01"]
 
 
@@ -89,8 +114,11 @@ def test_the_schema_has_the_patterns_this_test_knows():
 @pytest.mark.jdk
 @pytest.mark.parametrize("engine", ["java", "javascript", "javascript (u flag)"])
 def test_every_engine_agrees_with_python_on_every_pattern(verdicts, engine):
-    disagreements = sorted((pattern, string) for (pattern, string), matched in verdicts[engine].items()
-                           if matched != verdicts["python"][pattern, string])
+    disagreements = sorted(
+        (pattern, string)
+        for (pattern, string), matched in verdicts[engine].items()
+        if matched != verdicts["python"][pattern, string]
+    )
     assert disagreements == [], disagreements[:10]
 
 

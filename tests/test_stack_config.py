@@ -27,8 +27,9 @@ def test_committed_stacks_load(stack):
     for section, args_type in SECTIONS.items():
         written = json.loads(committed.get(f"{P}:{section}", "{}"))
         fields = section_keys(args_type)
-        assert config.args_for(section) == {fields[key].name: value for key, value in written.items()
-                                            if key in fields}, section
+        assert config.args_for(section) == {
+            fields[key].name: value for key, value in written.items() if key in fields
+        }, section
         program = {key: value for key, value in written.items() if key not in fields}
         keys = config_keys(section)
         assert config.program.get(section, {}) == {keys[key].name: value for key, value in program.items()}
@@ -122,9 +123,15 @@ def test_config_keys_are_camel_case_field_names():
 
 
 def test_custom_domain_registers_domain_mapping_and_alias():
-    run = run_program("staging", config_with(
-        "endpoint", customDomainName="telemetry.example.com",
-        certificateArn="arn:aws:acm:us-east-1:123456789012:certificate/abc", hostedZoneId="Z123ABC"))
+    run = run_program(
+        "staging",
+        config_with(
+            "endpoint",
+            customDomainName="telemetry.example.com",
+            certificateArn="arn:aws:acm:us-east-1:123456789012:certificate/abc",
+            hostedZoneId="Z123ABC",
+        ),
+    )
     domain = run.one("aws:apigateway/domainName:DomainName").inputs
     assert domain["securityPolicy"] == "TLS_1_2"
     assert run.one("aws:route53/record:Record").inputs["zoneId"] == "Z123ABC"

@@ -42,8 +42,12 @@ def test_each_kind_of_poison_is_listed_and_no_honest_deployment_is(findings):
         (days_ago(fleet.AT_MAXIMUM_DAY), "counter far above the fleet", fleet.POISON_AT_MAXIMUM, "createGrantSuccess"),
         (days_ago(fleet.BURST_DAY), "burst of new deployments", None, None),
         (days_ago(fleet.FUTURE_RECEIVED_DAY), "report_date outside the window", fleet.POISON_FUTURE, future),
-        (days_ago(fleet.FUTURE_RECEIVED_DAY), "report_date outside the window", fleet.STACK_FORGER,
-         fleet.FORGED_REPORT_DATE),
+        (
+            days_ago(fleet.FUTURE_RECEIVED_DAY),
+            "report_date outside the window",
+            fleet.STACK_FORGER,
+            fleet.FORGED_REPORT_DATE,
+        ),
     }
 
 
@@ -67,9 +71,21 @@ def test_a_tenth_of_the_maximum_is_listed_even_where_it_is_the_fleets_usual(tmp_
     tenth = schemas.counter_maximum() // 10
     received = datetime.datetime.combine(days_ago(1), datetime.time(1), datetime.UTC)
     for folder, total in (("below", tenth - 1), ("at", tenth)):
-        fleet.write_objects(tmp_path / folder, [fleet.Delivery(
-            {"version": "1.0.0", "stack_id": fleet.STACK_STEADY, "report_date": day.isoformat(),
-             "metrics": {"tokenizeSuccess": total}}, received, f"req-{folder}")])
+        fleet.write_objects(
+            tmp_path / folder,
+            [
+                fleet.Delivery(
+                    {
+                        "version": "1.0.0",
+                        "stack_id": fleet.STACK_STEADY,
+                        "report_date": day.isoformat(),
+                        "metrics": {"tokenizeSuccess": total},
+                    },
+                    received,
+                    f"req-{folder}",
+                )
+            ],
+        )
     assert run_saved_query(NAME, tmp_path / "below", TODAY) == []
     assert [row["value"] for row in run_saved_query(NAME, tmp_path / "at", TODAY)] == [tenth]
 
@@ -77,8 +93,22 @@ def test_a_tenth_of_the_maximum_is_listed_even_where_it_is_the_fleets_usual(tmp_
 def test_the_report_prints_the_findings_and_the_page_lists_them_without_a_chart(warehouse, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     page_path = tmp_path / "report.html"
-    code = main(["--local", str(warehouse), "--today", TODAY.isoformat(), "--html", str(page_path),
-                 "--charts", str(tmp_path / "charts"), "--section", NAME], stdout=out, stderr=err)
+    code = main(
+        [
+            "--local",
+            str(warehouse),
+            "--today",
+            TODAY.isoformat(),
+            "--html",
+            str(page_path),
+            "--charts",
+            str(tmp_path / "charts"),
+            "--section",
+            NAME,
+        ],
+        stdout=out,
+        stderr=err,
+    )
     assert code == 0, err.getvalue()
     printed = out.getvalue()
     assert printed.startswith(f"{SECTIONS[NAME]}\n")
@@ -99,17 +129,27 @@ def test_a_total_under_ten_thousand_is_never_listed_however_far_above_the_fleet(
     received = datetime.datetime.combine(days_ago(1), datetime.time(1), datetime.UTC)
 
     def report(n: int, total: int) -> fleet.Delivery:
-        return fleet.Delivery({"version": "1.0.0", "stack_id": f"50505050-0000-4000-8000-{n:012d}",
-                               "report_date": day.isoformat(), "metrics": {"tokenizeSuccess": total}},
-                              received + datetime.timedelta(milliseconds=n), f"req-{n:05d}")
+        return fleet.Delivery(
+            {
+                "version": "1.0.0",
+                "stack_id": f"50505050-0000-4000-8000-{n:012d}",
+                "report_date": day.isoformat(),
+                "metrics": {"tokenizeSuccess": total},
+            },
+            received + datetime.timedelta(milliseconds=n),
+            f"req-{n:05d}",
+        )
 
     honest = [report(n, 1) for n in range(1, 201)]  # a 99th percentile of 1: any total of 10 is 10 times it
     for folder, total in (("under", 9_999), ("at", 10_000)):
         fleet.write_objects(tmp_path / folder, [*honest, report(0, total)], line_for=fleet.stored_line_fast)
 
     def far_above(folder: str) -> list[tuple]:  # all 201 are new that day: a burst too, not what this is about
-        return [(row["stack_id"], row["value"]) for row in run_saved_query(NAME, tmp_path / folder, TODAY)
-                if row["finding"] == "counter far above the fleet"]
+        return [
+            (row["stack_id"], row["value"])
+            for row in run_saved_query(NAME, tmp_path / folder, TODAY)
+            if row["finding"] == "counter far above the fleet"
+        ]
 
     assert far_above("under") == []
     assert far_above("at") == [(report(0, 0).body["stack_id"], 10_000)]

@@ -47,8 +47,11 @@ def fake_pulumi(tmp_path, outputs: dict | None = None, fail_with: str | None = N
 
 
 def stack_outputs(**overrides) -> dict:
-    outputs = {OUTPUT_FOR_FLAG["database"]: DATABASE, OUTPUT_FOR_FLAG["workgroup"]: WORKGROUP,
-               "collector_url": "https://example.invalid/record"}
+    outputs = {
+        OUTPUT_FOR_FLAG["database"]: DATABASE,
+        OUTPUT_FOR_FLAG["workgroup"]: WORKGROUP,
+        "collector_url": "https://example.invalid/record",
+    }
     outputs.update(overrides)
     return {name: value for name, value in outputs.items() if value is not None}
 
@@ -64,21 +67,39 @@ def run_report(*argv, clock: FakeClock | None = None) -> tuple[int, str, str]:
 ATHENA_ANSWERS = {
     "daily_active_deployments": athena_page(
         [("report_day", "date"), ("active_deployments", "bigint")],
-        [["2026-11-24", "118"], ["2026-11-25", "121"], ["2026-11-26", "1234"]]),
+        [["2026-11-24", "118"], ["2026-11-25", "121"], ["2026-11-26", "1234"]],
+    ),
     "daily_counter_totals": athena_page(
         [("report_day", "date"), ("counter", "varchar"), ("total", "bigint"), ("deployments", "bigint")],
-        [["2026-11-26", "detokenizeSuccess", "20", "2"], ["2026-11-26", "tokenizeSuccess", "9001", "3"]]),
+        [["2026-11-26", "detokenizeSuccess", "20", "2"], ["2026-11-26", "tokenizeSuccess", "9001", "3"]],
+    ),
     "version_adoption": athena_page(
         [("report_day", "date"), ("version", "varchar"), ("deployments", "bigint")],
-        [["2026-11-26", "1.2.3", "100"], ["2026-11-26", "1.3.0", "21"]]),
+        [["2026-11-26", "1.2.3", "100"], ["2026-11-26", "1.3.0", "21"]],
+    ),
     "new_deployments_per_week": athena_page(
-        [("week_start", "date"), ("new_deployments", "bigint")],
-        [["2026-11-16", "7"], ["2026-11-23", "3"]]),
+        [("week_start", "date"), ("new_deployments", "bigint")], [["2026-11-16", "7"], ["2026-11-23", "3"]]
+    ),
     "suspicious_reports": athena_page(
-        [("day", "date"), ("finding", "varchar"), ("stack_id", "varchar"), ("detail", "varchar"),
-         ("value", "bigint"), ("usual", "double")],
-        [["2026-11-25", "counter far above the fleet", "20202020-0000-4000-8000-000000000001", "tokenizeSuccess",
-          "50000000", "988.0"]]),
+        [
+            ("day", "date"),
+            ("finding", "varchar"),
+            ("stack_id", "varchar"),
+            ("detail", "varchar"),
+            ("value", "bigint"),
+            ("usual", "double"),
+        ],
+        [
+            [
+                "2026-11-25",
+                "counter far above the fleet",
+                "20202020-0000-4000-8000-000000000001",
+                "tokenizeSuccess",
+                "50000000",
+                "988.0",
+            ]
+        ],
+    ),
 }
 
 
@@ -88,8 +109,10 @@ def test_athena_report_from_a_stacks_outputs_prints_tables_and_writes_charts(tmp
     with moto_athena(WORKGROUP, 10_000_000) as athena:
         queue_static_results(*(ATHENA_ANSWERS[name] for name in SECTIONS))
         code, out, err = run_report("--stack", "prod", "--pulumi", str(pulumi), "--charts", str(charts_dir))
-        executions = [athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
-                      for execution_id in athena.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]]
+        executions = [
+            athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+            for execution_id in athena.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
+        ]
 
     assert code == 0, err
     assert (pulumi.parent / "args").read_text() == "stack output --json --stack prod\n"
@@ -114,8 +137,9 @@ def test_flags_override_the_stack_outputs(tmp_path):
     pulumi = fake_pulumi(tmp_path, stack_outputs(**{OUTPUT_FOR_FLAG["workgroup"]: None}))
     with moto_athena("adhoc", 10_000_000) as athena:
         queue_static_results(ATHENA_ANSWERS["new_deployments_per_week"])
-        code, out, err = run_report("--stack", "prod", "--pulumi", str(pulumi), "--workgroup", "adhoc",
-                                    "--section", "new_deployments_per_week")
+        code, out, err = run_report(
+            "--stack", "prod", "--pulumi", str(pulumi), "--workgroup", "adhoc", "--section", "new_deployments_per_week"
+        )
         (execution_id,) = athena.list_query_executions(WorkGroup="adhoc")["QueryExecutionIds"]
     assert code == 0, err
     assert ["2026-11-16", "7"] in [line.split() for line in out.splitlines()]
@@ -151,22 +175,40 @@ def test_an_unknown_workgroup_is_reported_not_raised():
     assert err.splitlines()[-1].startswith("error: AWS: ") and "WorkGroup does not exist" in err
 
 
-@pytest.mark.parametrize("state, reason, expected", [
-    ("FAILED", "COLUMN_NOT_FOUND: line 3:5: Column 'pageviews' cannot be resolved",
-     "daily_active_deployments FAILED in Athena (execution exec-1): COLUMN_NOT_FOUND: line 3:5"),
-    ("CANCELLED", "Bytes scanned limit was exceeded",
-     "stopped by the bytes-scanned cutoff of workgroup analytics-collector-prod (10,000,000 bytes per query) "
-     "after scanning 12,345,678 bytes"),
-])
+@pytest.mark.parametrize(
+    "state, reason, expected",
+    [
+        (
+            "FAILED",
+            "COLUMN_NOT_FOUND: line 3:5: Column 'pageviews' cannot be resolved",
+            "daily_active_deployments FAILED in Athena (execution exec-1): COLUMN_NOT_FOUND: line 3:5",
+        ),
+        (
+            "CANCELLED",
+            "Bytes scanned limit was exceeded",
+            "stopped by the bytes-scanned cutoff of workgroup analytics-collector-prod (10,000,000 bytes per query) "
+            "after scanning 12,345,678 bytes",
+        ),
+    ],
+)
 def test_a_query_athena_stops_ends_the_report_with_its_reason(monkeypatch, state, reason, expected):
     client = boto3.client("athena", region_name="us-east-1")
     stubber = Stubber(client)
     stubber.add_response("start_query_execution", {"QueryExecutionId": "exec-1"})
-    stubber.add_response("get_query_execution", {"QueryExecution": {
-        "QueryExecutionId": "exec-1", "Status": {"State": state, "StateChangeReason": reason},
-        "Statistics": {"DataScannedInBytes": 12_345_678}}})
-    stubber.add_response("get_work_group", {"WorkGroup": {
-        "Name": WORKGROUP, "Configuration": {"BytesScannedCutoffPerQuery": 10_000_000}}})
+    stubber.add_response(
+        "get_query_execution",
+        {
+            "QueryExecution": {
+                "QueryExecutionId": "exec-1",
+                "Status": {"State": state, "StateChangeReason": reason},
+                "Statistics": {"DataScannedInBytes": 12_345_678},
+            }
+        },
+    )
+    stubber.add_response(
+        "get_work_group",
+        {"WorkGroup": {"Name": WORKGROUP, "Configuration": {"BytesScannedCutoffPerQuery": 10_000_000}}},
+    )
     monkeypatch.setattr(boto3, "client", lambda service, region_name=None: client)
     with stubber:
         code, out, err = run_report("--database", DATABASE, "--workgroup", WORKGROUP)
@@ -175,14 +217,17 @@ def test_a_query_athena_stops_ends_the_report_with_its_reason(monkeypatch, state
     assert expected in err.splitlines()[-1]
 
 
-@pytest.mark.parametrize("argv, message", [
-    ([], "say where the data is"),
-    (["--database", "d"], "say where the data is"),
-    (["--local", ".", "--stack", "prod"], "--local runs offline; it cannot be combined with --stack"),
-    (["--local", "/no/such/folder"], "--local /no/such/folder: no such directory"),
-    (["--stack", "prod", "--section", "pageviews"], "invalid choice: 'pageviews'"),
-    (["--stack", "prod", "--timeout", "0"], "--timeout must be positive"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "say where the data is"),
+        (["--database", "d"], "say where the data is"),
+        (["--local", ".", "--stack", "prod"], "--local runs offline; it cannot be combined with --stack"),
+        (["--local", "/no/such/folder"], "--local /no/such/folder: no such directory"),
+        (["--stack", "prod", "--section", "pageviews"], "invalid choice: 'pageviews'"),
+        (["--stack", "prod", "--timeout", "0"], "--timeout must be positive"),
+    ],
+)
 def test_argument_errors_exit_2_with_a_message(capsys, argv, message):
     with pytest.raises(SystemExit) as raised:
         main(argv)
@@ -217,9 +262,10 @@ def as_published(result: QueryResult) -> QueryResult:
         return result
     at = result.columns.index("stack_id")
     order = list(dict.fromkeys(row[at] for row in result.rows if row[at] is not None))
-    rows = tuple((*row[:at], None if row[at] is None else f"#{order.index(row[at]) + 1}", *row[at + 1:])
-                 for row in result.rows)
-    return QueryResult((*result.columns[:at], "deployment", *result.columns[at + 1:]), rows)
+    rows = tuple(
+        (*row[:at], None if row[at] is None else f"#{order.index(row[at]) + 1}", *row[at + 1 :]) for row in result.rows
+    )
+    return QueryResult((*result.columns[:at], "deployment", *result.columns[at + 1 :]), rows)
 
 
 def test_local_report_on_a_generated_warehouse_prints_the_right_answers_and_charts(tmp_path):
@@ -254,10 +300,17 @@ def test_local_chart_series_are_the_query_answers(tmp_path):
 
 
 def test_weekly_series_step_by_week():
-    weekly = QueryResult(("week_start", "new_deployments"),
-                         ((datetime.date(2026, 11, 2), 1), (datetime.date(2026, 11, 23), 2)))
-    assert charts.series_of(weekly).lines == {"": {datetime.date(2026, 11, 2): 1, datetime.date(2026, 11, 9): 0,
-                                                   datetime.date(2026, 11, 16): 0, datetime.date(2026, 11, 23): 2}}
+    weekly = QueryResult(
+        ("week_start", "new_deployments"), ((datetime.date(2026, 11, 2), 1), (datetime.date(2026, 11, 23), 2))
+    )
+    assert charts.series_of(weekly).lines == {
+        "": {
+            datetime.date(2026, 11, 2): 1,
+            datetime.date(2026, 11, 9): 0,
+            datetime.date(2026, 11, 16): 0,
+            datetime.date(2026, 11, 23): 2,
+        }
+    }
 
 
 def test_an_empty_local_warehouse_prints_empty_tables(tmp_path):

@@ -28,22 +28,33 @@ def moto_client():
 
 
 def make_runner(client, clock: FakeClock, stderr: io.StringIO, timeout: float = 600.0) -> AthenaQueryRunner:
-    return AthenaQueryRunner(client, workgroup=WORKGROUP, database=DATABASE,
-                             progress=Progress(stderr, interactive=False),
-                             clock=clock, sleep=clock.sleep, timeout_seconds=timeout)
+    return AthenaQueryRunner(
+        client,
+        workgroup=WORKGROUP,
+        database=DATABASE,
+        progress=Progress(stderr, interactive=False),
+        clock=clock,
+        sleep=clock.sleep,
+        timeout_seconds=timeout,
+    )
 
 
 def test_runs_in_the_workgroup_waits_and_returns_typed_rows(moto_client):
-    queue_static_results(athena_page(
-        [("day", "date"), ("version", "varchar"), ("deployments", "bigint"), ("share", "double")],
-        [["2026-11-25", "1.2.3", "4", "0.5"], ["2026-11-26", None, "12", None]]))
+    queue_static_results(
+        athena_page(
+            [("day", "date"), ("version", "varchar"), ("deployments", "bigint"), ("share", "double")],
+            [["2026-11-25", "1.2.3", "4", "0.5"], ["2026-11-26", None, "12", None]],
+        )
+    )
     clock, stderr = FakeClock(), io.StringIO()
 
     result = make_runner(moto_client, clock, stderr).run("version_adoption", "SELECT 1")
 
     assert result.columns == ("day", "version", "deployments", "share")
-    assert result.rows == ((datetime.date(2026, 11, 25), "1.2.3", 4, 0.5),
-                           (datetime.date(2026, 11, 26), None, 12, None))
+    assert result.rows == (
+        (datetime.date(2026, 11, 25), "1.2.3", 4, 0.5),
+        (datetime.date(2026, 11, 26), None, 12, None),
+    )
     (execution_id,) = moto_client.list_query_executions(WorkGroup=WORKGROUP)["QueryExecutionIds"]
     execution = moto_client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
     assert execution["Query"] == "SELECT 1"
@@ -63,14 +74,19 @@ def test_a_result_without_rows_has_its_columns(moto_client):
 
 
 def test_an_unknown_workgroup_is_an_aws_error(moto_client):
-    runner = AthenaQueryRunner(moto_client, workgroup="no-such-workgroup", database=DATABASE,
-                               progress=Progress(io.StringIO(), interactive=False))
+    runner = AthenaQueryRunner(
+        moto_client,
+        workgroup="no-such-workgroup",
+        database=DATABASE,
+        progress=Progress(io.StringIO(), interactive=False),
+    )
     with pytest.raises(ClientError, match="WorkGroup does not exist"):
         runner.run("daily_active_deployments", "SELECT 1")
 
 
 # moto always lets a query succeed; the failure shapes below are Athena's, checked by botocore's Stubber
 # against the service model (an invented field or state would be rejected).
+
 
 def stubbed_client():
     client = boto3.client("athena", region_name="us-east-1")
@@ -81,8 +97,13 @@ def execution(state: str, scanned: int = 0, reason: str | None = None) -> dict:
     status = {"State": state}
     if reason:
         status["StateChangeReason"] = reason
-    return {"QueryExecution": {"QueryExecutionId": "exec-1", "Status": status,
-                               "Statistics": {"DataScannedInBytes": scanned}}}
+    return {
+        "QueryExecution": {
+            "QueryExecutionId": "exec-1",
+            "Status": status,
+            "Statistics": {"DataScannedInBytes": scanned},
+        }
+    }
 
 
 def test_a_failed_query_shows_athenas_reason():
@@ -103,11 +124,14 @@ def test_the_bytes_scanned_cutoff_is_named_with_its_figures():
     client, stubber = stubbed_client()
     stubber.add_response("start_query_execution", {"QueryExecutionId": "exec-1"})
     stubber.add_response("get_query_execution", execution("RUNNING", scanned=4_000_000))
-    stubber.add_response("get_query_execution",
-                         execution("CANCELLED", scanned=10_485_760, reason="Bytes scanned limit was exceeded"))
-    stubber.add_response("get_work_group", {"WorkGroup": {
-        "Name": WORKGROUP, "Configuration": {"BytesScannedCutoffPerQuery": CUTOFF}}},
-        {"WorkGroup": WORKGROUP})
+    stubber.add_response(
+        "get_query_execution", execution("CANCELLED", scanned=10_485_760, reason="Bytes scanned limit was exceeded")
+    )
+    stubber.add_response(
+        "get_work_group",
+        {"WorkGroup": {"Name": WORKGROUP, "Configuration": {"BytesScannedCutoffPerQuery": CUTOFF}}},
+        {"WorkGroup": WORKGROUP},
+    )
     with stubber, pytest.raises(ScanCutoffExceeded) as raised:
         make_runner(client, FakeClock(), io.StringIO()).run("daily_active_deployments", "SELECT *")
     error = raised.value
@@ -139,16 +163,17 @@ def test_every_result_page_is_read_and_only_the_first_has_a_header():
 
     def page(rows, header, token=None):
         content = athena_page(columns, rows, header)
-        response = {"ResultSet": {"Rows": content["rows"],
-                                  "ResultSetMetadata": {"ColumnInfo": content["column_info"]}}}
+        response = {"ResultSet": {"Rows": content["rows"], "ResultSetMetadata": {"ColumnInfo": content["column_info"]}}}
         if token:
             response["NextToken"] = token
         return response
 
-    stubber.add_response("get_query_results", page([["2026-11-02", "3"]], True, "page-2"),
-                         {"QueryExecutionId": "exec-1"})
-    stubber.add_response("get_query_results", page([["2026-11-09", "5"]], False),
-                         {"QueryExecutionId": "exec-1", "NextToken": "page-2"})
+    stubber.add_response(
+        "get_query_results", page([["2026-11-02", "3"]], True, "page-2"), {"QueryExecutionId": "exec-1"}
+    )
+    stubber.add_response(
+        "get_query_results", page([["2026-11-09", "5"]], False), {"QueryExecutionId": "exec-1", "NextToken": "page-2"}
+    )
     with stubber:
         result = make_runner(client, FakeClock(), io.StringIO()).run("new_deployments_per_week", "SELECT 1")
     assert result.rows == ((datetime.date(2026, 11, 2), 3), (datetime.date(2026, 11, 9), 5))
@@ -168,7 +193,12 @@ def test_progress_redraws_one_line_on_a_terminal():
 
 def test_the_module_runs_as_python_dash_m(tmp_path):
     root = Path(__file__).resolve().parents[1]
-    completed = subprocess.run([sys.executable, "-m", "report", "--local", str(tmp_path), "--section", "nope"],
-                               cwd=root, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-m", "report", "--local", str(tmp_path), "--section", "nope"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 2
     assert "usage: python -m report" in completed.stderr and "invalid choice: 'nope'" in completed.stderr

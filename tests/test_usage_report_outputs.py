@@ -10,8 +10,13 @@ from report.stack_outputs import OUTPUT_FOR_FLAG
 def test_the_program_exports_the_database_and_workgroup_the_report_reads(stack):
     run = run_program(stack)
     exported = {flag: run.exports.get(output_name) for flag, output_name in OUTPUT_FOR_FLAG.items()}
-    names = {resource.typ: resource.inputs.get("name") for resource in run.resources
-             if resource.typ in ("aws:glue/catalogDatabase:CatalogDatabase", "aws:athena/workgroup:Workgroup")}
+    names = {
+        resource.typ: resource.inputs.get("name")
+        for resource in run.resources
+        if resource.typ in ("aws:glue/catalogDatabase:CatalogDatabase", "aws:athena/workgroup:Workgroup")
+    }
     assert all(names.values()) and len(names) == 2
-    assert exported == {"database": names["aws:glue/catalogDatabase:CatalogDatabase"],
-                        "workgroup": names["aws:athena/workgroup:Workgroup"]}
+    assert exported == {
+        "database": names["aws:glue/catalogDatabase:CatalogDatabase"],
+        "workgroup": names["aws:athena/workgroup:Workgroup"],
+    }

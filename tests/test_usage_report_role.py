@@ -18,8 +18,11 @@ from warehouse.layout import REPORTS_PREFIX
 ROOT = Path(__file__).resolve().parents[1]
 POLICY_PATH = ROOT / ".github" / "aws-oidc" / "usage-report-role-policy.json"
 # What docs/html-report.md tells the reader to replace before creating the policy.
-PLACEHOLDERS = {"ACCOUNT_ID": "123456789012", "WAREHOUSE_BUCKET": "warehouse-bucket-1a2b3c",
-                "RESULTS_BUCKET": "catalog-results-4d5e6f"}
+PLACEHOLDERS = {
+    "ACCOUNT_ID": "123456789012",
+    "WAREHOUSE_BUCKET": "warehouse-bucket-1a2b3c",
+    "RESULTS_BUCKET": "catalog-results-4d5e6f",
+}
 
 
 def statements() -> list[dict]:
@@ -41,8 +44,12 @@ def athena_calls_the_report_makes() -> set[str]:
     tree = ast.parse((ROOT / "report" / "athena_runner.py").read_text())
     names = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "_client":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Attribute)
+            and node.func.value.attr == "_client"
+        ):
             if node.func.attr == "get_paginator":
                 names.add(node.args[0].value)
             else:
@@ -71,15 +78,25 @@ def test_every_name_and_prefix_is_the_one_prod_deploys():
     assert set().union(*granted("athena").values()) == {f"arn:aws:athena:{region}:ACCOUNT_ID:workgroup/{workgroup}"}
     glue = f"arn:aws:glue:{region}:ACCOUNT_ID"
     assert set().union(*granted("glue").values()) == {
-        f"{glue}:catalog", f"{glue}:database/{database}", f"{glue}:table/{database}/{TABLE_NAME}"}
+        f"{glue}:catalog",
+        f"{glue}:database/{database}",
+        f"{glue}:table/{database}/{TABLE_NAME}",
+    }
     s3 = granted("s3")
-    assert s3["s3:GetObject"] == {f"arn:aws:s3:::WAREHOUSE_BUCKET/{REPORTS_PREFIX}*",
-                                  f"arn:aws:s3:::RESULTS_BUCKET/{RESULTS_PREFIX}*"}
+    assert s3["s3:GetObject"] == {
+        f"arn:aws:s3:::WAREHOUSE_BUCKET/{REPORTS_PREFIX}*",
+        f"arn:aws:s3:::RESULTS_BUCKET/{RESULTS_PREFIX}*",
+    }
     assert s3["s3:PutObject"] == {f"arn:aws:s3:::RESULTS_BUCKET/{RESULTS_PREFIX}*"}, "writes results only"
-    listings = {statement["Resource"]: statement["Condition"]["StringLike"]["s3:prefix"]
-                for statement in statements() if statement["Action"] == "s3:ListBucket"}
-    assert listings == {"arn:aws:s3:::WAREHOUSE_BUCKET": [REPORTS_PREFIX, f"{REPORTS_PREFIX}*"],
-                        "arn:aws:s3:::RESULTS_BUCKET": [RESULTS_PREFIX, f"{RESULTS_PREFIX}*"]}
+    listings = {
+        statement["Resource"]: statement["Condition"]["StringLike"]["s3:prefix"]
+        for statement in statements()
+        if statement["Action"] == "s3:ListBucket"
+    }
+    assert listings == {
+        "arn:aws:s3:::WAREHOUSE_BUCKET": [REPORTS_PREFIX, f"{REPORTS_PREFIX}*"],
+        "arn:aws:s3:::RESULTS_BUCKET": [RESULTS_PREFIX, f"{RESULTS_PREFIX}*"],
+    }
 
 
 def test_the_policy_passes_parliament_once_its_placeholders_are_filled():
@@ -92,13 +109,18 @@ def test_the_policy_passes_parliament_once_its_placeholders_are_filled():
 def test_only_the_usage_report_workflow_on_main_in_its_environment_may_assume_the_role():
     trust = json.loads((ROOT / ".github" / "aws-oidc" / "usage-report-role-trust-policy.json").read_text())
     (statement,) = trust["Statement"]
-    assert statement["Condition"] == {"StringEquals": {
-        f"{CLAIM}:aud": "sts.amazonaws.com",
-        # The subject names the event once the repository's OIDC subject template includes it (docs/ci-cd.md).
-        f"{CLAIM}:sub": ["repo:OWNER/REPO:environment:usage-report:event_name:schedule",
-                         "repo:OWNER/REPO:environment:usage-report:event_name:workflow_dispatch"],
-        # A branch's copy of the workflow, dispatched into the environment, cannot assume it.
-        f"{CLAIM}:job_workflow_ref": "OWNER/REPO/.github/workflows/usage-report.yml@refs/heads/main",
-        f"{CLAIM}:ref": "refs/heads/main"}}
+    assert statement["Condition"] == {
+        "StringEquals": {
+            f"{CLAIM}:aud": "sts.amazonaws.com",
+            # The subject names the event once the repository's OIDC subject template includes it (docs/ci-cd.md).
+            f"{CLAIM}:sub": [
+                "repo:OWNER/REPO:environment:usage-report:event_name:schedule",
+                "repo:OWNER/REPO:environment:usage-report:event_name:workflow_dispatch",
+            ],
+            # A branch's copy of the workflow, dispatched into the environment, cannot assume it.
+            f"{CLAIM}:job_workflow_ref": "OWNER/REPO/.github/workflows/usage-report.yml@refs/heads/main",
+            f"{CLAIM}:ref": "refs/heads/main",
+        }
+    }
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "usage-report.yml").read_text())
     assert {job.get("environment") for job in workflow["jobs"].values()} == {"usage-report"}

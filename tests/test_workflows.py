@@ -51,8 +51,13 @@ def _stack_calls() -> list[tuple[str, str, dict]]:
 def test_actionlint_finds_no_problem():
     files = [str(path) for path in _workflow_files()]
     assert len(files) >= 4
-    result = subprocess.run([_actionlint(), "-no-color", "-format", "{{json .}}", *files],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [_actionlint(), "-no-color", "-format", "{{json .}}", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     problems = json.loads(result.stdout or "[]")
     assert problems == [], "\n".join(f"{p['filepath']}:{p['line']}: {p['message']}" for p in problems)
     assert result.returncode == 0, result.stderr
@@ -64,8 +69,13 @@ def test_actionlint_catches_a_broken_workflow(tmp_path):
     broken_file = tmp_path / ".github" / "workflows" / "pulumi-stack.yml"
     broken_file.parent.mkdir(parents=True)
     broken_file.write_text(broken)
-    result = subprocess.run([_actionlint(), "-no-color", "-format", "{{json .}}", str(broken_file)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [_actionlint(), "-no-color", "-format", "{{json .}}", str(broken_file)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     messages = [problem["message"] for problem in json.loads(result.stdout)]
     assert result.returncode == 1
     assert any('"stak" is not defined' in message for message in messages), messages
@@ -86,8 +96,13 @@ def test_every_action_is_pinned_to_a_commit_with_its_version():
 def test_no_long_lived_aws_keys_are_referenced():
     for path in _workflow_files():
         text = path.read_text()
-        for key_name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "aws-access-key-id",
-                         "aws-secret-access-key", "AWS_SESSION_TOKEN"):
+        for key_name in (
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "aws-access-key-id",
+            "aws-secret-access-key",
+            "AWS_SESSION_TOKEN",
+        ):
             assert key_name not in text, f"{path.name} references {key_name}"
 
 
@@ -108,8 +123,9 @@ def test_checkouts_do_not_persist_the_token():
 
 def test_aws_credentials_come_from_oidc_role_assumption():
     job = _load("pulumi-stack.yml")["jobs"]["pulumi"]
-    credential_steps = [step for step in job["steps"]
-                        if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    credential_steps = [
+        step for step in job["steps"] if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    ]
     assert len(credential_steps) == 1
     assert credential_steps[0]["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
     # The role variable is per environment, so every caller must name one and grant the OIDC token.
@@ -174,16 +190,24 @@ def test_the_comment_shows_change_counts_only():
     assert "python .ci/preview-counts" in count["run"]
 
 
-PREVIEW_OUTPUT = ("Previewing update (staging):\n     Type   Name   Plan\n"
-                  " +   aws:iam/role:Role  reporter-role  create\n"
-                  '        arn: "arn:aws:iam::123456789012:role/reporter-role-1"\n    alarmEmail: "ops@example.com"\n\n'
-                  "Resources:\n    + 2 to create\n    ~ 1 to update\n    +-1 to replace\n    - 3 to delete\n"
-                  "    40 unchanged\n\nDuration: 3s\n")
+PREVIEW_OUTPUT = (
+    "Previewing update (staging):\n     Type   Name   Plan\n"
+    " +   aws:iam/role:Role  reporter-role  create\n"
+    '        arn: "arn:aws:iam::123456789012:role/reporter-role-1"\n    alarmEmail: "ops@example.com"\n\n'
+    "Resources:\n    + 2 to create\n    ~ 1 to update\n    +-1 to replace\n    - 3 to delete\n"
+    "    40 unchanged\n\nDuration: 3s\n"
+)
 
 
 def _preview_counts(output: str) -> str:
-    return subprocess.run([sys.executable, str(ROOT / ".ci" / "preview-counts")], input=output,
-                          capture_output=True, text=True, check=True, timeout=30).stdout
+    return subprocess.run(
+        [sys.executable, str(ROOT / ".ci" / "preview-counts")],
+        input=output,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
 
 
 def test_the_preview_counts_script_keeps_numbers_and_drops_everything_else():
@@ -250,8 +274,10 @@ def test_deploys_and_previews_run_in_hash_locked_venvs_without_the_test_tools():
     # uv installs exactly the lock, refusing a package without a hash (tests/test_locks.py compares the venvs).
     assert variables["SYNC"].split()[1:4] == ["pip", "sync", "--quiet"] and "--require-hashes" in variables["SYNC"]
     assert variables["LOCKS"] == "requirements"
-    for venv, lock in ((variables["DEPLOY_VENV"], "$(LOCKS)/deploy.lock"),
-                       (variables["POLICY_VENV"], "policy/requirements.lock")):
+    for venv, lock in (
+        (variables["DEPLOY_VENV"], "$(LOCKS)/deploy.lock"),
+        (variables["POLICY_VENV"], "policy/requirements.lock"),
+    ):
         (recipe,) = re.findall(rf"^\$\((\w+)\)/\.installed: {re.escape(lock)} \$\(UV\)\n((?:\t.*\n)+)", makefile, re.M)
         assert variables[recipe[0]] == venv
         installs = [line for line in recipe[1].splitlines() if "install" in line or "SYNC" in line]
@@ -274,10 +300,18 @@ def test_the_cli_version_step_reads_the_sdk_pin(tmp_path):
     steps = _load("pulumi-stack.yml")["jobs"]["pulumi"]["steps"]
     (step,) = [step for step in steps if step.get("id") == "versions"]
     output_file = tmp_path / "github_output"
-    subprocess.run(["bash", "-euo", "pipefail", "-c", step["run"]], cwd=ROOT, check=True, timeout=30,
-                   env={**os.environ, "GITHUB_OUTPUT": str(output_file)})
-    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
-                if "==" in line and not line.startswith("#"))
+    subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", step["run"]],
+        cwd=ROOT,
+        check=True,
+        timeout=30,
+        env={**os.environ, "GITHUB_OUTPUT": str(output_file)},
+    )
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
     assert output_file.read_text() == f"pulumi={pins['pulumi']}\n"
     assert _pulumi_step()["with"]["pulumi-version"] == "${{ steps.versions.outputs.pulumi }}"
 
@@ -301,25 +335,35 @@ def _environments_used() -> set[str]:
     """Every GitHub environment a job names, directly or through the stack workflow's input."""
     used = {call["with"]["environment"] for _, _, call in _stack_calls()}
     for path in _workflow_files():
-        used |= {job["environment"] for job in _load(path.name)["jobs"].values()
-                 if "environment" in job and "${{" not in job["environment"]}
+        used |= {
+            job["environment"]
+            for job in _load(path.name)["jobs"].values()
+            if "environment" in job and "${{" not in job["environment"]
+        }
     return used
 
 
 def test_trust_policies_admit_exactly_the_environments_the_workflows_use():
     subjects = _trust_subjects()
-    parsed = {name: {re.fullmatch(r"repo:OWNER/REPO:environment:([\w-]+):event_name:(\w+)", sub).groups()
-                     for sub in subs} for name, subs in subjects.items()}
+    parsed = {
+        name: {re.fullmatch(r"repo:OWNER/REPO:environment:([\w-]+):event_name:(\w+)", sub).groups() for sub in subs}
+        for name, subs in subjects.items()
+    }
     environment_of = {name: {environment for environment, _ in pairs} for name, pairs in parsed.items()}
     trusted = set().union(*environment_of.values())
-    assert trusted == _environments_used() == {"preview-staging", "staging", "production-preview", "production",
-                                               "usage-report"}
+    assert (
+        trusted
+        == _environments_used()
+        == {"preview-staging", "staging", "production-preview", "production", "usage-report"}
+    )
     # One role per environment, and no environment admitted by two roles: staging's job cannot assume prod's role.
     assert all(len(environments) == 1 for environments in environment_of.values())
     assert len(trusted) == len(subjects)
     assert parsed["preview-role-trust-policy.json"] == {("preview-staging", "pull_request")}
-    assert parsed["usage-report-role-trust-policy.json"] == {("usage-report", "schedule"),
-                                                            ("usage-report", "workflow_dispatch")}
+    assert parsed["usage-report-role-trust-policy.json"] == {
+        ("usage-report", "schedule"),
+        ("usage-report", "workflow_dispatch"),
+    }
 
 
 def test_each_deploy_environment_is_used_by_main_deploys_of_the_stack_workflow_only():
@@ -328,7 +372,8 @@ def test_each_deploy_environment_is_used_by_main_deploys_of_the_stack_workflow_o
         file_name, call = calls[environment]
         assert file_name == "deploy.yml" and (call["with"]["command"], call["with"]["stack"]) == ("up", stack)
         (statement,) = json.loads((TRUST_POLICIES / f"deploy-{environment}-role-trust-policy.json").read_text())[
-            "Statement"]
+            "Statement"
+        ]
         workflow_ref = statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:job_workflow_ref"]
         assert workflow_ref == f"OWNER/REPO/{STACK_WORKFLOW.removeprefix('./')}@refs/heads/main"
     assert _load("deploy.yml")["on"] == {"push": {"branches": ["main"]}}
@@ -345,8 +390,11 @@ def test_the_docs_table_names_who_calls_each_reusable_workflow():
     rows = dict(re.findall(r"^\| `([\w-]+\.yml)` \| ([^|]+) \|", _readme_ci_section(), re.M))
     assert rows
     for name, when in rows.items():
-        callers = {path.name for path in _workflow_files() if any(
-            job.get("uses") == f"./.github/workflows/{name}" for job in _load(path.name)["jobs"].values())}
+        callers = {
+            path.name
+            for path in _workflow_files()
+            if any(job.get("uses") == f"./.github/workflows/{name}" for job in _load(path.name)["jobs"].values())
+        }
         if callers or when.startswith("called by"):
             assert set(re.findall(r"`([\w-]+\.yml)`", when)) == callers, name
 
@@ -369,14 +417,18 @@ def test_the_test_job_installs_every_python_the_makefile_uses():
     makefile = (ROOT / "Makefile").read_text()
     wanted = set(re.findall(r"^\w*PYTHON \?= python(3\.\d+)$", makefile, re.M))
     assert "3.11" in wanted
-    (setup,) = [step for step in _load("tests.yml")["jobs"]["test"]["steps"]
-                if step.get("uses", "").startswith("actions/setup-python@")]
+    (setup,) = [
+        step
+        for step in _load("tests.yml")["jobs"]["test"]["steps"]
+        if step.get("uses", "").startswith("actions/setup-python@")
+    ]
     assert set(setup["with"]["python-version"].split()) == wanted
     runs = [step["run"] for step in _load("tests.yml")["jobs"]["test"]["steps"] if "run" in step]
     assert runs == [".ci/install-test-tools", "make test"]
 
 
 # ---- the weekly usage report ----
+
 
 def _usage_report_job() -> dict:
     (job,) = _load("usage-report.yml")["jobs"].values()
@@ -391,8 +443,9 @@ def test_the_usage_report_runs_weekly_and_on_demand_with_the_report_role_and_no_
     job = _usage_report_job()
     assert job["environment"] == "usage-report"
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    (credentials,) = [step for step in job["steps"]
-                      if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
+    (credentials,) = [
+        step for step in job["steps"] if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")
+    ]
     assert credentials["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
     assert "secrets." not in (WORKFLOWS / "usage-report.yml").read_text()
 
@@ -402,16 +455,23 @@ def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
 
     job = _usage_report_job()
     (run,) = [step["run"] for step in job["steps"] if "-m report" in step.get("run", "")]
-    command = run.replace('"$ATHENA_DATABASE"', job["env"]["ATHENA_DATABASE"]).replace(
-        '"$ATHENA_WORKGROUP"', job["env"]["ATHENA_WORKGROUP"]).split()
+    command = (
+        run.replace('"$ATHENA_DATABASE"', job["env"]["ATHENA_DATABASE"])
+        .replace('"$ATHENA_WORKGROUP"', job["env"]["ATHENA_WORKGROUP"])
+        .split()
+    )
     assert command[:3] == [".venv-usage-report/bin/python", "-m", "report"]
     # Its own locked venv, with only what the report imports (tests/test_locks.py compares it with its lock).
     assert _make_variables()["USAGE_REPORT_VENV"] == ".venv-usage-report"
     assert [step["run"] for step in job["steps"] if "make " in step.get("run", "")] == [
-        "make usage-report-venv PYTHON=python"]
+        "make usage-report-venv PYTHON=python"
+    ]
     args = build_parser().parse_args(command[3:])
-    assert (args.stack, args.database, args.workgroup) == ("prod", job["env"]["ATHENA_DATABASE"],
-                                                           job["env"]["ATHENA_WORKGROUP"])
+    assert (args.stack, args.database, args.workgroup) == (
+        "prod",
+        job["env"]["ATHENA_DATABASE"],
+        job["env"]["ATHENA_WORKGROUP"],
+    )
     # docs/html-report.md shows the command the workflow runs, names filled in.
     assert f"```sh\n{' '.join(command)}\n```" in docs.section("The weekly usage-report workflow")
     (upload,) = [step for step in job["steps"] if step.get("uses", "").startswith("actions/upload-artifact@")]
@@ -425,8 +485,10 @@ def test_the_usage_report_names_prods_catalog_as_the_program_does():
 
     exports = run_program("prod").exports
     env = _usage_report_job()["env"]
-    assert (env["ATHENA_DATABASE"], env["ATHENA_WORKGROUP"]) == (exports["athena_database_name"],
-                                                                exports["athena_workgroup_name"])
+    assert (env["ATHENA_DATABASE"], env["ATHENA_WORKGROUP"]) == (
+        exports["athena_database_name"],
+        exports["athena_workgroup_name"],
+    )
 
 
 def _comment_body(tmp_path, counts: str) -> subprocess.CompletedProcess:
@@ -435,18 +497,29 @@ def _comment_body(tmp_path, counts: str) -> subprocess.CompletedProcess:
     gh = tmp_path / "gh"
     gh.write_text('#!/bin/sh\nwhile [ "$1" != "--body" ]; do shift; done\nprintf "%s" "$2" > "$BODY_FILE"\n')
     gh.chmod(0o755)
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "BODY_FILE": str(tmp_path / "body"), "COUNTS": counts,
-           "PULL_REQUEST": "7", "GH_REPO": "o/r", "GH_TOKEN": "t", "RUN_URL": "https://example.invalid/run"}
-    return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True,
-                          timeout=30)
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "BODY_FILE": str(tmp_path / "body"),
+        "COUNTS": counts,
+        "PULL_REQUEST": "7",
+        "GH_REPO": "o/r",
+        "GH_TOKEN": "t",
+        "RUN_URL": "https://example.invalid/run",
+    }
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=30
+    )
 
 
 def test_the_comment_job_accepts_every_kind_of_change_the_preview_step_counts(tmp_path):
     # The comment job checks out nothing, so its jq spells the kinds again: they must be preview-counts' own.
     done = _comment_body(tmp_path, _preview_counts(PREVIEW_OUTPUT))
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "body").read_text().startswith(
-        "**pulumi preview (staging):** 2 create, 3 delete, 1 replace, 40 same, 1 update.")
+    assert (
+        (tmp_path / "body")
+        .read_text()
+        .startswith("**pulumi preview (staging):** 2 create, 3 delete, 1 replace, 40 same, 1 update.")
+    )
 
 
 def test_the_comment_job_writes_numbers_and_kinds_of_change_only(tmp_path):
@@ -454,8 +527,11 @@ def test_the_comment_job_writes_numbers_and_kinds_of_change_only(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "body").read_text().startswith("**pulumi preview (staging):** 2 create, 40 same.")
     # The branch's code wrote COUNTS: a word in a key or a value stops the job before anything is posted.
-    for hostile in ('{"create": 2, "[click here](https://evil.example)": 1}', '{"create": "two"}',
-                    '{"create": "1 see https://evil.example"}'):
+    for hostile in (
+        '{"create": 2, "[click here](https://evil.example)": 1}',
+        '{"create": "two"}',
+        '{"create": "1 see https://evil.example"}',
+    ):
         (tmp_path / "body").unlink(missing_ok=True)
         done = _comment_body(tmp_path, hostile)
         assert done.returncode != 0 and not (tmp_path / "body").exists(), hostile
@@ -463,9 +539,13 @@ def test_the_comment_job_writes_numbers_and_kinds_of_change_only(tmp_path):
 
 # ---- releases ----
 
-RULESET = {"id": 7, "target": "tag", "enforcement": "active",
-           "conditions": {"ref_name": {"include": ["refs/tags/v*"], "exclude": []}},
-           "rules": [{"type": "creation"}, {"type": "update"}, {"type": "deletion"}]}
+RULESET = {
+    "id": 7,
+    "target": "tag",
+    "enforcement": "active",
+    "conditions": {"ref_name": {"include": ["refs/tags/v*"], "exclude": []}},
+    "rules": [{"type": "creation"}, {"type": "update"}, {"type": "deletion"}],
+}
 
 
 def _provenance_step(tmp_path, name: str, answers: dict) -> subprocess.CompletedProcess:
@@ -474,14 +554,23 @@ def _provenance_step(tmp_path, name: str, answers: dict) -> subprocess.Completed
     for path, answer in answers.items():
         (tmp_path / path.replace("/", "_").replace("?", "_")).write_text(json.dumps(answer))
     gh = tmp_path / "gh"
-    gh.write_text('#!/bin/sh\n[ "$1" = api ] && [ "$3" = --jq ] || exit 2\n'
-                  'file="$ANSWERS/$(printf %s "$2" | tr "/?" "__")"\n[ -f "$file" ] || exit 1\n'
-                  'exec jq -r "$4" "$file"\n')
+    gh.write_text(
+        '#!/bin/sh\n[ "$1" = api ] && [ "$3" = --jq ] || exit 2\n'
+        'file="$ANSWERS/$(printf %s "$2" | tr "/?" "__")"\n[ -f "$file" ] || exit 1\n'
+        'exec jq -r "$4" "$file"\n'
+    )
     gh.chmod(0o755)
-    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "ANSWERS": str(tmp_path), "GITHUB_REPOSITORY": "o/r",
-           "GITHUB_SHA": "abc123", "GITHUB_REF_NAME": "v1.2.3", "GH_TOKEN": "t"}
-    return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True,
-                          timeout=30)
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "ANSWERS": str(tmp_path),
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_SHA": "abc123",
+        "GITHUB_REF_NAME": "v1.2.3",
+        "GH_TOKEN": "t",
+    }
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=30
+    )
 
 
 def test_a_release_refuses_a_tag_whose_commit_is_not_on_main(tmp_path):
@@ -496,10 +585,12 @@ def test_a_release_refuses_while_v_tags_can_be_moved_or_deleted(tmp_path):
     listing = "repos/o/r/rulesets?targets=tag"
     step = "Refuse to release while the ruleset that keeps v* tags in place is missing"
     assert _provenance_step(tmp_path, step, {listing: [{"id": 7}], "repos/o/r/rulesets/7": RULESET}).returncode == 0
-    for case, ruleset in {"evaluate only": {**RULESET, "enforcement": "evaluate"},
-                          "other tags": {**RULESET, "conditions": {"ref_name": {"include": ["refs/tags/x*"]}}},
-                          "updates allowed": {**RULESET, "rules": [{"type": "deletion"}]},
-                          "deletions allowed": {**RULESET, "rules": [{"type": "update"}]}}.items():
+    for case, ruleset in {
+        "evaluate only": {**RULESET, "enforcement": "evaluate"},
+        "other tags": {**RULESET, "conditions": {"ref_name": {"include": ["refs/tags/x*"]}}},
+        "updates allowed": {**RULESET, "rules": [{"type": "deletion"}]},
+        "deletions allowed": {**RULESET, "rules": [{"type": "update"}]},
+    }.items():
         done = _provenance_step(tmp_path, step, {listing: [{"id": 7}], "repos/o/r/rulesets/7": ruleset})
         assert done.returncode != 0, case
         assert "restricts updates and deletions of refs/tags/v*" in done.stdout, case
@@ -531,12 +622,14 @@ def test_the_docs_create_the_tag_ruleset_the_release_requires(tmp_path):
     assert ruleset["conditions"]["ref_name"]["include"] == ["refs/tags/v*"]
     assert {"update", "deletion"} <= {rule["type"] for rule in ruleset["rules"]}
     step = "Refuse to release while the ruleset that keeps v* tags in place is missing"
-    done = _provenance_step(tmp_path, step, {"repos/o/r/rulesets?targets=tag": [{"id": 7}],
-                                             "repos/o/r/rulesets/7": {"id": 7, **ruleset}})
+    done = _provenance_step(
+        tmp_path, step, {"repos/o/r/rulesets?targets=tag": [{"id": 7}], "repos/o/r/rulesets/7": {"id": 7, **ruleset}}
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 # ---- the weekly lock refresh ----
+
 
 def test_the_lock_refresh_resolves_read_only_then_tests_the_pushed_branch_before_proposing_it():
     workflow = _load("lock-refresh.yml")
@@ -545,7 +638,8 @@ def test_the_lock_refresh_resolves_read_only_then_tests_the_pushed_branch_before
     # The job that runs PyPI's code (source builds) holds the read-only default token.
     assert "permissions" not in jobs["resolve"]
     assert [step["run"] for step in jobs["resolve"]["steps"] if "make " in step.get("run", "")] == [
-        "make lock UPGRADE=--upgrade PYTHON=python3.11"]
+        "make lock UPGRADE=--upgrade PYTHON=python3.11"
+    ]
     # The job that can write runs no repository code and no package: git on the patch alone.
     assert jobs["push"]["permissions"] == {"contents": "write"}
     push_runs = "\n".join(step.get("run", "") for step in jobs["push"]["steps"])
@@ -553,8 +647,11 @@ def test_the_lock_refresh_resolves_read_only_then_tests_the_pushed_branch_before
     # GITHUB_TOKEN's pull request starts no workflow: the suite runs here, on the pushed commit, first.
     assert jobs["test"]["uses"] == "./.github/workflows/tests.yml"
     assert jobs["test"]["with"]["ref"] == "${{ needs.push.outputs.sha }}"
-    (checkout,) = [step for step in _load("tests.yml")["jobs"]["test"]["steps"]
-                   if step.get("uses", "").startswith("actions/checkout@")]
+    (checkout,) = [
+        step
+        for step in _load("tests.yml")["jobs"]["test"]["steps"]
+        if step.get("uses", "").startswith("actions/checkout@")
+    ]
     assert checkout["with"]["ref"] == "${{ inputs.ref }}"
     assert set(jobs["pull-request"]["needs"]) == {"push", "test"}
     assert jobs["pull-request"]["permissions"] == {"pull-requests": "write"}
@@ -562,13 +659,16 @@ def test_the_lock_refresh_resolves_read_only_then_tests_the_pushed_branch_before
 
 
 def _apply_lock_patch(repo: Path, patch: str) -> subprocess.CompletedProcess:
-    (step,) = [step for step in _load("lock-refresh.yml")["jobs"]["push"]["steps"]
-               if step.get("name", "").startswith("Apply")]
-    encoded = subprocess.run("gzip -9 | base64 -w0", shell=True, input=patch.encode(), capture_output=True,
-                             check=True, timeout=30).stdout.decode()
+    (step,) = [
+        step for step in _load("lock-refresh.yml")["jobs"]["push"]["steps"] if step.get("name", "").startswith("Apply")
+    ]
+    encoded = subprocess.run(
+        "gzip -9 | base64 -w0", shell=True, input=patch.encode(), capture_output=True, check=True, timeout=30
+    ).stdout.decode()
     env = {"PATH": os.environ["PATH"], "PATCH": encoded, "RUNNER_TEMP": str(repo.parent)}
-    return subprocess.run(["bash", "-eo", "pipefail", "-c", step["run"]], cwd=repo, env=env, capture_output=True,
-                          text=True, timeout=30)
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True, timeout=30
+    )
 
 
 def test_the_lock_refresh_pushes_a_patch_of_the_lock_files_and_nothing_else(tmp_path):
@@ -583,8 +683,9 @@ def test_the_lock_refresh_pushes_a_patch_of_the_lock_files_and_nothing_else(tmp_
 
     def patch_of(path: str, text: str) -> str:
         (repo / path).write_text(text)
-        diff = subprocess.run(["git", "diff", "--binary"], cwd=repo, capture_output=True, text=True, check=True,
-                              timeout=30).stdout
+        diff = subprocess.run(
+            ["git", "diff", "--binary"], cwd=repo, capture_output=True, text=True, check=True, timeout=30
+        ).stdout
         subprocess.run(["git", "checkout", "--quiet", "."], cwd=repo, check=True, timeout=30)
         return diff
 

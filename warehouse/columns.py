@@ -23,8 +23,10 @@ class Column:
 
 
 PARTITION_COLUMN = Column(
-    warehouse_layout.PARTITION_KEY, "string",
-    f"UTC day ({warehouse_layout.PARTITION_FORMAT}) Firehose opened the object holding the report.")
+    warehouse_layout.PARTITION_KEY,
+    "string",
+    f"UTC day ({warehouse_layout.PARTITION_FORMAT}) Firehose opened the object holding the report.",
+)
 
 
 def _hive_type(prop: dict) -> str:
@@ -38,6 +40,9 @@ def columns() -> list[Column]:
     scalars = [Column(name, _hive_type(props[name]), props[name]["description"]) for name in schemas.scalar_fields()]
     counters = props[schemas.CANONICAL_COUNTERS_KEY]["properties"]
     fields = ",".join(f"{name}:{_hive_type(counters[name])}" for name in schemas.counter_names())
-    metrics = Column(schemas.CANONICAL_COUNTERS_KEY, f"struct<{fields}>",
-                     "Counter totals for the report day, one field per counter in the schema.")
+    metrics = Column(
+        schemas.CANONICAL_COUNTERS_KEY,
+        f"struct<{fields}>",
+        "Counter totals for the report day, one field per counter in the schema.",
+    )
     return [*received, *scalars, metrics]

@@ -67,7 +67,8 @@ def delivery_day(key: str) -> str:
             return day
     raise WarehouseLayoutError(
         f"cannot tell which day {key!r} was delivered: expected a "
-        f"{layout.PARTITION_KEY}=YYYY-MM-DD folder or YYYY/MM/DD/HH folders in its key")
+        f"{layout.PARTITION_KEY}=YYYY-MM-DD folder or YYYY/MM/DD/HH folders in its key"
+    )
 
 
 def delivered_objects(s3, bucket: str, prefix: str = layout.REPORTS_PREFIX) -> list[DeliveredObject]:
@@ -81,6 +82,7 @@ def delivered_objects(s3, bucket: str, prefix: str = layout.REPORTS_PREFIX) -> l
 @dataclass(frozen=True)
 class LocalObject:
     """A delivered object in a local copy of the bucket, described without loading it (DuckDB reads the file)."""
+
     key: str  # below the reports folder
     gzipped: bool
     stored_bytes: int
@@ -103,12 +105,19 @@ def local_objects(warehouse_dir: str | Path) -> dict[Path, LocalObject]:
         raise FileNotFoundError(f"warehouse folder {warehouse_dir} does not exist")
     below = warehouse_dir / layout.REPORTS_PREFIX
     root = below if below.is_dir() else warehouse_dir
-    return {path.resolve(): _local_object(path, root)
-            for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))}
+    return {
+        path.resolve(): _local_object(path, root)
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    }
 
 
-def wait_for(s3, bucket: str, done: Callable[[list[DeliveredObject]], bool], deadline_seconds: float = 30.0,
-             prefix: str = layout.REPORTS_PREFIX) -> list[DeliveredObject]:
+def wait_for(
+    s3,
+    bucket: str,
+    done: Callable[[list[DeliveredObject]], bool],
+    deadline_seconds: float = 30.0,
+    prefix: str = layout.REPORTS_PREFIX,
+) -> list[DeliveredObject]:
     """Poll the bucket until `done(objects)` holds; fail with what was there at the deadline."""
     deadline = time.monotonic() + deadline_seconds
     while True:
@@ -116,8 +125,9 @@ def wait_for(s3, bucket: str, done: Callable[[list[DeliveredObject]], bool], dea
         if done(objects):
             return objects
         if time.monotonic() > deadline:
-            raise TimeoutError(f"delivery not complete after {deadline_seconds:.0f}s; "
-                               f"{len(objects)} object(s) under {prefix!r}")
+            raise TimeoutError(
+                f"delivery not complete after {deadline_seconds:.0f}s; {len(objects)} object(s) under {prefix!r}"
+            )
         time.sleep(POLL_SECONDS)
 
 
@@ -125,8 +135,9 @@ def records(objects: list[DeliveredObject]) -> list[dict]:
     return [record for obj in objects for record in obj.records]
 
 
-def download(s3, bucket: str, folder: Path, keys: set[str] | None = None,
-             prefix: str = layout.REPORTS_PREFIX) -> list[Path]:
+def download(
+    s3, bucket: str, folder: Path, keys: set[str] | None = None, prefix: str = layout.REPORTS_PREFIX
+) -> list[Path]:
     """Copy delivered objects (all, or only `keys`) byte for byte into `folder`, under their keys."""
     written = []
     for obj in delivered_objects(s3, bucket, prefix):

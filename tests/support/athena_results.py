@@ -28,6 +28,7 @@ class FakeClock:
 
 def athena_page(columns: list[tuple[str, str]], rows: list[list[str | None]], header: bool = True) -> dict:
     """Rows as get_query_results returns them: text values, a missing value for NULL, a header row first."""
+
     def data(values):
         return {"Data": [{} if value is None else {"VarCharValue": value} for value in values]}
 
@@ -51,8 +52,7 @@ def moto_athena(workgroup: str, cutoff_bytes: int, region: str = "us-east-1"):
         client = boto3.client("athena", region_name=region)
         client.create_work_group(Name=workgroup, Configuration={"BytesScannedCutoffPerQuery": cutoff_bytes})
         # Each state lasts two polls, so a runner really waits through QUEUED and RUNNING.
-        state_manager.set_transition(model_name="athena::execution",
-                                     transition={"progression": "manual", "times": 2})
+        state_manager.set_transition(model_name="athena::execution", transition={"progression": "manual", "times": 2})
         _MOTO_ACTIVE.append(workgroup)
         try:
             yield client

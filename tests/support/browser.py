@@ -69,9 +69,11 @@ def require(environ: dict[str, str] | None = None) -> Browser:
         missing("selenium: `make setup` installs it from requirements/dev.lock", environ)
     browser, looked = locate(environ)
     if browser is None:
-        missing(f"Chromium and its driver (looked for {looked}). On Debian, as root: {INSTALL_COMMAND}; "
-                "or point REPORT_TEST_BROWSER and REPORT_TEST_CHROMEDRIVER at a Chrome and its ChromeDriver",
-                environ)
+        missing(
+            f"Chromium and its driver (looked for {looked}). On Debian, as root: {INSTALL_COMMAND}; "
+            "or point REPORT_TEST_BROWSER and REPORT_TEST_CHROMEDRIVER at a Chrome and its ChromeDriver",
+            environ,
+        )
     return browser
 
 
@@ -83,8 +85,16 @@ def chromium(browser: Browser, *, phone: bool):
 
     options = webdriver.ChromeOptions()
     options.binary_location = browser.binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+    ):
         options.add_argument(argument)
     if phone:
         # Headless windows are at least 500 px wide; emulation gives the phone's real viewport.
@@ -93,8 +103,10 @@ def chromium(browser: Browser, *, phone: bool):
     driver = webdriver.Chrome(service=Service(browser.driver), options=options)
     if not phone:
         # --window-size sizes the whole window; the page's viewport is what must be 1280 x 800.
-        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-            "width": DESKTOP[0], "height": DESKTOP[1], "deviceScaleFactor": 1, "mobile": False})
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": DESKTOP[0], "height": DESKTOP[1], "deviceScaleFactor": 1, "mobile": False},
+        )
     try:
         yield driver
     finally:

@@ -24,8 +24,10 @@ def require_plugin_venv() -> Path:
         stale = stale_files()
         if not stale:
             return PLUGIN_PYTHON
-        message = (f"{PLUGIN_PYTHON.relative_to(REPO)} ships other bytes than the checkout for {', '.join(stale[:5])}: "
-                   f"run `{MAKE_COMMAND}`")
+        message = (
+            f"{PLUGIN_PYTHON.relative_to(REPO)} ships other bytes than the checkout for {', '.join(stale[:5])}: "
+            f"run `{MAKE_COMMAND}`"
+        )
     else:
         message = f"the component package tests need {PLUGIN_PYTHON.relative_to(REPO)}: run `{MAKE_COMMAND}`"
     if under_ci():
@@ -43,10 +45,17 @@ def stale_files() -> list[str]:
     (record,) = PLUGIN_PYTHON.parents[1].glob("lib/python*/site-packages/analytics_collector_components-*/RECORD")
     installed = {path: digest for path, digest, _ in csv.reader(record.read_text().splitlines())}
     packages = {path.split("/")[0] for path in installed if "/" in path and ".dist-info" not in path}
-    shipped = {str(p.relative_to(REPO)) for package in packages for p in (REPO / package).rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts}
-    changed = [path for path in sorted(shipped & set(installed))
-               if installed[path] != _record_digest((REPO / path).read_bytes())]
+    shipped = {
+        str(p.relative_to(REPO))
+        for package in packages
+        for p in (REPO / package).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    changed = [
+        path
+        for path in sorted(shipped & set(installed))
+        if installed[path] != _record_digest((REPO / path).read_bytes())
+    ]
     missing = sorted(path for path in shipped - set(installed) if not path.endswith(".pyc"))
     return changed + missing
 

@@ -40,7 +40,7 @@ def section(title: str) -> str:
     found = headings(text)
     [(start, level)] = [(index, lvl) for index, lvl, t in found if t == title]
     end = next((index for index, lvl, _ in found if index > start and lvl <= level), len(lines))
-    return "\n".join(lines[start + 1:end])
+    return "\n".join(lines[start + 1 : end])
 
 
 def slug(title: str) -> str:

@@ -15,9 +15,12 @@ from mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
 # Every optional feature on at once, so the guardrails also see what the committed stacks leave off.
 ALL_OPTIONS = {
-    "endpoint": {"manageAccountCloudwatchRole": True, "customDomainName": "telemetry.example.com",
-                 "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
-                 "hostedZoneId": "Z0123456789ABC"},
+    "endpoint": {
+        "manageAccountCloudwatchRole": True,
+        "customDomainName": "telemetry.example.com",
+        "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/abc",
+        "hostedZoneId": "Z0123456789ABC",
+    },
     "waf": {"enabled": True},
     "monitoring": {"alarmEmail": "ops@example.com"},
     "warehouse": {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
@@ -43,8 +46,11 @@ def policy_resource(typ: str, name: str, props: dict) -> PolicyResource:
 
 def from_run(run: ProgramRun) -> list[PolicyResource]:
     """The program's custom resources as a stack policy sees them after an update: outputs, including id."""
-    return [policy_resource(r.typ, r.name, {**(getattr(r, "outputs", None) or r.inputs), "id": f"{r.name}-id"})
-            for r in run.resources if r.custom]
+    return [
+        policy_resource(r.typ, r.name, {**(getattr(r, "outputs", None) or r.inputs), "id": f"{r.name}-id"})
+        for r in run.resources
+        if r.custom
+    ]
 
 
 def violations(policy, resources: list[PolicyResource], config: dict | None = None) -> list[str]:
@@ -56,8 +62,12 @@ def violations(policy, resources: list[PolicyResource], config: dict | None = No
 
     if isinstance(policy, ResourceValidationPolicy):
         for resource in resources:
-            policy.validate(ResourceValidationArgs(resource.resource_type, resource.props, resource.urn,
-                                                   resource.name, NO_OPTIONS, None, config), report)
+            policy.validate(
+                ResourceValidationArgs(
+                    resource.resource_type, resource.props, resource.urn, resource.name, NO_OPTIONS, None, config
+                ),
+                report,
+            )
     else:
         policy.validate(StackValidationArgs(resources, config), report)
     return found
