@@ -10,7 +10,7 @@ LOCALSTACK_VENV := .venv-localstack
 # pack's own packages, so no test tool's .pth file runs inside a deploy.
 DEPLOY_VENV := .venv-deploy
 POLICY_VENV := policy/venv
-# The weekly usage report's (.github/workflows/usage-report.yml): what `python -m report` imports, nothing else.
+# The weekly usage report's (.github/workflows/usage-report.yml): what `python -m usage_report` imports, nothing else.
 USAGE_REPORT_VENV := .venv-usage-report
 
 # The component package's venv, built as the Pulumi language host builds it: `venv` in the plugin folder, a
@@ -20,7 +20,7 @@ PLUGIN_DIR := component_package
 PLUGIN_VENV := $(PLUGIN_DIR)/venv
 PLUGIN_LOCK := $(PLUGIN_DIR)/requirements.txt
 PLUGIN_SOURCES := $(PLUGIN_DIR)/pyproject.toml $(PLUGIN_DIR)/__main__.py $(PLUGIN_LOCK) LICENSE \
-	$(shell find component_provider components handlers schemas mapping_templates queries warehouse guardrails \
+	$(shell find component_package/provider components handlers contract \
 		-type f -not -path '*/__pycache__/*')
 
 # Every venv is built from a hash-locked closure (requirements/*.lock, policy/requirements.lock; `make lock`
@@ -131,7 +131,7 @@ check: setup
 
 # The whole pipeline offline on LocalStack; writes demo-output/ and stops all it started.
 demo: setup localstack-venv
-	$(PY) -m demo
+	$(PY) -m tooling.demo
 
 clean:
 	rm -rf $(VENV) $(LOCALSTACK_VENV) $(DEPLOY_VENV) $(POLICY_VENV) $(PLUGIN_VENV) $(USAGE_REPORT_VENV) \

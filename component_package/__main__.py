@@ -8,7 +8,7 @@ import sys
 
 from pulumi.provider import main
 
-from component_provider.provider import ComponentPackageProvider
+from component_package.provider.provider import ComponentPackageProvider
 
 if __name__ == "__main__":
     main(ComponentPackageProvider(), sys.argv[1:])

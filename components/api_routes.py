@@ -11,8 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Optional
 
-import mapping_templates
-import schemas
+from contract import schemas, templates
 
 JSON = "application/json"
 # Mappings are kept as (key, value) pairs so that a description is immutable all the way down.
@@ -40,14 +39,14 @@ class FirehoseIntegration:
     firehose_action: str  # also the one action the integration's role is allowed
     passthrough_behavior: str
     request_parameters: Pairs
-    request_template: str  # a mapping_templates file with the delivery stream's name to fill in
+    request_template: str  # a contract/templates file with the delivery stream's name to fill in
 
 
 @dataclass(frozen=True)
 class IntegrationResponse:
     status_code: str
     selection_pattern: Optional[str]  # None: the default response, for statuses no pattern matches
-    template: str  # a mapping_templates file
+    template: str  # a contract/templates file
     content_type: str = JSON
     retry_after: bool = False  # the answer carries the endpoint's Retry-After header
 
@@ -68,7 +67,7 @@ class ApiRoute:
 class GatewayResponse:
     response_type: str
     status_code: Optional[str]  # None: API Gateway's own status for the error
-    template: str  # a mapping_templates file
+    template: str  # a contract/templates file
     content_type: str = JSON
     retry_after: bool = False  # the answer carries the endpoint's Retry-After header
 
@@ -84,7 +83,7 @@ PUT_RECORD = FirehoseIntegration(
     # Without a mapping for a content type, NEVER answers 415 instead of passing the body on.
     passthrough_behavior="NEVER",
     request_parameters=(("integration.request.header.Content-Type", "'application/x-amz-json-1.1'"),),
-    request_template=mapping_templates.FIREHOSE_PUT_RECORD,
+    request_template=templates.FIREHOSE_PUT_RECORD,
 )
 # A Firehose 4xx means our setup is wrong (the report was valid), a 5xx is throttling or an outage: both are
 # server errors, and 503 tells clients to retry, after its Retry-After.
@@ -161,9 +160,9 @@ def fingerprint(
         *gateway_responses,
         *(r for route in routes for r in route.responses),
     ]
-    response_templates = {response.template: mapping_templates.read(response.template) for response in responses}
+    response_templates = {response.template: templates.read(response.template) for response in responses}
     request_templates = {
-        name: mapping_templates.for_stream(name, delivery_stream_name)
+        name: templates.for_stream(name, delivery_stream_name)
         for name in {route.integration.request_template for route in routes}
     }
     canonical = json.dumps(

@@ -17,9 +17,9 @@ import pulumi_aws as aws
 from components import bucket_guards, iam_policies
 from components.outputs import publish_outputs
 from components.tunables import Rule, arn, boolean, integer, required, tunable, validate_args
-from queries import TABLE_NAME, description, load_saved_queries
-from warehouse import layout as warehouse_layout
-from warehouse.columns import PARTITION_COLUMN, columns
+from contract.queries import TABLE_NAME, description, load_saved_queries
+from contract.warehouse import layout as warehouse_layout
+from contract.warehouse.columns import PARTITION_COLUMN, columns
 
 ENGINE_VERSION = "Athena engine version 3"
 JSON_SERDE = "org.openx.data.jsonserde.JsonSerDe"

@@ -1,6 +1,6 @@
 """The guards every bucket of the program gets: no public access, no ACLs, encryption at rest, versioning and
 a bucket policy that refuses plain HTTP. In pulumi-aws 7 each is its own resource. What each guard says lives
-in guardrails/buckets.py, which the policy pack checks against too."""
+in contract/guardrails/buckets.py, which the policy pack checks against too."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import iam_policies
-from guardrails import buckets, transport
+from contract.guardrails import buckets, transport
 
 # Every bucket's lifecycle carries this rule (in the arguments' spelling).
 ABORT_INCOMPLETE_UPLOADS: aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgsDict = {
@@ -32,7 +32,7 @@ def guard_bucket(
     only_writer: Optional[pulumi.Input[str]] = None,
 ) -> None:
     """`only_writer`: the one principal ARN that may put objects; unset, the bucket policy says nothing of writes."""
-    # The flags are data (guardrails/buckets.py), so which keyword arguments they fill is known at run time only.
+    # The flags are data (contract/guardrails/buckets.py), so which keyword arguments they fill is known at run time only.
     flags: dict[str, Any] = {_argument(flag): True for flag in buckets.PUBLIC_ACCESS_FLAGS}
     public_access = aws.s3.BucketPublicAccessBlock(
         f"{name}-public-access",

@@ -10,7 +10,6 @@ from typing import Literal, Optional, overload
 import pulumi
 import pulumi_aws as aws
 
-import mapping_templates
 from components import api_routes, iam_policies
 from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse, RequestModel, RequestValidation
 from components.collector_domain import attach_custom_domain
@@ -28,7 +27,8 @@ from components.tunables import (
     tunable,
     validate_args,
 )
-from guardrails import stages
+from contract import templates
+from contract.guardrails import stages
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             request_parameters=dict(spec.request_parameters),
             request_templates={
                 route.model.content_type: targets.delivery_stream_name.apply(
-                    partial(mapping_templates.for_stream, spec.request_template)
+                    partial(templates.for_stream, spec.request_template)
                 )
             },
             opts=targets.opts,
@@ -266,7 +266,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
                     http_method=method.http_method,
                     status_code=method_response.status_code,
                     selection_pattern=response.selection_pattern,
-                    response_templates={response.content_type: mapping_templates.read(response.template)},
+                    response_templates={response.content_type: templates.read(response.template)},
                     response_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
                     opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
                 )
@@ -287,7 +287,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
                 rest_api_id=api.id,
                 response_type=response.response_type,
                 status_code=response.status_code,
-                response_templates={response.content_type: mapping_templates.read(response.template)},
+                response_templates={response.content_type: templates.read(response.template)},
                 response_parameters=api_routes.gateway_response_parameters(response, retry_after_seconds),
                 opts=child,
             )
@@ -325,7 +325,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             deployment=deployment.id,
             stage_name=args.stage_name,
             xray_tracing_enabled=stages.XRAY_TRACING_ENABLED,
-            access_log_settings={"destination_arn": access_logs.arn, "format": mapping_templates.access_log_format()},
+            access_log_settings={"destination_arn": access_logs.arn, "format": templates.access_log_format()},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=depends_on)),
         )
         aws.apigateway.MethodSettings(

@@ -34,7 +34,7 @@ from components.collector_dashboard import (
 )
 from components.outputs import publish_outputs
 from components.tunables import integer, matching, number, one_of, required, tunable, validate_args
-from guardrails import transport
+from contract.guardrails import transport
 
 # The name the program gives its CollectorMonitoring. Its alarms are named `<RESOURCE_NAME>-<key>`, the names
 # operators find in CloudWatch and docs/guardrails.md lists.

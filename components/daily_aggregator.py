@@ -16,7 +16,6 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-import schemas
 from components import iam_policies
 from components.alarm_spec import AlarmSpec, Comparison, Metric
 from components.outputs import publish_outputs
@@ -33,7 +32,8 @@ from components.tunables import (
     tunable,
     validate_args,
 )
-from guardrails import transport
+from contract import schemas
+from contract.guardrails import transport
 
 # The name the program gives its DailyAggregator (products choose their own); docs/guardrails.md lists its alarms
 # under it.
@@ -100,7 +100,7 @@ def _report_field(name: str) -> Rule:
         except fastjsonschema.JsonSchemaException:
             return False
 
-    return Rule(f"a {name} the report schema accepts (see schemas/usage_report.schema.json)", accepts)
+    return Rule(f"a {name} the report schema accepts (see contract/schemas/usage_report.schema.json)", accepts)
 
 
 @dataclass(frozen=True)

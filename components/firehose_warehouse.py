@@ -11,7 +11,7 @@ import pulumi_aws as aws
 from components import bucket_guards, iam_policies
 from components.outputs import publish_outputs
 from components.tunables import arn, boolean, integer, log_retention, tunable, validate_args
-from warehouse import layout as warehouse_layout
+from contract.warehouse import layout as warehouse_layout
 
 FIREHOSE_LOG_STREAM = "S3Delivery"
 

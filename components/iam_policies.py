@@ -12,7 +12,7 @@ import pulumi_aws as aws
 # no trust condition is documented, and an unsupported one makes the role impossible to assume (every
 # report would fail); for them the guard is that only principals allowed iam:PassRole in this account
 # can hand the role to the service.
-# An IAM policy statement as its JSON object; guardrails/ builds some of them too.
+# An IAM policy statement as its JSON object; contract/guardrails/ builds some of them too.
 Statement = dict[str, Any]
 
 TRUST_CONDITION_KEYS = {"firehose.amazonaws.com": "sts:ExternalId", "scheduler.amazonaws.com": "aws:SourceAccount"}

@@ -13,12 +13,12 @@ from pathlib import Path
 import pulumi
 
 HANDLER = "handlers.daily_report.handler"
-# The handler module, its package, and `schemas` with the one schema file it reads: (package, file in it).
+# The handler module, its package, and `contract.schemas` with the one schema file it reads: (package, file in it).
 PACKAGE_FILES = (
     ("handlers", "__init__.py"),
     ("handlers", "daily_report.py"),
-    ("schemas", "__init__.py"),
-    ("schemas", "usage_report.schema.json"),
+    ("contract.schemas", "__init__.py"),
+    ("contract.schemas", "usage_report.schema.json"),
 )
 # Pure-Python distributions the handler imports that the runtime lacks (pinned in requirements.txt).
 VENDORED = ("fastjsonschema",)

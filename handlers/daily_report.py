@@ -28,7 +28,7 @@ from typing import Any, Optional
 import boto3
 import fastjsonschema
 
-import schemas
+from contract import schemas
 
 DAY = dt.timedelta(days=1)
 # GetMetricData accepts at most 500 queries per request.
@@ -326,7 +326,7 @@ def without_unknown_counters(report: dict[str, Any], rejected: CollectorRejected
 
 def backoff_seconds(attempts: int, jitter: Any) -> Any:
     """The wait after failed attempt number `attempts`: capped exponential backoff with full jitter
-    (`jitter` in [0, 1); an array of them works too, for benchmarks/fleet_simulation.py)."""
+    (`jitter` in [0, 1); an array of them works too, for tooling/benchmarks/fleet_simulation.py)."""
     return jitter * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempts - 1))
 
 

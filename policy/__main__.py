@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 # The CLI runs this file with policy/ itself on sys.path; the rules (the `policy` package) and the guard data
-# they check against (the `guardrails` package) are imported from the repository root.
+# they check against (the `contract.guardrails` package) are imported from the repository root.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pulumi_policy import EnforcementLevel, PolicyPack

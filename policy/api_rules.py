@@ -1,10 +1,10 @@
-"""API Gateway, WAF and CloudFront rules: nothing that would keep who called (guardrails/client_identity.py lists
+"""API Gateway, WAF and CloudFront rules: nothing that would keep who called (contract/guardrails/client_identity.py lists
 each feature and the rule here that refuses it), and WAF on every stage when the stack has one."""
 
 from __future__ import annotations
 
-from guardrails import client_identity
-from guardrails.client_identity import IdentityStore
+from contract.guardrails import client_identity
+from contract.guardrails.client_identity import IdentityStore
 from policy.properties import as_list, get_path, known, of_types, refers_to
 from policy.rule_kit import flag, resource_rule, stack_rule
 from policy.vtl_references import caller_reads
@@ -25,7 +25,7 @@ REALTIME_LOGS = ("aws:cloudfront/realtimeLogConfig:RealtimeLogConfig",)
 LOG_DELIVERY_SOURCES = ("aws:cloudwatch/logDeliverySource:LogDeliverySource",)
 ACCESS_LOGS = "ACCESS_LOGS"
 
-# Spelled here, not read from guardrails/stages.py (which the stage is built from): flipping a value there
+# Spelled here, not read from contract/guardrails/stages.py (which the stage is built from): flipping a value there
 # must fail this pack, not move its answer along.
 ERROR = "ERROR"  # the only execution-log level allowed; INFO keeps request headers
 OFF = "OFF"  # keeps nothing, but fails AWS's control APIGateway.1
@@ -176,7 +176,7 @@ def _no_waf_logging(_props, _config):
 
 
 def _refuses(store: IdentityStore, description: str, types, check, **kwargs):
-    """A rule named by the client-identity store it refuses (guardrails/client_identity.py)."""
+    """A rule named by the client-identity store it refuses (contract/guardrails/client_identity.py)."""
     return resource_rule(store.rule, description, types, check, **kwargs)
 
 

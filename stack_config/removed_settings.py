@@ -1,7 +1,7 @@
 """Settings the program once accepted and now refuses, each with the reason: a stack file that still sets one
 learns what changed and why, instead of reading only "not a known setting"."""
 
-from guardrails import client_identity
+from contract.guardrails import client_identity
 
 # (section, key) -> why it went and what to do
 REMOVED = {

@@ -13,6 +13,6 @@ for _key, _value in {
     os.environ[_key] = _value
 os.environ.pop("AWS_PROFILE", None)
 
-from mocked_program import pulumi_mocks  # noqa: E402  (after the credentials: nothing may see real ones)
+from tooling.mocked_program import pulumi_mocks  # noqa: E402  (after the credentials: nothing may see real ones)
 
 pulumi_mocks.install()

@@ -8,10 +8,10 @@ import shutil
 
 import pytest
 
-import mapping_templates
 from components import api_routes
 from components.api_routes import GATEWAY_RESPONSES, ROUTES, fingerprint
-from mocked_program.pulumi_mocks import mock_id, run_program, stack_config_with
+from contract import templates as mapping_templates
+from tooling.mocked_program.pulumi_mocks import mock_id, run_program, stack_config_with
 
 STREAM = "reports-stream"
 # The dev stack's endpoint.retryAfterSeconds (the tunable's default: dev leaves it out).

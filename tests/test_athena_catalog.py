@@ -1,5 +1,5 @@
 """AthenaCatalog under mocks, on every stack: the table is the schema's fields over Firehose's prefix with
-partition projection, the workgroup enforces its limits, and the saved queries are the files in queries/."""
+partition projection, the workgroup enforces its limits, and the saved queries are the files in contract/queries/."""
 
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-import queries
-import schemas
 from components.athena_catalog import MIN_BYTES_SCANNED_CUTOFF, AthenaCatalogArgs
 from components.tunables import ArgsError
-from mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
+from contract import queries, schemas
+from contract.warehouse import columns as reports_table
+from contract.warehouse import layout as warehouse_layout
 from stack_config import StackConfigError, section_keys
-from warehouse import columns as reports_table
-from warehouse import layout as warehouse_layout
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 
 RUNS = {}
 TABLE = "aws:glue/catalogTable:CatalogTable"
@@ -152,7 +151,7 @@ def test_query_results_expire_as_configured(stack):
     assert results["expiration"]["days"] == setting(stack, "resultsRetentionDays")
     assert results["filter"] == {"prefix": ""}
     assert results["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
-    # Spelled, not read from guardrails/buckets.py, which the component reads too: a changed constant must fail here.
+    # Spelled, not read from contract/guardrails/buckets.py, which the component reads too: a changed constant must fail here.
     assert results["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 1
     assert rules["remove-expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
     assert all(r["status"] == "Enabled" for r in rules.values())

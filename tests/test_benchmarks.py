@@ -13,18 +13,18 @@ from pathlib import Path
 
 import pytest
 
-import schemas
 from components.collector_endpoint import CollectorEndpointArgs
 from components.daily_aggregator import DailyAggregatorArgs
-from docs_generation.fleet_costs import stack_args
+from contract import schemas
 from tests.support.docs import all_text, section
+from tooling.docs_generation.fleet_costs import stack_args
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_benchmark(script: str, *args: str) -> str:
     completed = subprocess.run(
-        [sys.executable, f"benchmarks/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=240
+        [sys.executable, f"tooling/benchmarks/{script}", *args], cwd=ROOT, capture_output=True, text=True, timeout=240
     )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
@@ -170,7 +170,7 @@ def test_the_window_arithmetic_in_the_docs_follows_prods_stage_and_the_default_w
 
 def script_defaults(script: str) -> dict[str, object]:
     """Each option's default as the script's argparse states it, read without running the script."""
-    tree = ast.parse((ROOT / "benchmarks" / script).read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "tooling" / "benchmarks" / script).read_text(encoding="utf-8"))
     return {
         call.args[0].value: keyword.value.value
         for call in ast.walk(tree)
@@ -190,4 +190,4 @@ def test_the_sizes_the_docs_give_for_a_default_run_are_the_scripts_defaults():
     assert f"# --reports {ingest['--reports']} --clients {ingest['--clients']}" in text
     assert f"{ingest['--reports']:,} valid reports from {ingest['--clients']} concurrent clients" in text
     start = script_defaults("component_package_start.py")
-    assert f"(`benchmarks/component_package_start.py`, median of {start['--runs']})" in text
+    assert f"(`tooling/benchmarks/component_package_start.py`, median of {start['--runs']})" in text

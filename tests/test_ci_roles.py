@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mocked_program.pulumi_mocks import ACCOUNT, REGION, run_program, stack_config, stack_config_with
 from tests.test_iam_lint import findings_above_low
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, run_program, stack_config, stack_config_with
 
 ROOT = Path(__file__).resolve().parents[1]
 OIDC = ROOT / ".github" / "aws-oidc"

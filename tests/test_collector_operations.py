@@ -10,9 +10,9 @@ from components.collector_dashboard import API, ATHENA, FIREHOSE
 from components.collector_monitoring import RESOURCE_NAME, CollectorMonitoringArgs, alarm_specs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
 from handlers import daily_report
-from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 from stack_config import StackConfigError
 from tests.support import docs
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 MONITORING = "analytics:operations:CollectorMonitoring"

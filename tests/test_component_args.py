@@ -7,8 +7,8 @@ import pytest
 from components.collector_endpoint import CollectorEndpointArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError
-from guardrails import buckets
-from mocked_program.pulumi_mocks import run_program, stack_config_with
+from contract.guardrails import buckets
+from tooling.mocked_program.pulumi_mocks import run_program, stack_config_with
 
 
 def test_defaults_are_valid():

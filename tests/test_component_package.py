@@ -23,14 +23,14 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import proto
 
 import components
-from component_provider.hosted import COMPONENTS, args_type
-from component_provider.schema import PACKAGE, package_schema
+from component_package.provider.hosted import COMPONENTS, args_type
+from component_package.provider.schema import PACKAGE, package_schema
 from components.tunables import camel_case
-from mocked_program import pulumi_mocks as program_mocks
-from mocked_program.plugin_engine import PLUGIN_DIR, PLUGIN_PYTHON, STACK, STACK_URN, running_plugin
-from mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks, run_program
 from tests.support import docs
 from tests.support.component_plugin import comparable, file_assets, require_plugin_venv, without_stack
+from tooling.mocked_program import pulumi_mocks as program_mocks
+from tooling.mocked_program.plugin_engine import PLUGIN_DIR, PLUGIN_PYTHON, STACK, STACK_URN, running_plugin
+from tooling.mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks, run_program
 
 DATA = Path(__file__).parent / "data"
 # Public API: every existing stack's URNs start with these (README, "Architecture").
@@ -150,7 +150,7 @@ def test_outputs_are_the_declared_outputs_and_an_optional_one_is_not_required():
 
 
 def test_an_output_without_a_description_is_refused():
-    from component_provider.schema import resource
+    from component_package.provider.schema import resource
 
     class Undescribed(pulumi.ComponentResource):
         """A component whose output says nothing."""
@@ -286,7 +286,7 @@ def test_construct_ships_the_reporter_source_from_the_installed_package(plugin):
     plugin.construct(TOKENS["DailyAggregator"], "assets", {"collectorUrl": COLLECTOR_URL})
     function = next(r for r in plugin.monitor.registrations if r.type == "aws:lambda/function:Function")
     assets = dict(file_assets(function.inputs))
-    assert "handlers/daily_report.py" in assets and "schemas/usage_report.schema.json" in assets
+    assert "handlers/daily_report.py" in assets and "contract/schemas/usage_report.schema.json" in assets
     for archive_path, asset in assets.items():
         path = Path(asset.path)
         # Absolute and present from the consumer's folder: nothing is looked up relative to it.
@@ -471,7 +471,7 @@ def test_the_copy_three_folders_advice_is_gone():
 def test_start_benchmark_prints_its_ratios():
     require_plugin_venv()
     done = subprocess.run(
-        [sys.executable, "benchmarks/component_package_start.py", "--runs", "1"],
+        [sys.executable, "tooling/benchmarks/component_package_start.py", "--runs", "1"],
         cwd=REPO,
         capture_output=True,
         text=True,

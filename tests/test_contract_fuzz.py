@@ -5,7 +5,7 @@ plain-Python reading of the contract accepts, for arbitrary JSON values and for 
 every accepted report must render through the real mapping template to one JSON line holding the same data.
 
 The predicate restates the contract's formats on purpose (an oracle copied from the schema would agree with
-any mistake in it); the field and counter names themselves come from `schemas`, the one list of them.
+any mistake in it); the field and counter names themselves come from `contract.schemas`, the one list of them.
 It matches whole strings with `re.fullmatch`, so it has none of the `$`-before-a-final-newline leniency
 that the schema's `pattern` keywords have and that the schema's length bounds and `not` guard against.
 """
@@ -20,15 +20,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import mapping_templates
-import schemas
-from fixtures.apigateway_vtl import RequestContext, render
+from contract import schemas, templates
+from tooling.fixtures.apigateway_vtl import RequestContext, render
 
 # Examples per property; their sum is the figure docs/guardrails.md states (tests/test_readme_promises.py).
 EXAMPLES = {"arbitrary": 1200, "near_miss": 1000, "mutated": 1800, "valid": 1000}
 
 VALIDATOR = jsonschema.Draft4Validator(schemas.load_schema())
-TEMPLATE = mapping_templates.firehose_put_record("fuzz-stream")
+TEMPLATE = templates.firehose_put_record("fuzz-stream")
 COUNTER_KEYS = schemas.counter_keys()
 COUNTER_NAMES = schemas.counter_names()
 TOP_LEVEL = [*schemas.scalar_fields(), *COUNTER_KEYS]

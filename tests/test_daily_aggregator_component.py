@@ -22,10 +22,10 @@ from components.daily_aggregator import (
 )
 from components.reporter_code import HANDLER
 from components.tunables import ArgsError
-from guardrails import transport
-from mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
+from contract.guardrails import transport
 from stack_config import StackConfigError
 from tests.support import docs
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 
 COMPONENT = DailyAggregator.TYPE_TOKEN
 # Every resource type the reporter owns: the opt-out must register none of them.

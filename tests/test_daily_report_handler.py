@@ -9,17 +9,16 @@ import fastjsonschema
 import pytest
 from moto import mock_aws
 
-import mapping_templates
-import schemas
 from components.api_routes import GATEWAY_RESPONSES
 from components.daily_aggregator import SCHEDULED_TIME
-from fixtures.apigateway_vtl import RequestContext, render
-from fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
-from fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish, publish_emf
+from contract import schemas, templates
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
-from mocked_program.pulumi_mocks import run_program, stack_config_with
 from tests.support.docs import section
+from tooling.fixtures.apigateway_vtl import RequestContext, render
+from tooling.fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
+from tooling.fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish, publish_emf
+from tooling.mocked_program.pulumi_mocks import run_program, stack_config_with
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 RUN_AT = dt.datetime(2026, 11, 27, 1, 17, tzinfo=UTC)
@@ -316,7 +315,7 @@ def refused(*names) -> tuple[int, dict]:
     listed = json.dumps(list(names)).replace('"', '\\"')  # API Gateway hands it over with quotes escaped
     [response] = [r for r in GATEWAY_RESPONSES if r.response_type == "BAD_REQUEST_BODY"]
     context = RequestContext(error={"validationErrorString": f"{shown}{listed}]"})
-    return int(response.status_code), json.loads(render(mapping_templates.read(response.template), "", context))
+    return int(response.status_code), json.loads(render(templates.read(response.template), "", context))
 
 
 def test_a_counter_the_collector_does_not_know_is_dropped_and_the_day_still_sent(cloudwatch, newer_reporter, capsys):

@@ -13,9 +13,9 @@ import warnings
 import pytest
 import yaml
 
-from mocked_program.pulumi_mocks import ACCOUNT, REGION, mock_id, run_program, stack_config_with
 from tests.support import docs
 from tests.test_ci_roles import EVERYTHING_ON, OIDC, ROOT, allows, as_list, filled
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, mock_id, run_program, stack_config_with
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament opens its config without closing it, at import

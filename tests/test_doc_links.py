@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from docs_generation import DOCS, README, REPO, doc_files
 from tests.support import docs
+from tooling.docs_generation import DOCS, README, REPO, doc_files
 
 EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)  # https:, mailto:...
 

@@ -1,6 +1,6 @@
 """The ingest path for real on LocalStack: API Gateway's own validation and VTL, Firehose, S3.
 
-What is deployed is what the program registers (local_cloud/applier.py replays it). If LocalStack
+What is deployed is what the program registers (tooling/local_cloud/applier.py replays it). If LocalStack
 cannot start, these tests fail with its reason: they are never skipped.
 """
 
@@ -14,15 +14,15 @@ from collections import Counter
 
 import pytest
 
-import schemas
 from components.api_routes import PUT_RECORD
-from demo.sample_posts import DOCUMENTED_PATH, SHIPPED_REPORTER_PATH
-from fixtures import reports
-from local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, deploy_ingest_path
-from local_cloud.aws_clients import client
-from local_cloud.collector_client import post
-from local_cloud.emulator import LocalCloud, LocalCloudError
-from warehouse import delivered
+from contract import schemas
+from contract.warehouse import delivered
+from tooling.demo.sample_posts import DOCUMENTED_PATH, SHIPPED_REPORTER_PATH
+from tooling.fixtures import reports
+from tooling.local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, deploy_ingest_path
+from tooling.local_cloud.aws_clients import client
+from tooling.local_cloud.collector_client import post
+from tooling.local_cloud.emulator import LocalCloud, LocalCloudError
 
 pytestmark = pytest.mark.localstack
 
@@ -228,8 +228,8 @@ def _answers_as_posted(answers: dict[str, list[dict]]) -> dict[str, object]:
 
 
 def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
-    from queries import load_saved_queries
-    from report.local_duckdb import run_all_saved_queries
+    from contract.queries import load_saved_queries
+    from usage_report.local_duckdb import run_all_saved_queries
 
     today = datetime.datetime.now(datetime.UTC).date()
     before = {obj.key for obj in delivered.delivered_objects(s3, deployment.bucket_name)}
@@ -257,8 +257,8 @@ def test_saved_queries_answer_from_what_was_delivered(deployment, s3, tmp_path):
 
 
 def test_the_reporter_posts_yesterdays_totals_through_the_endpoint(deployment, s3, cloud):
-    from fixtures import product_metrics
-    from local_cloud.reporter_run import run_reporter
+    from tooling.fixtures import product_metrics
+    from tooling.local_cloud.reporter_run import run_reporter
 
     account, stack_id = "000000000042", _fresh_id()  # the product deployment's own account
     cloudwatch = client("cloudwatch", cloud.endpoint_url, account=account)

@@ -7,12 +7,12 @@ import re
 import pytest
 import yaml
 
-import schemas
 from components.daily_aggregator import REPLAY_INTERVAL_SECONDS, DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
-from docs_generation import fleet_costs
+from contract import schemas
 from handlers import daily_report
-from mocked_program.pulumi_mocks import REPO
+from tooling.docs_generation import fleet_costs
+from tooling.mocked_program.pulumi_mocks import REPO
 
 # The tests check quantities; a price is read once, in fleet_costs.PRICES, and changes there alone.
 PRICES = fleet_costs.PRICES

@@ -3,9 +3,9 @@
 import json
 
 from components.daily_aggregator import DailyAggregatorArgs
-from docs_generation import flood_horizon
-from mocked_program.pulumi_mocks import run_program, stack_config_with
 from tests.support import docs
+from tooling.docs_generation import flood_horizon
+from tooling.mocked_program.pulumi_mocks import run_program, stack_config_with
 
 
 def deployed():

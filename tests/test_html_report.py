@@ -1,4 +1,4 @@
-"""`python -m report --html`: the page's structure, its summary against the saved queries' answers, escaping of
+"""`python -m usage_report --html`: the page's structure, its summary against the saved queries' answers, escaping of
 anonymous data, the empty warehouse, and outliers named and drawn on a scale that shows the rest.
 (tests/test_html_report_browser.py opens the same pages in Chromium.)"""
 
@@ -12,18 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import warehouse_files
-from fixtures.warehouse_files import Delivery
-from queries import load_saved_queries
-from report import html_page, outliers, query_windows, summary
-from report.cli import main
-from report.html_page import Section, render_page
-from report.local_duckdb import run_all_saved_queries
-from report.results import QueryResult
-from report.sections import PANEL_PER_LINE, SECTIONS, TABLE_ONLY
+from contract.queries import load_saved_queries
 from tests.support import docs
 from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
 from tests.test_usage_report import ATHENA_ANSWERS, DATABASE, WORKGROUP
+from tooling.fixtures import warehouse_files
+from tooling.fixtures.warehouse_files import Delivery
+from usage_report import html_page, outliers, query_windows, summary
+from usage_report.cli import main
+from usage_report.html_page import Section, render_page
+from usage_report.local_duckdb import run_all_saved_queries
+from usage_report.results import QueryResult
+from usage_report.sections import PANEL_PER_LINE, SECTIONS, TABLE_ONLY
 
 TODAY = datetime.date(2026, 11, 27)  # a Friday; the reference warehouse's windows end on Thursday the 26th
 GENERATED = datetime.datetime(2026, 11, 27, 7, 30, tzinfo=datetime.UTC)

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import warehouse_files
-from report.local_duckdb import run_all_saved_queries
-from report.sections import SECTIONS
 from tests.support import browser as browsers
 from tests.test_html_report import TODAY, poisoned_deliveries, write_page
+from tooling.fixtures import warehouse_files
+from usage_report.local_duckdb import run_all_saved_queries
+from usage_report.sections import SECTIONS
 
 pytestmark = pytest.mark.browser
 

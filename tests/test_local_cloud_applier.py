@@ -7,10 +7,10 @@ import dataclasses
 
 import pytest
 
-from local_cloud import applier
-from local_cloud.applier import Applier, ApplyError, plan
-from mocked_program.pulumi_mocks import ACCOUNT, ProgramRun, Registered
 from tests.support.policy_runner import VARIANTS, run_variant
+from tooling.local_cloud import applier
+from tooling.local_cloud.applier import Applier, ApplyError, plan
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, ProgramRun, Registered
 
 LOCAL_ACCOUNT = "000000000000"
 

@@ -1,8 +1,8 @@
 """The offline commands, run as people run them; each starts a LocalStack of its own, as the command does.
 
-`python -m demo` (`make demo`, about 40 s) must finish with status 0, which it gives only when every count in
+`python -m tooling.demo` (`make demo`, about 40 s) must finish with status 0, which it gives only when every count in
 its summary is what was expected, and leave the charts, the HTML report and the warehouse copy it promises.
-`python -m local_cloud` must serve the collector at the URLs it prints until it is stopped, then stop LocalStack.
+`python -m tooling.local_cloud` must serve the collector at the URLs it prints until it is stopped, then stop LocalStack.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import reports
-from local_cloud.collector_client import post
-from report.sections import SECTIONS, TABLE_ONLY
 from tests.test_html_report import parse
+from tooling.fixtures import reports
+from tooling.local_cloud.collector_client import post
+from usage_report.sections import SECTIONS, TABLE_ONLY
 
 pytestmark = pytest.mark.localstack
 
@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_make_demo_runs_end_to_end_and_every_summary_count_is_as_expected(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "demo", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "tooling.demo", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
 
@@ -68,7 +68,7 @@ def _lines_until(process: subprocess.Popen, last: str, deadline_seconds: float) 
 
 def test_python_m_local_cloud_serves_the_printed_urls_until_stopped():
     process = subprocess.Popen(
-        [sys.executable, "-m", "local_cloud"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "tooling.local_cloud"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
         lines = _lines_until(process, "Ctrl-C stops it.", deadline_seconds=180)

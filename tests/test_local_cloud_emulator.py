@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from local_cloud.emulator import SERVICES, LocalCloud, LocalCloudError, offline_environment
+from tooling.local_cloud.emulator import SERVICES, LocalCloud, LocalCloudError, offline_environment
 
 
 def test_the_environment_keeps_localstack_on_loopback_offline_and_in_its_folder(tmp_path):

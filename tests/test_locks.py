@@ -199,11 +199,15 @@ def test_the_usage_report_venv_runs_the_report():
             pytest.fail(".venv-usage-report is not built (make usage-report-venv)")
         pytest.skip(".venv-usage-report is not built (make usage-report-venv)")
     done = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "report", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [str(venv / "bin" / "python"), "-m", "usage_report", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     imports = (
-        "import report.cli, report.athena_runner, report.charts, report.html_report, report.stack_outputs, "
+        "import usage_report.cli, usage_report.athena_runner, usage_report.charts, usage_report.html_report, usage_report.stack_outputs, "
         "boto3, matplotlib"
     )
     done = subprocess.run(

@@ -7,8 +7,8 @@ import pulumi
 from pulumi.runtime import mocks
 
 from components.firehose_warehouse import FirehoseToS3Warehouse
-from mocked_program import pulumi_mocks
-from mocked_program.pulumi_mocks import run_program
+from tooling.mocked_program import pulumi_mocks
+from tooling.mocked_program.pulumi_mocks import run_program
 
 
 def test_set_mocks_takes_the_monitor_the_runner_owns():

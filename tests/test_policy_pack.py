@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from guardrails import client_identity
-from mocked_program.pulumi_mocks import REPO
+from contract.guardrails import client_identity
 from policy.catalog import POLICIES
 from policy.rule_kit import FSBP, control_of
 from tests.support import docs
 from tests.support.policy_runner import VARIANTS, from_run, policy_resource, run_variant, violations
+from tooling.mocked_program.pulumi_mocks import REPO
 
 RULES = {p.name: p for p in POLICIES}
 BUCKET = "aws:s3/bucket:Bucket"
@@ -287,7 +287,7 @@ BAD = {
     },
     "s3-block-public-access": {
         "no public access block": (without("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"), None),
-        # AWS's four settings, spelled here rather than read from guardrails/: dropping one there must fail.
+        # AWS's four settings, spelled here rather than read from contract/guardrails/: dropping one there must fail.
         **{
             f"{flag} off": (changed("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", **{flag: False}), None)
             for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -882,18 +882,18 @@ def _imported_roots(source: Path) -> set[str]:
 
 def test_the_pack_needs_only_pulumi_policy_and_the_standard_library():
     """policy/venv holds policy/requirements.txt only: a rule importing the program's modules would break there.
-    The rules read guardrails/ from the repository root, so it may use the standard library only."""
+    The rules read contract/guardrails/ from the repository root, so it may use the standard library only."""
     import sys
 
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
     for source in (REPO / "policy").glob("*.py"):
         assert _imported_roots(source) <= stdlib | {"pulumi_policy", "policy", "guardrails"}, source.name
-    for source in (REPO / "guardrails").glob("*.py"):
+    for source in (REPO / "contract" / "guardrails").glob("*.py"):
         assert _imported_roots(source) <= stdlib | {"guardrails"}, source.name
 
 
 def test_execution_log_level_off_is_refused_by_the_pack_as_the_readme_warns():
-    from mocked_program.pulumi_mocks import run_program, stack_config_with
+    from tooling.mocked_program.pulumi_mocks import run_program, stack_config_with
 
     warning = " ".join(docs.section("The API Gateway CloudWatch role is a per-region singleton").split())
     assert "`OFF` fails the policy pack's `apigateway-execution-logging` rule" in warning
@@ -906,8 +906,8 @@ def test_each_caller_form_the_template_rule_refuses_really_reaches_the_stored_re
     """The bad templates are real: airspeed renders each one and the caller's IP or user agent is in the line."""
     import base64
 
-    from fixtures.apigateway_vtl import CALLER_IP, CALLER_USER_AGENT, render
-    from mapping_templates import firehose_put_record
+    from contract.templates import firehose_put_record
+    from tooling.fixtures.apigateway_vtl import CALLER_IP, CALLER_USER_AGENT, render
 
     props = {"requestTemplates": {"application/json": firehose_put_record("stream")}}
     caller_in_record(*CALLER_IN_RECORD[case])(props)
@@ -962,7 +962,7 @@ def test_the_template_parser_lets_the_body_and_the_requests_own_data_through(tem
 
 
 def test_the_programs_own_templates_and_access_log_format_read_nothing_of_the_caller():
-    from mapping_templates import TEMPLATE_DIR, access_log_format
+    from contract.templates import TEMPLATE_DIR, access_log_format
     from policy.vtl_references import caller_reads
 
     templates = {path.name: path.read_text() for path in TEMPLATE_DIR.glob("*.vtl")}
@@ -993,20 +993,27 @@ def _guardrails_modules(sources) -> set[str]:
 
 
 def test_no_rule_reads_a_constant_the_program_builds_from():
-    """A guard never shares its answer with what it guards: were a rule to read guardrails/stages.py, which the
+    """A guard never shares its answer with what it guards: were a rule to read contract/guardrails/stages.py, which the
     stage is built from, flipping a value there would turn the feature and its guard on at once."""
     program = [
         REPO / "__main__.py",
         *(
             path
-            for folder in ("components", "mapping_templates", "stack_config", "handlers", "warehouse", "schemas")
+            for folder in (
+                "components",
+                "contract/templates",
+                "stack_config",
+                "handlers",
+                "contract/warehouse",
+                "contract/schemas",
+            )
             for path in (REPO / folder).rglob("*.py")
         ),
     ]
     built_from = _guardrails_modules(program)
-    assert built_from, "the program reads nothing from guardrails/: the check would prove nothing"
+    assert built_from, "the program reads nothing from contract/guardrails/: the check would prove nothing"
     # stack_config names a rule from it in an error message: shared names, not a shared answer (checked below).
-    names_only = {"guardrails.client_identity"}
+    names_only = {"contract.guardrails.client_identity"}
     assert (_guardrails_modules((REPO / "policy").glob("*.py")) & built_from) - names_only == set()
     public = {
         name: value

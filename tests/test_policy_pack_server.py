@@ -13,10 +13,10 @@ from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2 as proto
 from pulumi.runtime.proto import analyzer_pb2_grpc
 
-from mocked_program.pulumi_mocks import REPO
 from policy.catalog import POLICIES
 from policy.rule_kit import control_of
 from tests.support.policy_runner import run_variant, urn
+from tooling.mocked_program.pulumi_mocks import REPO
 
 MANDATORY = proto.EnforcementLevel.Value("MANDATORY")
 
@@ -24,7 +24,7 @@ MANDATORY = proto.EnforcementLevel.Value("MANDATORY")
 @pytest.fixture(scope="module")
 def analyzer():
     # policy/venv holds pulumi-policy and no project code. Here -S skips the .pth files that put this venv's
-    # editable install of the project (possibly another checkout) on the path, so the rules and guardrails/
+    # editable install of the project (possibly another checkout) on the path, so the rules and contract/guardrails/
     # load only through the path policy/__main__.py sets up, as with the CLI.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_") and k != "PYTHONPATH"}
     env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mocked_program.pulumi_mocks import STACKS, run_program
+from tooling.mocked_program.pulumi_mocks import STACKS, run_program
 
 
 def plan(run):

@@ -5,17 +5,16 @@ import re
 
 import pytest
 
-import mapping_templates
-import schemas
 from components.collector_endpoint import CollectorEndpointArgs
 from components.tunables import LOG_RETENTION_DAYS
-from guardrails import buckets
-from mocked_program.pulumi_mocks import PROJECT, STACKS, mock_id, run_program, stack_config
+from contract import schemas, templates
+from contract.guardrails import buckets
+from contract.warehouse import layout as warehouse_layout
 from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
 from policy.vtl_references import caller_reads
 from stack_config import section_keys
-from warehouse import layout as warehouse_layout
+from tooling.mocked_program.pulumi_mocks import PROJECT, STACKS, mock_id, run_program, stack_config
 
 RUNS = {}
 
@@ -85,15 +84,15 @@ def test_bucket_is_encrypted_and_versioned(stack):
     typ = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     for sse in guard_of_each_bucket(run, typ):
         by_default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
-        # Spelled here: the component picks the algorithm with guardrails.buckets.sse_algorithm.
+        # Spelled here: the component picks the algorithm with contract.guardrails.buckets.sse_algorithm.
         assert by_default["sseAlgorithm"] == ("aws:kms" if by_default.get("kmsMasterKeyId") else "AES256"), sse.name
     for versioning in guard_of_each_bucket(run, "aws:s3/bucketVersioning:BucketVersioning"):
-        # Spelled here, not read from guardrails/buckets.py: no other test or rule checks versioning.
+        # Spelled here, not read from contract/guardrails/buckets.py: no other test or rule checks versioning.
         assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
 
 
 def test_bucket_policy_denies_requests_without_tls(stack):
-    """Spelled out here, not read from guardrails/ (which the components build from), so this test notices the
+    """Spelled out here, not read from contract/guardrails/ (which the components build from), so this test notices the
     statement there narrowed (say, to one action) or turned around, as the policy pack would."""
     run = program(stack)
     policies = guard_of_each_bucket(run, "aws:s3/bucketPolicy:BucketPolicy")
@@ -110,7 +109,7 @@ def test_bucket_policy_denies_requests_without_tls(stack):
 
 
 def test_only_the_delivery_role_may_put_reports(stack):
-    """Spelled out here: the statement in guardrails/buckets.py must say exactly this."""
+    """Spelled out here: the statement in contract/guardrails/buckets.py must say exactly this."""
     run = program(stack)
     arn = run.named("warehouse-reports").outputs["arn"]
     role = run.named("warehouse-delivery-role").outputs["arn"]
@@ -156,7 +155,9 @@ def test_lifecycle_bounds_retention_as_configured(stack):
     assert rules["expire-delivery-errors"]["expiration"]["days"] == configured["errorRetentionDays"]
     cleanup = rules["expire-old-versions-and-uploads"]
     assert cleanup["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
-    assert cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 1  # spelled: the guard reads guardrails/
+    assert (
+        cleanup["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 1
+    )  # spelled: the guard reads contract/guardrails/
     assert all(r["status"] == "Enabled" for r in rules.values())
 
 
@@ -267,7 +268,7 @@ def test_both_record_paths_validate_and_integrate_with_firehose(stack):
         assert inputs["requestParameters"] == {
             "integration.request.header.Content-Type": "'application/x-amz-json-1.1'"
         }
-        assert inputs["requestTemplates"] == {"application/json": mapping_templates.firehose_put_record(stream)}
+        assert inputs["requestTemplates"] == {"application/json": templates.firehose_put_record(stream)}
         assert inputs["credentials"].startswith("arn:aws:iam::")
 
 
@@ -296,7 +297,7 @@ def test_stage_throttles_logs_and_measures(stack):
     run = program(stack)
     configured = stack_settings(stack, "endpoint")
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs
-    assert settings["methodPath"] == "*/*"  # spelled: the component reads guardrails/stages.py
+    assert settings["methodPath"] == "*/*"  # spelled: the component reads contract/guardrails/stages.py
     s = settings["settings"]
     assert s["metricsEnabled"] is True
     assert s["dataTraceEnabled"] is False
@@ -307,7 +308,7 @@ def test_stage_throttles_logs_and_measures(stack):
 
 
 def test_no_stack_keeps_a_trace_of_a_client(stack):
-    """Spelled here rather than read from guardrails/stages.py: widening the guard there must fail this test."""
+    """Spelled here rather than read from contract/guardrails/stages.py: widening the guard there must fail this test."""
     run = program(stack)
     assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is False
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
@@ -347,7 +348,7 @@ def test_access_logs_are_json_without_client_identity(stack):
     stage = program(stack).one("aws:apigateway/stage:Stage").inputs
     log_format = stage["accessLogSettings"]["format"]
     assert "\n" not in log_format
-    assert log_format == mapping_templates.access_log_format()
+    assert log_format == templates.access_log_format()
     assert "requestId" in json.loads(log_format)
     # What counts as client identity is defined once, by the policy pack's template parser.
     assert caller_reads(log_format) == [], log_format
@@ -385,7 +386,7 @@ def test_stacks_differ_where_they_should():
 
 
 def test_arns_the_program_builds_follow_the_deploying_partition(monkeypatch):
-    from mocked_program.pulumi_mocks import MOCKS, stack_config_with
+    from tooling.mocked_program.pulumi_mocks import MOCKS, stack_config_with
 
     answer = MOCKS.call
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mocked_program.pulumi_mocks import REPO
+from tooling.mocked_program.pulumi_mocks import REPO
 
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 # `venv`: the component package's and the policy pack's (component_package/venv, policy/venv), installed copies of
@@ -37,7 +37,12 @@ def imported_roots(path: Path) -> set[str]:
 
 def test_the_scan_sees_the_code():
     names = {p.relative_to(REPO).as_posix() for p in OUTSIDE_TESTS}
-    assert {"__main__.py", "handlers/daily_report.py", "local_cloud/applier.py", "benchmarks/reporter_cost.py"} <= names
+    assert {
+        "__main__.py",
+        "handlers/daily_report.py",
+        "tooling/local_cloud/applier.py",
+        "tooling/benchmarks/reporter_cost.py",
+    } <= names
 
 
 @pytest.mark.parametrize("path", OUTSIDE_TESTS, ids=lambda p: p.relative_to(REPO).as_posix())

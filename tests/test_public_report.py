@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fixtures import warehouse_files as fleet
-from report import text_tables
-from report.athena_runner import AthenaQueryRunner
-from report.cli import main
-from report.errors import QueryFailed
-from report.local_duckdb import run_saved_query
-from report.local_warehouse import run_locally
-from report.public_answers import DeploymentNumbers
-from report.results import QueryResult
+from tooling.fixtures import warehouse_files as fleet
+from usage_report import text_tables
+from usage_report.athena_runner import AthenaQueryRunner
+from usage_report.cli import main
+from usage_report.errors import QueryFailed
+from usage_report.local_duckdb import run_saved_query
+from usage_report.local_warehouse import run_locally
+from usage_report.public_answers import DeploymentNumbers
+from usage_report.results import QueryResult
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = datetime.date(2026, 11, 27)
@@ -36,12 +36,12 @@ RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def workflow_report_argv() -> list[str]:
-    """The arguments the usage-report workflow gives `python -m report`, its env variables put in."""
+    """The arguments the usage-report workflow gives `python -m usage_report`, its env variables put in."""
     workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "usage-report.yml").read_text(encoding="utf-8"))
     (job,) = workflow["jobs"].values()
-    (run,) = [step["run"] for step in job["steps"] if "-m report" in step.get("run", "")]
+    (run,) = [step["run"] for step in job["steps"] if "-m usage_report" in step.get("run", "")]
     argv = [re.sub(r"\$(\w+)", lambda m: job["env"][m.group(1)], word) for word in shlex.split(run)]
-    assert argv[1:3] == ["-m", "report"], argv
+    assert argv[1:3] == ["-m", "usage_report"], argv
     return argv[3:]
 
 

@@ -14,14 +14,13 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-import queries
-import schemas
-from docs_generation import warehouse_bounds
-from fixtures import warehouse_files
-from fixtures.warehouse_files import Delivery
-from report import query_windows
-from report.cli import main
-from report.local_duckdb import run_saved_query
+from contract import queries, schemas
+from tooling.docs_generation import warehouse_bounds
+from tooling.fixtures import warehouse_files
+from tooling.fixtures.warehouse_files import Delivery
+from usage_report import query_windows
+from usage_report.cli import main
+from usage_report.local_duckdb import run_saved_query
 
 TODAY = datetime.date(2026, 11, 27)
 BIGINT_MAX = 2**63 - 1

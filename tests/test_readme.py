@@ -5,15 +5,15 @@ import subprocess
 
 import pytest
 
-import schemas
-from docs_generation import GENERATED, REPO, SECTION_FILES, STACKS, doc_files, generated_files, render_file
+from contract import schemas
 from tests.support import docs
+from tooling.docs_generation import GENERATED, REPO, SECTION_FILES, STACKS, doc_files, generated_files, render_file
 
 
 @pytest.mark.parametrize("path", generated_files(), ids=docs.relative)
 def test_generated_sections_are_current(path):
     text = path.read_text(encoding="utf-8")
-    stale = f"run `.venv/bin/python -m docs_generation` and commit {docs.relative(path)}"
+    stale = f"run `.venv/bin/python -m tooling.docs_generation` and commit {docs.relative(path)}"
     assert render_file(path, text) == text, stale
 
 
@@ -48,7 +48,7 @@ def test_quick_start_commands_are_the_ones_ci_runs():
 
 
 def test_config_reference_has_a_column_for_every_committed_stack():
-    from mocked_program import pulumi_mocks
+    from tooling.mocked_program import pulumi_mocks
 
     # Committed, not merely present: a local `Pulumi.local.yaml` (docs/local-cloud.md) is git-ignored.
     tracked = subprocess.run(["git", "ls-files", "Pulumi.*.yaml"], cwd=REPO, capture_output=True, text=True, check=True)

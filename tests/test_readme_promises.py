@@ -16,20 +16,19 @@ import jsonschema
 import pytest
 import yaml
 
-import mapping_templates
-import schemas
 import stack_config
-from docs_generation import REPO, marked
-from fixtures import reports
-from fixtures.apigateway_vtl import RequestContext, render
-from fixtures.fake_collector import fake_collector
+from contract import schemas, templates
 from handlers import daily_report
-from local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, LocalDeployment
-from mocked_program import pulumi_mocks
-from report.athena_runner import AthenaQueryRunner
-from report.cli import build_parser
 from tests.support import docs
 from tests.support.docs import section
+from tooling.docs_generation import REPO, marked
+from tooling.fixtures import reports
+from tooling.fixtures.apigateway_vtl import RequestContext, render
+from tooling.fixtures.fake_collector import fake_collector
+from tooling.local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, LocalDeployment
+from tooling.mocked_program import pulumi_mocks
+from usage_report.athena_runner import AthenaQueryRunner
+from usage_report.cli import build_parser
 
 TEXT = docs.all_text()
 
@@ -48,7 +47,7 @@ def test_the_curl_example_is_a_valid_report_and_gets_the_reply_shown():
     block = re.search(r"```sh\ncurl .*?-d '(.*?)'\n# (.*?)\n```", section("Sending a report"), re.S)
     body, reply = block.group(1), block.group(2)
     jsonschema.Draft4Validator(schemas.load_schema()).validate(json.loads(body))
-    assert render(mapping_templates.read("accepted_response.vtl")).strip() == reply
+    assert render(templates.read("accepted_response.vtl")).strip() == reply
 
 
 def test_the_rejection_shown_is_what_the_bad_request_template_renders():
@@ -56,7 +55,7 @@ def test_the_rejection_shown_is_what_the_bad_request_template_renders():
     shown = re.search(r"`(\{\"status\":\"rejected\".*?\})`", section("Sending a report")).group(1)
     escaped_reason = re.search(r'"reason":"(.*)"\}$', shown).group(1)
     context = RequestContext(error={"validationErrorString": escaped_reason})
-    rendered = render(mapping_templates.read("bad_request_body_response.vtl"), "", context).strip()
+    rendered = render(templates.read("bad_request_body_response.vtl"), "", context).strip()
     assert rendered == shown
     assert json.loads(rendered)["reason"].endswith('["email"]]')
 
@@ -112,7 +111,7 @@ def test_the_demo_posts_as_many_invalid_reports_as_the_readme_says():
 
 
 def test_the_demo_simulates_the_deployments_and_days_the_readme_says():
-    from demo import simulated_deployments
+    from tooling.demo import simulated_deployments
 
     assert number_before("product deployments") == simulated_deployments.DEPLOYMENTS
     span = re.search(r"simulates (a week|(\d+) days) of", TEXT)
@@ -152,7 +151,7 @@ def test_every_setting_default_the_prose_repeats_is_the_settings_default():
 def test_the_retry_figures_the_fleet_docs_repeat_are_the_reporters_and_prods():
     from components import daily_aggregator as reporter
     from components.collector_endpoint import CollectorEndpointArgs
-    from docs_generation.fleet_costs import stack_args
+    from tooling.docs_generation.fleet_costs import stack_args
 
     prose = " ".join(TEXT.split())
     assert (
@@ -177,15 +176,15 @@ def test_the_retry_figures_the_fleet_docs_repeat_are_the_reporters_and_prods():
 
 
 def test_charts_keep_as_many_lines_as_the_docs_say():
-    from report import charts
+    from usage_report import charts
 
     assert number_before('largest lines plus one "other"') + 1 == charts.MAX_LINES
 
 
 def test_the_plugin_benchmark_table_counts_the_constructs_registrations_and_states_its_goal():
-    from benchmarks import component_package_start
     from components.daily_aggregator import DailyAggregator
     from tests.test_component_package import in_process
+    from tooling.benchmarks import component_package_start
 
     timed = in_process(DailyAggregator, "reporter", {"collector_url": component_package_start.COLLECTOR_URL})
     assert number_before("registrations)") == len(timed)
@@ -193,7 +192,7 @@ def test_the_plugin_benchmark_table_counts_the_constructs_registrations_and_stat
 
 
 def test_the_html_report_figures_the_docs_repeat_are_the_code_the_workflow_and_the_pins():
-    from report import html_page, outliers
+    from usage_report import html_page, outliers
 
     words = {3: "three", 10: "ten"}
     prose = " ".join(section("The HTML usage report").split())
@@ -218,7 +217,7 @@ def test_the_html_report_figures_the_docs_repeat_are_the_code_the_workflow_and_t
 
 
 def test_the_suspicious_report_thresholds_the_docs_list_are_the_querys():
-    sql = " ".join((REPO / "queries" / "suspicious_reports.sql").read_text(encoding="utf-8").split())
+    sql = " ".join((REPO / "contract" / "queries" / "suspicious_reports.sql").read_text(encoding="utf-8").split())
     floor = int(re.search(r"WHERE CAST\(reported_totals\.total AS DOUBLE\) >= (\d+) ", sql).group(1))
     factor = re.search(r">= (\d+) \* fleet\.p99", sql).group(1)
     percentile = re.search(r"approx_percentile\(total, 0\.(\d+)\)", sql).group(1)
@@ -247,8 +246,8 @@ def test_athena_polling_and_timeout_are_the_readme_figures():
 
 def report_commands() -> list[list[str]]:
     shell = "\n".join(re.findall(r"```sh\n(.*?)```", TEXT, re.S))
-    lines = [line for line in shell.splitlines() if "python -m report " in line and not line.startswith("#")]
-    return [shlex.split(line.split("python -m report", 1)[1]) for line in lines]
+    lines = [line for line in shell.splitlines() if "python -m usage_report " in line and not line.startswith("#")]
+    return [shlex.split(line.split("python -m usage_report", 1)[1]) for line in lines]
 
 
 def test_every_report_command_in_the_readme_parses():

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime
 
-import schemas
-from docs_generation import warehouse_bounds
-from fixtures import warehouse_files
-from fixtures.warehouse_files import Delivery
+from contract import schemas
 from handlers import daily_report
-from report.local_duckdb import run_all_saved_queries
+from tooling.docs_generation import warehouse_bounds
+from tooling.fixtures import warehouse_files
+from tooling.fixtures.warehouse_files import Delivery
+from usage_report.local_duckdb import run_all_saved_queries
 
 
 def test_the_window_spans_every_honest_delay_the_reporter_can_have():

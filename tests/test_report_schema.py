@@ -5,8 +5,8 @@ import json
 import jsonschema
 import pytest
 
-import schemas
-from fixtures.reports import DOCUMENTED_EXAMPLE, INVALID_REPORTS, each_key_shape
+from contract import schemas
+from tooling.fixtures.reports import DOCUMENTED_EXAMPLE, INVALID_REPORTS, each_key_shape
 
 VALIDATOR = jsonschema.Draft4Validator(schemas.load_schema())
 

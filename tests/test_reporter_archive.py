@@ -17,10 +17,10 @@ import pulumi
 import pytest
 from moto.server import ThreadedMotoServer
 
-import schemas
-from fixtures.fake_collector import fake_collector
-from fixtures.product_metrics import NAMESPACE, UTC, dimensions, publish
-from mocked_program.pulumi_mocks import REPO, run_program
+from contract import schemas
+from tooling.fixtures.fake_collector import fake_collector
+from tooling.fixtures.product_metrics import NAMESPACE, UTC, dimensions, publish
+from tooling.mocked_program.pulumi_mocks import REPO, run_program
 
 # What the Lambda Python runtime provides besides the standard library: boto3 and its dependencies.
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six")
@@ -123,14 +123,14 @@ def test_archive_holds_the_handler_the_contract_and_the_vendored_package_only(ar
         "fastjsonschema",
         f"fastjsonschema-{importlib.metadata.version('fastjsonschema')}.dist-info",
     }
-    assert {p for p in paths if p.split("/")[0] in ("handlers", "schemas")} == {
+    assert {p for p in paths if p.split("/")[0] in ("handlers", "contract/schemas")} == {
         "handlers/__init__.py",
         "handlers/daily_report.py",
-        "schemas/__init__.py",
-        "schemas/usage_report.schema.json",
+        "contract/schemas/__init__.py",
+        "contract/schemas/usage_report.schema.json",
     }
     assert not [p for p in paths if "__pycache__" in p or p.endswith(".pyc")]
-    assert Path(archive.assets["schemas/usage_report.schema.json"].path) == schemas.SCHEMA_PATH
+    assert Path(archive.assets["contract/schemas/usage_report.schema.json"].path) == schemas.SCHEMA_PATH
 
 
 def test_vendored_package_is_the_pinned_version():

@@ -10,10 +10,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from fixtures.fake_collector import fake_collector
-from fixtures.product_metrics import NAMESPACE, UTC
 from handlers import daily_report
 from handlers.daily_report import DeliveryFailed, Settings
+from tooling.fixtures.fake_collector import fake_collector
+from tooling.fixtures.product_metrics import NAMESPACE, UTC
 
 RUN_AT = dt.datetime(2026, 11, 27, 1, 17, tzinfo=UTC)
 ACCEPTED = (200, {"status": "accepted"})

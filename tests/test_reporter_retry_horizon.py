@@ -9,11 +9,11 @@ import moto.sqs.models
 import pytest
 from moto import mock_aws
 
-from fixtures.fake_collector import ACCEPTED, fake_collector
-from fixtures.product_metrics import NAMESPACE, UTC, count_calls, publish
 from handlers import daily_report
 from handlers.daily_report import Settings
 from tests.test_daily_report_handler import reporting_program, scheduled_event
+from tooling.fixtures.fake_collector import ACCEPTED, fake_collector
+from tooling.fixtures.product_metrics import NAMESPACE, UTC, count_calls, publish
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 DAY = dt.datetime(2026, 11, 26, tzinfo=UTC)

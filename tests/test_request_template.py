@@ -6,16 +6,15 @@ import json
 import jsonschema
 import pytest
 
-import mapping_templates
-import schemas
-from fixtures.apigateway_vtl import MISSING_JSON_FORMS, RequestContext, render
-from fixtures.reports import DOCUMENTED_EXAMPLE, STACK_ID, each_key_shape, valid_report
+from contract import schemas, templates
+from tooling.fixtures.apigateway_vtl import MISSING_JSON_FORMS, RequestContext, render
+from tooling.fixtures.reports import DOCUMENTED_EXAMPLE, STACK_ID, each_key_shape, valid_report
 
 STREAM = "warehouse-stream-abc"
 
 
 def put_record_for(body: str, context: RequestContext | None = None, missing_json: str = "") -> dict:
-    rendered = render(mapping_templates.firehose_put_record(STREAM), body, context, missing_json)
+    rendered = render(templates.firehose_put_record(STREAM), body, context, missing_json)
     return json.loads(rendered)
 
 
@@ -97,7 +96,7 @@ def test_base64_is_applied_once():
 
 
 def test_template_keeps_no_request_identity():
-    template = mapping_templates.read(mapping_templates.FIREHOSE_PUT_RECORD)
+    template = templates.read(templates.FIREHOSE_PUT_RECORD)
     for forbidden in ("sourceIp", "userAgent", "identity", "$input.params", "$input.body"):
         assert forbidden not in template
 

@@ -16,14 +16,13 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-import queries
-import schemas
-from fixtures import warehouse_files
-from fixtures.warehouse_files import Delivery
-from report import local_duckdb, query_windows
+from contract import queries, schemas
+from contract.warehouse import delivered
+from contract.warehouse.columns import PARTITION_COLUMN, columns
 from tests.support import docs
-from warehouse import delivered
-from warehouse.columns import PARTITION_COLUMN, columns
+from tooling.fixtures import warehouse_files
+from tooling.fixtures.warehouse_files import Delivery
+from usage_report import local_duckdb, query_windows
 
 TODAY = datetime.date(2026, 11, 27)
 SAVED = queries.load_saved_queries()
@@ -234,7 +233,7 @@ def test_query_starts_with_a_description(name):
 
 @pytest.mark.parametrize("name", sorted(SAVED))
 def test_every_query_dates_reports_with_the_one_shared_part(name):
-    """The report-day rule lives once, in queries/_dated_reports.sql; each saved query holds it in full."""
+    """The report-day rule lives once, in contract/queries/_dated_reports.sql; each saved query holds it in full."""
     assert queries.shared_parts()["dated_reports"] in SAVED[name]
     assert "{" not in SAVED[name], "a shared part was left unfilled"
 
@@ -247,11 +246,11 @@ def test_a_query_naming_a_missing_part_is_a_clear_error(tmp_path, monkeypatch):
         "uses_known": "-- fine\nWITH known AS (SELECT 1 AS one) SELECT one FROM known\n"
     }
     (tmp_path / "typo.sql").write_text("-- broken\nWITH {knwon} SELECT 1\n")
-    with pytest.raises(ValueError, match=r"typo.sql uses \{knwon\} but queries/ has no _knwon.sql"):
+    with pytest.raises(ValueError, match=r"typo.sql uses \{knwon\} but contract/queries/ has no _knwon.sql"):
         queries.load_saved_queries()
 
 
-# Every query whose SQL bounds a day relative to current_date (report/query_windows.py), not a list restating them.
+# Every query whose SQL bounds a day relative to current_date (usage_report/query_windows.py), not a list restating them.
 WINDOWED = sorted(
     name for name, sql in SAVED.items() if query_windows.window_of(sql, TODAY) != query_windows.WHOLE_TABLE
 )

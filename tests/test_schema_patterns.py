@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import schemas
+from contract import schemas
 
 ENGINES = Path(__file__).parent / "support" / "regex_engines"
 VALID = {

@@ -7,8 +7,8 @@ import pytest
 
 from components.collector_endpoint import CollectorEndpoint
 from components.collector_waf import CollectorWaf
-from mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, config_keys, load_stack_config, section_keys
+from tooling.mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 
 P = PROJECT
 

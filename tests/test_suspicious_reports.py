@@ -8,11 +8,11 @@ import io
 
 import pytest
 
-import schemas
-from fixtures import warehouse_files as fleet
-from report.cli import main
-from report.local_duckdb import run_saved_query
-from report.sections import SECTIONS
+from contract import schemas
+from tooling.fixtures import warehouse_files as fleet
+from usage_report.cli import main
+from usage_report.local_duckdb import run_saved_query
+from usage_report.sections import SECTIONS
 
 TODAY = datetime.date(2026, 11, 27)
 NAME = "suspicious_reports"

@@ -1,4 +1,4 @@
-"""`python -m report` end to end: against moto's Athena with stack outputs from a stand-in Pulumi CLI,
+"""`python -m usage_report` end to end: against moto's Athena with stack outputs from a stand-in Pulumi CLI,
 and argument and failure handling as a user meets them."""
 
 import datetime
@@ -14,20 +14,20 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from fixtures import warehouse_files
-from queries import load_saved_queries
-from report import charts, text_tables
-from report.cli import main
-from report.local_warehouse import run_locally
-from report.results import QueryResult
-from report.sections import SECTIONS, TABLE_ONLY
-from report.stack_outputs import OUTPUT_FOR_FLAG
+from contract.queries import load_saved_queries
+from contract.warehouse import layout as warehouse_layout
 from tests.support import docs
 from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
 
 # Stage 2's answers computed in plain Python from the deliveries (written from the queries' descriptions).
 from tests.test_saved_queries import EXPECTED as PLAIN_PYTHON_ANSWERS
-from warehouse import layout as warehouse_layout
+from tooling.fixtures import warehouse_files
+from usage_report import charts, text_tables
+from usage_report.cli import main
+from usage_report.local_warehouse import run_locally
+from usage_report.results import QueryResult
+from usage_report.sections import SECTIONS, TABLE_ONLY
+from usage_report.stack_outputs import OUTPUT_FOR_FLAG
 
 WORKGROUP = "analytics-collector-prod"
 DATABASE = "analytics_collector_prod"
@@ -116,7 +116,7 @@ def test_athena_report_from_a_stacks_outputs_prints_tables_and_writes_charts(tmp
 
     assert code == 0, err
     assert (pulumi.parent / "args").read_text() == "stack output --json --stack prod\n"
-    # Each section ran its saved query, as written in queries/, in the stack's database.
+    # Each section ran its saved query, as written in contract/queries/, in the stack's database.
     saved = load_saved_queries()
     assert sorted(execution["Query"] for execution in executions) == sorted(saved[name] for name in SECTIONS)
     assert {execution["QueryExecutionContext"]["Database"] for execution in executions} == {DATABASE}

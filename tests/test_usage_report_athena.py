@@ -11,10 +11,10 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from report.athena_runner import AthenaQueryRunner
-from report.errors import QueryFailed, QueryTimedOut, ScanCutoffExceeded
-from report.progress import Progress
 from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
+from usage_report.athena_runner import AthenaQueryRunner
+from usage_report.errors import QueryFailed, QueryTimedOut, ScanCutoffExceeded
+from usage_report.progress import Progress
 
 WORKGROUP = "analytics-collector-test"
 DATABASE = "analytics_collector_test"
@@ -194,11 +194,11 @@ def test_progress_redraws_one_line_on_a_terminal():
 def test_the_module_runs_as_python_dash_m(tmp_path):
     root = Path(__file__).resolve().parents[1]
     completed = subprocess.run(
-        [sys.executable, "-m", "report", "--local", str(tmp_path), "--section", "nope"],
+        [sys.executable, "-m", "usage_report", "--local", str(tmp_path), "--section", "nope"],
         cwd=root,
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert completed.returncode == 2
-    assert "usage: python -m report" in completed.stderr and "invalid choice: 'nope'" in completed.stderr
+    assert "usage: python -m usage_report" in completed.stderr and "invalid choice: 'nope'" in completed.stderr

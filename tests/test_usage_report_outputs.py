@@ -2,8 +2,8 @@
 
 import pytest
 
-from mocked_program.pulumi_mocks import STACKS, run_program
-from report.stack_outputs import OUTPUT_FOR_FLAG
+from tooling.mocked_program.pulumi_mocks import STACKS, run_program
+from usage_report.stack_outputs import OUTPUT_FOR_FLAG
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -9,11 +9,11 @@ from pathlib import Path
 import yaml
 
 from components.athena_catalog import RESULTS_PREFIX
-from mocked_program.pulumi_mocks import run_program
-from queries import TABLE_NAME
+from contract.queries import TABLE_NAME
+from contract.warehouse.layout import REPORTS_PREFIX
 from tests.test_ci_roles import CLAIM, as_list
 from tests.test_iam_lint import findings_above_low
-from warehouse.layout import REPORTS_PREFIX
+from tooling.mocked_program.pulumi_mocks import run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY_PATH = ROOT / ".github" / "aws-oidc" / "usage-report-role-policy.json"
@@ -40,8 +40,8 @@ def granted(service: str) -> dict[str, set[str]]:
 
 
 def athena_calls_the_report_makes() -> set[str]:
-    """Every Athena operation report/athena_runner.py calls on its client, as an IAM action."""
-    tree = ast.parse((ROOT / "report" / "athena_runner.py").read_text())
+    """Every Athena operation usage_report/athena_runner.py calls on its client, as an IAM action."""
+    tree = ast.parse((ROOT / "usage_report" / "athena_runner.py").read_text())
     names = set()
     for node in ast.walk(tree):
         if (

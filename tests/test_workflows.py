@@ -451,16 +451,16 @@ def test_the_usage_report_runs_weekly_and_on_demand_with_the_report_role_and_no_
 
 
 def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
-    from report.cli import build_parser
+    from usage_report.cli import build_parser
 
     job = _usage_report_job()
-    (run,) = [step["run"] for step in job["steps"] if "-m report" in step.get("run", "")]
+    (run,) = [step["run"] for step in job["steps"] if "-m usage_report" in step.get("run", "")]
     command = (
         run.replace('"$ATHENA_DATABASE"', job["env"]["ATHENA_DATABASE"])
         .replace('"$ATHENA_WORKGROUP"', job["env"]["ATHENA_WORKGROUP"])
         .split()
     )
-    assert command[:3] == [".venv-usage-report/bin/python", "-m", "report"]
+    assert command[:3] == [".venv-usage-report/bin/python", "-m", "usage_report"]
     # Its own locked venv, with only what the report imports (tests/test_locks.py compares it with its lock).
     assert _make_variables()["USAGE_REPORT_VENV"] == ".venv-usage-report"
     assert [step["run"] for step in job["steps"] if "make " in step.get("run", "")] == [
@@ -481,7 +481,7 @@ def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
 
 
 def test_the_usage_report_names_prods_catalog_as_the_program_does():
-    from mocked_program.pulumi_mocks import run_program
+    from tooling.mocked_program.pulumi_mocks import run_program
 
     exports = run_program("prod").exports
     env = _usage_report_job()["env"]

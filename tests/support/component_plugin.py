@@ -1,5 +1,5 @@
 """The component package's plugin in the tests: its venv or a skip (a failure under CI), and how registrations
-compare (the plugin and its engine: mocked_program/plugin_engine.py)."""
+compare (the plugin and its engine: tooling/mocked_program/plugin_engine.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from mocked_program.plugin_engine import PLUGIN_PYTHON
-from mocked_program.pulumi_mocks import REPO
 from tests.support.browser import under_ci
+from tooling.mocked_program.plugin_engine import PLUGIN_PYTHON
+from tooling.mocked_program.pulumi_mocks import REPO
 
 MAKE_COMMAND = "make plugin-venv"
 

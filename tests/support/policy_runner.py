@@ -10,7 +10,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config_with
+from tooling.mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config_with
 
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
 # Every optional feature on at once, so the guardrails also see what the committed stacks leave off.

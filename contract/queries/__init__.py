@@ -1,0 +1,73 @@
+"""Saved Athena queries, one `.sql` file each, read by the Pulumi program, the local runner and the tests.
+
+Standard library only. Every query reads the Glue table `reports` by its plain name: the saved query's
+database sets the schema. Athena saved queries cannot share definitions, so a part several queries need
+lives once in a `_<part>.sql` file, and a query writes `{<part>}` where it goes: the loader puts it in,
+and the saved query (what Athena stores, the local runner runs and the tests read) is complete SQL. A number
+the report contract owns (CONTRACT_VALUES) goes in the same way, so the SQL never restates it.
+"""
+
+import re
+from pathlib import Path
+
+from contract import schemas
+
+QUERY_DIR = Path(__file__).parent
+TABLE_NAME = "reports"
+_SHARED_PART = re.compile(r"\{(\w+)\}")
+
+
+def contract_values() -> dict[str, str]:
+    """Placeholder -> the contract's number, as SQL: the report_date window and the largest daily counter."""
+    return {
+        "report_date_earliest_days": str(schemas.REPORT_DATE_EARLIEST_DAYS),
+        "counter_maximum": str(schemas.counter_maximum()),
+    }
+
+
+def query_paths() -> list[Path]:
+    return sorted(p for p in QUERY_DIR.glob("*.sql") if not p.name.startswith("_"))
+
+
+def shared_parts() -> dict[str, str]:
+    """Part name -> its SQL with contract values put in, without the leading comment that says who uses it."""
+    constants = contract_values()
+    return {
+        path.stem.removeprefix("_"): _compose(path.name, _without_leading_comment(path.read_text("utf-8")), constants)
+        for path in QUERY_DIR.glob("_*.sql")
+    }
+
+
+def _without_leading_comment(sql: str) -> str:
+    lines = sql.splitlines()
+    while lines and lines[0].startswith("--"):
+        lines.pop(0)
+    return "\n".join(lines).strip()
+
+
+def _compose(name: str, sql: str, values: dict[str, str]) -> str:
+    def value(match: re.Match) -> str:
+        if match.group(1) not in values:
+            raise ValueError(
+                f"{name} uses {match.group(0)} but contract/queries/ has no _{match.group(1)}.sql "
+                f"(contract values: {', '.join(sorted(contract_values()))})"
+            )
+        return values[match.group(1)]
+
+    return _SHARED_PART.sub(value, sql)
+
+
+def load_saved_queries() -> dict[str, str]:
+    """Saved query name (the file's stem) -> its complete SQL, shared parts and contract values put in."""
+    values = {**contract_values(), **shared_parts()}
+    return {path.stem: _compose(path.name, path.read_text(encoding="utf-8"), values) for path in query_paths()}
+
+
+def description(sql: str) -> str:
+    """The query's leading `--` comment, as one line: it becomes the saved query's description."""
+    lines = []
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        lines.append(line.removeprefix("--").strip())
+    return " ".join(lines)

@@ -1,0 +1,86 @@
+"""Where the report finds the warehouse: a stack's outputs (via the Pulumi CLI) or names given as flags."""
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from usage_report.errors import StackOutputsUnavailable, UnknownStackOutput
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+# The stack exports (see __main__.py) that name what the report queries, by the flag that overrides each.
+OUTPUT_FOR_FLAG = {
+    "database": "athena_database_name",
+    "workgroup": "athena_workgroup_name",
+}
+
+
+@dataclass(frozen=True)
+class WarehouseNames:
+    database: str
+    workgroup: str
+    region: str | None
+
+
+def read_stack_outputs(stack: str, pulumi: str = "pulumi", project_dir: Path = PROJECT_DIR) -> dict:
+    command = [pulumi, "stack", "output", "--json", "--stack", stack]
+    try:
+        completed = subprocess.run(command, cwd=project_dir, capture_output=True, text=True, timeout=120)
+    except FileNotFoundError:
+        raise StackOutputsUnavailable(
+            f"cannot read stack {stack}'s outputs: the Pulumi CLI ({pulumi}) is not installed or not on PATH; "
+            "pass --database and --workgroup instead"
+        ) from None
+    if completed.returncode != 0:
+        raise StackOutputsUnavailable(
+            f"`{' '.join(command)}` failed (exit {completed.returncode}): {completed.stderr.strip()}"
+        )
+    try:
+        outputs = json.loads(completed.stdout)
+    except json.JSONDecodeError as error:
+        raise StackOutputsUnavailable(f"`{' '.join(command)}` did not print JSON: {error}") from None
+    if not isinstance(outputs, dict):
+        raise StackOutputsUnavailable(f"`{' '.join(command)}` printed {type(outputs).__name__}, not an object")
+    return outputs
+
+
+def stack_region(stack: str, project_dir: Path = PROJECT_DIR) -> str | None:
+    # The region is stack config rather than an output; read it from the stack's own file when there is one.
+    stack_file = project_dir / f"Pulumi.{stack}.yaml"
+    if not stack_file.exists():
+        return None
+    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
+    return config.get("aws:region")
+
+
+def resolve_names(
+    *,
+    stack: str | None,
+    database: str | None,
+    workgroup: str | None,
+    region: str | None,
+    pulumi: str = "pulumi",
+    project_dir: Path = PROJECT_DIR,
+) -> WarehouseNames:
+    given = {"database": database, "workgroup": workgroup}
+    missing = [flag for flag, value in given.items() if not value]
+    if missing and not stack:
+        raise UnknownStackOutput(
+            "say which warehouse to query: --stack NAME (reads its outputs), or --database and --workgroup"
+        )
+    if missing:
+        outputs = read_stack_outputs(stack, pulumi, project_dir)
+        for flag in missing:
+            output_name = OUTPUT_FOR_FLAG[flag]
+            if output_name not in outputs:
+                raise UnknownStackOutput(
+                    f"stack {stack} has no output {output_name!r} (it has: {', '.join(sorted(outputs)) or 'none'}); "
+                    f"run `pulumi up` on it with this version of the program, or pass --{flag}"
+                )
+            given[flag] = outputs[output_name]
+    if region is None and stack:
+        region = stack_region(stack, project_dir)
+    return WarehouseNames(database=given["database"], workgroup=given["workgroup"], region=region)
