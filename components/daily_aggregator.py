@@ -32,7 +32,7 @@ from components.tunables import (
     tunable,
     validate_args,
 )
-from contract import schemas
+from contract import reporter, schemas
 from contract.guardrails import transport
 
 # The name the program gives its DailyAggregator (products choose their own); docs/guardrails.md lists its alarms
@@ -57,8 +57,6 @@ REPLAY_WINDOW_MINUTES = 15
 # the shortest gap between two replays (the interval less the window), so a message failed in one replay
 # is visible to the next.
 RETRY_VISIBILITY_SECONDS = 30 * 60
-# The hourly replay's input (the handler's REPLAY_TRIGGER; tests feed this deployed input to the handler).
-REPLAY_INPUT = {"replay": "failed-runs"}
 # Scheduler replaces this in the target input with the time the schedule meant (the start of the flexible
 # window), which the handler reports the day before.
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
@@ -231,21 +229,17 @@ class DailyAggregator(pulumi.ComponentResource):
             memory_size=args.memory_size_mb,
             timeout=args.timeout_seconds,
             environment={
-                "variables": {
-                    "COLLECTOR_URL": pulumi.Output.from_input(args.collector_url).apply(_require_https),
-                    "STACK_ID": stack_id.result,
-                    "PRODUCT_VERSION": args.product_version,
-                    "METRICS_NAMESPACE": args.namespace,
-                    "HTTP_TIMEOUT_SECONDS": str(args.http_timeout_seconds),
-                    "MAX_ATTEMPTS": str(args.max_attempts),
-                    "RETRY_QUEUE_URL": retries.url,
+                "variables": reporter.environment(
+                    collector_url=pulumi.Output.from_input(args.collector_url).apply(_require_https),
+                    stack_id=stack_id.result,
+                    product_version=args.product_version,
+                    metrics_namespace=args.namespace,
+                    http_timeout_seconds=str(args.http_timeout_seconds),
+                    max_attempts=str(args.max_attempts),
+                    retry_queue_url=retries.url,
                     # Absent, not empty, when unset: [] is a real choice (series without dimensions).
-                    **(
-                        {}
-                        if args.dimension_names is None
-                        else {"DIMENSION_NAMES": json.dumps(sorted(args.dimension_names))}
-                    ),
-                }
+                    dimension_names=None if args.dimension_names is None else json.dumps(sorted(args.dimension_names)),
+                )
             },
             logging_config={"log_format": "Text", "log_group": logs.name},
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[policy, logs])),
@@ -364,7 +358,7 @@ class DailyAggregator(pulumi.ComponentResource):
             schedule_expression=REPLAY_SCHEDULE,
             flexible_time_window={"mode": "FLEXIBLE", "maximum_window_in_minutes": REPLAY_WINDOW_MINUTES},
             # A replay not delivered within the hour is superseded by the next one.
-            target=target(REPLAY_INPUT, REPLAY_INTERVAL_SECONDS),
+            target=target(reporter.REPLAY_EVENT, REPLAY_INTERVAL_SECONDS),
             opts=after_policy,
         )
 

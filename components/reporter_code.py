@@ -13,10 +13,13 @@ from pathlib import Path
 import pulumi
 
 HANDLER = "handlers.daily_report.handler"
-# The handler module, its package, and `contract.schemas` with the one schema file it reads: (package, file in it).
+# The handler module, its package, and the contract modules it imports with the one schema file it reads:
+# (package, file in it); the archive keeps the repository's paths.
 PACKAGE_FILES = (
     ("handlers", "__init__.py"),
     ("handlers", "daily_report.py"),
+    ("contract", "__init__.py"),
+    ("contract", "reporter.py"),
     ("contract.schemas", "__init__.py"),
     ("contract.schemas", "usage_report.schema.json"),
 )
@@ -55,7 +58,7 @@ def _vendored_files(distribution: str) -> dict[str, Path]:
 
 def archive_files() -> dict[str, Path]:
     """Archive path -> source file. Fails here, at preview, if a file is missing (mocks would not notice)."""
-    files = {f"{package}/{name}": _package_dir(package) / name for package, name in PACKAGE_FILES}
+    files = {f"{package.replace('.', '/')}/{name}": _package_dir(package) / name for package, name in PACKAGE_FILES}
     for distribution in VENDORED:
         files.update(_vendored_files(distribution))
     missing = [str(source) for source in files.values() if not source.is_file()]

@@ -29,6 +29,7 @@ import boto3
 import fastjsonschema
 
 from contract import schemas
+from contract.reporter import REPLAY_EVENT, REQUIRED_VARIABLES
 
 DAY = dt.timedelta(days=1)
 # GetMetricData accepts at most 500 queries per request.
@@ -42,9 +43,6 @@ RETRY_AFTER_CAP_SECONDS = 900.0
 _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 # Keep this much of the invocation for the final log line and the error, rather than being killed mid-retry.
 TIME_RESERVE_SECONDS = 2.0
-# The function's environment (DailyAggregator sets it; tests/test_daily_report_handler.py checks the two agree).
-REQUIRED_VARIABLES = ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE")
-OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "DIMENSION_NAMES", "RETRY_QUEUE_URL")
 
 validate_report: Callable[[object], dict[str, Any]] = fastjsonschema.compile(schemas.load_schema())
 # boto3's clients (cloudwatch, sqs): the Lambda runtime's boto3 ships no type information.
@@ -497,12 +495,10 @@ def _warn_over_maximum(log: dict[str, Any], settings: Settings, over: dict[str, 
     )
 
 
-# The hourly replay schedule's input (DailyAggregator writes it; the tests feed the deployed input to handler).
-REPLAY_TRIGGER = {"replay": "failed-runs"}
 EVENT_SHAPES = (
     'a scheduled run {"time": "<ISO 8601 time with a zone>"}, Lambda\'s failure record of one '
     '{"requestPayload": {"time": ...}}, the replay trigger '
-    + json.dumps(REPLAY_TRIGGER)
+    + json.dumps(REPLAY_EVENT)
     + ", or {} for a manual run of yesterday"
 )
 # Long polling, however short, asks every SQS server; a short poll samples some and can miss the one message.
@@ -513,12 +509,12 @@ CLOUDWATCH_READ_SECONDS = 10.0
 
 
 def is_replay_trigger(event: object) -> bool:
-    if not (isinstance(event, dict) and set(event) & set(REPLAY_TRIGGER)):
+    if not (isinstance(event, dict) and set(event) & set(REPLAY_EVENT)):
         return False
-    if event != REPLAY_TRIGGER:
+    if event != REPLAY_EVENT:
         raise ValueError(
             f"unknown replay event {json.dumps(event, sort_keys=True)[:200]}: "
-            f"expected exactly {json.dumps(REPLAY_TRIGGER)}"
+            f"expected exactly {json.dumps(REPLAY_EVENT)}"
         )
     return True
 

@@ -34,7 +34,8 @@ import handlers.daily_report
 result = handlers.daily_report.handler(event, None)
 print(json.dumps({
     "result": result,
-    "files": {m: sys.modules[m].__file__ for m in ("handlers.daily_report", "schemas", "fastjsonschema", "boto3")},
+    "files": {m: sys.modules[m].__file__
+              for m in ("handlers.daily_report", "contract.schemas", "fastjsonschema", "boto3")},
     "pulumi_importable": importlib.util.find_spec("pulumi") is not None,
     "site_packages_on_path": [p for p in sys.path if "site-packages" in p],
 }))
@@ -119,13 +120,15 @@ def test_archive_holds_the_handler_the_contract_and_the_vendored_package_only(ar
     paths = set(archive.assets)
     assert {p.split("/")[0] for p in paths} == {
         "handlers",
-        "schemas",
+        "contract",
         "fastjsonschema",
         f"fastjsonschema-{importlib.metadata.version('fastjsonschema')}.dist-info",
     }
-    assert {p for p in paths if p.split("/")[0] in ("handlers", "contract/schemas")} == {
+    assert {p for p in paths if p.split("/")[0] in ("handlers", "contract")} == {
         "handlers/__init__.py",
         "handlers/daily_report.py",
+        "contract/__init__.py",
+        "contract/reporter.py",
         "contract/schemas/__init__.py",
         "contract/schemas/usage_report.schema.json",
     }

@@ -255,6 +255,6 @@ def test_a_replay_of_an_empty_queue_makes_one_receive_and_no_cloudwatch_client(p
 def test_a_replay_without_its_queue_is_a_clear_misconfiguration(monkeypatch, capsys):
     reporter_environment(monkeypatch, "https://collector.invalid/", None)
     with pytest.raises(ValueError, match="the replay needs RETRY_QUEUE_URL"):
-        daily_report.handler(dict(daily_report.REPLAY_TRIGGER), None)
+        daily_report.handler({"replay": "failed-runs"}, None)
     [log] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert log["outcome"] == "failed"

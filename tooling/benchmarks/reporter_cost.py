@@ -62,7 +62,7 @@ def empty_queue_replay() -> tuple[list[str], list[str], float]:
     import boto3
     from moto import mock_aws
 
-    from components.daily_aggregator import REPLAY_INPUT
+    from contract.reporter import REPLAY_EVENT
     from handlers import daily_report
 
     clients: list[str] = []
@@ -86,7 +86,7 @@ def empty_queue_replay() -> tuple[list[str], list[str], float]:
         try:
             with mock.patch.dict(os.environ, environment), contextlib.redirect_stdout(io.StringIO()):
                 started = time.perf_counter()
-                summary = daily_report.handler(dict(REPLAY_INPUT), None)
+                summary = daily_report.handler(dict(REPLAY_EVENT), None)
                 seconds = time.perf_counter() - started
         finally:
             daily_report.sqs_client.cache_clear()

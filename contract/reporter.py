@@ -1,0 +1,26 @@
+"""The reporter Lambda's interface, stated once for the component that deploys it (components/daily_aggregator.py)
+and the handler it runs (handlers/daily_report.py): the environment that configures it and the replay event."""
+
+from typing import Any
+
+# The handler refuses to run without these.
+REQUIRED_VARIABLES = ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE")
+# The handler has a default for each (DIMENSION_NAMES absent: it chooses among the dimension sets it finds).
+OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "DIMENSION_NAMES", "RETRY_QUEUE_URL")
+# The hourly replay schedule's input: the handler then reruns the failed runs waiting in the retry queue.
+REPLAY_EVENT = {"replay": "failed-runs"}
+
+
+def environment(**values: Any) -> dict[str, Any]:
+    """The function's environment, each keyword the variable's name in lower case; None leaves a variable out."""
+    allowed = REQUIRED_VARIABLES + OPTIONAL_VARIABLES
+    unknown = [k for k in values if k.upper() not in allowed]
+    if unknown:
+        raise TypeError(
+            f"{', '.join(unknown)} is not a reporter variable: allowed are "
+            f"{', '.join(name.lower() for name in allowed)}"
+        )
+    missing = [name for name in REQUIRED_VARIABLES if values.get(name.lower()) is None]
+    if missing:
+        raise TypeError(f"the reporter needs {', '.join(name.lower() for name in missing)}")
+    return {key.upper(): value for key, value in values.items() if value is not None}
