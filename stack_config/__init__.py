@@ -37,6 +37,8 @@ from stack_config.removed_settings import REMOVED
 # Config keys are namespaced by the project name Pulumi.yaml declares; a second spelling here would
 # silently read no config at all after a rename.
 PROJECT = yaml.safe_load((Path(__file__).resolve().parents[1] / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
+# The committed stacks, one Pulumi.<stack>.yaml each (tests/test_readme.py checks the files).
+STACKS = ("dev", "staging", "prod")
 
 SECTIONS: dict[str, type] = {
     "endpoint": CollectorEndpointArgs,

@@ -13,13 +13,12 @@ import tomllib
 from pathlib import Path
 
 from contract import schemas
-from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, config_keys
+from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, STACKS, config_keys
 from tooling.docs_generation import fleet_costs, flood_horizon, guardrails, warehouse_bounds
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 DOCS = REPO / "docs"
-STACKS = ("dev", "staging", "prod")
 
 
 def collected_fields() -> str:

@@ -24,12 +24,11 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 
+from stack_config import PROJECT, STACKS  # noqa: F401  (STACKS: the stacks every run_program test covers)
+
 REPO = Path(__file__).resolve().parents[2]
-# Read from Pulumi.yaml as stack_config does (its sibling in the layer rule, so not imported from there).
-PROJECT = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-STACKS = ("dev", "staging", "prod")
 
 
 @dataclass
