@@ -14,12 +14,11 @@ REPLAY_EVENT = {"replay": "failed-runs"}
 def environment(**values: Any) -> dict[str, Any]:
     """The function's environment, each keyword the variable's name in lower case; None leaves a variable out."""
     allowed = REQUIRED_VARIABLES + OPTIONAL_VARIABLES
-    unknown = [k for k in values if k.upper() not in allowed]
-    if unknown:
-        raise TypeError(
-            f"{', '.join(unknown)} is not a reporter variable: allowed are "
-            f"{', '.join(name.lower() for name in allowed)}"
-        )
+    for key, value in values.items():
+        if key.upper() not in allowed:
+            raise TypeError(
+                f"{key}={value!r} is not a reporter variable: allowed are {', '.join(name.lower() for name in allowed)}"
+            )
     missing = [name for name in REQUIRED_VARIABLES if values.get(name.lower()) is None]
     if missing:
         raise TypeError(f"the reporter needs {', '.join(name.lower() for name in missing)}")

@@ -44,19 +44,24 @@ def stale_files() -> list[str]:
     runs its installed copy, so comparing it with the checkout's classes needs the two to be the same bytes."""
     (record,) = PLUGIN_PYTHON.parents[1].glob("lib/python*/site-packages/analytics_collector_components-*/RECORD")
     installed = {path: digest for path, digest, _ in csv.reader(record.read_text().splitlines())}
-    packages = {path.split("/")[0] for path in installed if "/" in path and ".dist-info" not in path}
+    # Each installed package folder, and in the checkout the files of its kinds there (component_package/ also holds
+    # the plugin's own PulumiPlugin.yaml, pyproject.toml, venv/ and build/, which are not installed).
+    kinds: dict[str, set[str]] = {}
+    for path in installed:
+        if "/" in path and ".dist-info" not in path and "__pycache__" not in path:
+            kinds.setdefault(path.rpartition("/")[0], set()).add(Path(path).suffix)
     shipped = {
         str(p.relative_to(REPO))
-        for package in packages
-        for p in (REPO / package).rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
+        for folder, suffixes in kinds.items()
+        for p in (REPO / folder).iterdir()
+        if p.is_file() and p.suffix in suffixes | {".py"}
     }
     changed = [
         path
         for path in sorted(shipped & set(installed))
         if installed[path] != _record_digest((REPO / path).read_bytes())
     ]
-    missing = sorted(path for path in shipped - set(installed) if not path.endswith(".pyc"))
+    missing = sorted(shipped - set(installed))
     return changed + missing
 
 
