@@ -980,12 +980,12 @@ def _guardrails_modules(sources) -> set[str]:
         tree = ast.parse(pending.pop().read_text())
         for node in ast.walk(tree):
             names = []
-            if isinstance(node, ast.ImportFrom) and node.module == "guardrails":
-                names = [f"guardrails.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("guardrails."):
+            if isinstance(node, ast.ImportFrom) and node.module == "contract.guardrails":
+                names = [f"contract.guardrails.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("contract.guardrails."):
                 names = [node.module]
             elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names if a.name.startswith("guardrails.")]
+                names = [a.name for a in node.names if a.name.startswith("contract.guardrails.")]
             for name in set(names) - found:
                 found.add(name)
                 pending.append(REPO / (name.replace(".", "/") + ".py"))
