@@ -348,8 +348,9 @@ def test_the_stack_outputs_and_names_the_readme_uses(stack):
 
 
 def test_every_repository_path_the_readme_names_exists():
-    candidates = set(re.findall(r"`((?:\.?[\w-]+/)+[\w.-]*)`", TEXT))
-    candidates |= set(re.findall(r"(?<![\w/.-])((?:[\w-]+/)+[\w-]+\.(?:py|json|yml|yaml|txt|vtl))\b", TEXT))
+    text = docs.current_text()
+    candidates = set(re.findall(r"`((?:\.?[\w-]+/)+[\w.-]*)`", text))
+    candidates |= set(re.findall(r"(?<![\w/.-])((?:[\w-]+/)+[\w-]+\.(?:py|json|yml|yaml|txt|vtl))\b", text))
     # Made by a command the docs give, or not a path in this repository (bucket prefixes among them).
     generated = (
         "charts/",

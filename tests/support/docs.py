@@ -76,5 +76,17 @@ def all_text() -> str:
     return "\n\n".join(path.read_text(encoding="utf-8") for path in doc_files())
 
 
+def current_text() -> str:
+    """all_text() without the changelog's released entries: they name the paths of the release they describe."""
+    changelog = REPO / "CHANGELOG.md"
+    texts = []
+    for path in doc_files():
+        text = path.read_text(encoding="utf-8")
+        if path == changelog:
+            text = re.split(r"^## \[\d", text, maxsplit=1, flags=re.M)[0]
+        texts.append(text)
+    return "\n\n".join(texts)
+
+
 def relative(path: Path) -> str:
     return path.relative_to(REPO).as_posix()
