@@ -32,7 +32,8 @@ def guard_bucket(
     only_writer: Optional[pulumi.Input[str]] = None,
 ) -> None:
     """`only_writer`: the one principal ARN that may put objects; unset, the bucket policy says nothing of writes."""
-    # The flags are data (contract/guardrails/buckets.py), so which keyword arguments they fill is known at run time only.
+    # The flags are data (contract/guardrails/buckets.py), so which keyword arguments they fill is known at run time
+    # only.
     flags: dict[str, Any] = {_argument(flag): True for flag in buckets.PUBLIC_ACCESS_FLAGS}
     public_access = aws.s3.BucketPublicAccessBlock(
         f"{name}-public-access",

@@ -1,5 +1,5 @@
-"""API Gateway, WAF and CloudFront rules: nothing that would keep who called (contract/guardrails/client_identity.py lists
-each feature and the rule here that refuses it), and WAF on every stage when the stack has one."""
+"""API Gateway, WAF and CloudFront rules: nothing that would keep who called (contract/guardrails/client_identity.py
+lists each feature and the rule here that refuses it), and WAF on every stage when the stack has one."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """S3 rules. A bucket's guards are separate resources in pulumi-aws 7, so these are stack rules: for each
 bucket, find the companion resources that point at it and judge them.
 
-What they require is spelled here, not read from contract/guardrails/buckets.py or contract/guardrails/transport.py, which the
-program builds its buckets from: a guard that read the builder's constants would move along with them."""
+What they require is spelled here, not read from contract/guardrails/buckets.py or contract/guardrails/transport.py,
+which the program builds its buckets from: a guard that read the builder's constants would move along with them."""
 
 from __future__ import annotations
 

@@ -151,7 +151,8 @@ def test_query_results_expire_as_configured(stack):
     assert results["expiration"]["days"] == setting(stack, "resultsRetentionDays")
     assert results["filter"] == {"prefix": ""}
     assert results["noncurrentVersionExpiration"]["noncurrentDays"] >= 1
-    # Spelled, not read from contract/guardrails/buckets.py, which the component reads too: a changed constant must fail here.
+    # Spelled, not read from contract/guardrails/buckets.py, which the component reads too: a changed constant must
+    # fail here.
     assert results["abortIncompleteMultipartUpload"]["daysAfterInitiation"] == 1
     assert rules["remove-expired-delete-markers"]["expiration"] == {"expiredObjectDeleteMarker": True}
     assert all(r["status"] == "Enabled" for r in rules.values())

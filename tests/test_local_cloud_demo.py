@@ -2,7 +2,8 @@
 
 `python -m tooling.demo` (`make demo`, about 40 s) must finish with status 0, which it gives only when every count in
 its summary is what was expected, and leave the charts, the HTML report and the warehouse copy it promises.
-`python -m tooling.local_cloud` must serve the collector at the URLs it prints until it is stopped, then stop LocalStack.
+`python -m tooling.local_cloud` must serve the collector at the URLs it prints until it is stopped, then stop
+LocalStack.
 """
 
 from __future__ import annotations

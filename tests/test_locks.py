@@ -207,7 +207,8 @@ def test_the_usage_report_venv_runs_the_report():
     )
     assert done.returncode == 0, done.stderr
     imports = (
-        "import usage_report.cli, usage_report.athena_runner, usage_report.charts, usage_report.html_report, usage_report.stack_outputs, "
+        "import usage_report.cli, usage_report.athena_runner, usage_report.charts, usage_report.html_report, "
+        "usage_report.stack_outputs, "
         "boto3, matplotlib"
     )
     done = subprocess.run(

@@ -308,7 +308,8 @@ def test_stage_throttles_logs_and_measures(stack):
 
 
 def test_no_stack_keeps_a_trace_of_a_client(stack):
-    """Spelled here rather than read from contract/guardrails/stages.py: widening the guard there must fail this test."""
+    """Spelled here rather than read from contract/guardrails/stages.py: widening the guard there must fail this
+    test."""
     run = program(stack)
     assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is False
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]

@@ -35,8 +35,7 @@ def imported_modules(path: Path) -> set[str]:
             modules |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             modules.add(node.module)
-            modules |= {f"{node.module}.{alias.name}" for alias in node.names
-                        if node.module == "contract"}
+            modules |= {f"{node.module}.{alias.name}" for alias in node.names if node.module == "contract"}
     return modules
 
 

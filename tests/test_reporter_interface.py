@@ -4,14 +4,22 @@ import pytest
 
 from contract.reporter import environment
 
-REQUIRED = {"collector_url": "https://collector.example.com/record", "stack_id": "s-1", "product_version": "1.2.3",
-            "metrics_namespace": "lunasec"}
+REQUIRED = {
+    "collector_url": "https://collector.example.com/record",
+    "stack_id": "s-1",
+    "product_version": "1.2.3",
+    "metrics_namespace": "lunasec",
+}
 
 
 def test_each_keyword_becomes_its_variable_and_an_unset_one_is_left_out():
     assert environment(**REQUIRED, max_attempts="3", dimension_names=None) == {
-        "COLLECTOR_URL": "https://collector.example.com/record", "STACK_ID": "s-1", "PRODUCT_VERSION": "1.2.3",
-        "METRICS_NAMESPACE": "lunasec", "MAX_ATTEMPTS": "3"}
+        "COLLECTOR_URL": "https://collector.example.com/record",
+        "STACK_ID": "s-1",
+        "PRODUCT_VERSION": "1.2.3",
+        "METRICS_NAMESPACE": "lunasec",
+        "MAX_ATTEMPTS": "3",
+    }
 
 
 def test_a_variable_the_handler_does_not_read_is_refused_by_name_and_value():

@@ -250,7 +250,8 @@ def test_a_query_naming_a_missing_part_is_a_clear_error(tmp_path, monkeypatch):
         queries.load_saved_queries()
 
 
-# Every query whose SQL bounds a day relative to current_date (usage_report/query_windows.py), not a list restating them.
+# Every query whose SQL bounds a day relative to current_date (usage_report/query_windows.py), not a list restating
+# them.
 WINDOWED = sorted(
     name for name, sql in SAVED.items() if query_windows.window_of(sql, TODAY) != query_windows.WHOLE_TABLE
 )

@@ -293,8 +293,9 @@ def render_page(
             _summary_html(summary, freshness_window),
             *(_section_html(section, source_html) for section in sections),
             "</main>",
-            f"<footer>Generated {generated_at:%Y-%m-%d %H:%M} UTC by <code>python -m usage_report --html</code> from the "
-            "saved queries in <code>contract/queries/</code>. Reports are anonymous: a named outlier may be one deployment's "
+            f"<footer>Generated {generated_at:%Y-%m-%d %H:%M} UTC by <code>python -m usage_report --html</code> "
+            "from the saved queries in <code>contract/queries/</code>. Reports are anonymous: a named outlier may be "
+            "one deployment's "
             "error or a poisoned report.</footer>",
             "</body>",
             "</html>",

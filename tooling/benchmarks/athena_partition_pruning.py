@@ -1,6 +1,7 @@
 """How much of the warehouse the 7-day "active deployments" saved query reads, with partition projection.
 
-    .venv/bin/python tooling/benchmarks/athena_partition_pruning.py [--deployments 2000] [--days 365] [--objects-per-day 4]
+    .venv/bin/python tooling/benchmarks/athena_partition_pruning.py [--deployments 2000] [--days 365] \\
+        [--objects-per-day 4]
 
 Writes a synthetic year the way Firehose would (gzip JSON lines under reports/dt=YYYY-MM-DD/, lines shaped
 exactly like the request template's, which tests/test_saved_queries.py checks), then takes the `dt`
