@@ -121,9 +121,9 @@ GENERATED = {
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
-    "collected-fields": README,  # the privacy promise stays on the front page
+    "collected-fields": DOCS / "privacy.md",
     "layer-rule": README,
-    "client-identity-stores": README,
+    "client-identity-stores": DOCS / "privacy.md",
     "config-reference": DOCS / "configuration.md",
     "policy-rules": DOCS / "guardrails.md",
     "alarms": DOCS / "guardrails.md",
