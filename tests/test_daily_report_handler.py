@@ -88,6 +88,8 @@ def test_sums_the_previous_utc_day_across_the_versions_of_one_dimension_set(clou
         "metrics": expected_metrics,
     }
     assert request.headers["Content-Type"] == "application/json"
+    # AWS's common WAF rule set blocks a request without a User-Agent (docs/guardrails.md).
+    assert request.headers["User-Agent"] == "analytics-collector-reporter"
     assert request.path == "/v1/record/deployment"
     [log] = log_lines(capsys)
     assert log == {
