@@ -752,7 +752,7 @@ GOOD = {
 }
 
 
-# Each AWS feature that would keep who called (the README's privacy table) -> the bad case that turns it on.
+# Each AWS feature that would keep who called (docs/privacy.md's table) -> the bad case that turns it on.
 IDENTITY_FEATURE_CASES = {
     client_identity.ACCESS_LOG_IDENTITY: "source IP logged",
     client_identity.TEMPLATE_IDENTITY_FIELDS: "source IP in the record",
@@ -771,7 +771,7 @@ def test_every_feature_that_would_keep_a_client_has_a_case():
 
 @pytest.mark.parametrize("store", client_identity.STORES, ids=lambda store: store.rule)
 def test_the_rule_the_privacy_table_names_refuses_its_feature(store):
-    """The README says which rule refuses each feature; turning the feature on must fail exactly that rule."""
+    """docs/privacy.md says which rule refuses each feature; turning the feature on must fail exactly that rule."""
     mutate, config = BAD[store.rule][IDENTITY_FEATURE_CASES[store]]
     resources = mutate(program_resources("dev"))
     failing = {name for name, policy in RULES.items() if violations(policy, resources, config)}
