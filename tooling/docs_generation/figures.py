@@ -17,6 +17,7 @@ import yaml
 import stack_config
 from components import daily_aggregator as reporter
 from components.collector_endpoint import CollectorEndpointArgs
+from components.collector_waf import MAX_BODY_BYTES
 from handlers import daily_report
 from tooling.benchmarks import component_package_start
 from tooling.demo import simulated_deployments
@@ -65,6 +66,11 @@ def _make_test_commands() -> str:
 def _deploy_venv() -> str:
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))
     return f"`{project['runtime']['options']['virtualenv']}`"
+
+
+def _policy_venv() -> str:
+    pack = yaml.safe_load((REPO / "policy" / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    return f"`policy/{pack['runtime']['options']['virtualenv']}`"
 
 
 def _usage_report_workflow() -> dict:
@@ -138,6 +144,8 @@ FIGURES: dict[str, Callable[[], object]] = {
     "localstack-header": _localstack_header,
     "make-test-commands": _make_test_commands,
     "deploy-venv": _deploy_venv,
+    "policy-venv": _policy_venv,
+    "waf-max-body-kib": lambda: MAX_BODY_BYTES // 1024,
     "python": lambda: _makefile_python("PYTHON"),
     "plugin-start-goal": lambda: f"{component_package_start.START_RATIO_GOAL:g}",
     "localstack-python": lambda: _makefile_python("LOCALSTACK_PYTHON"),
