@@ -145,7 +145,7 @@ def test_make_check_runs_what_make_test_runs_but_the_tests_marked_as_needing_mor
     markers = [line.partition(":")[0] for line in pytest_config["ini_options"]["markers"]]
     assert markers == ["localstack", "browser", "jdk", "plugin", "slow"]
     assert check_recipe[-1] == (
-        f'{test_recipe[-1]} -n 2 -m "not localstack and not browser and not jdk and not plugin and not slow"'
+        f'{test_recipe[-1]} -m "not localstack and not browser and not jdk and not plugin and not slow"'
     )
 
 
