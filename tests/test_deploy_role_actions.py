@@ -333,6 +333,6 @@ def test_the_deploy_role_administers_only_keys_tagged_as_the_programs_and_create
 
 def test_the_deploy_role_changes_records_in_the_configured_zone_only():
     policy = deploy_policy()
-    assert allows(policy, "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z123ABC")
-    for zone in ("arn:aws:route53:::hostedzone/ZOTHERZONE1", "arn:aws:route53:::hostedzone/Z123ABCD"):
+    assert allows(policy, "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123456789ABC")
+    for zone in ("arn:aws:route53:::hostedzone/ZOTHERZONE1", "arn:aws:route53:::hostedzone/Z0123456789ABCD"):
         assert not allows(policy, "route53:ChangeResourceRecordSets", zone), zone
