@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Optional
 
-from contract import schemas, templates
+from contract import products, schemas, templates
 
 JSON = "application/json"
 # Mappings are kept as (key, value) pairs so that a description is immutable all the way down.
@@ -107,8 +107,9 @@ def _report_route(path: str) -> ApiRoute:
     )
 
 
-# `/record` is where the first shipped reporter posts; both paths behave the same.
-ROUTES = (_report_route("record"), _report_route("record/deployment"))
+# The default product's routes from its catalogue entry (`record`, where the first shipped reporter posts, and the
+# documented `record/deployment`); they behave the same.
+ROUTES = tuple(_report_route(path) for path in products.default().legacy_routes)
 RECORD_PATHS = tuple(route.path for route in ROUTES)
 
 # THROTTLED is the stage's 429 (its rate and burst); without its own response it answers as DEFAULT_4XX, with no

@@ -4,11 +4,11 @@ A catalogue entry (one file per product; the built-in ones sit beside this modul
 their Pulumi project, named by the stack setting `analytics-collector:products`):
 
     {
-      "id": "lunasec-tokenizer",                 # lower case, digits and '-': it appears in routes and names
-      "display_name": "LunaSec tokenizer",
+      "id": "acme-widgets",                      # lower case, digits and '-': it appears in routes and names
+      "display_name": "Acme widgets",
       "version_format": "semver",                # a name in VERSION_FORMATS
       "counters": [                              # at least one; names unique (case-insensitively)
-        {"name": "tokenizeSuccess", "meaning": "Values tokenized.", "daily_maximum": 1000000}
+        {"name": "widgetsMade", "meaning": "Widgets made.", "daily_maximum": 1000000}
       ],                                         # daily_maximum optional: the schema's `count` maximum otherwise
       "legacy": {                                # optional: what reporters already in the field use
         "counters_keys": [{"key": "metricsConfig", "meaning": "..."}],   # accepted besides `metrics`
