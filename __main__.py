@@ -26,6 +26,7 @@ endpoint = CollectorEndpoint(
     CollectorEndpointArgs(
         delivery_stream_name=warehouse.stream_name,
         delivery_stream_arn=warehouse.stream_arn,
+        products=config.product_references,
         **config.args_for("endpoint"),
     ),
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, Optional, overload
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -15,6 +16,7 @@ from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse, Reque
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
 from components.tunables import (
+    ArgsError,
     arn,
     boolean,
     integer,
@@ -27,6 +29,7 @@ from components.tunables import (
     tunable,
     validate_args,
 )
+from contract import products as catalogue
 from contract import templates
 from contract.guardrails import stages
 
@@ -77,20 +80,41 @@ class CollectorEndpointArgs:
         "Route 53 hosted zone that gets the alias record.",
     )
 
+    # Not a section key: the stack names its products once, at the top (analytics-collector:products).
+    products: Optional[Sequence[str]] = dataclasses.field(
+        default=None,
+        metadata={
+            "meaning": "The products served, each a built-in catalogue id or the path of a catalogue entry (.json, "
+            "docs/products.md); each gets the route products/<id>/reports and its own model. Unset: the default "
+            "product's legacy routes only."
+        },
+    )
+
     def __post_init__(self) -> None:
         validate_args(self)
         require_together(self, "custom_domain_name", "certificate_arn", "hosted_zone_id")
+        self.catalogue()  # refuses a bad entry at construction
+
+    def catalogue(self) -> Optional[tuple[catalogue.Product, ...]]:
+        if self.products is None:
+            return None
+        if isinstance(self.products, str) or not self.products:
+            raise ArgsError(f"{type(self).__name__}.products", self.products, "unset, or a non-empty list of products")
+        try:
+            return catalogue.catalogue(list(self.products))
+        except catalogue.CatalogueError as error:
+            raise ArgsError(f"{type(self).__name__}.products", list(self.products), str(error)) from None
 
 
 @dataclass(frozen=True)
 class RouteTargets:
-    """What every route is wired to: the API and its resources, the shared model and validator, the role and
-    the stream it writes with."""
+    """What every route is wired to: the API and its resources, the models (by name) and the shared validator, the
+    role and the stream it writes with."""
 
     name: str
     api: aws.apigateway.RestApi
     resources: Mapping[str, aws.apigateway.Resource]  # by path
-    model: aws.apigateway.Model
+    models: Mapping[str, aws.apigateway.Model]
     validator: aws.apigateway.RequestValidator
     role: aws.iam.Role
     region: pulumi.Output[str]
@@ -120,7 +144,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
-        routes, gateway_responses = api_routes.ROUTES, api_routes.GATEWAY_RESPONSES
+        routes, gateway_responses = api_routes.routes_for(args.catalogue()), api_routes.GATEWAY_RESPONSES
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
@@ -128,16 +152,18 @@ class CollectorEndpoint(pulumi.ComponentResource):
             endpoint_configuration={"types": "REGIONAL"},
             opts=child,
         )
-        model_spec = _shared(routes, "model")
-        model = aws.apigateway.Model(
-            f"{name}-report-model",
-            rest_api=api.id,
-            name=model_spec.name,
-            content_type=model_spec.content_type,
-            schema=model_spec.schema,
-            opts=child,
-        )
-        validation = _shared(routes, "validation")
+        models = {
+            spec.name: aws.apigateway.Model(
+                resource_name,
+                rest_api=api.id,
+                name=spec.name,
+                content_type=spec.content_type,
+                schema=spec.schema,
+                opts=child,
+            )
+            for resource_name, spec in _models(name, routes).items()
+        }
+        validation = _shared_validation(routes)
         validator = aws.apigateway.RequestValidator(
             f"{name}-body-validator",
             rest_api=api.id,
@@ -151,7 +177,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             name=name,
             api=api,
             resources=self._resources(name, api, routes, child),
-            model=model,
+            models=models,
             validator=validator,
             role=self._firehose_role(name, args, routes, child),
             region=aws.get_region_output().region,
@@ -223,7 +249,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             http_method=route.http_method,
             authorization=route.authorization,
             request_validator_id=targets.validator.id,
-            request_models={route.model.content_type: targets.model.name},
+            request_models={route.model.content_type: targets.models[route.model.name].name},
             opts=targets.opts,
         )
         spec = route.integration
@@ -240,7 +266,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             request_parameters=dict(spec.request_parameters),
             request_templates={
                 route.model.content_type: targets.delivery_stream_name.apply(
-                    partial(templates.for_stream, spec.request_template)
+                    partial(api_routes.request_template, spec)
                 )
             },
             opts=targets.opts,
@@ -345,15 +371,22 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return stage
 
 
-@overload
-def _shared(routes: tuple[ApiRoute, ...], part: Literal["model"]) -> RequestModel: ...
-@overload
-def _shared(routes: tuple[ApiRoute, ...], part: Literal["validation"]) -> RequestValidation: ...
-def _shared(routes: tuple[ApiRoute, ...], part: str) -> RequestModel | RequestValidation:
-    """The model or validation all routes use: the API has one of each, under the name its URN has always had."""
-    distinct: set[RequestModel | RequestValidation] = {getattr(route, part) for route in routes}
+def _models(name: str, routes: tuple[ApiRoute, ...]) -> dict[str, RequestModel]:
+    """Resource name -> the model: the default product's under the name its URN has always had, another product's
+    under its id."""
+    models: dict[str, RequestModel] = {}
+    for spec in dict.fromkeys(route.model for route in routes):
+        resource_name = f"{name}-report-model" if spec.product is None else f"{name}-{spec.product}-report-model"
+        if models.setdefault(resource_name, spec) != spec:
+            raise ValueError(f"the routes use different models as {resource_name}; the endpoint builds one there")
+    return models
+
+
+def _shared_validation(routes: tuple[ApiRoute, ...]) -> RequestValidation:
+    """The validation all routes use: the API has one, under the name its URN has always had."""
+    distinct = {route.validation for route in routes}
     if len(distinct) != 1:
-        raise ValueError(f"the routes use {len(distinct)} different {part}s; the endpoint builds exactly one")
+        raise ValueError(f"the routes use {len(distinct)} different validations; the endpoint builds exactly one")
     return distinct.pop()
 
 

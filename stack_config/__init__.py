@@ -92,6 +92,8 @@ class StackConfig:
     usage_reporting_disabled: bool
     program: dict[str, Any] = dataclasses.field(default_factory=dict)
     products: tuple[catalogue.Product, ...] = ()  # empty only when built by hand: load_stack_config fills it in
+    # As the stack names them, for the components; None when unset (the collector is as released).
+    product_references: Optional[tuple[str, ...]] = None
 
     def args_for(self, section: str) -> dict[str, Any]:
         """Keyword arguments for the section's Args class: only what the stack sets."""
@@ -174,11 +176,10 @@ def _read_opt_out(config: pulumi.Config) -> bool:
     return opted_out
 
 
-def _read_products(config: pulumi.Config) -> tuple[catalogue.Product, ...]:
-    """Paths are read from the working directory: Pulumi runs the program in the project folder."""
+def _product_references(config: pulumi.Config) -> Optional[tuple[str, ...]]:
     raw: Optional[str] = config.get(PRODUCTS_KEY)
     if raw is None:
-        return catalogue.catalogue([])
+        return None
     try:
         references = json.loads(raw)
     except json.JSONDecodeError:
@@ -190,10 +191,15 @@ def _read_products(config: pulumi.Config) -> tuple[catalogue.Product, ...]:
     for index, reference in enumerate(references):
         if not isinstance(reference, str) or not reference:
             raise StackConfigError(f"{key}[{index}] = {reference!r} is not allowed: expected {allowed}")
+    return tuple(references)
+
+
+def _read_products(references: Optional[tuple[str, ...]]) -> tuple[catalogue.Product, ...]:
+    """Paths are read from the working directory: Pulumi runs the program in the project folder."""
     try:
-        return catalogue.catalogue(references)
+        return catalogue.catalogue(references or [])
     except catalogue.CatalogueError as error:
-        raise StackConfigError(f"{key}: {error}") from None
+        raise StackConfigError(f"{PROJECT}:{PRODUCTS_KEY}: {error}") from None
 
 
 def _set_project_keys() -> set[str]:
@@ -209,9 +215,11 @@ def load_stack_config(config: Optional[pulumi.Config] = None) -> StackConfig:
     for key in sorted(_set_project_keys() - set(known)):
         raise StackConfigError(f"{PROJECT}:{key} is not a known setting: allowed keys are {', '.join(sorted(known))}")
     read = {section: _read_section(config, section, args_type) for section, args_type in SECTIONS.items()}
+    references = _product_references(config)
     return StackConfig(
         sections={section: values for section, (values, _) in read.items()},
         usage_reporting_disabled=_read_opt_out(config),
         program={section: program for section, (_, program) in read.items() if program},
-        products=_read_products(config),
+        products=_read_products(references),
+        product_references=references,
     )
