@@ -30,7 +30,12 @@ endpoint = CollectorEndpoint(
         **config.args_for("endpoint"),
     ),
 )
-catalog = AthenaCatalog("catalog", AthenaCatalogArgs(bucket_name=warehouse.bucket_name, **config.args_for("catalog")))
+catalog = AthenaCatalog(
+    "catalog",
+    AthenaCatalogArgs(
+        bucket_name=warehouse.bucket_name, products=config.product_references, **config.args_for("catalog")
+    ),
+)
 monitoring = CollectorMonitoring(
     MONITORING,
     CollectorMonitoringArgs(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -15,8 +14,8 @@ from components import api_routes, iam_policies
 from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse, RequestModel, RequestValidation
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
+from components.products_input import catalogue_of, products_field
 from components.tunables import (
-    ArgsError,
     arn,
     boolean,
     integer,
@@ -80,30 +79,19 @@ class CollectorEndpointArgs:
         "Route 53 hosted zone that gets the alias record.",
     )
 
-    # Not a section key: the stack names its products once, at the top (analytics-collector:products).
-    products: Optional[Sequence[str]] = dataclasses.field(
-        default=None,
-        metadata={
-            "meaning": "The products served, each a built-in catalogue id or the path of a catalogue entry (.json, "
-            "docs/products.md); each gets the route products/<id>/reports and its own model. Unset: the default "
-            "product's legacy routes only."
-        },
+    products: Optional[Sequence[str]] = products_field(
+        "The products served, each a built-in catalogue id or the path of a catalogue entry (.json, "
+        "docs/products.md); each gets the route products/<id>/reports and its own model. Unset: the default "
+        "product's legacy routes only."
     )
 
     def __post_init__(self) -> None:
         validate_args(self)
         require_together(self, "custom_domain_name", "certificate_arn", "hosted_zone_id")
-        self.catalogue()  # refuses a bad entry at construction
+        self.served_products()  # refuses a bad entry at construction
 
-    def catalogue(self) -> Optional[tuple[catalogue.Product, ...]]:
-        if self.products is None:
-            return None
-        if isinstance(self.products, str) or not self.products:
-            raise ArgsError(f"{type(self).__name__}.products", self.products, "unset, or a non-empty list of products")
-        try:
-            return catalogue.catalogue(list(self.products))
-        except catalogue.CatalogueError as error:
-            raise ArgsError(f"{type(self).__name__}.products", list(self.products), str(error)) from None
+    def served_products(self) -> Optional[tuple[catalogue.Product, ...]]:
+        return catalogue_of(self, self.products)
 
 
 @dataclass(frozen=True)
@@ -144,7 +132,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
-        routes, gateway_responses = api_routes.routes_for(args.catalogue()), api_routes.GATEWAY_RESPONSES
+        routes, gateway_responses = api_routes.routes_for(args.served_products()), api_routes.GATEWAY_RESPONSES
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
@@ -265,9 +253,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             passthrough_behavior=spec.passthrough_behavior,
             request_parameters=dict(spec.request_parameters),
             request_templates={
-                route.model.content_type: targets.delivery_stream_name.apply(
-                    partial(api_routes.request_template, spec)
-                )
+                route.model.content_type: targets.delivery_stream_name.apply(partial(api_routes.request_template, spec))
             },
             opts=targets.opts,
         )
