@@ -110,14 +110,24 @@ class StackConfig:
         return PROGRAM_SETTINGS[section](**self.program.get(section, {}))
 
 
-def _read_object(config: pulumi.Config, section: str) -> dict[str, Any]:
-    raw: Optional[str] = config.get(section)
+_UNSET = object()
+
+
+def _read_value(config: pulumi.Config, key: str) -> Any:
+    """The key's value as the stack file wrote it (structured values arrive as JSON text); _UNSET when absent."""
+    raw: Optional[str] = config.get(key)
     if raw is None:
-        return {}
+        return _UNSET
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError:
-        value = raw
+        return raw
+
+
+def _read_object(config: pulumi.Config, section: str) -> dict[str, Any]:
+    value = _read_value(config, section)
+    if value is _UNSET:
+        return {}
     if not isinstance(value, dict):
         raise StackConfigError(f"{PROJECT}:{section} = {value!r} is not allowed: expected an object of settings")
     return value
@@ -177,13 +187,9 @@ def _read_opt_out(config: pulumi.Config) -> bool:
 
 
 def _product_references(config: pulumi.Config) -> Optional[tuple[str, ...]]:
-    raw: Optional[str] = config.get(PRODUCTS_KEY)
-    if raw is None:
+    references = _read_value(config, PRODUCTS_KEY)
+    if references is _UNSET:
         return None
-    try:
-        references = json.loads(raw)
-    except json.JSONDecodeError:
-        references = raw
     key = f"{PROJECT}:{PRODUCTS_KEY}"
     allowed = "a non-empty list of built-in product ids and paths of catalogue entries (.json)"
     if not isinstance(references, list) or not references:

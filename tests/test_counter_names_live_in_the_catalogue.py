@@ -3,17 +3,9 @@ and no code, schema, template, query or configuration of the project spells one 
 
 import subprocess
 
+from tests.support.original_product import ORIGINAL_COUNTERS
 from tooling.mocked_program.pulumi_mocks import REPO
 
-# Spelled here on purpose: a guard does not read what it guards (the catalogue entry).
-ORIGINAL_COUNTERS = (
-    "tokenizeSuccess",
-    "tokenizeFailure",
-    "detokenizeSuccess",
-    "detokenizeFailure",
-    "createGrantSuccess",
-    "createGrantFailure",
-)
 ALLOWED = ("contract/products/lunasec-tokenizer.json",)
 ALLOWED_FOLDERS = ("tests/", "tooling/fixtures/")
 # Prose: the docs show reports as a reader sends them.
