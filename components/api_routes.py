@@ -158,6 +158,15 @@ def routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[ApiRout
 ROUTES = tuple(_report_route(path) for path in products.default().legacy_routes)
 RECORD_PATHS = tuple(route.path for route in ROUTES)
 
+
+def url_path(routes: tuple[ApiRoute, ...]) -> str:
+    """The path the endpoint's `url` output names: the documented route when it is served (as released), else the
+    first product's own route."""
+    if any(route.path == RECORD_PATHS[-1] for route in routes):
+        return RECORD_PATHS[-1]
+    return next(route.path for route in routes if route.integration.product is not None)
+
+
 # THROTTLED is the stage's 429 (its rate and burst); without its own response it answers as DEFAULT_4XX, with no
 # Retry-After. The 5xx API Gateway itself answers (integration timeout, configuration) say when to come back too.
 GATEWAY_RESPONSES = (

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import api_routes, iam_policies
-from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse, RequestModel, RequestValidation
+from components.api_routes import ApiRoute, GatewayResponse, RequestModel, RequestValidation
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
 from components.products_input import catalogue_of, products_field
@@ -187,10 +187,10 @@ class CollectorEndpoint(pulumi.ComponentResource):
         )
         stage = self._stage(name, api, deployment, args, child)
 
-        url = pulumi.Output.concat(stage.invoke_url, "/", RECORD_PATHS[-1])
+        url = pulumi.Output.concat(stage.invoke_url, "/", api_routes.url_path(routes))
         if args.custom_domain_name:
             attach_custom_domain(name, api, stage, args, child)
-            url = pulumi.Output.concat("https://", args.custom_domain_name, "/", RECORD_PATHS[-1])
+            url = pulumi.Output.concat("https://", args.custom_domain_name, "/", api_routes.url_path(routes))
         publish_outputs(
             self, rest_api_id=api.id, api_name=api.name, stage_arn=stage.arn, stage_name=stage.stage_name, url=url
         )

@@ -116,3 +116,10 @@ def test_a_bad_products_input_is_refused_at_construction():
         ArgsError, match=r"CollectorEndpointArgs\.products = \['nope'\] is not allowed: .*'nope' is not a"
     ):
         CollectorEndpointArgs(delivery_stream_name="s", delivery_stream_arn="a", products=["nope"])
+
+
+def test_the_url_output_names_a_route_the_collector_serves(acme_entry):
+    released = run_program("staging", stack_config("staging")).exports["collector_url"]
+    assert released.endswith("/record/deployment")
+    assert run_with_products(["lunasec-tokenizer", acme_entry]).exports["collector_url"] == released
+    assert run_with_products([acme_entry]).exports["collector_url"].endswith("/products/acme-widgets/reports")
