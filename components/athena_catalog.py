@@ -20,7 +20,7 @@ from components.outputs import publish_outputs
 from components.products_input import catalogue_of, products_field
 from components.tunables import Rule, arn, boolean, integer, required, tunable, validate_args
 from contract import products as catalogue
-from contract.queries import TABLE_NAME, description, load_saved_queries
+from contract.queries import TABLE_NAME, description, load_saved_queries, saved_query_name
 from contract.warehouse import layout as warehouse_layout
 from contract.warehouse.columns import PARTITION_COLUMN, columns
 
@@ -119,13 +119,19 @@ def storage_descriptor(
     }
 
 
-def saved_queries(served: Optional[Sequence[catalogue.Product]]) -> list[tuple[Optional[str], str, str]]:
-    """(product id, query name, SQL) of every saved query. No products named: the queries as released (id None).
-    Named: a set per product; the default product's keeps the released names (id None), its SQL filtered to it."""
+def saved_queries(served: Optional[Sequence[catalogue.Product]]) -> list[tuple[Optional[str], str, str, str]]:
+    """(product id, query, saved name, SQL) of every saved query. No products named: the queries as released (id
+    None). Named: a set per product; the default product's keeps the released names (id None), its SQL filtered to
+    it."""
     if served is None:
-        return [(None, query, sql) for query, sql in load_saved_queries().items()]
+        return [(None, query, saved_query_name(query), sql) for query, sql in load_saved_queries().items()]
     return [
-        (None if product.id == catalogue.DEFAULT_PRODUCT_ID else product.id, query, sql)
+        (
+            None if product.id == catalogue.DEFAULT_PRODUCT_ID else product.id,
+            query,
+            saved_query_name(query, product),
+            sql,
+        )
         for product in served
         for query, sql in load_saved_queries(product).items()
     ]
@@ -198,12 +204,12 @@ class AthenaCatalog(pulumi.ComponentResource):
             opts=child,
         )
 
-        for product_id, query_name, sql in saved_queries(args.served_products()):
+        for product_id, query_name, saved_name, sql in saved_queries(args.served_products()):
             aws.athena.NamedQuery(
                 f"{name}-query-{query_name.replace('_', '-')}"
                 if product_id is None
                 else f"{name}-{product_id}-query-{query_name.replace('_', '-')}",
-                name=query_name if product_id is None else f"{product_id}-{query_name}",
+                name=saved_name,
                 description=description(sql)[:1024],
                 database=database.name,
                 workgroup=workgroup.name,

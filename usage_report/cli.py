@@ -9,15 +9,17 @@ import argparse
 import datetime
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Optional, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from contract.products import Product
 from usage_report import charts, text_tables
 from usage_report.errors import ReportError
 from usage_report.html_report import write_html
+from usage_report.product_parts import PartAnswers, load_products, report_parts
 from usage_report.progress import Progress
 from usage_report.public_answers import DeploymentNumbers
 from usage_report.results import QueryResult
@@ -30,6 +32,8 @@ EXAMPLES = """examples:
   python -m usage_report --database D --workgroup W --region us-east-1
   python -m usage_report --local demo-output/warehouse --charts charts/   # after `make demo`
   python -m usage_report --local demo-output/warehouse --html report.html  # one self-contained page
+  python -m usage_report --local demo-output/warehouse --product lunasec-tokenizer \
+      --product tooling/demo/acme-widgets.json --html report.html   # a part per product, as `make demo` does
 """
 
 
@@ -74,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write one self-contained HTML page: a summary, then each section's chart and table",
     )
     parser.add_argument(
+        "--product",
+        action="append",
+        metavar="ID|PATH",
+        help="report this product's saved queries, as a stack naming it saves them (repeatable, in this order): a "
+        "built-in id or the path of a catalogue entry (docs/products.md). Default: the products the --stack's "
+        "Pulumi.<stack>.yaml names; none named: the saved queries as released",
+    )
+    parser.add_argument(
         "--section",
         action="append",
         choices=list(SECTIONS),
@@ -97,16 +109,16 @@ def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) 
         parser.error("--timeout must be positive")
 
 
-def _saved_queries(names: list[str]) -> dict[str, str]:
-    from contract.queries import load_saved_queries
+def _catalogue(args: argparse.Namespace) -> Optional[tuple[Product, ...]]:
+    """The products the report covers: --product (paths from here), else the --stack's own (paths from the project
+    folder, as the program reads them), else None."""
+    from usage_report.stack_outputs import PROJECT_DIR, stack_products
 
-    saved = load_saved_queries()
-    missing = [name for name in names if name not in saved]
-    if missing:
-        raise ReportError(
-            f"no saved query named {', '.join(missing)} in contract/queries/ (have: {', '.join(sorted(saved))})"
-        )
-    return {name: saved[name] for name in names}
+    if args.product:
+        return load_products(args.product, Path.cwd())
+    if args.stack:
+        return load_products(stack_products(args.stack), PROJECT_DIR)
+    return None
 
 
 Runner = Callable[[str, str], QueryResult]
@@ -138,13 +150,18 @@ def _athena_runner(args, progress: Progress, clock, sleep) -> tuple[Runner, str]
     return runner.run, source
 
 
-def _local_runner(warehouse_dir: Path, today: datetime.date | None, progress: Progress) -> tuple[Runner, str]:
+def _local_runner(
+    warehouse_dir: Path, today: datetime.date | None, progress: Progress, catalogue: Optional[Sequence[Product]]
+) -> tuple[Runner, str]:
     from usage_report.local_warehouse import run_locally
 
     source = f"DuckDB on the delivered objects under {warehouse_dir}"
     progress.note(source + (f", as of {today}" if today else ""))
-    # The local runner reads the SQL from contract/queries/ by name itself.
-    return (lambda name, sql: run_locally(name, warehouse_dir, today)), source
+    if catalogue is None:
+        # The local runner reads the SQL from contract/queries/ by name itself.
+        return (lambda name, sql: run_locally(name, warehouse_dir, today)), source
+    # A stack naming its products has one table for them all: the objects are read as that table, for each SQL.
+    return (lambda name, sql: run_locally(name, warehouse_dir, today, sql=sql, catalogue=catalogue)), source
 
 
 def _utc_now() -> datetime.datetime:
@@ -171,35 +188,39 @@ def main(
     query_names = section_names + [name for name in SUMMARY_QUERIES if args.html and name not in section_names]
     started = now()
     try:
-        sql_by_name = _saved_queries(query_names)
+        catalogue = _catalogue(args)
+        parts = [(part, part.saved_queries(query_names)) for part in report_parts(catalogue)]
         if args.local:
-            run, source = _local_runner(args.local, args.today, progress)
+            run, source = _local_runner(args.local, args.today, progress, catalogue)
         else:
             run, source = _athena_runner(args, progress, clock, sleep)
-        answers = {}
         deployments = DeploymentNumbers()
-        for name in query_names:
-            result = answers[name] = deployments.public(run(name, sql_by_name[name]))
-            if name not in section_names:
-                continue
-            stdout.write(text_tables.render(SECTIONS[name], result) + "\n")
-            stdout.flush()
-            if args.charts and name in TABLE_ONLY:
-                progress.note(f"{name}: a table of findings, no chart")
-            elif args.charts:
-                series = charts.series_of(result)
-                if series is None:
-                    progress.note(f"{name}: nothing to chart (no dated numbers)")
-                else:
-                    path = charts.write_chart(args.charts / f"{name}.png", SECTIONS[name], series)
-                    progress.note(f"chart: {path}")
+        answered = []
+        for part, sql_by_name in parts:
+            answers = {}
+            for name in query_names:
+                saved_name = part.saved_name(name)
+                result = answers[name] = deployments.public(run(saved_name, sql_by_name[name]))
+                if name not in section_names:
+                    continue
+                stdout.write(text_tables.render(part.title(name), result) + "\n")
+                stdout.flush()
+                if args.charts and name in TABLE_ONLY:
+                    progress.note(f"{saved_name}: a table of findings, no chart")
+                elif args.charts:
+                    series = charts.series_of(result)
+                    if series is None:
+                        progress.note(f"{saved_name}: nothing to chart (no dated numbers)")
+                    else:
+                        path = charts.write_chart(args.charts / f"{saved_name}.png", part.title(name), series)
+                        progress.note(f"chart: {path}")
+            answered.append(PartAnswers(part, answers, sql_by_name))
         if args.html:
             # Athena's current_date is the UTC day the queries ran; --local pins it with --today.
             today = args.today if args.local and args.today else started.date()
             path = write_html(
                 args.html,
-                answers=answers,
-                sql_by_name=sql_by_name,
+                parts=answered,
                 section_names=section_names,
                 source=source,
                 today=today,

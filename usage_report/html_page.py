@@ -38,11 +38,29 @@ def esc(value) -> str:
 
 @dataclass(frozen=True)
 class Section:
-    name: str  # the saved query
+    name: str  # the saved query's file (contract/queries/)
     title: str
     description: str  # the query's leading comment
     window: Window
     result: QueryResult
+    saved_name: str = ""  # what Athena saves it as, when not `name` (another product's `<id>-<query>`)
+
+    @property
+    def saved_query(self) -> str:
+        """The saved query's name in the workgroup, and the section's id on the page."""
+        return self.saved_name or self.name
+
+
+@dataclass(frozen=True)
+class ProductPart:
+    """One product's summary and sections, on the page of a stack that names its products."""
+
+    product_id: str
+    display_name: str
+    prefix: str  # of its saved queries' names and its element ids ('' for the default product)
+    summary: Summary
+    freshness_window: Window
+    sections: list[Section]
 
 
 def _day(day: datetime.date) -> str:
@@ -70,29 +88,29 @@ def _item(term: str, definition: str) -> str:
     return f"<div><dt>{term}</dt><dd>{definition}</dd></div>"
 
 
-def _active_item(summary: Summary) -> str:
+def _active_item(summary: Summary, prefix: str) -> str:
     change = summary.change
     trend = "no change" if change == 0 else f"{'up' if change > 0 else 'down'} {abs(change):,}"
     return _item(
         f"Deployments active on the last full day, {_day(summary.last_full_day)}",
-        f"{_figure('active', value=summary.active)} <span>{trend} against "
-        f"{_figure('active-week-earlier', value=summary.active_week_earlier)} a week earlier "
+        f"{_figure(prefix + 'active', value=summary.active)} <span>{trend} against "
+        f"{_figure(prefix + 'active-week-earlier', value=summary.active_week_earlier)} a week earlier "
         f"({_day(summary.week_earlier)})</span>",
     )
 
 
-def _new_item(summary: Summary) -> str:
+def _new_item(summary: Summary, prefix: str) -> str:
     return _item(
         f"New deployments in the week since {_day(summary.week_start)}",
-        f"{_figure('new-this-week', value=summary.new_this_week)} <span>the week before: "
-        f"{_figure('new-last-week', value=summary.new_last_week)}</span>",
+        f"{_figure(prefix + 'new-this-week', value=summary.new_this_week)} <span>the week before: "
+        f"{_figure(prefix + 'new-last-week', value=summary.new_last_week)}</span>",
     )
 
 
-def _versions_item(summary: Summary) -> str:
+def _versions_item(summary: Summary, prefix: str) -> str:
     term = f"Most used versions on {_day(summary.last_full_day)}"
     if not summary.top_versions:
-        return _item(term, '<span id="versions" class="empty">No deployment reported that day.</span>')
+        return _item(term, f'<span id="{esc(prefix)}versions" class="empty">No deployment reported that day.</span>')
     versions = "".join(
         f'<li><code>{esc(v.version)}</code>: <data class="share" value="{v.share:.6f}">{v.share:.0%}</data> '
         f"({_plural(v.deployments, 'deployment')})</li>"
@@ -101,14 +119,14 @@ def _versions_item(summary: Summary) -> str:
     if summary.other_versions:
         share = sum(v.share for v in summary.other_versions)
         versions += f"<li>{_plural(len(summary.other_versions), 'other version')}: {share:.0%}</li>"
-    return _item(term, f'<ol id="versions">{versions}</ol>')
+    return _item(term, f'<ol id="{esc(prefix)}versions">{versions}</ol>')
 
 
-def _freshness_item(summary: Summary, since: str) -> str:
+def _freshness_item(summary: Summary, since: str, prefix: str) -> str:
     term = "How fresh the data is"
     received = summary.newest_received_at
     if received is None:
-        return _item(term, f'<span id="freshness">No report delivered since {since}.</span>')
+        return _item(term, f'<span id="{esc(prefix)}freshness">No report delivered since {since}.</span>')
     last_day = _day(summary.last_report_day) if summary.last_report_day else "none before today"
     late = ""
     if summary.last_report_day is None or summary.last_report_day < summary.last_full_day:
@@ -118,13 +136,13 @@ def _freshness_item(summary: Summary, since: str) -> str:
         )
     return _item(
         term,
-        f'<span id="freshness">Last report day: {last_day}. Newest report received '
-        f'<time id="newest-received" datetime="{received:%Y-%m-%dT%H:%M:%SZ}">'
+        f'<span id="{esc(prefix)}freshness">Last report day: {last_day}. Newest report received '
+        f'<time id="{esc(prefix)}newest-received" datetime="{received:%Y-%m-%dT%H:%M:%SZ}">'
         f"{received:%Y-%m-%d %H:%M} UTC</time>.</span>{late}",
     )
 
 
-def _summary_html(summary: Summary, freshness_window: Window) -> str:
+def _summary_html(summary: Summary, freshness_window: Window, prefix: str = "", level: int = 2) -> str:
     since = _day(freshness_window.first) if freshness_window.first else "the table began"
     notice = ""
     if summary.no_reports:
@@ -132,9 +150,15 @@ def _summary_html(summary: Summary, freshness_window: Window) -> str:
             f'<p class="notice" role="status"><strong>No reports yet.</strong> Nothing was delivered since '
             f"{since}: a new stack, or reports are not reaching the collector.</p>"
         )
-    items = [_active_item(summary), _new_item(summary), _versions_item(summary), _freshness_item(summary, since)]
+    items = [
+        _active_item(summary, prefix),
+        _new_item(summary, prefix),
+        _versions_item(summary, prefix),
+        _freshness_item(summary, since, prefix),
+    ]
+    heading = esc(f"{prefix}summary-heading")
     return (
-        f'<section aria-labelledby="summary-heading" class="summary"><h2 id="summary-heading">Summary</h2>'
+        f'<section aria-labelledby="{heading}" class="summary"><h{level} id="{heading}">Summary</h{level}>'
         f"{notice}<dl>{''.join(items)}</dl></section>"
     )
 
@@ -211,7 +235,7 @@ def _table_html(section: Section) -> str:
     )
     rows = len(result.rows)
     table = (
-        f"<table><caption>{esc(section.title)}: the answer of saved query <code>{esc(section.name)}</code>, "
+        f"<table><caption>{esc(section.title)}: the answer of saved query <code>{esc(section.saved_query)}</code>, "
         f"{_plural(rows, 'row')}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
@@ -227,12 +251,12 @@ def _deployment_note(query: str) -> str:
     )
 
 
-def _section_html(section: Section, source_html: str) -> str:
-    heading = f"{section.name}-heading"
+def _section_html(section: Section, source_html: str, level: int = 2) -> str:
+    heading = f"{section.saved_query}-heading"
     parts = [
-        f'<section id="{esc(section.name)}" aria-labelledby="{esc(heading)}">',
-        f'<h2 id="{esc(heading)}">{esc(section.title)}</h2>',
-        f'<p class="meta">{_window_text(section.window)} &middot; saved query <code>{esc(section.name)}</code>'
+        f'<section id="{esc(section.saved_query)}" aria-labelledby="{esc(heading)}">',
+        f'<h{level} id="{esc(heading)}">{esc(section.title)}</h{level}>',
+        f'<p class="meta">{_window_text(section.window)} &middot; saved query <code>{esc(section.saved_query)}</code>'
         f" &middot; Source: {source_html}</p>",
         f"<p>{esc(section.description)}</p>",
     ]
@@ -243,7 +267,7 @@ def _section_html(section: Section, source_html: str) -> str:
             else '<p class="empty">No rows: nothing in this window looks suspicious.</p>'
         )
         if DEPLOYMENT in section.result.columns:
-            parts.append(_deployment_note(section.name))
+            parts.append(_deployment_note(section.saved_query))
     elif not section.result.rows:
         parts.append(
             '<p class="empty">No rows: no report in this window, so there is nothing to chart.</p>'
@@ -261,19 +285,28 @@ def _section_html(section: Section, source_html: str) -> str:
     return "".join(parts)
 
 
-def render_page(
-    *,
-    summary: Summary,
-    freshness_window: Window,
-    sections: list[Section],
-    source: str,
-    today: datetime.date,
-    generated_at: datetime.datetime,
-) -> str:
-    """`source` says where the answers came from; it is escaped here."""
+def _nav_items(sections: list[Section]) -> str:
+    return "".join(f'<li><a href="#{esc(s.saved_query)}">{esc(s.title)}</a></li>' for s in sections)
+
+
+def _product_html(product: ProductPart, source_html: str) -> str:
+    element = f"product-{product.product_id}"
+    names = f"named <code>{esc(product.prefix)}&lt;query&gt;</code>" if product.prefix else "under their released names"
+    return "".join(
+        [
+            f'<article id="{esc(element)}" class="product" aria-labelledby="{esc(element)}-heading">',
+            f'<h2 id="{esc(element)}-heading">{esc(product.display_name)}</h2>',
+            f'<p class="meta">Product <code>{esc(product.product_id)}</code>: its reports only, each section the '
+            f"answer of its own saved query, {names}.</p>",
+            _summary_html(product.summary, product.freshness_window, product.prefix, level=3),
+            *(_section_html(section, source_html, level=3) for section in product.sections),
+            "</article>",
+        ]
+    )
+
+
+def _page(*, nav: str, body: list[str], source_html: str, today: datetime.date, generated_at: datetime.datetime) -> str:
     style = resources.files("usage_report").joinpath("html_report.css").read_text(encoding="utf-8")
-    source_html = esc(source)
-    nav = "".join(f'<li><a href="#{esc(s.name)}">{esc(s.title)}</a></li>' for s in sections)
     return "\n".join(
         [
             "<!doctype html>",
@@ -290,8 +323,7 @@ def render_page(
             f'<p class="meta">As of {_day(today)} (UTC): windows end on the last full day. Data: {source_html}.</p>',
             f'<nav aria-label="Sections"><ul>{nav}</ul></nav></header>',
             "<main>",
-            _summary_html(summary, freshness_window),
-            *(_section_html(section, source_html) for section in sections),
+            *body,
             "</main>",
             f"<footer>Generated {generated_at:%Y-%m-%d %H:%M} UTC by <code>python -m usage_report --html</code> "
             "from the saved queries in <code>contract/queries/</code>. Reports are anonymous: a named outlier may be "
@@ -301,4 +333,42 @@ def render_page(
             "</html>",
             "",
         ]
+    )
+
+
+def render_page(
+    *,
+    summary: Summary,
+    freshness_window: Window,
+    sections: list[Section],
+    source: str,
+    today: datetime.date,
+    generated_at: datetime.datetime,
+) -> str:
+    """The page of a stack that names no products. `source` says where the answers came from; it is escaped here."""
+    source_html = esc(source)
+    return _page(
+        nav=_nav_items(sections),
+        body=[_summary_html(summary, freshness_window), *(_section_html(s, source_html) for s in sections)],
+        source_html=source_html,
+        today=today,
+        generated_at=generated_at,
+    )
+
+
+def render_products_page(
+    *, products: list[ProductPart], source: str, today: datetime.date, generated_at: datetime.datetime
+) -> str:
+    """The page of a stack that names its products: a part per product, in order, each its summary and sections."""
+    source_html = esc(source)
+    nav = "".join(
+        f'<li><a href="#product-{esc(p.product_id)}">{esc(p.display_name)}</a><ul>{_nav_items(p.sections)}</ul></li>'
+        for p in products
+    )
+    return _page(
+        nav=nav,
+        body=[_product_html(product, source_html) for product in products],
+        source_html=source_html,
+        today=today,
+        generated_at=generated_at,
     )

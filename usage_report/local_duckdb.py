@@ -148,12 +148,22 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     return [dict(zip(names, map(_plain, row), strict=True)) for row in cursor.fetchall()]
 
 
+def run_sql(
+    athena_sql: str,
+    warehouse_dir: str | Path,
+    today: datetime.date | None = None,
+    catalogue: Optional[Sequence[Product]] = None,
+) -> list[dict]:
+    """A saved query's SQL as Athena runs it; `catalogue`: read the objects with the table the named products have."""
+    with _connect(warehouse_dir, catalogue) as con:
+        return _rows(con, to_duckdb(athena_sql, today))
+
+
 def run_saved_query(name: str, warehouse_dir: str | Path, today: datetime.date | None = None) -> list[dict]:
     queries = load_saved_queries()
     if name not in queries:
         raise UnknownSavedQuery(name)
-    with _connect(warehouse_dir) as con:
-        return _rows(con, to_duckdb(queries[name], today))
+    return run_sql(queries[name], warehouse_dir, today)
 
 
 def run_all_saved_queries(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from usage_report.errors import StackOutputsUnavailable, UnknownStackOutput
+from contract.products import STACK_SETTING
+from usage_report.errors import ReportError, StackOutputsUnavailable, UnknownStackOutput
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
@@ -47,13 +48,32 @@ def read_stack_outputs(stack: str, pulumi: str = "pulumi", project_dir: Path = P
     return outputs
 
 
-def stack_region(stack: str, project_dir: Path = PROJECT_DIR) -> str | None:
-    # The region is stack config rather than an output; read it from the stack's own file when there is one.
+def _stack_file_config(stack: str, project_dir: Path) -> dict:
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
+        return {}
+    return (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
+
+
+def stack_region(stack: str, project_dir: Path = PROJECT_DIR) -> str | None:
+    # The region is stack config rather than an output; read it from the stack's own file when there is one.
+    return _stack_file_config(stack, project_dir).get("aws:region")
+
+
+def stack_products(stack: str, project_dir: Path = PROJECT_DIR) -> list[str] | None:
+    """The products the stack's own file names (`<project>:products`, contract/products), None when it names none:
+    built-in ids and paths of catalogue entries, relative to the project folder as the program reads them."""
+    project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
+    key = f"{project}:{STACK_SETTING}"
+    references = _stack_file_config(stack, project_dir).get(key)
+    if references is None:
         return None
-    config = (yaml.safe_load(stack_file.read_text()) or {}).get("config", {})
-    return config.get("aws:region")
+    if not isinstance(references, list) or not references or not all(isinstance(r, str) and r for r in references):
+        raise ReportError(
+            f"Pulumi.{stack}.yaml: {key} = {references!r} is not allowed: expected a non-empty list of built-in "
+            "product ids and paths of catalogue entries (.json)"
+        )
+    return references
 
 
 def resolve_names(

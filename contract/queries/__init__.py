@@ -80,6 +80,19 @@ def load_saved_queries(product: Optional[products.Product] = None) -> dict[str, 
     return {path.stem: _compose(path.name, path.read_text(encoding="utf-8"), values) for path in query_paths()}
 
 
+def saved_name_prefix(product: Optional[products.Product] = None) -> str:
+    """What a product's saved queries' names start with: nothing for a stack that names no products (None) and for
+    the default product, whose queries keep their released names; `<id>-` for another product."""
+    if product is None or product.id == products.DEFAULT_PRODUCT_ID:
+        return ""
+    return f"{product.id}-"
+
+
+def saved_query_name(query: str, product: Optional[products.Product] = None) -> str:
+    """The name Athena saves a query (its file's stem) under for `product` (saved_name_prefix)."""
+    return saved_name_prefix(product) + query
+
+
 def description(sql: str) -> str:
     """The query's leading `--` comment, as one line: it becomes the saved query's description."""
     lines = []
