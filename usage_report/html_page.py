@@ -291,7 +291,12 @@ def _nav_items(sections: list[Section]) -> str:
 
 def _product_html(product: ProductPart, source_html: str) -> str:
     element = f"product-{product.product_id}"
-    names = f"named <code>{esc(product.prefix)}&lt;query&gt;</code>" if product.prefix else "under their released names"
+    # The default product's queries also count the lines of its legacy routes, which name no product.
+    names = (
+        f"named <code>{esc(product.prefix)}&lt;query&gt;</code>"
+        if product.prefix
+        else "under their released names (they count the lines that name no product too)"
+    )
     return "".join(
         [
             f'<article id="{esc(element)}" class="product" aria-labelledby="{esc(element)}-heading">',
