@@ -117,7 +117,7 @@ def _catalogue(args: argparse.Namespace) -> Optional[tuple[Product, ...]]:
     if args.product:
         return load_products(args.product, Path.cwd())
     if args.stack:
-        return load_products(stack_products(args.stack), PROJECT_DIR)
+        return load_products(stack_products(args.stack, PROJECT_DIR), PROJECT_DIR)
     return None
 
 
