@@ -1,7 +1,8 @@
 """The offline commands, run as people run them; each starts a LocalStack of its own, as the command does.
 
-`python -m tooling.demo` (`make demo`, about 40 s) must finish with status 0, which it gives only when every count in
-its summary is what was expected, and leave the charts, the HTML report and the warehouse copy it promises.
+`python -m tooling.demo` (`make demo`, about 60 s) must finish with status 0, which it gives only when every count in
+its summary is what was expected, and leave the charts, the HTML report and the warehouse copy it promises, for both
+of the products its stack serves.
 `python -m tooling.local_cloud` must serve the collector at the URLs it prints until it is stopped, then stop
 LocalStack.
 """
@@ -27,6 +28,8 @@ from usage_report.sections import SECTIONS, TABLE_ONLY
 pytestmark = pytest.mark.localstack
 
 REPO = Path(__file__).resolve().parents[1]
+# A row of the demo's summary table: what, count, expected.
+ROW = r"^(\S.*?)\s+(\d+)\s+(\d+)$"
 
 
 def test_make_demo_runs_end_to_end_and_every_summary_count_is_as_expected(tmp_path):
@@ -36,16 +39,33 @@ def test_make_demo_runs_end_to_end_and_every_summary_count_is_as_expected(tmp_pa
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
 
     summary = done.stdout.split("\nSummary\n", 1)[1]
-    rows = re.findall(r"^(\S.*?)\s+(\d+)\s+(\d+)$", summary, re.M)
-    assert len(rows) == 4 and all(count == expected for _, count, expected in rows), summary
-    assert sorted(p.stem for p in (tmp_path / "charts").glob("*.png")) == sorted(set(SECTIONS) - TABLE_ONLY)
+    rows = {what: (int(count), int(expected)) for what, count, expected in re.findall(ROW, summary, re.M)}
+    assert all(count == expected for count, expected in rows.values()), summary
+    # Both products: the default one and the made-up one (tooling/demo/acme-widgets.json), each delivered and
+    # reported on its own.
+    for product in ("lunasec-tokenizer", "acme-widgets"):
+        assert rows[f"{product} lines delivered"][0] > 0, summary
+    assert rows["acme-widgets reports accepted (200)"][0] > 0, summary
+    assert len(rows) == 9, summary
+    drawn = sorted(set(SECTIONS) - TABLE_ONLY)
+    assert sorted(p.stem for p in (tmp_path / "charts").glob("*.png")) == sorted(
+        drawn + [f"acme-widgets-{name}" for name in drawn]
+    )
     assert list((tmp_path / "warehouse").rglob("*")), "the delivered objects were not copied"
     page = parse((tmp_path / "report.html").read_text(encoding="utf-8"))
     (title,) = page.all("title")
     assert title.full_text().startswith("Usage report, ")
-    assert [s.attrs["id"] for s in page.all("section") if "id" in s.attrs] == list(SECTIONS)
-    assert int(page.by_id("active").attrs["value"]) > 0, "the simulated week left no active deployment"
-    assert len(page.all("img")) >= len(SECTIONS)
+    articles = page.all("article")
+    assert [a.attrs["id"] for a in articles] == ["product-lunasec-tokenizer", "product-acme-widgets"]
+    default, acme = articles
+    assert [s.attrs["id"] for s in default.all("section") if "id" in s.attrs] == list(SECTIONS)
+    assert [s.attrs["id"] for s in acme.all("section") if "id" in s.attrs] == [f"acme-widgets-{s}" for s in SECTIONS]
+    # The page's figures are the saved queries' answers the summary checked against what was sent.
+    active = rows["lunasec-tokenizer active yesterday (daily_active_deployments)"][0]
+    assert int(page.by_id("active").attrs["value"]) == active > 0, "the simulated week left no active deployment"
+    acme_active = rows["acme-widgets active yesterday (acme-widgets-daily_active_deployments)"][0]
+    assert int(page.by_id("acme-widgets-active").attrs["value"]) == acme_active > 0
+    assert len(default.all("img")) >= len(SECTIONS) and len(acme.all("img")) >= len(SECTIONS)
     assert f"report: {tmp_path / 'report.html'}" in done.stdout
     assert "LocalStack stopped" in done.stdout
 

@@ -7,6 +7,7 @@ one is stale. Prose that states a number the code sets marks it so, rather than 
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import re
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from components.collector_endpoint import CollectorEndpointArgs
 from components.collector_waf import MAX_BODY_BYTES
 from handlers import daily_report
 from tooling.benchmarks import component_package_start
-from tooling.demo import simulated_deployments
+from tooling.demo import made_up_product, simulated_deployments
 from tooling.docs_generation.fleet_costs import stack_args
 from tooling.fixtures import reports
 from tooling.local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS
@@ -141,6 +142,8 @@ FIGURES: dict[str, Callable[[], object]] = {
     "demo-invalid-reports": lambda: len(reports.INVALID_REPORTS),
     "demo-deployments": lambda: simulated_deployments.DEPLOYMENTS,
     "demo-days": lambda: simulated_deployments.DAYS,
+    "demo-made-up-deployments": lambda: made_up_product.DEPLOYMENTS,
+    "demo-made-up-invalid-reports": lambda: len(made_up_product.invalid_reports(datetime.date(2026, 1, 1))),
     "localstack-header": _localstack_header,
     "make-test-commands": _make_test_commands,
     "deploy-venv": _deploy_venv,
