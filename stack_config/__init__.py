@@ -25,6 +25,7 @@ from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, camel_case, tunable_fields
 from contract import products as catalogue
+from contract import stack_settings
 from stack_config.program_settings import (
     PROGRAM_SETTINGS,
     IamProgramSettings,
@@ -56,7 +57,7 @@ OPT_OUT_SECTION = "metricsConfig"
 OPT_OUT_KEY = "disable_usage_statistic"
 # The products the collector serves (contract/products): built-in ids and paths of the vendor's own entries,
 # relative to the project folder. Unset: the default product only, as before the catalogue existed.
-PRODUCTS_KEY = catalogue.STACK_SETTING
+PRODUCTS_KEY = stack_settings.PRODUCTS
 PRODUCTS_MEANING = (
     "The products this collector serves, each declared once in the product catalogue: built-in ids and paths of "
     "your own catalogue entries (.json, relative to the project folder; docs/products.md). Unset: the default "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from contract.products import STACK_SETTING
+from contract.stack_settings import PRODUCTS
 from usage_report.errors import ReportError, StackOutputsUnavailable, UnknownStackOutput
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def stack_products(stack: str, project_dir: Path = PROJECT_DIR) -> list[str] | N
     """The products the stack's own file names (`<project>:products`, contract/products), None when it names none:
     built-in ids and paths of catalogue entries, relative to the project folder as the program reads them."""
     project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))["name"]
-    key = f"{project}:{STACK_SETTING}"
+    key = f"{project}:{PRODUCTS}"
     references = _stack_file_config(stack, project_dir).get(key)
     if references is None:
         return None

@@ -45,8 +45,6 @@ from typing import Any, Optional
 BUILTIN_DIR = Path(__file__).resolve().parent
 ENTRY_SUFFIX = ".json"
 DEFAULT_PRODUCT_ID = "lunasec-tokenizer"
-# The stack setting (`<project>:products`) that names a stack's products: read by the program and by the usage report.
-STACK_SETTING = "products"
 # The report field each version format fills in is defined by the report schema's envelope
 # (contract/schemas/usage_report.schema.json, `properties.version`); only that one format exists so far.
 VERSION_FORMATS = ("semver",)

@@ -18,7 +18,7 @@ from pathlib import Path
 from contract import products
 from contract.queries import load_saved_queries, saved_query_name
 from contract.warehouse import delivered
-from stack_config import PROJECT
+from stack_config import PRODUCTS_KEY, PROJECT
 from tooling.demo import made_up_product, sample_posts, simulated_deployments
 from tooling.local_cloud import offline
 from tooling.local_cloud.applier import deploy_ingest_path
@@ -40,7 +40,7 @@ def step(number: int, title: str) -> None:
 def demo_stack_config() -> dict[str, str]:
     """The dev stack's config, naming both products as a vendor's stack would (docs/products.md)."""
     config = stack_config("dev")
-    config[f"{PROJECT}:{products.STACK_SETTING}"] = json.dumps(list(made_up_product.STACK_PRODUCTS))
+    config[f"{PROJECT}:{PRODUCTS_KEY}"] = json.dumps(list(made_up_product.STACK_PRODUCTS))
     return config
 
 
