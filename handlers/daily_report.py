@@ -4,10 +4,15 @@ Runs on the Lambda Python runtime with boto3; everything else it imports ships i
 Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
 HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed),
 RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs).
+
+An operator's dry run, with the function's environment and their own AWS credentials, prints the body a run
+would post for a day and sends nothing: `python -m handlers.daily_report --dry-run --date YYYY-MM-DD`.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 import email.utils
 import functools
@@ -17,13 +22,14 @@ import json
 import os
 import random
 import re
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, TextIO
 
 import boto3
 import fastjsonschema
@@ -361,6 +367,11 @@ def may_retry(settings: Settings, attempts: int, delay: Any, seconds_left: Any) 
     )
 
 
+def report_body(report: dict[str, Any]) -> bytes:
+    """The bytes POSTed for a report; the dry run prints the same."""
+    return json.dumps(report, separators=(",", ":")).encode()
+
+
 def post_report(
     settings: Settings,
     report: dict[str, Any],
@@ -373,10 +384,9 @@ def post_report(
     """POST the report; retry network errors, 429 and 5xx after the collector's Retry-After when it sends one,
     else with capped exponential backoff and full jitter. A wait this run has no time for ends it: the day is
     then Lambda's retries' and the hourly replay's to send."""
-    body = json.dumps(report, separators=(",", ":")).encode()
     request = urllib.request.Request(
         settings.collector_url,
-        data=body,
+        data=report_body(report),
         method="POST",
         headers={"Content-Type": "application/json", "User-Agent": "analytics-collector-reporter"},
     )
@@ -412,10 +422,16 @@ def cloudwatch_client() -> AwsClient:
     return boto3.client("cloudwatch")
 
 
-def run(settings: Settings, cloudwatch: AwsClient, now: dt.datetime, **post_options: Any) -> dict[str, Any]:
+def run(
+    settings: Settings,
+    cloudwatch: AwsClient,
+    now: dt.datetime,
+    dry_run: Optional[TextIO] = None,
+    **post_options: Any,
+) -> dict[str, Any]:
     """One reporting run; prints exactly one JSON outcome line, whether it succeeds or not, after a warning line
     when a counter came under several dimension sets (so an operator can pin the right one) and one when a
-    total is above the schema's daily maximum."""
+    total is above the schema's daily maximum. With `dry_run`, the body is written there instead of posted."""
     day = report_day(now)
     delivery = Delivery()
     log: dict[str, Any] = {
@@ -434,6 +450,11 @@ def run(settings: Settings, cloudwatch: AwsClient, now: dt.datetime, **post_opti
             _warn_over_maximum(log, settings, over)
             log["over_maximum"] = sorted(over)
         report = build_report(settings, day, totals)
+        if dry_run is not None:
+            dry_run.write(report_body(report).decode() + "\n")
+            dry_run.flush()
+            log["outcome"] = "dry_run"
+            return report
         try:
             post_report(settings, report, delivery, **post_options)
         except CollectorRejected as rejected:
@@ -669,3 +690,51 @@ def handler(event: object, context: Any) -> dict[str, Any]:
     assert now is not None  # not a replay: scheduled_time set it
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}
+
+
+def _closed_day(text: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--date {text!r} is not a date: expected YYYY-MM-DD") from None
+    today = dt.datetime.now(dt.UTC).date()
+    if day >= today:
+        raise argparse.ArgumentTypeError(
+            f"--date {text!r} has not closed yet (UTC): expected a day before {today.isoformat()}, as a run reports"
+        )
+    return day
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """The operator's dry run: the function's environment, the operator's AWS credentials and region."""
+    parser = argparse.ArgumentParser(
+        prog="python -m handlers.daily_report",
+        description="Print the exact JSON body the reporter would POST for a day, and send nothing. Reads the "
+        "function's environment variables (" + ", ".join(REQUIRED_VARIABLES) + ", and the optional ones) and "
+        "your AWS credentials and region. The body goes to stdout; the run's log lines to stderr.",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", required=True, help="required: this command never sends; Lambda does"
+    )
+    parser.add_argument(
+        "--date",
+        type=_closed_day,
+        default=report_day(dt.datetime.now(dt.UTC)),
+        help="the UTC day to report, YYYY-MM-DD (default: yesterday, as a manual run)",
+    )
+    options = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        parser.error(str(error))
+    body = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            run(settings, cloudwatch_client(), day_window(options.date)[1], dry_run=body)
+        except Exception:  # run() logged why on stderr
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
