@@ -13,8 +13,8 @@ from pathlib import Path
 import pulumi
 
 HANDLER = "handlers.daily_report.handler"
-# The handler module, its package, and the contract modules it imports with the one schema file it reads:
-# (package, file in it); the archive keeps the repository's paths.
+# The handler module, its package, and the contract modules it imports with the schema envelope and the default
+# product's catalogue entry they read: (package, file in it); the archive keeps the repository's paths.
 PACKAGE_FILES = (
     ("handlers", "__init__.py"),
     ("handlers", "daily_report.py"),
@@ -22,6 +22,8 @@ PACKAGE_FILES = (
     ("contract", "reporter.py"),
     ("contract.schemas", "__init__.py"),
     ("contract.schemas", "usage_report.schema.json"),
+    ("contract.products", "__init__.py"),
+    ("contract.products", "lunasec-tokenizer.json"),
 )
 # Pure-Python distributions the handler imports that the runtime lacks (pinned in requirements.txt).
 VENDORED = ("fastjsonschema",)

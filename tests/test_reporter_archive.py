@@ -131,6 +131,8 @@ def test_archive_holds_the_handler_the_contract_and_the_vendored_package_only(ar
         "contract/reporter.py",
         "contract/schemas/__init__.py",
         "contract/schemas/usage_report.schema.json",
+        "contract/products/__init__.py",
+        "contract/products/lunasec-tokenizer.json",
     }
     assert not [p for p in paths if "__pycache__" in p or p.endswith(".pyc")]
     assert Path(archive.assets["contract/schemas/usage_report.schema.json"].path) == schemas.SCHEMA_PATH
