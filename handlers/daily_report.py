@@ -3,7 +3,9 @@
 Runs on the Lambda Python runtime with boto3; everything else it imports ships in its archive.
 Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
 HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed),
-RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs).
+RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs),
+PRODUCT_ID (the catalogue product whose counters are reported) and COUNTER_METRICS (per counter, the metric summed:
+see contract/reporter.py).
 
 An operator's dry run, with the function's environment and their own AWS credentials, prints the body a run
 would post for a day and sends nothing: `python -m handlers.daily_report --dry-run --date YYYY-MM-DD`.
@@ -28,14 +30,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional, TextIO
 
 import boto3
 import fastjsonschema
 
-from contract import schemas
-from contract.reporter import REPLAY_EVENT, REQUIRED_VARIABLES
+from contract import products, schemas
+from contract.reporter import COUNTER_METRIC_KEYS, REPLAY_EVENT, REQUIRED_VARIABLES
 
 DAY = dt.timedelta(days=1)
 # GetMetricData accepts at most 500 queries per request.
@@ -72,6 +74,22 @@ class DeliveryFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
+class MetricSource:
+    """The CloudWatch metric a counter's total is read from, and the filter choosing its series."""
+
+    namespace: str
+    metric_name: str
+    # (name, value) pairs a series must all have; () takes every series of the metric.
+    dimensions: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, metric: dict[str, Any]) -> bool:
+        if (metric["Namespace"], metric["MetricName"]) != (self.namespace, self.metric_name):
+            return False
+        found = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+        return all(found.get(name) == value for name, value in self.dimensions)
+
+
+@dataclass(frozen=True)
 class Settings:
     collector_url: str
     stack_id: str
@@ -82,6 +100,14 @@ class Settings:
     # None: choose among the dimension sets found (see count_once); else only series with exactly these names.
     dimension_names: Optional[tuple[str, ...]] = None
     retry_queue_url: Optional[str] = None
+    product_id: str = products.DEFAULT_PRODUCT_ID
+    # The counters COUNTER_METRICS maps; every other counter is the metric of its own name in `namespace`.
+    counter_metrics: tuple[tuple[str, MetricSource], ...] = ()
+
+    def sources(self) -> dict[str, MetricSource]:
+        """Each counter of the product, in its order, and where its total is read."""
+        given = dict(self.counter_metrics)
+        return {name: given.get(name, MetricSource(self.namespace, name)) for name in _counter_names(self.product_id)}
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
@@ -98,7 +124,9 @@ class Settings:
             max_attempts=int(env.get("MAX_ATTEMPTS", cls.max_attempts)),
             dimension_names=_dimension_names(env.get("DIMENSION_NAMES")),
             retry_queue_url=env.get("RETRY_QUEUE_URL") or None,
+            product_id=_product_id(env.get("PRODUCT_ID")),
         )
+        settings = replace(settings, counter_metrics=_counter_metrics(env.get("COUNTER_METRICS"), settings))
         require_secure_url(settings.collector_url)
         if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
             raise ValueError("reporter is misconfigured: MAX_ATTEMPTS must be >= 1 and HTTP_TIMEOUT_SECONDS > 0")
@@ -115,6 +143,65 @@ def _dimension_names(raw: Optional[str]) -> Optional[tuple[str, ...]]:
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise ValueError(f"reporter is misconfigured: DIMENSION_NAMES must be a JSON list of names, got {raw!r}")
     return dimension_set(names)
+
+
+def _product_id(raw: Optional[str]) -> str:
+    if raw is None:
+        return products.DEFAULT_PRODUCT_ID
+    try:
+        return products.builtin(raw).id
+    except products.CatalogueError as error:
+        raise ValueError(f"reporter is misconfigured: PRODUCT_ID: {error}") from None
+
+
+def _counter_names(product_id: str) -> list[str]:
+    # The default product's through schemas.counter_names(), the one list the report schema holds.
+    return (
+        schemas.counter_names()
+        if product_id == products.DEFAULT_PRODUCT_ID
+        else schemas.counter_names(products.builtin(product_id))
+    )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _counter_metrics(raw: Optional[str], settings: Settings) -> tuple[tuple[str, MetricSource], ...]:
+    """COUNTER_METRICS read and checked: each name a counter of the product, each source of the keys allowed."""
+    if raw is None:
+        return ()
+    try:
+        given = json.loads(raw)
+    except json.JSONDecodeError:
+        given = None
+    shape = "a JSON object of counter name -> {" + ", ".join(COUNTER_METRIC_KEYS) + "}"
+    if not isinstance(given, dict):
+        raise ValueError(f"reporter is misconfigured: COUNTER_METRICS must be {shape}, got {raw[:200]!r}")
+    names = _counter_names(settings.product_id)
+    read = []
+    for name, source in sorted(given.items()):
+        if name not in names:
+            raise ValueError(
+                f"reporter is misconfigured: COUNTER_METRICS names {name!r}, not a counter of "
+                f"{settings.product_id}: its counters are {', '.join(names)}"
+            )
+        dimensions = source.get("dimensions", {}) if isinstance(source, dict) else None
+        if not (
+            isinstance(source, dict)
+            and set(source) <= set(COUNTER_METRIC_KEYS)
+            and all(_is_text(source[key]) for key in ("namespace", "metric_name") if key in source)
+            and isinstance(dimensions, dict)
+            and all(_is_text(k) and _is_text(v) for k, v in dimensions.items())
+        ):
+            raise ValueError(f"reporter is misconfigured: COUNTER_METRICS[{name!r}] must be {shape}, got {source!r}")
+        metric = MetricSource(
+            str(source.get("namespace", settings.namespace)),
+            str(source.get("metric_name", name)),
+            tuple(sorted(dimensions.items())),
+        )
+        read.append((name, metric))
+    return tuple(read)
 
 
 def require_secure_url(url: str) -> None:
@@ -176,34 +263,56 @@ def count_once(views: dict[tuple[str, ...], int], configured: Optional[tuple[str
 
 
 def read_totals(
-    cloudwatch: AwsClient, namespace: str, day: dt.date, dimension_names: Optional[tuple[str, ...]] = None
+    cloudwatch: AwsClient,
+    sources: dict[str, MetricSource],
+    day: dt.date,
+    dimension_names: Optional[tuple[str, ...]] = None,
 ) -> CountedTotals:
-    """Each counter's total for the day, every datapoint counted once (see count_once).
+    """Each counter's total for the day from its source's series, every datapoint counted once (see count_once).
 
-    Two CloudWatch calls for up to 500 series: ListMetrics, then one GetMetricData for every series the
-    choice may need (all of them, unless the dimension set is configured).
+    Two CloudWatch calls for up to 500 series: ListMetrics (once for each namespace the sources name), then one
+    GetMetricData for every series the choice may need (all that match, unless the dimension set is configured);
+    a series two counters read is queried once.
     """
-    names = schemas.counter_names()
-    metrics = [m for m in _list_metrics(cloudwatch, namespace) if m["MetricName"] in names]
-    wanted = metrics if dimension_names is None else [m for m in metrics if _names_of(m) == dimension_names]
-    views: dict[str, dict[tuple[str, ...], int]] = {name: {} for name in names}
-    for metric in metrics:  # every set found, so a configured set that is absent can be reported
-        views[metric["MetricName"]].setdefault(_names_of(metric), 0)
-    start, end = day_window(day)
-    for first in range(0, len(wanted), MAX_QUERIES_PER_REQUEST):
-        batch = wanted[first : first + MAX_QUERIES_PER_REQUEST]
-        queries = [
-            {"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
-            for i, metric in enumerate(batch)
-        ]
-        for result in _get_metric_data(cloudwatch, queries, start, end):
-            metric = batch[int(result["Id"][1:])]
-            views[metric["MetricName"]][_names_of(metric)] += round(sum(result["Values"]))
+    listed = [
+        m for namespace in sorted({s.namespace for s in sources.values()}) for m in _list_metrics(cloudwatch, namespace)
+    ]
+    matching = {name: [m for m in listed if source.matches(m)] for name, source in sources.items()}
+    wanted = {
+        name: found if dimension_names is None else [m for m in found if _names_of(m) == dimension_names]
+        for name, found in matching.items()
+    }
+    # every set found, so a configured set that is absent can be reported
+    views = {name: dict.fromkeys((_names_of(m) for m in found), 0) for name, found in matching.items()}
+    series = {_series_key(m): m for found in wanted.values() for m in found}
+    sums = _sum_series(cloudwatch, list(series.values()), day)
+    for name, found in wanted.items():
+        for metric in found:
+            views[name][_names_of(metric)] += sums[_series_key(metric)]
     counted = {name: _count(found, dimension_names) for name, found in views.items()}
     return CountedTotals(
         {name: total for name, (total, _) in counted.items()},
         {name: note for name, (_, note) in counted.items() if note},
     )
+
+
+def _series_key(metric: dict[str, Any]) -> tuple[Any, ...]:
+    return metric["Namespace"], metric["MetricName"], tuple((d["Name"], d["Value"]) for d in metric["Dimensions"])
+
+
+def _sum_series(cloudwatch: AwsClient, series: list[dict[str, Any]], day: dt.date) -> dict[tuple[Any, ...], int]:
+    """Each series' sum over the day, up to MAX_QUERIES_PER_REQUEST series a GetMetricData request."""
+    start, end = day_window(day)
+    sums = dict.fromkeys(map(_series_key, series), 0)
+    for first in range(0, len(series), MAX_QUERIES_PER_REQUEST):
+        batch = series[first : first + MAX_QUERIES_PER_REQUEST]
+        queries = [
+            {"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
+            for i, metric in enumerate(batch)
+        ]
+        for result in _get_metric_data(cloudwatch, queries, start, end):
+            sums[_series_key(batch[int(result["Id"][1:])])] += round(sum(result["Values"]))
+    return sums
 
 
 def _count(
@@ -276,6 +385,16 @@ def within_maximum(totals: dict[str, int]) -> tuple[dict[str, int], dict[str, in
     return kept, over
 
 
+def report_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+    # The default product's is read at call time: tests stand in a newer release's schema for it.
+    return validate_report if product_id == products.DEFAULT_PRODUCT_ID else _product_validator(product_id)
+
+
+@functools.lru_cache(maxsize=4)
+def _product_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+    return fastjsonschema.compile(schemas.load_schema(products.builtin(product_id)))
+
+
 def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> dict[str, Any]:
     report = {
         "version": settings.version,
@@ -284,7 +403,7 @@ def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> di
         schemas.CANONICAL_COUNTERS_KEY: totals,
     }
     try:
-        return validate_report(report)
+        return report_validator(settings.product_id)(report)
     except fastjsonschema.JsonSchemaValueException as error:
         raise ValueError(f"report does not match the schema, not sent: {error.message}") from None
 
@@ -305,7 +424,9 @@ class Delivery:
     last_error: str = ""
 
 
-def without_unknown_counters(report: dict[str, Any], rejected: CollectorRejected) -> dict[str, Any]:
+def without_unknown_counters(
+    report: dict[str, Any], rejected: CollectorRejected, validate: Optional[Callable[[object], dict[str, Any]]] = None
+) -> dict[str, Any]:
     """The report without the counters an older collector refused, so a newer reporter loses no day.
 
     Only when the 400 names nothing but keys of this report's counters: the resend is then the same report
@@ -320,7 +441,7 @@ def without_unknown_counters(report: dict[str, Any], rejected: CollectorRejected
         named = set()
     if rejected.status != 400 or not named or not named <= set(counters) - set(report) or named == set(counters):
         raise rejected
-    return validate_report(
+    return (validate or validate_report)(
         {
             **report,
             schemas.CANONICAL_COUNTERS_KEY: {name: value for name, value in counters.items() if name not in named},
@@ -441,7 +562,7 @@ def run(
         "namespace": settings.namespace,
     }
     try:
-        counted = read_totals(cloudwatch, settings.namespace, day, settings.dimension_names)
+        counted = read_totals(cloudwatch, settings.sources(), day, settings.dimension_names)
         log["totals"] = counted.totals
         if counted.ambiguous:
             _warn_dimension_sets(log, settings, counted.ambiguous)
@@ -458,7 +579,7 @@ def run(
         try:
             post_report(settings, report, delivery, **post_options)
         except CollectorRejected as rejected:
-            report = without_unknown_counters(report, rejected)
+            report = without_unknown_counters(report, rejected, report_validator(settings.product_id))
             log["dropped_counters"] = sorted(set(log["totals"]) - set(report[schemas.CANONICAL_COUNTERS_KEY]))
             post_report(settings, report, delivery, **post_options)
         log["outcome"] = "sent"

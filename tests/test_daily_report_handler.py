@@ -614,3 +614,81 @@ def test_handler_stops_retrying_when_lambda_time_runs_short(cloudwatch, monkeypa
             daily_report.handler({"time": "2026-11-27T01:17:00Z"}, AlmostOutOfTime())
     finally:
         daily_report.cloudwatch_client.cache_clear()
+
+
+# --- Per counter, the metric the product publishes (issue 19, item 4) -------------------------------------------
+
+OUTCOME_SETS = [["Outcome", "stackID"], ["Outcome"]]
+
+
+def outcome(value: str) -> dict:
+    return {"Outcome": value}
+
+
+def test_a_mapped_counter_sums_its_metric_with_the_dimension_filter_counting_each_datapoint_once(cloudwatch, capsys):
+    # One metric, the outcome as a dimension, in EMF's two views: each counter reads its outcome's series.
+    publish_emf(cloudwatch, "Tokenize", 5, DAY + HOUR, OUTCOME_SETS, outcome("success"))
+    publish_emf(cloudwatch, "Tokenize", 2, DAY + 2 * HOUR, OUTCOME_SETS, outcome("success"))
+    publish_emf(cloudwatch, "Tokenize", 1, DAY + 3 * HOUR, OUTCOME_SETS, outcome("failure"))
+    publish(cloudwatch, "tokenizeSuccess", 1000, DAY + HOUR)  # the counter's own name: not what it is mapped to
+    publish(cloudwatch, "detokenizeSuccess", 4, DAY + HOUR)  # not mapped: read by its name, as before
+    mapped = (
+        ("tokenizeFailure", daily_report.MetricSource(NAMESPACE, "Tokenize", (("Outcome", "failure"),))),
+        ("tokenizeSuccess", daily_report.MetricSource(NAMESPACE, "Tokenize", (("Outcome", "success"),))),
+    )
+    calls = count_calls(cloudwatch)
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url, counter_metrics=mapped)
+    metrics = sent_metrics(collector)
+    assert (metrics["tokenizeSuccess"], metrics["tokenizeFailure"], metrics["detokenizeSuccess"]) == (7, 1, 4)
+    assert calls == ["ListMetrics", "GetMetricData"]
+    [warning] = warnings_logged(capsys)
+    assert warning["counters"]["tokenizeSuccess"]["dimension_sets"] == {"Outcome": 7, "Outcome,stackID": 7}
+
+
+def test_a_counter_mapped_to_another_namespace_is_read_there(cloudwatch):
+    # Its own dimensions: moto's GetMetricData ignores the namespace of a query that has dimensions.
+    publish(cloudwatch, "Grants", 3, DAY + HOUR, [{"Name": "service", "Value": "vault"}], "acme/grants")
+    publish(cloudwatch, "Grants", 50, DAY + HOUR, [{"Name": "service", "Value": "other"}], "acme/grants")
+    publish(cloudwatch, "createGrantSuccess", 9, DAY + HOUR)
+    mapped = (("createGrantSuccess", daily_report.MetricSource("acme/grants", "Grants", (("service", "vault"),))),)
+    calls = count_calls(cloudwatch)
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url, counter_metrics=mapped)
+    assert sent_metrics(collector)["createGrantSuccess"] == 3
+    assert calls == ["ListMetrics", "ListMetrics", "GetMetricData"]  # one listing per namespace
+
+
+def test_settings_read_the_counter_mapping_the_daily_aggregator_deploys():
+    deployed = deployed_environment(
+        counterMetrics={"tokenizeSuccess": {"metricName": "Tokenize", "dimensions": {"Outcome": "success"}}}
+    )
+    sources = Settings.from_env(deployed).sources()
+    assert list(sources) == schemas.counter_names()
+    assert sources["tokenizeSuccess"] == daily_report.MetricSource(
+        deployed["METRICS_NAMESPACE"], "Tokenize", (("Outcome", "success"),)
+    )
+    assert sources["tokenizeFailure"] == daily_report.MetricSource(deployed["METRICS_NAMESPACE"], "tokenizeFailure")
+
+
+@pytest.mark.parametrize(
+    "variables,says",
+    [
+        ({"PRODUCT_ID": "lunasec-tokeniser"}, "PRODUCT_ID: 'lunasec-tokeniser' is not a built-in product"),
+        ({"COUNTER_METRICS": '{"tokenizeSucess": {}}'}, "COUNTER_METRICS names 'tokenizeSucess', not a counter of"),
+        ({"COUNTER_METRICS": "[]"}, "COUNTER_METRICS must be a JSON object of counter name -> {namespace, "),
+        ({"COUNTER_METRICS": '{"tokenizeSuccess": {"metric": "x"}}'}, "COUNTER_METRICS['tokenizeSuccess'] must be"),
+        ({"COUNTER_METRICS": '{"tokenizeSuccess": {"dimensions": {"a": 1}}}'}, "COUNTER_METRICS['tokenizeSuccess']"),
+    ],
+    ids=["product", "counter", "not-an-object", "key", "dimension-value"],
+)
+def test_settings_refuse_a_product_or_mapping_the_function_cannot_read(variables, says):
+    env = {
+        "COLLECTOR_URL": "https://c.example.com/r",
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "1.2.3",
+        "METRICS_NAMESPACE": NAMESPACE,
+        **variables,
+    }
+    with pytest.raises(ValueError, match=re.escape(says)):
+        Settings.from_env(env)
