@@ -117,7 +117,7 @@ test: setup localstack-venv plugin-venv deploy-venv policy-venv usage-report-ven
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # The inner loop, about a minute on two cores: every check of `make test` but the tests marked as needing
 # LocalStack, Chromium, Java and Node, or the plugin's venv, and the slow ones (pyproject.toml lists the markers).

@@ -51,6 +51,8 @@ RETRY_AFTER_CAP_SECONDS = 900.0
 _DELTA_SECONDS = re.compile(r"[0-9]{1,10}")
 # Keep this much of the invocation for the final log line and the error, rather than being killed mid-retry.
 TIME_RESERVE_SECONDS = 2.0
+# AWS's common WAF rule set blocks a request without one (docs/guardrails.md).
+USER_AGENT = "analytics-collector-reporter"
 
 validate_report: Callable[[object], dict[str, Any]] = fastjsonschema.compile(schemas.load_schema())
 # boto3's clients (cloudwatch, sqs): the Lambda runtime's boto3 ships no type information.
@@ -509,7 +511,7 @@ def post_report(
         settings.collector_url,
         data=report_body(report),
         method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "analytics-collector-reporter"},
+        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
     )
     while True:
         delivery.attempts += 1

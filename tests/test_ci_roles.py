@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.policy_runner import ALL_OPTIONS
 from tests.test_iam_lint import findings_above_low
 from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, run_program, stack_config, stack_config_with
 
@@ -21,19 +22,11 @@ DEPLOY_TRUST = {
     "staging": "deploy-staging-role-trust-policy.json",
     "production": "deploy-production-role-trust-policy.json",
 }
-# Every option that adds a role or a service: the account's API Gateway role, WAF, a domain, e-mail alarms, KMS.
-KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/k"
+# Every option that adds a role or a service: the policy pack's every-option variant (the account's API Gateway role,
+# WAF, a domain, e-mail alarms, the warehouse's KMS key), with the catalog's key and the permissions boundary too.
 EVERYTHING_ON = {
-    "endpoint": {
-        "manageAccountCloudwatchRole": True,
-        "customDomainName": "t.example.com",
-        "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/c",
-        "hostedZoneId": "Z123ABC",
-    },
-    "waf": {"enabled": True},
-    "monitoring": {"alarmEmail": "ops@example.com"},
-    "warehouse": {"kmsKeyArn": KMS_KEY},
-    "catalog": {"kmsKeyArn": KMS_KEY},
+    **ALL_OPTIONS,
+    "catalog": {"kmsKeyArn": ALL_OPTIONS["warehouse"]["kmsKeyArn"]},
     "iam": {"permissionsBoundaryPolicy": "analytics-collector-boundary"},
 }
 # Where a resource type's IAM actions live when its token's module is not the IAM prefix.

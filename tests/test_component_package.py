@@ -450,13 +450,15 @@ def test_release_tag_without_a_changelog_entry_is_refused(tmp_path):
     assert _tag_check("v0.7.0", CHANGELOG_STEP, cwd=tmp_path).returncode == 0
 
 
-# --- The README's examples -----------------------------------------------------------------------------------------
+# --- docs/component-package.md's examples ------------------------------------------------------------------------
 
 USE_SECTION = "Use the components from your own stack"
 
 
 def _example(language: str) -> str:
-    return re.search(rf"```{language}\n(.*?)```", docs.section(USE_SECTION), re.S).group(1)
+    block = re.search(rf"```{language}\n(.*?)```", docs.section(USE_SECTION), re.S)
+    assert block, f"{USE_SECTION!r} no longer shows a {language} example"
+    return block.group(1)
 
 
 def _camel(name: str) -> str:
@@ -464,15 +466,14 @@ def _camel(name: str) -> str:
     return camel_case(name) if "_" in name else name[0].lower() + name[1:]
 
 
-def test_only_the_input_the_readme_names_is_required():
-    required = package_schema()["resources"][TOKENS["DailyAggregator"]]["requiredInputs"]
-    assert required == ["collectorUrl"]
-    assert f"Only `{required[0]}` is required" in " ".join(docs.section(USE_SECTION).split())
+def test_only_the_collector_url_is_required():
+    assert package_schema()["resources"][TOKENS["DailyAggregator"]]["requiredInputs"] == ["collectorUrl"]
 
 
 def test_package_add_line_names_the_plugin_folder_and_the_current_release():
-    line = re.search(r"^pulumi package add (\S+)$", docs.section(USE_SECTION), re.M).group(1)
-    assert line.endswith(f"/analytics-collector/{PLUGIN_DIR.name}@v{components.__version__}")
+    shown = re.search(r"^pulumi package add (\S+)$", docs.section(USE_SECTION), re.M)
+    assert shown, f"{USE_SECTION!r} no longer shows the `pulumi package add` line"
+    assert shown.group(1).endswith(f"/analytics-collector/{PLUGIN_DIR.name}@v{components.__version__}")
 
 
 @pytest.mark.parametrize(
@@ -493,10 +494,6 @@ def test_readme_examples_use_only_the_schemas_names(language, inputs, outputs):
     assert used_inputs <= resource["inputProperties"].keys(), example
     assert used_outputs and used_outputs <= resource["properties"].keys(), example
     assert "DailyAggregator" in example
-
-
-def test_the_copy_three_folders_advice_is_gone():
-    assert "Copy `components/`" not in docs.all_text()
 
 
 @pytest.mark.plugin

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from contract import schemas, templates
 from tooling.fixtures.apigateway_vtl import RequestContext, render
 
-# Examples per property; their sum is the figure docs/guardrails.md states (tests/test_readme_promises.py).
+# Examples per property (docs/guardrails.md points here rather than stating their sum).
 EXAMPLES = {"arbitrary": 1200, "near_miss": 1000, "mutated": 1800, "valid": 1000}
 
 VALIDATOR = jsonschema.Draft4Validator(schemas.load_schema())

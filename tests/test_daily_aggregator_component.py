@@ -13,7 +13,6 @@ from components.daily_aggregator import (
     REPLAY_INTERVAL_SECONDS,
     REPLAY_WINDOW_MINUTES,
     RETRY_VISIBILITY_SECONDS,
-    SCHEDULER_RETRY_ATTEMPTS,
     DailyAggregator,
     DailyAggregatorArgs,
     _require_https,
@@ -222,11 +221,6 @@ def test_scheduler_starts_the_run_in_a_flexible_window_after_the_day_closes(stac
     assert json.loads(target["input"]) == {"time": "<aws.scheduler.scheduled-time>"}
     assert target["retryPolicy"] == {"maximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS, "maximumRetryAttempts": 3}
     assert target["deadLetterConfig"] == {"arn": queue["arn"]}
-
-
-def test_the_schedulers_retries_the_docs_state_are_the_components():
-    text = " ".join(docs.section("Spreading the fleet over the day").split())
-    assert f"({SCHEDULER_RETRY_ATTEMPTS} times, for up to {MAX_EVENT_AGE_SECONDS // 3600} hours)" in text
 
 
 def test_only_the_schedule_may_start_the_function_and_dead_letter_what_it_could_not_deliver(stack):

@@ -88,6 +88,8 @@ def test_sums_the_previous_utc_day_across_the_versions_of_one_dimension_set(clou
         "metrics": expected_metrics,
     }
     assert request.headers["Content-Type"] == "application/json"
+    # AWS's common WAF rule set blocks a request without a User-Agent (docs/guardrails.md).
+    assert request.headers["User-Agent"] == "analytics-collector-reporter"
     assert request.path == "/v1/record/deployment"
     [log] = log_lines(capsys)
     assert log == {
@@ -479,13 +481,22 @@ def test_settings_name_every_missing_variable():
         Settings.from_env({"COLLECTOR_URL": "https://c.example.com/record"})
 
 
+def set_reporter_environment(monkeypatch, url: str, **more: str) -> None:
+    """The variables DailyAggregator gives the function, the collector at `url`; `more` adds or overrides."""
+    for key, value in {
+        "COLLECTOR_URL": url,
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "0.0.1",
+        "METRICS_NAMESPACE": NAMESPACE,
+        **more,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
 def test_handler_reports_the_day_before_the_scheduled_time_not_the_retry_time(cloudwatch, monkeypatch, capsys):
     publish(cloudwatch, "tokenizeSuccess", 4, DAY + dt.timedelta(hours=2))
     with fake_collector() as collector:
-        monkeypatch.setenv("COLLECTOR_URL", collector.url)
-        monkeypatch.setenv("STACK_ID", STACK_ID)
-        monkeypatch.setenv("PRODUCT_VERSION", "0.0.1")
-        monkeypatch.setenv("METRICS_NAMESPACE", NAMESPACE)
+        set_reporter_environment(monkeypatch, collector.url)
         daily_report.cloudwatch_client.cache_clear()
         # An async retry hours later still carries EventBridge's original schedule time.
         result = daily_report.handler({"time": "2026-11-27T01:17:00Z", "detail-type": "Scheduled Event"}, None)
@@ -506,13 +517,7 @@ def scheduler_input(scheduled: str) -> dict:
 @pytest.fixture
 def reporter_environment(monkeypatch):
     def configure(url):
-        for key, value in {
-            "COLLECTOR_URL": url,
-            "STACK_ID": STACK_ID,
-            "PRODUCT_VERSION": "0.0.1",
-            "METRICS_NAMESPACE": NAMESPACE,
-        }.items():
-            monkeypatch.setenv(key, value)
+        set_reporter_environment(monkeypatch, url)
         daily_report.cloudwatch_client.cache_clear()
 
     yield configure
@@ -600,14 +605,7 @@ class AlmostOutOfTime:
 
 
 def test_handler_stops_retrying_when_lambda_time_runs_short(cloudwatch, monkeypatch):
-    for key, value in {
-        "COLLECTOR_URL": unreachable_url(),
-        "STACK_ID": STACK_ID,
-        "PRODUCT_VERSION": "0.0.1",
-        "METRICS_NAMESPACE": NAMESPACE,
-        "HTTP_TIMEOUT_SECONDS": "2",
-    }.items():
-        monkeypatch.setenv(key, value)
+    set_reporter_environment(monkeypatch, unreachable_url(), HTTP_TIMEOUT_SECONDS="2")
     daily_report.cloudwatch_client.cache_clear()
     try:
         with pytest.raises(DeliveryFailed, match="after 1 attempts"):

@@ -24,46 +24,32 @@ with warnings.catch_warnings():
 # The call that creates each resource type the program registers, and the ARN IAM authorises it on, in AWS's
 # format. `{key}` is the resource's input of that name (a reference to another resource reads as that resource's
 # name); `{name}` is the resource's own physical name. API Gateway authorises REST calls by HTTP verb on a path.
-STAGE = "arn:aws:apigateway:{region}::/restapis/api-id/stages/{resourceArn}"
+APIGATEWAY = "arn:aws:apigateway:{region}::"
+REST_API = APIGATEWAY + "/restapis/{restApi}"
+METHOD = REST_API + "/resources/r/methods/POST"
+STAGE = APIGATEWAY + "/restapis/api-id/stages/{resourceArn}"
 CREATE_CALLS = {
-    "aws:apigateway/account:Account": [("apigateway:PATCH", "arn:aws:apigateway:{region}::/account")],
+    "aws:apigateway/account:Account": [("apigateway:PATCH", APIGATEWAY + "/account")],
     "aws:apigateway/basePathMapping:BasePathMapping": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/domainnames/{domainName}/basepathmappings")
+        ("apigateway:POST", APIGATEWAY + "/domainnames/{domainName}/basepathmappings")
     ],
-    "aws:apigateway/deployment:Deployment": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/deployments")
-    ],
-    "aws:apigateway/domainName:DomainName": [("apigateway:POST", "arn:aws:apigateway:{region}::/domainnames")],
-    "aws:apigateway/integration:Integration": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/integration")
-    ],
+    "aws:apigateway/deployment:Deployment": [("apigateway:POST", REST_API + "/deployments")],
+    "aws:apigateway/domainName:DomainName": [("apigateway:POST", APIGATEWAY + "/domainnames")],
+    "aws:apigateway/integration:Integration": [("apigateway:PUT", METHOD + "/integration")],
     "aws:apigateway/integrationResponse:IntegrationResponse": [
-        (
-            "apigateway:PUT",
-            "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/integration/responses/200",
-        )
+        ("apigateway:PUT", METHOD + "/integration/responses/200")
     ],
-    "aws:apigateway/method:Method": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST")
-    ],
-    "aws:apigateway/methodResponse:MethodResponse": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r/methods/POST/responses/200")
-    ],
-    "aws:apigateway/methodSettings:MethodSettings": [
-        ("apigateway:PATCH", "arn:aws:apigateway:{region}::/restapis/{restApi}/stages/{stageName}")
-    ],
-    "aws:apigateway/model:Model": [("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/models")],
-    "aws:apigateway/requestValidator:RequestValidator": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/requestvalidators")
-    ],
-    "aws:apigateway/resource:Resource": [
-        ("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/resources/r")
-    ],
+    "aws:apigateway/method:Method": [("apigateway:PUT", METHOD)],
+    "aws:apigateway/methodResponse:MethodResponse": [("apigateway:PUT", METHOD + "/responses/200")],
+    "aws:apigateway/methodSettings:MethodSettings": [("apigateway:PATCH", REST_API + "/stages/{stageName}")],
+    "aws:apigateway/model:Model": [("apigateway:POST", REST_API + "/models")],
+    "aws:apigateway/requestValidator:RequestValidator": [("apigateway:POST", REST_API + "/requestvalidators")],
+    "aws:apigateway/resource:Resource": [("apigateway:POST", REST_API + "/resources/r")],
     "aws:apigateway/response:Response": [
-        ("apigateway:PUT", "arn:aws:apigateway:{region}::/restapis/{restApiId}/gatewayresponses/DEFAULT_4XX")
+        ("apigateway:PUT", APIGATEWAY + "/restapis/{restApiId}/gatewayresponses/DEFAULT_4XX")
     ],
-    "aws:apigateway/restApi:RestApi": [("apigateway:POST", "arn:aws:apigateway:{region}::/restapis")],
-    "aws:apigateway/stage:Stage": [("apigateway:POST", "arn:aws:apigateway:{region}::/restapis/{restApi}/stages")],
+    "aws:apigateway/restApi:RestApi": [("apigateway:POST", APIGATEWAY + "/restapis")],
+    "aws:apigateway/stage:Stage": [("apigateway:POST", REST_API + "/stages")],
     "aws:athena/namedQuery:NamedQuery": [
         ("athena:CreateNamedQuery", "arn:aws:athena:{region}:{account}:workgroup/{workgroup}")
     ],
@@ -333,6 +319,6 @@ def test_the_deploy_role_administers_only_keys_tagged_as_the_programs_and_create
 
 def test_the_deploy_role_changes_records_in_the_configured_zone_only():
     policy = deploy_policy()
-    assert allows(policy, "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z123ABC")
-    for zone in ("arn:aws:route53:::hostedzone/ZOTHERZONE1", "arn:aws:route53:::hostedzone/Z123ABCD"):
+    assert allows(policy, "route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123456789ABC")
+    for zone in ("arn:aws:route53:::hostedzone/ZOTHERZONE1", "arn:aws:route53:::hostedzone/Z0123456789ABCD"):
         assert not allows(policy, "route53:ChangeResourceRecordSets", zone), zone

@@ -45,6 +45,22 @@ def workflow_report_argv() -> list[str]:
     return argv[3:]
 
 
+def local_page_argv(warehouse: Path, today: datetime.date, page: Path, section: str) -> list[str]:
+    """One section of a local warehouse's report as `python -m usage_report` makes it, the charts beside the page."""
+    return [
+        "--local",
+        str(warehouse),
+        "--today",
+        today.isoformat(),
+        "--html",
+        str(page),
+        "--charts",
+        str(page.with_name("charts")),
+        "--section",
+        section,
+    ]
+
+
 @pytest.fixture(scope="module")
 def poisoned(tmp_path_factory) -> tuple[Path, set[str]]:
     root = tmp_path_factory.mktemp("poisoned-warehouse")
@@ -170,20 +186,7 @@ def test_control_characters_in_stored_values_reach_stdout_and_the_page_only_as_v
     hostile_warehouse, tmp_path, capfd
 ):
     page = tmp_path / "report.html"
-    code = main(
-        [
-            "--local",
-            str(hostile_warehouse),
-            "--today",
-            TODAY.isoformat(),
-            "--html",
-            str(page),
-            "--charts",
-            str(tmp_path / "charts"),
-            "--section",
-            "version_adoption",
-        ]
-    )
+    code = main(local_page_argv(hostile_warehouse, TODAY, page, "version_adoption"))
 
     out, err = capfd.readouterr()
     assert code == 0, err

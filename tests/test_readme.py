@@ -7,7 +7,16 @@ import pytest
 
 from contract import schemas
 from tests.support import docs
-from tooling.docs_generation import GENERATED, REPO, SECTION_FILES, STACKS, doc_files, generated_files, render_file
+from tooling.docs_generation import (
+    GENERATED,
+    REPO,
+    SECTION_FILES,
+    STACKS,
+    doc_files,
+    figures,
+    generated_files,
+    render_file,
+)
 
 
 @pytest.mark.parametrize("path", generated_files(), ids=docs.relative)
@@ -23,6 +32,21 @@ def test_every_generated_section_has_a_file_and_sits_only_there():
         for marker in re.findall(r"<!-- ([\w-]+):begin -->", path.read_text(encoding="utf-8")):
             where = SECTION_FILES.get(marker)
             assert where == path, f"{docs.relative(path)} holds {marker}; SECTION_FILES says {where}"
+
+
+def test_every_figure_is_stated_somewhere_and_an_unknown_one_is_refused():
+    stated = {name for path in doc_files() for _, name, _, _ in figures.FIGURE.findall(path.read_text("utf-8"))}
+    assert stated == set(figures.FIGURES), sorted(set(figures.FIGURES) ^ stated)
+    with pytest.raises(ValueError, match="unknown figure 'retry-hours'"):
+        figures.render_figures("kept <!-- figure:retry-hours -->24<!-- /figure --> hours")
+
+
+def test_a_figure_edited_by_hand_is_stale():
+    text = "a default of <!-- figure:reporter-retry-horizon-hours -->25<!-- /figure --> hours"
+    assert (
+        figures.render_figures(text)
+        == "a default of <!-- figure:reporter-retry-horizon-hours -->24<!-- /figure --> hours"
+    )
 
 
 def test_what_is_collected_lists_exactly_the_schema_fields():

@@ -11,11 +11,10 @@ from moto import mock_aws
 
 from handlers import daily_report
 from handlers.daily_report import Settings
-from tests.test_daily_report_handler import reporting_program, scheduled_event
+from tests.test_daily_report_handler import STACK_ID, reporting_program, scheduled_event, set_reporter_environment
 from tooling.fixtures.fake_collector import ACCEPTED, fake_collector
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, count_calls, publish
 
-STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 DAY = dt.datetime(2026, 11, 26, tzinfo=UTC)
 THROTTLED = (429, {"message": "Too Many Requests"})
 HOUR = 3600
@@ -96,13 +95,7 @@ def settings(url, queue_url) -> Settings:
 
 def reporter_environment(monkeypatch, url: str, queue_url: str | None) -> None:
     """The function's environment, as DailyAggregator sets it; without RETRY_QUEUE_URL when queue_url is None."""
-    for key, value in {
-        "COLLECTOR_URL": url,
-        "STACK_ID": STACK_ID,
-        "PRODUCT_VERSION": "0.0.1",
-        "METRICS_NAMESPACE": NAMESPACE,
-    }.items():
-        monkeypatch.setenv(key, value)
+    set_reporter_environment(monkeypatch, url)
     if queue_url is None:
         monkeypatch.delenv("RETRY_QUEUE_URL", raising=False)
     else:

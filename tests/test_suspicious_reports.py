@@ -9,6 +9,7 @@ import io
 import pytest
 
 from contract import schemas
+from tests.test_public_report import local_page_argv
 from tooling.fixtures import warehouse_files as fleet
 from usage_report.cli import main
 from usage_report.local_duckdb import run_saved_query
@@ -93,22 +94,7 @@ def test_a_tenth_of_the_maximum_is_listed_even_where_it_is_the_fleets_usual(tmp_
 def test_the_report_prints_the_findings_and_the_page_lists_them_without_a_chart(warehouse, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     page_path = tmp_path / "report.html"
-    code = main(
-        [
-            "--local",
-            str(warehouse),
-            "--today",
-            TODAY.isoformat(),
-            "--html",
-            str(page_path),
-            "--charts",
-            str(tmp_path / "charts"),
-            "--section",
-            NAME,
-        ],
-        stdout=out,
-        stderr=err,
-    )
+    code = main(local_page_argv(warehouse, TODAY, page_path, NAME), stdout=out, stderr=err)
     assert code == 0, err.getvalue()
     printed = out.getvalue()
     assert printed.startswith(f"{SECTIONS[NAME]}\n")

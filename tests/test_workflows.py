@@ -491,24 +491,32 @@ def test_the_usage_report_names_prods_catalog_as_the_program_does():
     )
 
 
+def _run_with_stand_in_gh(tmp_path, step: dict, gh: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Runs a workflow step's script as Actions does, with `env` only and the shell script `gh` in place of gh."""
+    stand_in = tmp_path / "gh"
+    stand_in.write_text(gh)
+    stand_in.chmod(0o755)
+    return subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", step["run"]],
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin", "GH_TOKEN": "t", **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 def _comment_body(tmp_path, counts: str) -> subprocess.CompletedProcess:
     """Runs the comment job's script with a stand-in `gh` that records the body it was given."""
     (step,) = _load("pull-request.yml")["jobs"]["comment"]["steps"]
-    gh = tmp_path / "gh"
-    gh.write_text('#!/bin/sh\nwhile [ "$1" != "--body" ]; do shift; done\nprintf "%s" "$2" > "$BODY_FILE"\n')
-    gh.chmod(0o755)
+    gh = '#!/bin/sh\nwhile [ "$1" != "--body" ]; do shift; done\nprintf "%s" "$2" > "$BODY_FILE"\n'
     env = {
-        "PATH": f"{tmp_path}:/usr/bin:/bin",
         "BODY_FILE": str(tmp_path / "body"),
         "COUNTS": counts,
         "PULL_REQUEST": "7",
         "GH_REPO": "o/r",
-        "GH_TOKEN": "t",
         "RUN_URL": "https://example.invalid/run",
     }
-    return subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=30
-    )
+    return _run_with_stand_in_gh(tmp_path, step, gh, env)
 
 
 def test_the_comment_job_accepts_every_kind_of_change_the_preview_step_counts(tmp_path):
@@ -553,24 +561,13 @@ def _provenance_step(tmp_path, name: str, answers: dict) -> subprocess.Completed
     (step,) = [s for s in _load("release.yml")["jobs"]["provenance"]["steps"] if s["name"].startswith(name)]
     for path, answer in answers.items():
         (tmp_path / path.replace("/", "_").replace("?", "_")).write_text(json.dumps(answer))
-    gh = tmp_path / "gh"
-    gh.write_text(
+    gh = (
         '#!/bin/sh\n[ "$1" = api ] && [ "$3" = --jq ] || exit 2\n'
         'file="$ANSWERS/$(printf %s "$2" | tr "/?" "__")"\n[ -f "$file" ] || exit 1\n'
         'exec jq -r "$4" "$file"\n'
     )
-    gh.chmod(0o755)
-    env = {
-        "PATH": f"{tmp_path}:/usr/bin:/bin",
-        "ANSWERS": str(tmp_path),
-        "GITHUB_REPOSITORY": "o/r",
-        "GITHUB_SHA": "abc123",
-        "GITHUB_REF_NAME": "v1.2.3",
-        "GH_TOKEN": "t",
-    }
-    return subprocess.run(
-        ["bash", "-eo", "pipefail", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=30
-    )
+    env = {"ANSWERS": str(tmp_path), "GITHUB_REPOSITORY": "o/r", "GITHUB_SHA": "abc123", "GITHUB_REF_NAME": "v1.2.3"}
+    return _run_with_stand_in_gh(tmp_path, step, gh, env)
 
 
 def test_a_release_refuses_a_tag_whose_commit_is_not_on_main(tmp_path):

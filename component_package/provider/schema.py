@@ -1,7 +1,7 @@
 """The Pulumi package schema, built from the components: one declaration per setting.
 
 Each input is an Args field: its type from the annotation, its default and allowed values from the tunable
-(components/tunables.py), its description from the tunable's meaning, so the stack config, the README's
+(components/tunables.py), its description from the tunable's meaning, so the stack config, docs/configuration.md's
 config table and the generated SDKs read the same words. Outputs are the class annotations, described by the
 string literal under each (the convention Pulumi's own component analyzer uses); a component's description is
 its class docstring.

@@ -1,5 +1,5 @@
 """Every AWS feature around the collector that would store who called (an IP, a user agent, a caller identity),
-and the policy-pack rule that refuses it. policy/api_rules.py names its rules from here, the README's privacy
+and the policy-pack rule that refuses it. policy/api_rules.py names its rules from here, docs/privacy.md's
 table is generated from it, and tests/test_policy_pack.py makes each rule refuse its feature."""
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Documentation sections generated from their sources of truth: the schema, the components' tunables, the
 policy pack, the alarm specs and the import-linter contracts.
 
-Each section sits between `<!-- name:begin -->` and `<!-- name:end -->` in the file SECTION_FILES names;
+Each section sits between `<!-- name:begin -->` and `<!-- name:end -->` in the file SECTION_FILES names, and each
+figure the prose states between `<!-- figure:name -->` and `<!-- /figure -->` (figures.py);
 `python -m tooling.docs_generation` rewrites them in place, and tests/test_readme.py fails when one is stale.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from contract import schemas
 from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, STACKS, config_keys
-from tooling.docs_generation import fleet_costs, flood_horizon, guardrails, warehouse_bounds
+from tooling.docs_generation import figures, fleet_costs, flood_horizon, guardrails, warehouse_bounds
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -121,9 +122,9 @@ GENERATED = {
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
 SECTION_FILES = {
-    "collected-fields": README,  # the privacy promise stays on the front page
+    "collected-fields": DOCS / "privacy.md",
     "layer-rule": README,
-    "client-identity-stores": README,
+    "client-identity-stores": DOCS / "privacy.md",
     "config-reference": DOCS / "configuration.md",
     "policy-rules": DOCS / "guardrails.md",
     "alarms": DOCS / "guardrails.md",
@@ -161,9 +162,10 @@ def render_file(path: Path, text: str) -> str:
             raise ValueError(f"{path.relative_to(REPO)} lost its {marker} markers")
         rendered = render()
         text = pattern.sub(lambda m, rendered=rendered: f"{m.group(1)}{rendered}\n{m.group(2)}", text)
-    return text
+    return figures.render_figures(text)
 
 
 def generated_files() -> list[Path]:
-    """Every file that holds a generated section, each once."""
-    return sorted({file_of(marker) for marker in GENERATED})
+    """Every file that holds a generated section or figure, each once."""
+    with_figures = {path for path in doc_files() if figures.has_figures(path.read_text(encoding="utf-8"))}
+    return sorted({file_of(marker) for marker in GENERATED} | with_figures)

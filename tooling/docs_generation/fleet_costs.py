@@ -53,6 +53,11 @@ class ListPrice:
     usd: float
     per: str
     source: str
+    # How many of what is counted (requests, bytes, GB-seconds) make the `per` the price is for.
+    unit: float
+
+    def cost(self, amount: float) -> float:
+        return amount / self.unit * self.usd
 
     def shown(self) -> str:
         whole, _, cents = f"{self.usd:.10f}".rstrip("0").partition(".")
@@ -61,16 +66,16 @@ class ListPrice:
 
 
 PRICES = {
-    "apigateway": ListPrice(3.50, "million REST API requests, first 333 million a month", FIELD_NOTES),
-    "firehose": ListPrice(0.029, "GB ingested by direct PUT, first 500 TB a month", PRICING_PAGES),
-    "s3_put": ListPrice(0.005, "1,000 PUT requests", FIELD_NOTES),
-    "athena": ListPrice(5.00, "TB scanned, 10 MB minimum per query", FIELD_NOTES),
-    "scheduler": ListPrice(1.00, "million invocations after 14 million free a month per account", PRICING_PAGES),
-    "lambda_requests": ListPrice(0.20, "million requests", FIELD_NOTES),
-    "lambda_duration": ListPrice(0.0000133334, "GB-second on arm64", PRICING_PAGES),
-    "get_metric_data": ListPrice(0.01, "1,000 metrics requested by GetMetricData", PRICING_PAGES),
+    "apigateway": ListPrice(3.50, "million REST API requests, first 333 million a month", FIELD_NOTES, 1e6),
+    "firehose": ListPrice(0.029, "GB ingested by direct PUT, first 500 TB a month", PRICING_PAGES, GB),
+    "s3_put": ListPrice(0.005, "1,000 PUT requests", FIELD_NOTES, 1000),
+    "athena": ListPrice(5.00, "TB scanned, 10 MB minimum per query", FIELD_NOTES, TB),
+    "scheduler": ListPrice(1.00, "million invocations after 14 million free a month per account", PRICING_PAGES, 1e6),
+    "lambda_requests": ListPrice(0.20, "million requests", FIELD_NOTES, 1e6),
+    "lambda_duration": ListPrice(0.0000133334, "GB-second on arm64", PRICING_PAGES, 1),
+    "get_metric_data": ListPrice(0.01, "1,000 metrics requested by GetMetricData", PRICING_PAGES, 1000),
     "sqs_requests": ListPrice(
-        0.40, "million standard-queue requests after 1 million free a month per account", PRICING_PAGES
+        0.40, "million standard-queue requests after 1 million free a month per account", PRICING_PAGES, 1e6
     ),
 }
 
@@ -82,6 +87,12 @@ class Row:
     price: str
     usd: float
     side: str  # "collector" (the stack's account) or "reporters" (spread over the product deployments)
+
+
+def priced(item: str, quantity: str, side: str, **amounts: float) -> Row:
+    """A row costing each amount (keyed by its PRICES entry, counted in what that price counts) at its list price."""
+    prices = "; ".join(PRICES[key].shown() for key in amounts)
+    return Row(item, quantity, prices, sum(PRICES[key].cost(amount) for key, amount in amounts.items()), side)
 
 
 def stack_sections(stack: str) -> dict:
@@ -148,31 +159,28 @@ def replay_rows(reporter: DailyAggregatorArgs) -> list[Row]:
     replays = REPORTS * replays_per_day()
     seconds = replay_billed_seconds()
     gb_seconds = replays * seconds * reporter.memory_size_mb / 1024
-    p = PRICES
     return [
-        Row(
+        priced(
             "Hourly replay: EventBridge Scheduler",
             f"{replays:,} invocations (`{REPLAY_SCHEDULE}`: "
             f"{replays_per_day()} a day per deployment, failed runs or not)",
-            p["scheduler"].shown(),
-            replays / 1e6 * p["scheduler"].usd,
             "reporters",
+            scheduler=replays,
         ),
-        Row(
+        priced(
             "Hourly replay: Lambda",
             f"{replays:,} requests; {gb_seconds:,.0f} GB-s ({seconds:g} s assumed at "
             f"{reporter.memory_size_mb} MB: a {daily_report.REPLAY_WAIT_SECONDS} s long poll of the empty queue "
             f"and a {REPLAY_START_SECONDS:g} s start)",
-            f"{p['lambda_requests'].shown()}; {p['lambda_duration'].shown()}",
-            replays / 1e6 * p["lambda_requests"].usd + gb_seconds * p["lambda_duration"].usd,
             "reporters",
+            lambda_requests=replays,
+            lambda_duration=gb_seconds,
         ),
-        Row(
+        priced(
             "Hourly replay: SQS",
             f"{replays:,} ReceiveMessage requests (one a replay of an empty queue)",
-            p["sqs_requests"].shown(),
-            replays / 1e6 * p["sqs_requests"].usd,
             "reporters",
+            sqs_requests=replays,
         ),
     ]
 
@@ -186,58 +194,41 @@ def cost_rows(stack: str = "prod") -> list[Row]:
     stored = gzip_bytes_per_report() * REPORTS
     gb_seconds = REPORTS * BILLED_SECONDS_PER_RUN * reporter.memory_size_mb / 1024
     metrics = REPORTS * len(schemas.counter_names())
-    p = PRICES
     return [
-        Row(
-            "API Gateway REST requests",
-            f"{REPORTS:,} requests",
-            p["apigateway"].shown(),
-            REPORTS / 1e6 * p["apigateway"].usd,
-            "collector",
-        ),
-        Row(
+        priced("API Gateway REST requests", f"{REPORTS:,} requests", "collector", apigateway=REPORTS),
+        priced(
             "Firehose ingestion",
             f"{REPORTS:,} records of {line} B, billed {billed // 1024} KB each: {REPORTS * billed / GB:.2f} GB",
-            p["firehose"].shown(),
-            REPORTS * billed / GB * p["firehose"].usd,
             "collector",
+            firehose=REPORTS * billed,
         ),
-        Row(
+        priced(
             "S3 PUTs",
             f"{objects:,} objects: buffering {warehouse.buffering_size_mib} MiB / "
             f"{warehouse.buffering_interval_seconds} s, reports over a {reporter.schedule_window_minutes} min window",
-            p["s3_put"].shown(),
-            objects / 1000 * p["s3_put"].usd,
             "collector",
+            s3_put=objects,
         ),
-        Row(
+        priced(
             "Athena, one query reading them all",
             f"{stored / MB:.1f} MB of gzip lines ({stored / REPORTS:.0f} B a report)",
-            p["athena"].shown(),
-            max(stored, ATHENA_MINIMUM_BYTES) / TB * p["athena"].usd,
             "collector",
+            athena=max(stored, ATHENA_MINIMUM_BYTES),
         ),
-        Row(
-            "EventBridge Scheduler",
-            f"{REPORTS:,} invocations",
-            p["scheduler"].shown(),
-            REPORTS / 1e6 * p["scheduler"].usd,
-            "reporters",
-        ),
-        Row(
+        priced("EventBridge Scheduler", f"{REPORTS:,} invocations", "reporters", scheduler=REPORTS),
+        priced(
             "Reporter Lambda",
             f"{REPORTS:,} requests; {gb_seconds:,.0f} GB-s ({BILLED_SECONDS_PER_RUN:g} s "
             f"assumed at {reporter.memory_size_mb} MB)",
-            f"{p['lambda_requests'].shown()}; {p['lambda_duration'].shown()}",
-            REPORTS / 1e6 * p["lambda_requests"].usd + gb_seconds * p["lambda_duration"].usd,
             "reporters",
+            lambda_requests=REPORTS,
+            lambda_duration=gb_seconds,
         ),
-        Row(
+        priced(
             "Reporter CloudWatch reads",
             f"{metrics:,} metrics ({len(schemas.counter_names())} counters, one series each)",
-            p["get_metric_data"].shown(),
-            metrics / 1000 * p["get_metric_data"].usd,
             "reporters",
+            get_metric_data=metrics,
         ),
         *replay_rows(reporter),
     ]

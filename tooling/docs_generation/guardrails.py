@@ -26,7 +26,7 @@ def policy_rules() -> str:
 
 
 def client_identity_stores() -> str:
-    """The README's privacy table: each AWS feature that would keep who called, and the rule that refuses it."""
+    """docs/privacy.md's table: each AWS feature that would keep who called, and the rule that refuses it."""
     rules = {policy.name for policy in POLICIES}
     rows = ["| AWS feature | What it would keep | Refused by (policy pack rule) |", "| --- | --- | --- |"]
     for store in STORES:

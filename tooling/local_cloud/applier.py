@@ -46,6 +46,10 @@ LOCALSTACK_INTEGRATION_HEADERS = {
 }
 
 
+# Where API Gateway keeps a method and its parts (integration, responses): the API, the resource, the HTTP verb.
+METHOD_ADDRESS = ("restApi", "resourceId", "httpMethod")
+
+
 class ApplyError(RuntimeError):
     pass
 
@@ -279,102 +283,50 @@ class Applier:
         )
         return {"id": created["id"]}
 
-    def method(self, inputs, resource):
-        _known(
-            inputs,
-            resource.typ,
-            "restApi",
-            "resourceId",
-            "httpMethod",
-            "authorization",
-            "requestValidatorId",
-            "requestModels",
-            "apiKeyRequired",
-        )
-        self.aws("apigateway").put_method(
+    def _put_on_method(self, call: str, inputs: dict, *as_is: str, **arguments) -> str:
+        """Puts a method or one of its parts at the method's address, the `as_is` inputs unchanged; the method's id."""
+        getattr(self.aws("apigateway"), call)(
             restApiId=inputs["restApi"],
             resourceId=inputs["resourceId"],
             httpMethod=inputs["httpMethod"],
+            **{key: inputs[key] for key in as_is},
+            **arguments,
+        )
+        return f"{inputs['resourceId']}/{inputs['httpMethod']}"
+
+    def method(self, inputs, resource):
+        as_is = ("requestValidatorId", "requestModels")
+        _known(inputs, resource.typ, *METHOD_ADDRESS, *as_is, "authorization", "apiKeyRequired")
+        method_id = self._put_on_method(
+            "put_method",
+            inputs,
+            *as_is,
             authorizationType=inputs["authorization"],
-            requestValidatorId=inputs["requestValidatorId"],
-            requestModels=inputs["requestModels"],
             apiKeyRequired=inputs.get("apiKeyRequired", False),
         )
-        return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}"}
+        return {"id": method_id}
 
     def integration(self, inputs, resource):
-        _known(
-            inputs,
-            resource.typ,
-            "restApi",
-            "resourceId",
-            "httpMethod",
-            "type",
-            "integrationHttpMethod",
-            "uri",
-            "credentials",
-            "passthroughBehavior",
-            "requestParameters",
-            "requestTemplates",
-        )
-        self.aws("apigateway").put_integration(
-            restApiId=inputs["restApi"],
-            resourceId=inputs["resourceId"],
-            httpMethod=inputs["httpMethod"],
-            type=inputs["type"],
-            integrationHttpMethod=inputs["integrationHttpMethod"],
-            uri=inputs["uri"],
-            credentials=inputs["credentials"],
-            passthroughBehavior=inputs["passthroughBehavior"],
-            requestParameters={**inputs["requestParameters"], **LOCALSTACK_INTEGRATION_HEADERS},
-            requestTemplates=inputs["requestTemplates"],
-        )
-        return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/integration"}
+        as_is = ("type", "integrationHttpMethod", "uri", "credentials", "passthroughBehavior", "requestTemplates")
+        _known(inputs, resource.typ, *METHOD_ADDRESS, *as_is, "requestParameters")
+        headers = {**inputs["requestParameters"], **LOCALSTACK_INTEGRATION_HEADERS}
+        method_id = self._put_on_method("put_integration", inputs, *as_is, requestParameters=headers)
+        return {"id": f"{method_id}/integration"}
 
     def method_response(self, inputs, resource):
-        _known(
-            inputs,
-            resource.typ,
-            "restApi",
-            "resourceId",
-            "httpMethod",
-            "statusCode",
-            "responseModels",
-            "responseParameters",
-        )
-        self.aws("apigateway").put_method_response(
-            restApiId=inputs["restApi"],
-            resourceId=inputs["resourceId"],
-            httpMethod=inputs["httpMethod"],
-            statusCode=inputs["statusCode"],
-            responseModels=inputs["responseModels"],
-            **_response_parameters(inputs),
-        )
-        return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/{inputs['statusCode']}"}
+        as_is = ("statusCode", "responseModels")
+        _known(inputs, resource.typ, *METHOD_ADDRESS, *as_is, "responseParameters")
+        method_id = self._put_on_method("put_method_response", inputs, *as_is, **_response_parameters(inputs))
+        return {"id": f"{method_id}/{inputs['statusCode']}"}
 
     def integration_response(self, inputs, resource):
-        _known(
-            inputs,
-            resource.typ,
-            "restApi",
-            "resourceId",
-            "httpMethod",
-            "statusCode",
-            "selectionPattern",
-            "responseTemplates",
-            "responseParameters",
-        )
+        as_is = ("statusCode", "responseTemplates")
+        _known(inputs, resource.typ, *METHOD_ADDRESS, *as_is, "selectionPattern", "responseParameters")
         extra = {"selectionPattern": inputs["selectionPattern"]} if inputs.get("selectionPattern") else {}
-        self.aws("apigateway").put_integration_response(
-            restApiId=inputs["restApi"],
-            resourceId=inputs["resourceId"],
-            httpMethod=inputs["httpMethod"],
-            statusCode=inputs["statusCode"],
-            responseTemplates=inputs["responseTemplates"],
-            **extra,
-            **_response_parameters(inputs),
+        method_id = self._put_on_method(
+            "put_integration_response", inputs, *as_is, **extra, **_response_parameters(inputs)
         )
-        return {"id": f"{inputs['resourceId']}/{inputs['httpMethod']}/{inputs['statusCode']}/integration"}
+        return {"id": f"{method_id}/{inputs['statusCode']}/integration"}
 
     def gateway_response(self, inputs, resource):
         _known(
