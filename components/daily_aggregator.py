@@ -166,7 +166,7 @@ class DailyAggregatorArgs:
         None,
         counter_metrics_rule(),
         "Per counter, the CloudWatch metric its daily total is summed from (namespace, metricName, a dimensions "
-        'filter), e.g. {"tokenizeSuccess": {"metricName": "Tokenize", "dimensions": {"Outcome": '
+        'filter), e.g. {"<counter>": {"metricName": "Requests", "dimensions": {"Outcome": '
         '"success"}}}. A counter not named: the metric of its own name in namespace, every series.',
     )
 
