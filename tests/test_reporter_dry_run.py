@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 
 import boto3
 import pytest
@@ -133,13 +134,19 @@ def test_a_missing_variable_is_named(monkeypatch, capsys):
     assert "missing environment variables METRICS_NAMESPACE" in capsys.readouterr().err
 
 
+def reset_moto(endpoint: str) -> None:
+    """Moto's servers in one process share their data: none of another test's metrics here, none of ours left."""
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=30).close()
+
+
 def test_the_documented_command_runs_as_an_operator_types_it(tmp_path):
     """`python -m handlers.daily_report` in a fresh interpreter, CloudWatch at a moto server on 127.0.0.1."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
     try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+        reset_moto(endpoint)
         publish_a_day(boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=endpoint))
         with fake_collector() as collector:
             env = {
@@ -164,6 +171,7 @@ def test_the_documented_command_runs_as_an_operator_types_it(tmp_path):
             )
             assert collector.received == []
     finally:
+        reset_moto(endpoint)
         server.stop()
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
