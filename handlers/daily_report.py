@@ -370,19 +370,31 @@ def _get_metric_data(
             return results
 
 
-def within_maximum(totals: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
-    """The totals the schema accepts, and those above its daily maximum, which are left out rather than clamped.
+def daily_maximums(product_id: str) -> dict[str, int]:
+    """Each counter's daily maximum: its catalogue entry's, else the schema's `count` maximum."""
+    ceiling = schemas.counter_maximum()
+    declared = {c.name: c.daily_maximum for c in products.builtin(product_id).counters}
+    return {name: declared.get(name) or ceiling for name in _counter_names(product_id)}
+
+
+def within_maximum(
+    totals: dict[str, int], maximums: Optional[dict[str, int]] = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The totals the schema accepts, and those above their daily maximum, which are left out rather than clamped.
 
     A clamped total would be a false number that every sum then counts as true; left out, the day's other
     counters still arrive (less data, never other data, as with counters an older collector refuses). A total
     that high is a metrics mistake (another namespace's series, a unit error) more likely than real traffic.
+    `maximums`: per counter, when the product sets lower ones than the schema's.
     """
-    maximum = schemas.counter_maximum()
-    kept = {name: total for name, total in totals.items() if total <= maximum}
-    over = {name: total for name, total in totals.items() if total > maximum}
+    ceiling = schemas.counter_maximum()
+    maximums = maximums or {}
+    kept = {name: total for name, total in totals.items() if total <= maximums.get(name, ceiling)}
+    over = {name: total for name, total in totals.items() if name not in kept}
     if totals and not kept:
+        lower = " or the product's lower one" if any(maximums.get(name, ceiling) < ceiling for name in over) else ""
         raise ValueError(
-            f"every counter's total is above the schema's daily maximum of {maximum}: {over}; nothing to send"
+            f"every counter's total is above the schema's daily maximum of {ceiling}{lower}: {over}; nothing to send"
         )
     return kept, over
 
@@ -568,7 +580,7 @@ def run(
         log["totals"] = counted.totals
         if counted.ambiguous:
             _warn_dimension_sets(log, settings, counted.ambiguous)
-        totals, over = within_maximum(counted.totals)
+        totals, over = within_maximum(counted.totals, daily_maximums(settings.product_id))
         if over:
             _warn_over_maximum(log, settings, over)
             log["over_maximum"] = sorted(over)
@@ -631,6 +643,7 @@ def _warn_over_maximum(log: dict[str, Any], settings: Settings, over: dict[str, 
                 "message": "these counters' totals are above the daily maximum the collector accepts: they "
                 "are left out of the report and the other counters are sent",
                 "maximum": schemas.counter_maximum(),
+                "maximums": {name: daily_maximums(settings.product_id)[name] for name in over},
                 "counters": over,
             },
             sort_keys=True,

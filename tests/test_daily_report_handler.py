@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 
 import boto3
 import fastjsonschema
@@ -11,7 +12,7 @@ from moto import mock_aws
 
 from components.api_routes import GATEWAY_RESPONSES
 from components.daily_aggregator import SCHEDULED_TIME
-from contract import schemas, templates
+from contract import products, schemas, templates
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
 from tests.support.docs import section
@@ -690,3 +691,49 @@ def test_settings_refuse_a_product_or_mapping_the_function_cannot_read(variables
     }
     with pytest.raises(ValueError, match=re.escape(says)):
         Settings.from_env(env)
+
+
+WIDGETS = {
+    "id": "acme-widgets",
+    "display_name": "Acme widgets",
+    "version_format": "semver",
+    "counters": [
+        {"name": "widgetsMade", "meaning": "Widgets made.", "daily_maximum": 100},
+        {"name": "widgetsSold", "meaning": "Widgets sold."},
+    ],
+}
+
+
+@pytest.fixture
+def widgets_product(monkeypatch):
+    """A second product the catalogue serves as a built-in, with a daily maximum of its own."""
+    product = products.parse(WIDGETS, "acme-widgets.json")
+    builtin = products.builtin
+    monkeypatch.setattr(
+        products, "builtin", lambda product_id: product if product_id == "acme-widgets" else builtin(product_id)
+    )
+    daily_report._product_validator.cache_clear()
+    yield product
+    daily_report._product_validator.cache_clear()
+
+
+def test_another_product_reports_its_own_counters_and_leaves_out_one_above_its_daily_maximum(
+    cloudwatch, widgets_product, capsys
+):
+    publish(cloudwatch, "widgetsMade", 150, DAY + HOUR)  # above the product's 100, far below the schema's
+    publish(cloudwatch, "Sales", 3, DAY + HOUR, [{"Name": "shop", "Value": "web"}])
+    publish(cloudwatch, "tokenizeSuccess", 5, DAY + HOUR)  # the default product's: not this one's
+    env = {
+        "COLLECTOR_URL": "https://c.example.com/r",
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "1.2.3",
+        "METRICS_NAMESPACE": NAMESPACE,
+        "PRODUCT_ID": "acme-widgets",
+        "COUNTER_METRICS": json.dumps({"widgetsSold": {"metric_name": "Sales", "dimensions": {"shop": "web"}}}),
+    }
+    with fake_collector() as collector:
+        report = daily_report.run(replace(Settings.from_env(env), collector_url=collector.url), cloudwatch, RUN_AT)
+    assert sent_metrics(collector) == {"widgetsSold": 3} == report["metrics"]
+    warning, outcome = log_lines(capsys)
+    assert (warning["counters"], warning["maximums"]) == ({"widgetsMade": 150}, {"widgetsMade": 100})
+    assert outcome["totals"] == {"widgetsMade": 150, "widgetsSold": 3}
