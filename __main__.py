@@ -26,10 +26,16 @@ endpoint = CollectorEndpoint(
     CollectorEndpointArgs(
         delivery_stream_name=warehouse.stream_name,
         delivery_stream_arn=warehouse.stream_arn,
+        products=config.product_references,
         **config.args_for("endpoint"),
     ),
 )
-catalog = AthenaCatalog("catalog", AthenaCatalogArgs(bucket_name=warehouse.bucket_name, **config.args_for("catalog")))
+catalog = AthenaCatalog(
+    "catalog",
+    AthenaCatalogArgs(
+        bucket_name=warehouse.bucket_name, products=config.product_references, **config.args_for("catalog")
+    ),
+)
 monitoring = CollectorMonitoring(
     MONITORING,
     CollectorMonitoringArgs(

@@ -8,10 +8,11 @@ resources read but the trigger did not would update the routes while the stage k
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
-from contract import schemas, templates
+from contract import products, schemas, templates
 
 JSON = "application/json"
 # Mappings are kept as (key, value) pairs so that a description is immutable all the way down.
@@ -23,6 +24,7 @@ class RequestModel:
     name: str
     content_type: str
     schema: str  # JSON Schema draft-04 text, as API Gateway stores it
+    product: Optional[str] = None  # None: the default product's model, as released before the catalogue
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,11 @@ class FirehoseIntegration:
     passthrough_behavior: str
     request_parameters: Pairs
     request_template: str  # a contract/templates file with the delivery stream's name to fill in
+    # The catalogue's part of the template (templates.for_stream): the product the stored line names (None: a
+    # legacy route's line, which names none; the queries count it as the default product's) and the keys
+    # besides `metrics` counters are read from.
+    product: Optional[str] = None
+    counters_keys: tuple[str, ...] = templates.legacy_counters_keys()
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,11 @@ class GatewayResponse:
 
 
 REPORT_MODEL = RequestModel(name="UsageReport", content_type=JSON, schema=schemas.model_schema_json())
+# A product's own route, besides the legacy routes its catalogue entry may keep.
+PRODUCT_ROUTE = f"{products.RESERVED_ROUTE_PREFIX}/{{product}}/reports"
+# Added to the descriptions after routes were deployed: left out of the fingerprint at their default, so that a
+# stack serving the default product only keeps the Deployment it has.
+_LATER_FIELDS = ("product", "counters_keys")
 BODY_VALIDATION = RequestValidation(
     name="validate-report-body", validate_request_body=True, validate_request_parameters=False
 )
@@ -94,22 +106,66 @@ DELIVERY_RESPONSES = (
 )
 
 
-def _report_route(path: str) -> ApiRoute:
+def _report_route(
+    path: str, model: RequestModel = REPORT_MODEL, integration: FirehoseIntegration = PUT_RECORD
+) -> ApiRoute:
     return ApiRoute(
         path=path,
         http_method="POST",
         authorization="NONE",
         validation=BODY_VALIDATION,
-        model=REPORT_MODEL,
-        integration=PUT_RECORD,
+        model=model,
+        integration=integration,
         responses=DELIVERY_RESPONSES,
         method_response_models=((JSON, "Empty"),),
     )
 
 
-# `/record` is where the first shipped reporter posts; both paths behave the same.
-ROUTES = (_report_route("record"), _report_route("record/deployment"))
+def model_name(product: products.Product) -> str:
+    """The default product keeps the released model's name; another's adds its id (API Gateway: letters, digits)."""
+    if product.id == products.DEFAULT_PRODUCT_ID:
+        return REPORT_MODEL.name
+    return REPORT_MODEL.name + "".join(part.title() for part in product.id.split("-"))
+
+
+def product_model(product: products.Product) -> RequestModel:
+    if product.id == products.DEFAULT_PRODUCT_ID:
+        return REPORT_MODEL
+    return RequestModel(model_name(product), JSON, schemas.model_schema_json(product), product.id)
+
+
+def product_routes(product: products.Product) -> tuple[ApiRoute, ...]:
+    """The product's legacy routes (lines without a product, as they were), then its own route (lines naming it)."""
+    model = product_model(product)
+    keys = tuple(alias.key for alias in product.counters_keys)
+    legacy = dataclasses.replace(PUT_RECORD, counters_keys=keys)
+    own = dataclasses.replace(legacy, product=product.id)
+    return (
+        *(_report_route(path, model, legacy) for path in product.legacy_routes),
+        _report_route(PRODUCT_ROUTE.format(product=product.id), model, own),
+    )
+
+
+def routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[ApiRoute, ...]:
+    """A collector's routes. None (no products named): the default product's legacy routes only, as released."""
+    if catalogue is None:
+        return ROUTES
+    return tuple(route for product in catalogue for route in product_routes(product))
+
+
+# The default product's routes from its catalogue entry (`record`, where the first shipped reporter posts, and the
+# documented `record/deployment`); they behave the same.
+ROUTES = tuple(_report_route(path) for path in products.default().legacy_routes)
 RECORD_PATHS = tuple(route.path for route in ROUTES)
+
+
+def url_path(routes: tuple[ApiRoute, ...]) -> str:
+    """The path the endpoint's `url` output names: the documented route when it is served (as released), else the
+    first product's own route."""
+    if any(route.path == RECORD_PATHS[-1] for route in routes):
+        return RECORD_PATHS[-1]
+    return next(route.path for route in routes if route.integration.product is not None)
+
 
 # THROTTLED is the stage's 429 (its rate and burst); without its own response it answers as DEFAULT_4XX, with no
 # Retry-After. The 5xx API Gateway itself answers (integration timeout, configuration) say when to come back too.
@@ -148,6 +204,32 @@ def integration_response_parameters(
     return {f"method.response.header.{RETRY_AFTER}": retry_after_header(retry_after_seconds)}
 
 
+def request_template(integration: FirehoseIntegration, delivery_stream_name: str) -> str:
+    return templates.for_stream(
+        integration.request_template, delivery_stream_name, integration.product, integration.counters_keys
+    )
+
+
+def template_key(integration: FirehoseIntegration) -> str:
+    """The template's file name, and the product when it differs from the file rendered as released."""
+    if integration == dataclasses.replace(integration, product=None, counters_keys=PUT_RECORD.counters_keys):
+        return integration.request_template
+    return f"{integration.request_template} {integration.product} {','.join(integration.counters_keys)}"
+
+
+def _described(value: Any) -> Any:
+    """dataclasses.asdict, with the fields in _LATER_FIELDS left out where they hold their default."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _described(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+            if field.name not in _LATER_FIELDS or getattr(value, field.name) != field.default
+        }
+    if isinstance(value, tuple):
+        return [_described(item) for item in value]
+    return value
+
+
 def fingerprint(
     routes: tuple[ApiRoute, ...],
     gateway_responses: tuple[GatewayResponse, ...],
@@ -162,12 +244,11 @@ def fingerprint(
     ]
     response_templates = {response.template: templates.read(response.template) for response in responses}
     request_templates = {
-        name: templates.for_stream(name, delivery_stream_name)
-        for name in {route.integration.request_template for route in routes}
+        template_key(route.integration): request_template(route.integration, delivery_stream_name) for route in routes
     }
     canonical = json.dumps(
         {
-            "routes": [dataclasses.asdict(route) for route in routes],
+            "routes": [_described(route) for route in routes],
             "gateway_responses": [dataclasses.asdict(response) for response in gateway_responses],
             "response_templates": response_templates,
             "request_templates": request_templates,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -16,7 +17,9 @@ import pulumi_aws as aws
 
 from components import bucket_guards, iam_policies
 from components.outputs import publish_outputs
+from components.products_input import catalogue_of, products_field
 from components.tunables import Rule, arn, boolean, integer, required, tunable, validate_args
+from contract import products as catalogue
 from contract.queries import TABLE_NAME, description, load_saved_queries
 from contract.warehouse import layout as warehouse_layout
 from contract.warehouse.columns import PARTITION_COLUMN, columns
@@ -64,9 +67,17 @@ class AthenaCatalogArgs:
     force_destroy: bool = tunable(
         False, boolean(), "Let `pulumi destroy` delete the results bucket and workgroup while they hold data."
     )
+    products: Optional[Sequence[str]] = products_field(
+        "The products the collector serves (as CollectorEndpoint's products). Set: the table holds them all, with "
+        "a product column and the counters as a map (an in-place change of the table). Unset: the table as released."
+    )
 
     def __post_init__(self) -> None:
         validate_args(self)
+        self.served_products()  # refuses a bad entry at construction
+
+    def served_products(self) -> Optional[tuple[catalogue.Product, ...]]:
+        return catalogue_of(self, self.products)
 
 
 def glue_name(*parts: str) -> str:
@@ -91,7 +102,9 @@ def table_parameters(bucket_name: pulumi.Input[str], projection_start_date: str)
     }
 
 
-def storage_descriptor(bucket_name: pulumi.Input[str]) -> aws.glue.CatalogTableStorageDescriptorArgsDict:
+def storage_descriptor(
+    bucket_name: pulumi.Input[str], products: Optional[Sequence[catalogue.Product]] = None
+) -> aws.glue.CatalogTableStorageDescriptorArgsDict:
     return {
         "location": pulumi.Output.from_input(bucket_name).apply(warehouse_layout.reports_location),
         "input_format": TEXT_INPUT_FORMAT,
@@ -102,8 +115,20 @@ def storage_descriptor(bucket_name: pulumi.Input[str]) -> aws.glue.CatalogTableS
             # A line that is not JSON becomes a row of NULLs instead of failing every query that reads it.
             "parameters": {"ignore.malformed.json": "TRUE", "case.insensitive": "TRUE", "dots.in.keys": "FALSE"},
         },
-        "columns": [{"name": c.name, "type": c.type, "comment": c.comment} for c in columns()],
+        "columns": [{"name": c.name, "type": c.type, "comment": c.comment} for c in columns(products)],
     }
+
+
+def saved_queries(served: Optional[Sequence[catalogue.Product]]) -> list[tuple[Optional[str], str, str]]:
+    """(product id, query name, SQL) of every saved query. No products named: the queries as released (id None).
+    Named: a set per product; the default product's keeps the released names (id None), its SQL filtered to it."""
+    if served is None:
+        return [(None, query, sql) for query, sql in load_saved_queries().items()]
+    return [
+        (None if product.id == catalogue.DEFAULT_PRODUCT_ID else product.id, query, sql)
+        for product in served
+        for query, sql in load_saved_queries(product).items()
+    ]
 
 
 class AthenaCatalog(pulumi.ComponentResource):
@@ -143,7 +168,7 @@ class AthenaCatalog(pulumi.ComponentResource):
             partition_keys=[
                 {"name": PARTITION_COLUMN.name, "type": PARTITION_COLUMN.type, "comment": PARTITION_COLUMN.comment}
             ],
-            storage_descriptor=storage_descriptor(args.bucket_name),
+            storage_descriptor=storage_descriptor(args.bucket_name, args.served_products()),
             opts=child,
         )
 
@@ -173,10 +198,12 @@ class AthenaCatalog(pulumi.ComponentResource):
             opts=child,
         )
 
-        for query_name, sql in load_saved_queries().items():
+        for product_id, query_name, sql in saved_queries(args.served_products()):
             aws.athena.NamedQuery(
-                f"{name}-query-{query_name.replace('_', '-')}",
-                name=query_name,
+                f"{name}-query-{query_name.replace('_', '-')}"
+                if product_id is None
+                else f"{name}-{product_id}-query-{query_name.replace('_', '-')}",
+                name=query_name if product_id is None else f"{product_id}-{query_name}",
                 description=description(sql)[:1024],
                 database=database.name,
                 workgroup=workgroup.name,

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal, Optional, overload
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
 
 from components import api_routes, iam_policies
-from components.api_routes import RECORD_PATHS, ApiRoute, GatewayResponse, RequestModel, RequestValidation
+from components.api_routes import ApiRoute, GatewayResponse, RequestModel, RequestValidation
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
+from components.products_input import catalogue_of, products_field
 from components.tunables import (
     arn,
     boolean,
@@ -27,6 +28,7 @@ from components.tunables import (
     tunable,
     validate_args,
 )
+from contract import products as catalogue
 from contract import templates
 from contract.guardrails import stages
 
@@ -77,20 +79,30 @@ class CollectorEndpointArgs:
         "Route 53 hosted zone that gets the alias record.",
     )
 
+    products: Optional[Sequence[str]] = products_field(
+        "The products served, each a built-in catalogue id or the path of a catalogue entry (.json, "
+        "docs/products.md); each gets the route products/<id>/reports and its own model. Unset: the default "
+        "product's legacy routes only."
+    )
+
     def __post_init__(self) -> None:
         validate_args(self)
         require_together(self, "custom_domain_name", "certificate_arn", "hosted_zone_id")
+        self.served_products()  # refuses a bad entry at construction
+
+    def served_products(self) -> Optional[tuple[catalogue.Product, ...]]:
+        return catalogue_of(self, self.products)
 
 
 @dataclass(frozen=True)
 class RouteTargets:
-    """What every route is wired to: the API and its resources, the shared model and validator, the role and
-    the stream it writes with."""
+    """What every route is wired to: the API and its resources, the models (by name) and the shared validator, the
+    role and the stream it writes with."""
 
     name: str
     api: aws.apigateway.RestApi
     resources: Mapping[str, aws.apigateway.Resource]  # by path
-    model: aws.apigateway.Model
+    models: Mapping[str, aws.apigateway.Model]
     validator: aws.apigateway.RequestValidator
     role: aws.iam.Role
     region: pulumi.Output[str]
@@ -120,7 +132,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
-        routes, gateway_responses = api_routes.ROUTES, api_routes.GATEWAY_RESPONSES
+        routes, gateway_responses = api_routes.routes_for(args.served_products()), api_routes.GATEWAY_RESPONSES
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
@@ -128,16 +140,18 @@ class CollectorEndpoint(pulumi.ComponentResource):
             endpoint_configuration={"types": "REGIONAL"},
             opts=child,
         )
-        model_spec = _shared(routes, "model")
-        model = aws.apigateway.Model(
-            f"{name}-report-model",
-            rest_api=api.id,
-            name=model_spec.name,
-            content_type=model_spec.content_type,
-            schema=model_spec.schema,
-            opts=child,
-        )
-        validation = _shared(routes, "validation")
+        models = {
+            spec.name: aws.apigateway.Model(
+                resource_name,
+                rest_api=api.id,
+                name=spec.name,
+                content_type=spec.content_type,
+                schema=spec.schema,
+                opts=child,
+            )
+            for resource_name, spec in _models(name, routes).items()
+        }
+        validation = _shared_validation(routes)
         validator = aws.apigateway.RequestValidator(
             f"{name}-body-validator",
             rest_api=api.id,
@@ -151,7 +165,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             name=name,
             api=api,
             resources=self._resources(name, api, routes, child),
-            model=model,
+            models=models,
             validator=validator,
             role=self._firehose_role(name, args, routes, child),
             region=aws.get_region_output().region,
@@ -173,10 +187,10 @@ class CollectorEndpoint(pulumi.ComponentResource):
         )
         stage = self._stage(name, api, deployment, args, child)
 
-        url = pulumi.Output.concat(stage.invoke_url, "/", RECORD_PATHS[-1])
+        url = pulumi.Output.concat(stage.invoke_url, "/", api_routes.url_path(routes))
         if args.custom_domain_name:
             attach_custom_domain(name, api, stage, args, child)
-            url = pulumi.Output.concat("https://", args.custom_domain_name, "/", RECORD_PATHS[-1])
+            url = pulumi.Output.concat("https://", args.custom_domain_name, "/", api_routes.url_path(routes))
         publish_outputs(
             self, rest_api_id=api.id, api_name=api.name, stage_arn=stage.arn, stage_name=stage.stage_name, url=url
         )
@@ -223,7 +237,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             http_method=route.http_method,
             authorization=route.authorization,
             request_validator_id=targets.validator.id,
-            request_models={route.model.content_type: targets.model.name},
+            request_models={route.model.content_type: targets.models[route.model.name].name},
             opts=targets.opts,
         )
         spec = route.integration
@@ -239,9 +253,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             passthrough_behavior=spec.passthrough_behavior,
             request_parameters=dict(spec.request_parameters),
             request_templates={
-                route.model.content_type: targets.delivery_stream_name.apply(
-                    partial(templates.for_stream, spec.request_template)
-                )
+                route.model.content_type: targets.delivery_stream_name.apply(partial(api_routes.request_template, spec))
             },
             opts=targets.opts,
         )
@@ -345,15 +357,22 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return stage
 
 
-@overload
-def _shared(routes: tuple[ApiRoute, ...], part: Literal["model"]) -> RequestModel: ...
-@overload
-def _shared(routes: tuple[ApiRoute, ...], part: Literal["validation"]) -> RequestValidation: ...
-def _shared(routes: tuple[ApiRoute, ...], part: str) -> RequestModel | RequestValidation:
-    """The model or validation all routes use: the API has one of each, under the name its URN has always had."""
-    distinct: set[RequestModel | RequestValidation] = {getattr(route, part) for route in routes}
+def _models(name: str, routes: tuple[ApiRoute, ...]) -> dict[str, RequestModel]:
+    """Resource name -> the model: the default product's under the name its URN has always had, another product's
+    under its id."""
+    models: dict[str, RequestModel] = {}
+    for spec in dict.fromkeys(route.model for route in routes):
+        resource_name = f"{name}-report-model" if spec.product is None else f"{name}-{spec.product}-report-model"
+        if models.setdefault(resource_name, spec) != spec:
+            raise ValueError(f"the routes use different models as {resource_name}; the endpoint builds one there")
+    return models
+
+
+def _shared_validation(routes: tuple[ApiRoute, ...]) -> RequestValidation:
+    """The validation all routes use: the API has one, under the name its URN has always had."""
+    distinct = {route.validation for route in routes}
     if len(distinct) != 1:
-        raise ValueError(f"the routes use {len(distinct)} different {part}s; the endpoint builds exactly one")
+        raise ValueError(f"the routes use {len(distinct)} different validations; the endpoint builds exactly one")
     return distinct.pop()
 
 

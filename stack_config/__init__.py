@@ -24,6 +24,7 @@ from components.collector_waf import CollectorWafArgs
 from components.daily_aggregator import DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3WarehouseArgs
 from components.tunables import ArgsError, boolean, camel_case, tunable_fields
+from contract import products as catalogue
 from stack_config.program_settings import (
     PROGRAM_SETTINGS,
     IamProgramSettings,
@@ -53,6 +54,14 @@ SECTIONS: dict[str, type] = {
 # The product's documented opt-out knob, kept under its published name and spelling.
 OPT_OUT_SECTION = "metricsConfig"
 OPT_OUT_KEY = "disable_usage_statistic"
+# The products the collector serves (contract/products): built-in ids and paths of the vendor's own entries,
+# relative to the project folder. Unset: the default product only, as before the catalogue existed.
+PRODUCTS_KEY = "products"
+PRODUCTS_MEANING = (
+    "The products this collector serves, each declared once in the product catalogue: built-in ids and paths of "
+    "your own catalogue entries (.json, relative to the project folder; docs/products.md). Unset: the default "
+    f"product only ({catalogue.DEFAULT_PRODUCT_ID})."
+)
 
 
 class StackConfigError(ValueError):
@@ -82,6 +91,9 @@ class StackConfig:
     sections: dict[str, dict[str, Any]]
     usage_reporting_disabled: bool
     program: dict[str, Any] = dataclasses.field(default_factory=dict)
+    products: tuple[catalogue.Product, ...] = ()  # empty only when built by hand: load_stack_config fills it in
+    # As the stack names them, for the components; None when unset (the collector is as released).
+    product_references: Optional[tuple[str, ...]] = None
 
     def args_for(self, section: str) -> dict[str, Any]:
         """Keyword arguments for the section's Args class: only what the stack sets."""
@@ -98,14 +110,24 @@ class StackConfig:
         return PROGRAM_SETTINGS[section](**self.program.get(section, {}))
 
 
-def _read_object(config: pulumi.Config, section: str) -> dict[str, Any]:
-    raw: Optional[str] = config.get(section)
+_UNSET = object()
+
+
+def _read_value(config: pulumi.Config, key: str) -> Any:
+    """The key's value as the stack file wrote it (structured values arrive as JSON text); _UNSET when absent."""
+    raw: Optional[str] = config.get(key)
     if raw is None:
-        return {}
+        return _UNSET
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError:
-        value = raw
+        return raw
+
+
+def _read_object(config: pulumi.Config, section: str) -> dict[str, Any]:
+    value = _read_value(config, section)
+    if value is _UNSET:
+        return {}
     if not isinstance(value, dict):
         raise StackConfigError(f"{PROJECT}:{section} = {value!r} is not allowed: expected an object of settings")
     return value
@@ -164,6 +186,28 @@ def _read_opt_out(config: pulumi.Config) -> bool:
     return opted_out
 
 
+def _product_references(config: pulumi.Config) -> Optional[tuple[str, ...]]:
+    references = _read_value(config, PRODUCTS_KEY)
+    if references is _UNSET:
+        return None
+    key = f"{PROJECT}:{PRODUCTS_KEY}"
+    allowed = "a non-empty list of built-in product ids and paths of catalogue entries (.json)"
+    if not isinstance(references, list) or not references:
+        raise StackConfigError(f"{key} = {references!r} is not allowed: expected {allowed}")
+    for index, reference in enumerate(references):
+        if not isinstance(reference, str) or not reference:
+            raise StackConfigError(f"{key}[{index}] = {reference!r} is not allowed: expected {allowed}")
+    return tuple(references)
+
+
+def _read_products(references: Optional[tuple[str, ...]]) -> tuple[catalogue.Product, ...]:
+    """Paths are read from the working directory: Pulumi runs the program in the project folder."""
+    try:
+        return catalogue.catalogue(references or [])
+    except catalogue.CatalogueError as error:
+        raise StackConfigError(f"{PROJECT}:{PRODUCTS_KEY}: {error}") from None
+
+
 def _set_project_keys() -> set[str]:
     from pulumi.runtime import config as runtime_config
 
@@ -173,12 +217,15 @@ def _set_project_keys() -> set[str]:
 
 def load_stack_config(config: Optional[pulumi.Config] = None) -> StackConfig:
     config = config or pulumi.Config(PROJECT)
-    known = [*SECTIONS, OPT_OUT_SECTION]
+    known = [*SECTIONS, OPT_OUT_SECTION, PRODUCTS_KEY]
     for key in sorted(_set_project_keys() - set(known)):
         raise StackConfigError(f"{PROJECT}:{key} is not a known setting: allowed keys are {', '.join(sorted(known))}")
     read = {section: _read_section(config, section, args_type) for section, args_type in SECTIONS.items()}
+    references = _product_references(config)
     return StackConfig(
         sections={section: values for section, (values, _) in read.items()},
         usage_reporting_disabled=_read_opt_out(config),
         program={section: program for section, (_, program) in read.items() if program},
+        products=_read_products(references),
+        product_references=references,
     )

@@ -167,3 +167,54 @@ def test_waf_switch_decides_whether_the_component_exists():
     assert not [r for r in run_program("staging").resources if r.typ == CollectorWaf.TYPE_TOKEN]
     run = run_program("staging", config_with("waf", enabled=True))
     assert len([r for r in run.resources if r.typ == CollectorWaf.TYPE_TOKEN]) == 1
+
+
+def products_config(value) -> dict:
+    config = stack_config("staging")
+    config[f"{P}:products"] = json.dumps(value)
+    return config
+
+
+def test_products_unset_means_the_default_product_only():
+    import pulumi
+
+    pulumi.runtime.set_all_config(stack_config("staging"))
+    assert [p.id for p in load_stack_config().products] == ["lunasec-tokenizer"]
+
+
+def test_products_name_built_in_ids_and_vendor_entries(tmp_path, monkeypatch):
+    import pulumi
+
+    (tmp_path / "catalogue").mkdir()
+    entry = {
+        "id": "acme-widgets",
+        "display_name": "Acme widgets",
+        "version_format": "semver",
+        "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
+    }
+    (tmp_path / "catalogue" / "acme.json").write_text(json.dumps(entry), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # Pulumi runs the program in the project folder
+    pulumi.runtime.set_all_config(products_config(["lunasec-tokenizer", "catalogue/acme.json"]))
+    assert [p.id for p in load_stack_config().products] == ["lunasec-tokenizer", "acme-widgets"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "lunasec-tokenizer",
+            r"analytics-collector:products = 'lunasec-tokenizer' is not allowed: expected a non-empty list",
+        ),
+        ([], r"analytics-collector:products = \[\] is not allowed"),
+        ([3], r"analytics-collector:products\[0\] = 3 is not allowed"),
+        (
+            ["lunasec-tokeniser"],
+            r"products: 'lunasec-tokeniser' is not a built-in product \(did you mean lunasec-tokenizer\?\)",
+        ),
+        (["nowhere/acme.json"], r"analytics-collector:products: nowhere/acme\.json: cannot read the catalogue entry"),
+        (["lunasec-tokenizer", "lunasec-tokenizer"], r"the id 'lunasec-tokenizer' is already lunasec-tokenizer's"),
+    ],
+)
+def test_a_bad_products_setting_fails_program_start(value, message):
+    with pytest.raises(StackConfigError, match=message):
+        run_program("staging", products_config(value))

@@ -15,12 +15,15 @@ from __future__ import annotations
 import datetime
 import decimal
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Optional
 
 import duckdb
 import sqlglot
 from sqlglot import exp
 
+from contract.products import Product
 from contract.queries import TABLE_NAME, load_saved_queries
 from contract.warehouse.columns import PARTITION_COLUMN, columns
 from contract.warehouse.delivered import local_objects
@@ -34,7 +37,10 @@ class UnknownSavedQuery(KeyError):
 
 
 def duckdb_type(hive_type: str) -> str:
-    """Hive type string -> DuckDB type (scalars and flat structs, which is all the table uses)."""
+    """Hive type string -> DuckDB type (scalars, flat structs and scalar maps, which is all the table uses)."""
+    mapped = re.fullmatch(r"map<(\w+),(\w+)>", hive_type)
+    if mapped:
+        return f"MAP({_HIVE_SCALARS[mapped.group(1)]}, {_HIVE_SCALARS[mapped.group(2)]})"
     struct = re.fullmatch(r"struct<(.*)>", hive_type)
     if struct:
         fields = (field.split(":", 1) for field in struct.group(1).split(","))
@@ -46,10 +52,13 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def create_reports_view(con: duckdb.DuckDBPyConnection, warehouse_dir: str | Path) -> int:
-    """Create the `reports` view over the delivered objects; returns how many objects it reads."""
+def create_reports_view(
+    con: duckdb.DuckDBPyConnection, warehouse_dir: str | Path, catalogue: Optional[Sequence[Product]] = None
+) -> int:
+    """Create the `reports` view over the delivered objects, with the Glue table's columns for the products named
+    (contract/warehouse/columns.py); returns how many objects it reads."""
     objects = local_objects(warehouse_dir)
-    table_columns = columns()
+    table_columns = columns(catalogue)
     json_columns = (
         "{" + ", ".join(f"{_sql_string(c.name)}: {_sql_string(duckdb_type(c.type))}" for c in table_columns) + "}"
     )
@@ -119,10 +128,10 @@ def to_duckdb(athena_sql: str, today: datetime.date | None = None) -> str:
     return tree.sql(dialect="duckdb")
 
 
-def _connect(warehouse_dir: str | Path) -> duckdb.DuckDBPyConnection:
+def _connect(warehouse_dir: str | Path, catalogue: Optional[Sequence[Product]] = None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")  # Athena's session zone: from_unixtime and current_date are UTC days
-    create_reports_view(con, warehouse_dir)
+    create_reports_view(con, warehouse_dir, catalogue)
     return con
 
 
@@ -147,6 +156,9 @@ def run_saved_query(name: str, warehouse_dir: str | Path, today: datetime.date |
         return _rows(con, to_duckdb(queries[name], today))
 
 
-def run_all_saved_queries(warehouse_dir: str | Path, today: datetime.date | None = None) -> dict[str, list[dict]]:
-    with _connect(warehouse_dir) as con:
+def run_all_saved_queries(
+    warehouse_dir: str | Path, today: datetime.date | None = None, catalogue: Optional[Sequence[Product]] = None
+) -> dict[str, list[dict]]:
+    """Every saved query's answer; `catalogue`: read the objects with the table the named products have."""
+    with _connect(warehouse_dir, catalogue) as con:
         return {name: _rows(con, to_duckdb(sql, today)) for name, sql in load_saved_queries().items()}

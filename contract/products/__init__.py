@@ -4,11 +4,11 @@ A catalogue entry (one file per product; the built-in ones sit beside this modul
 their Pulumi project, named by the stack setting `analytics-collector:products`):
 
     {
-      "id": "lunasec-tokenizer",                 # lower case, digits and '-': it appears in routes and names
-      "display_name": "LunaSec tokenizer",
+      "id": "acme-widgets",                      # lower case, digits and '-': it appears in routes and names
+      "display_name": "Acme widgets",
       "version_format": "semver",                # a name in VERSION_FORMATS
       "counters": [                              # at least one; names unique (case-insensitively)
-        {"name": "tokenizeSuccess", "meaning": "Values tokenized.", "daily_maximum": 1000000}
+        {"name": "widgetsMade", "meaning": "Widgets made.", "daily_maximum": 1000000}
       ],                                         # daily_maximum optional: the schema's `count` maximum otherwise
       "legacy": {                                # optional: what reporters already in the field use
         "counters_keys": [{"key": "metricsConfig", "meaning": "..."}],   # accepted besides `metrics`
@@ -26,6 +26,7 @@ The API (standard library only: the reporter Lambda ships this package):
 - `parse(data, source)` / `load_file(path)`: an entry from data or a file.
 - `Product`: id, display_name, version_format, counters (`Counter`: name, meaning, daily_maximum or None),
   counters_keys (`CountersKey`: the legacy aliases), legacy_routes, source; `counter_names`, `counter(name)`.
+- `change_kind(before, after)`: ADDITION, REVISION or MODEL, what a catalogue change means to reporters in the field.
 
 Every error is a CatalogueError naming the file, the key, the value and what is allowed.
 The report schema for a product is built by `contract.schemas.load_schema(product)`.
@@ -275,3 +276,33 @@ def catalogue(references: Sequence[str], base_dir: str | Path = ".") -> tuple[Pr
     _owners(products, "the legacy route", lambda p: p.legacy_routes)
     _owners(products, "the legacy counters key", lambda p: [a.key for a in p.counters_keys])
     return products
+
+
+# How a catalogue change reaches reporters already in the field, in the spirit of SchemaVer's MODEL-REVISION-ADDITION.
+ADDITION = "addition"  # every report accepted before is accepted after
+REVISION = "revision"  # some are refused after, but the reporter loses no day (it resends without what is refused)
+MODEL = "model"  # reporters in the field break: a new product id, not a change of this one
+
+
+def change_kind(before: Product, after: Product) -> str:
+    """ADDITION: counters, legacy keys or routes added, a daily maximum raised or removed, meanings or the display
+    name reworded. REVISION: a counter retired or a daily maximum lowered (a newer collector refuses it with 400
+    naming the counter; the reporter resends the day without it, as it does for a counter an older collector does
+    not know). MODEL: another id or version format, or a legacy key or route removed (deployed reporters post there):
+    declare a new product instead."""
+    if before.id != after.id or before.version_format != after.version_format:
+        return MODEL
+    if not {a.key for a in before.counters_keys} <= {a.key for a in after.counters_keys}:
+        return MODEL
+    if not set(before.legacy_routes) <= set(after.legacy_routes):
+        return MODEL
+    kept = {c.name: c for c in after.counters}
+    for counter in before.counters:
+        now = kept.get(counter.name)
+        if now is None:
+            return REVISION
+        if now.daily_maximum is not None and (
+            counter.daily_maximum is None or now.daily_maximum < counter.daily_maximum
+        ):
+            return REVISION
+    return ADDITION

@@ -9,19 +9,35 @@ the report contract owns (CONTRACT_VALUES) goes in the same way, so the SQL neve
 
 import re
 from pathlib import Path
+from typing import Optional
 
-from contract import schemas
+from contract import products, schemas
 
 QUERY_DIR = Path(__file__).parent
 TABLE_NAME = "reports"
 _SHARED_PART = re.compile(r"\{(\w+)\}")
 
 
-def contract_values() -> dict[str, str]:
-    """Placeholder -> the contract's number, as SQL: the report_date window and the largest daily counter."""
+# Filled in as `{product_filter}` where a query reads the table: nothing for a stack that names no products (the
+# queries as released), else the one product's rows (`load_saved_queries(product)`).
+PRODUCT_FILTER_PATH = QUERY_DIR / "product_filter.sqlpart"
+
+
+def product_filter(product: Optional[products.Product]) -> str:
+    if product is None:
+        return ""
+    sql = _without_leading_comment(PRODUCT_FILTER_PATH.read_text(encoding="utf-8"))
+    values = {"default_product": products.DEFAULT_PRODUCT_ID, "product": product.id}
+    return " " + _compose(PRODUCT_FILTER_PATH.name, sql, values)
+
+
+def contract_values(product: Optional[products.Product] = None) -> dict[str, str]:
+    """Placeholder -> the contract's value, as SQL: the report_date window, the largest daily counter and the
+    product filter (None: none)."""
     return {
         "report_date_earliest_days": str(schemas.REPORT_DATE_EARLIEST_DAYS),
         "counter_maximum": str(schemas.counter_maximum()),
+        "product_filter": product_filter(product),
     }
 
 
@@ -29,9 +45,9 @@ def query_paths() -> list[Path]:
     return sorted(p for p in QUERY_DIR.glob("*.sql") if not p.name.startswith("_"))
 
 
-def shared_parts() -> dict[str, str]:
+def shared_parts(product: Optional[products.Product] = None) -> dict[str, str]:
     """Part name -> its SQL with contract values put in, without the leading comment that says who uses it."""
-    constants = contract_values()
+    constants = contract_values(product)
     return {
         path.stem.removeprefix("_"): _compose(path.name, _without_leading_comment(path.read_text("utf-8")), constants)
         for path in QUERY_DIR.glob("_*.sql")
@@ -57,9 +73,10 @@ def _compose(name: str, sql: str, values: dict[str, str]) -> str:
     return _SHARED_PART.sub(value, sql)
 
 
-def load_saved_queries() -> dict[str, str]:
-    """Saved query name (the file's stem) -> its complete SQL, shared parts and contract values put in."""
-    values = {**contract_values(), **shared_parts()}
+def load_saved_queries(product: Optional[products.Product] = None) -> dict[str, str]:
+    """Saved query name (the file's stem) -> its complete SQL, shared parts and contract values put in; with a
+    product, over that product's reports only (a stack that names its products saves a set per product)."""
+    values = {**contract_values(product), **shared_parts(product)}
     return {path.stem: _compose(path.name, path.read_text(encoding="utf-8"), values) for path in query_paths()}
 
 

@@ -12,7 +12,7 @@ dated_reports AS (
             CAST(from_unixtime(received_at / 1000) AS DATE) AS received_day,
             stack_id, version, metrics, received_at, request_id, dt
         FROM reports
-        WHERE stack_id IS NOT NULL
+        WHERE stack_id IS NOT NULL{product_filter}
     ) AS stamped
     WHERE report_day BETWEEN received_day - INTERVAL '{report_date_earliest_days}' DAY AND received_day
 )

@@ -50,7 +50,7 @@ outside_window AS (
     LEFT JOIN dated_reports ON dated_reports.request_id = reports.request_id
       AND dated_reports.dt >= date_format(current_date - INTERVAL '29' DAY, '%Y-%m-%d')
     WHERE reports.dt >= date_format(current_date - INTERVAL '29' DAY, '%Y-%m-%d')
-      AND reports.stack_id IS NOT NULL
+      AND reports.stack_id IS NOT NULL{product_filter}
       AND dated_reports.request_id IS NULL
       AND CAST(from_unixtime(reports.received_at / 1000) AS DATE)
           BETWEEN current_date - INTERVAL '28' DAY AND current_date - INTERVAL '1' DAY

@@ -1,10 +1,19 @@
 """API Gateway mapping templates and the access-log format, read from the files beside this module."""
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Optional
+
+from contract import products
 
 TEMPLATE_DIR = Path(__file__).parent
 STREAM_NAME_TOKEN = "@DELIVERY_STREAM_NAME@"
+# The catalogue's part of a request template (for_stream): a line holding COUNTERS_KEY_TOKEN is written once per
+# legacy counters key (none: left out), and PRODUCT_TOKEN becomes PRODUCT_FIELD on a product's own route.
+COUNTERS_KEY_TOKEN = "@COUNTERS_KEY@"
+PRODUCT_TOKEN = "@PRODUCT_FIELD@"
+PRODUCT_FIELD = '""product"":""{product}"",'  # inside the template's double-quoted $line: "" is one quote
 # Named once: the routes (components/api_routes.py) use it, and fixtures render reports through it.
 FIREHOSE_PUT_RECORD = "firehose_put_record.vtl"
 
@@ -13,16 +22,35 @@ def read(name: str) -> str:
     return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
 
 
-def for_stream(name: str, delivery_stream_name: str) -> str:
-    """A request template with the delivery stream it writes to filled in."""
+def legacy_counters_keys() -> tuple[str, ...]:
+    """The keys besides `metrics` the default product's reporters send counters under (its catalogue entry)."""
+    return tuple(alias.key for alias in products.default().counters_keys)
+
+
+def for_stream(
+    name: str,
+    delivery_stream_name: str,
+    product: Optional[str] = None,
+    counters_keys: Optional[Sequence[str]] = None,
+) -> str:
+    """A request template with the delivery stream it writes to filled in, and the catalogue's part: the line that
+    reads counters under a legacy key repeated for each of `counters_keys` (None: the default product's), and the
+    product the stored line names (None: none, as on the legacy routes, whose lines predate the catalogue)."""
     template = read(name)
     if STREAM_NAME_TOKEN not in template:
         raise ValueError(f"{name} lost its {STREAM_NAME_TOKEN} placeholder")
-    return template.replace(STREAM_NAME_TOKEN, delivery_stream_name)
+    keys = legacy_counters_keys() if counters_keys is None else tuple(counters_keys)
+    lines = []
+    for line in template.splitlines(keepends=True):
+        lines += [line.replace(COUNTERS_KEY_TOKEN, key) for key in keys] if COUNTERS_KEY_TOKEN in line else [line]
+    stamped = "".join(lines).replace(PRODUCT_TOKEN, PRODUCT_FIELD.format(product=product) if product else "")
+    return stamped.replace(STREAM_NAME_TOKEN, delivery_stream_name)
 
 
-def firehose_put_record(delivery_stream_name: str) -> str:
-    return for_stream(FIREHOSE_PUT_RECORD, delivery_stream_name)
+def firehose_put_record(
+    delivery_stream_name: str, product: Optional[str] = None, counters_keys: Optional[Sequence[str]] = None
+) -> str:
+    return for_stream(FIREHOSE_PUT_RECORD, delivery_stream_name, product, counters_keys)
 
 
 def access_log_format() -> str:

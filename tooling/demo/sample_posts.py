@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from components.collector_endpoint import RECORD_PATHS
+from components.api_routes import RECORD_PATHS
 from tooling.fixtures import reports
 from tooling.local_cloud.applier import LocalDeployment
 from tooling.local_cloud.collector_client import post

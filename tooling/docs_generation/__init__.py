@@ -13,8 +13,17 @@ import re
 import tomllib
 from pathlib import Path
 
-from contract import schemas
-from stack_config import OPT_OUT_KEY, OPT_OUT_SECTION, PROJECT, SECTIONS, STACKS, config_keys
+from contract import products, schemas
+from stack_config import (
+    OPT_OUT_KEY,
+    OPT_OUT_SECTION,
+    PRODUCTS_KEY,
+    PRODUCTS_MEANING,
+    PROJECT,
+    SECTIONS,
+    STACKS,
+    config_keys,
+)
 from tooling.docs_generation import figures, fleet_costs, flood_horizon, guardrails, warehouse_bounds
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,8 +36,9 @@ def collected_fields() -> str:
     rows = [
         "## What is collected",
         "",
-        "Generated from `contract/schemas/usage_report.schema.json`. Each stored report line holds exactly these "
-        "fields; nothing else is accepted, and the collector adds no client IP, user agent or header.",
+        "Generated from `contract/schemas/usage_report.schema.json` and the default product's catalogue entry "
+        f"(`contract/products/{products.DEFAULT_PRODUCT_ID}.json`, docs/products.md). Each stored report line holds "
+        "exactly these fields; nothing else is accepted, and the collector adds no client IP, user agent or header.",
         "",
         "| Stored field | Type | Meaning |",
         "| --- | --- | --- |",
@@ -86,6 +96,8 @@ def config_reference() -> str:
         + " | ".join(opt_out)
         + " | Opt out of usage reporting: no reporter function, role or schedule is deployed (true or false) |"
     )
+    products = [_shown(stacks[s].get(PRODUCTS_KEY)) for s in STACKS]
+    rows.append(f"| `{PRODUCTS_KEY}` | list[str] | " + " | ".join(products) + f" | {PRODUCTS_MEANING} |")
     return "\n".join(rows)
 
 

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from components.api_routes import PUT_RECORD
-from components.collector_endpoint import RECORD_PATHS
+from components.api_routes import PUT_RECORD, RECORD_PATHS
 from contract.guardrails import buckets
 from tooling.local_cloud.aws_clients import client
 from tooling.mocked_program import pulumi_mocks
