@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -18,6 +18,16 @@ import pulumi_random as random
 
 from components import iam_policies
 from components.alarm_spec import AlarmSpec, Comparison, Metric
+from components.counter_metrics import (
+    DIMENSION_NAME,
+    NAMESPACE_PATTERN,
+    CounterMetric,
+    check_counter_metrics,
+    check_product,
+    counter_metrics_rule,
+    counter_metrics_variable,
+    product_rule,
+)
 from components.outputs import publish_outputs
 from components.reporter_code import HANDLER, reporter_archive
 from components.tunables import (
@@ -32,7 +42,7 @@ from components.tunables import (
     tunable,
     validate_args,
 )
-from contract import reporter, schemas
+from contract import products, reporter, schemas
 from contract.guardrails import transport
 
 # The name the program gives its DailyAggregator (products choose their own); docs/guardrails.md lists its alarms
@@ -60,9 +70,6 @@ RETRY_VISIBILITY_SECONDS = 30 * 60
 # Scheduler replaces this in the target input with the time the schedule meant (the start of the flexible
 # window), which the handler reports the day before.
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
-# CloudWatch dimension names: printable ASCII, not starting with a colon or a space. No commas, no quotes:
-# they travel to the function as JSON and appear in its log lines.
-_DIMENSION_NAME = r"[!#-+\--9;-~][ !#-+\--~]{0,254}"
 
 
 def _https_url_or_output() -> Rule:
@@ -80,7 +87,7 @@ def _dimension_names() -> Rule:
             return True
         if not isinstance(value, (list, tuple)) or len(value) > 30 or len(set(value)) != len(value):
             return False
-        return all(isinstance(n, str) and matching(_DIMENSION_NAME, "").accepts(n) for n in value)
+        return all(isinstance(n, str) and matching(DIMENSION_NAME, "").accepts(n) for n in value)
 
     return Rule(
         "unset, or a list of up to 30 distinct CloudWatch dimension names ([] for series without dimensions)", accepts
@@ -110,7 +117,7 @@ class DailyAggregatorArgs:
     )
     namespace: str = tunable(
         "lunasec",
-        matching(r"(?!AWS/)[0-9A-Za-z._/#-][0-9A-Za-z._/#: -]{0,254}", "a custom CloudWatch namespace"),
+        matching(NAMESPACE_PATTERN, "a custom CloudWatch namespace"),
         "CloudWatch namespace the product publishes its counters in.",
     )
     product_version: str = tunable("0.0.1", _report_field("version"), "Product version sent with each report.")
@@ -150,11 +157,29 @@ class DailyAggregatorArgs:
         "EventBridge Scheduler starts each daily run at a random time this many minutes after scheduleHour, "
         "so a fleet's reports arrive spread over the window (docs/fleet-scale.md sizes it).",
     )
+    product: str = tunable(
+        products.DEFAULT_PRODUCT_ID,
+        product_rule(),
+        "The catalogue product whose counters the reporter reads and sends.",
+    )
+    counter_metrics: Optional[Mapping[str, CounterMetric]] = tunable(
+        None,
+        counter_metrics_rule(),
+        "Per counter, the CloudWatch metric its daily total is summed from (namespace, metricName, a dimensions "
+        'filter), e.g. {"<counter>": {"metricName": "Requests", "dimensions": {"Outcome": '
+        '"success"}}}. A counter not named: the metric of its own name in namespace, every series.',
+    )
 
     def __post_init__(self) -> None:
         if not _https_url_or_output().accepts(self.collector_url):
             raise ArgsError(f"{type(self).__name__}.collector_url", self.collector_url, _https_url_or_output().allowed)
         validate_args(self)
+        where = type(self).__name__
+        product = check_product(f"{where}.product", self.product)
+        # Frozen: the checked objects replace the plain ones a config file or the component package gives.
+        object.__setattr__(
+            self, "counter_metrics", check_counter_metrics(f"{where}.counter_metrics", product, self.counter_metrics)
+        )
 
 
 def schedule_minute(stack_id: str) -> int:
@@ -224,7 +249,7 @@ class DailyAggregator(pulumi.ComponentResource):
             runtime=RUNTIME,
             architectures=["arm64"],
             handler=HANDLER,
-            code=reporter_archive(),
+            code=reporter_archive(args.product),
             role=role.arn,
             memory_size=args.memory_size_mb,
             timeout=args.timeout_seconds,
@@ -239,6 +264,9 @@ class DailyAggregator(pulumi.ComponentResource):
                     retry_queue_url=retries.url,
                     # Absent, not empty, when unset: [] is a real choice (series without dimensions).
                     dimension_names=None if args.dimension_names is None else json.dumps(sorted(args.dimension_names)),
+                    # Both absent for the default product read by counter name: the function as before.
+                    product_id=None if args.product == products.DEFAULT_PRODUCT_ID else args.product,
+                    counter_metrics=counter_metrics_variable(args.counter_metrics),
                 )
             },
             logging_config={"log_format": "Text", "log_group": logs.name},

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pulumi
 
+from contract import products
+
 HANDLER = "handlers.daily_report.handler"
 # The handler module, its package, and the contract modules it imports with the schema envelope and the default
 # product's catalogue entry they read: (package, file in it); the archive keeps the repository's paths.
@@ -58,9 +60,13 @@ def _vendored_files(distribution: str) -> dict[str, Path]:
     return files
 
 
-def archive_files() -> dict[str, Path]:
-    """Archive path -> source file. Fails here, at preview, if a file is missing (mocks would not notice)."""
-    files = {f"{package.replace('.', '/')}/{name}": _package_dir(package) / name for package, name in PACKAGE_FILES}
+def archive_files(product_id: str = products.DEFAULT_PRODUCT_ID) -> dict[str, Path]:
+    """Archive path -> source file, with the catalogue entry of the product reported (the default one ships
+    always: the handler's schema module reads it). Fails here, at preview, if a file is missing (mocks would not
+    notice)."""
+    entry = ("contract.products", f"{product_id}{products.ENTRY_SUFFIX}")
+    package_files = PACKAGE_FILES if entry in PACKAGE_FILES else (*PACKAGE_FILES, entry)
+    files = {f"{package.replace('.', '/')}/{name}": _package_dir(package) / name for package, name in package_files}
     for distribution in VENDORED:
         files.update(_vendored_files(distribution))
     missing = [str(source) for source in files.values() if not source.is_file()]
@@ -69,5 +75,7 @@ def archive_files() -> dict[str, Path]:
     return files
 
 
-def reporter_archive() -> pulumi.AssetArchive:
-    return pulumi.AssetArchive({path: pulumi.FileAsset(str(source)) for path, source in archive_files().items()})
+def reporter_archive(product_id: str = products.DEFAULT_PRODUCT_ID) -> pulumi.AssetArchive:
+    return pulumi.AssetArchive(
+        {path: pulumi.FileAsset(str(source)) for path, source in archive_files(product_id).items()}
+    )

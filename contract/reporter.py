@@ -5,8 +5,20 @@ from typing import Any
 
 # The handler refuses to run without these.
 REQUIRED_VARIABLES = ("COLLECTOR_URL", "STACK_ID", "PRODUCT_VERSION", "METRICS_NAMESPACE")
-# The handler has a default for each (DIMENSION_NAMES absent: it chooses among the dimension sets it finds).
-OPTIONAL_VARIABLES = ("HTTP_TIMEOUT_SECONDS", "MAX_ATTEMPTS", "DIMENSION_NAMES", "RETRY_QUEUE_URL")
+# The handler has a default for each (DIMENSION_NAMES absent: it chooses among the dimension sets it finds;
+# PRODUCT_ID absent: the catalogue's default product; COUNTER_METRICS absent: each counter is the metric of its
+# own name in METRICS_NAMESPACE).
+OPTIONAL_VARIABLES = (
+    "HTTP_TIMEOUT_SECONDS",
+    "MAX_ATTEMPTS",
+    "DIMENSION_NAMES",
+    "RETRY_QUEUE_URL",
+    "PRODUCT_ID",
+    "COUNTER_METRICS",
+)
+# COUNTER_METRICS is a JSON object: counter name -> an object with any of these keys (an absent one: the default).
+# "dimensions" is the filter, an object of dimension name -> value: only the series that have each are summed.
+COUNTER_METRIC_KEYS = ("namespace", "metric_name", "dimensions")
 # The hourly replay schedule's input: the handler then reruns the failed runs waiting in the retry queue.
 REPLAY_EVENT = {"replay": "failed-runs"}
 

@@ -3,11 +3,18 @@
 Runs on the Lambda Python runtime with boto3; everything else it imports ships in its archive.
 Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
 HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed),
-RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs).
+RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs),
+PRODUCT_ID (the catalogue product whose counters are reported) and COUNTER_METRICS (per counter, the metric summed:
+see contract/reporter.py).
+
+An operator's dry run, with the function's environment and their own AWS credentials, prints the body a run
+would post for a day and sends nothing: `python -m handlers.daily_report --dry-run --date YYYY-MM-DD`.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 import email.utils
 import functools
@@ -17,19 +24,20 @@ import json
 import os
 import random
 import re
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import dataclass, replace
+from typing import Any, Optional, TextIO
 
 import boto3
 import fastjsonschema
 
-from contract import schemas
-from contract.reporter import REPLAY_EVENT, REQUIRED_VARIABLES
+from contract import products, schemas
+from contract.reporter import COUNTER_METRIC_KEYS, REPLAY_EVENT, REQUIRED_VARIABLES
 
 DAY = dt.timedelta(days=1)
 # GetMetricData accepts at most 500 queries per request.
@@ -68,6 +76,22 @@ class DeliveryFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
+class MetricSource:
+    """The CloudWatch metric a counter's total is read from, and the filter choosing its series."""
+
+    namespace: str
+    metric_name: str
+    # (name, value) pairs a series must all have; () takes every series of the metric.
+    dimensions: tuple[tuple[str, str], ...] = ()
+
+    def matches(self, metric: dict[str, Any]) -> bool:
+        if (metric["Namespace"], metric["MetricName"]) != (self.namespace, self.metric_name):
+            return False
+        found = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+        return all(found.get(name) == value for name, value in self.dimensions)
+
+
+@dataclass(frozen=True)
 class Settings:
     collector_url: str
     stack_id: str
@@ -78,6 +102,14 @@ class Settings:
     # None: choose among the dimension sets found (see count_once); else only series with exactly these names.
     dimension_names: Optional[tuple[str, ...]] = None
     retry_queue_url: Optional[str] = None
+    product_id: str = products.DEFAULT_PRODUCT_ID
+    # The counters COUNTER_METRICS maps; every other counter is the metric of its own name in `namespace`.
+    counter_metrics: tuple[tuple[str, MetricSource], ...] = ()
+
+    def sources(self) -> dict[str, MetricSource]:
+        """Each counter of the product, in its order, and where its total is read."""
+        given = dict(self.counter_metrics)
+        return {name: given.get(name, MetricSource(self.namespace, name)) for name in _counter_names(self.product_id)}
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
@@ -94,7 +126,9 @@ class Settings:
             max_attempts=int(env.get("MAX_ATTEMPTS", cls.max_attempts)),
             dimension_names=_dimension_names(env.get("DIMENSION_NAMES")),
             retry_queue_url=env.get("RETRY_QUEUE_URL") or None,
+            product_id=_product_id(env.get("PRODUCT_ID")),
         )
+        settings = replace(settings, counter_metrics=_counter_metrics(env.get("COUNTER_METRICS"), settings))
         require_secure_url(settings.collector_url)
         if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
             raise ValueError("reporter is misconfigured: MAX_ATTEMPTS must be >= 1 and HTTP_TIMEOUT_SECONDS > 0")
@@ -111,6 +145,65 @@ def _dimension_names(raw: Optional[str]) -> Optional[tuple[str, ...]]:
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise ValueError(f"reporter is misconfigured: DIMENSION_NAMES must be a JSON list of names, got {raw!r}")
     return dimension_set(names)
+
+
+def _product_id(raw: Optional[str]) -> str:
+    if raw is None:
+        return products.DEFAULT_PRODUCT_ID
+    try:
+        return products.builtin(raw).id
+    except products.CatalogueError as error:
+        raise ValueError(f"reporter is misconfigured: PRODUCT_ID: {error}") from None
+
+
+def _counter_names(product_id: str) -> list[str]:
+    # The default product's through schemas.counter_names(), the one list the report schema holds.
+    return (
+        schemas.counter_names()
+        if product_id == products.DEFAULT_PRODUCT_ID
+        else schemas.counter_names(products.builtin(product_id))
+    )
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _counter_metrics(raw: Optional[str], settings: Settings) -> tuple[tuple[str, MetricSource], ...]:
+    """COUNTER_METRICS read and checked: each name a counter of the product, each source of the keys allowed."""
+    if raw is None:
+        return ()
+    try:
+        given = json.loads(raw)
+    except json.JSONDecodeError:
+        given = None
+    shape = "a JSON object of counter name -> {" + ", ".join(COUNTER_METRIC_KEYS) + "}"
+    if not isinstance(given, dict):
+        raise ValueError(f"reporter is misconfigured: COUNTER_METRICS must be {shape}, got {raw[:200]!r}")
+    names = _counter_names(settings.product_id)
+    read = []
+    for name, source in sorted(given.items()):
+        if name not in names:
+            raise ValueError(
+                f"reporter is misconfigured: COUNTER_METRICS names {name!r}, not a counter of "
+                f"{settings.product_id}: its counters are {', '.join(names)}"
+            )
+        dimensions = source.get("dimensions", {}) if isinstance(source, dict) else None
+        if not (
+            isinstance(source, dict)
+            and set(source) <= set(COUNTER_METRIC_KEYS)
+            and all(_is_text(source[key]) for key in ("namespace", "metric_name") if key in source)
+            and isinstance(dimensions, dict)
+            and all(_is_text(k) and _is_text(v) for k, v in dimensions.items())
+        ):
+            raise ValueError(f"reporter is misconfigured: COUNTER_METRICS[{name!r}] must be {shape}, got {source!r}")
+        metric = MetricSource(
+            str(source.get("namespace", settings.namespace)),
+            str(source.get("metric_name", name)),
+            tuple(sorted(dimensions.items())),
+        )
+        read.append((name, metric))
+    return tuple(read)
 
 
 def require_secure_url(url: str) -> None:
@@ -172,34 +265,56 @@ def count_once(views: dict[tuple[str, ...], int], configured: Optional[tuple[str
 
 
 def read_totals(
-    cloudwatch: AwsClient, namespace: str, day: dt.date, dimension_names: Optional[tuple[str, ...]] = None
+    cloudwatch: AwsClient,
+    sources: dict[str, MetricSource],
+    day: dt.date,
+    dimension_names: Optional[tuple[str, ...]] = None,
 ) -> CountedTotals:
-    """Each counter's total for the day, every datapoint counted once (see count_once).
+    """Each counter's total for the day from its source's series, every datapoint counted once (see count_once).
 
-    Two CloudWatch calls for up to 500 series: ListMetrics, then one GetMetricData for every series the
-    choice may need (all of them, unless the dimension set is configured).
+    Two CloudWatch calls for up to 500 series: ListMetrics (once for each namespace the sources name), then one
+    GetMetricData for every series the choice may need (all that match, unless the dimension set is configured);
+    a series two counters read is queried once.
     """
-    names = schemas.counter_names()
-    metrics = [m for m in _list_metrics(cloudwatch, namespace) if m["MetricName"] in names]
-    wanted = metrics if dimension_names is None else [m for m in metrics if _names_of(m) == dimension_names]
-    views: dict[str, dict[tuple[str, ...], int]] = {name: {} for name in names}
-    for metric in metrics:  # every set found, so a configured set that is absent can be reported
-        views[metric["MetricName"]].setdefault(_names_of(metric), 0)
-    start, end = day_window(day)
-    for first in range(0, len(wanted), MAX_QUERIES_PER_REQUEST):
-        batch = wanted[first : first + MAX_QUERIES_PER_REQUEST]
-        queries = [
-            {"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
-            for i, metric in enumerate(batch)
-        ]
-        for result in _get_metric_data(cloudwatch, queries, start, end):
-            metric = batch[int(result["Id"][1:])]
-            views[metric["MetricName"]][_names_of(metric)] += round(sum(result["Values"]))
+    listed = [
+        m for namespace in sorted({s.namespace for s in sources.values()}) for m in _list_metrics(cloudwatch, namespace)
+    ]
+    matching = {name: [m for m in listed if source.matches(m)] for name, source in sources.items()}
+    wanted = {
+        name: found if dimension_names is None else [m for m in found if _names_of(m) == dimension_names]
+        for name, found in matching.items()
+    }
+    # every set found, so a configured set that is absent can be reported
+    views = {name: dict.fromkeys((_names_of(m) for m in found), 0) for name, found in matching.items()}
+    series = {_series_key(m): m for found in wanted.values() for m in found}
+    sums = _sum_series(cloudwatch, list(series.values()), day)
+    for name, found in wanted.items():
+        for metric in found:
+            views[name][_names_of(metric)] += sums[_series_key(metric)]
     counted = {name: _count(found, dimension_names) for name, found in views.items()}
     return CountedTotals(
         {name: total for name, (total, _) in counted.items()},
         {name: note for name, (_, note) in counted.items() if note},
     )
+
+
+def _series_key(metric: dict[str, Any]) -> tuple[Any, ...]:
+    return metric["Namespace"], metric["MetricName"], tuple((d["Name"], d["Value"]) for d in metric["Dimensions"])
+
+
+def _sum_series(cloudwatch: AwsClient, series: list[dict[str, Any]], day: dt.date) -> dict[tuple[Any, ...], int]:
+    """Each series' sum over the day, up to MAX_QUERIES_PER_REQUEST series a GetMetricData request."""
+    start, end = day_window(day)
+    sums = dict.fromkeys(map(_series_key, series), 0)
+    for first in range(0, len(series), MAX_QUERIES_PER_REQUEST):
+        batch = series[first : first + MAX_QUERIES_PER_REQUEST]
+        queries = [
+            {"Id": f"m{i}", "MetricStat": {"Metric": metric, "Period": 86400, "Stat": "Sum"}}
+            for i, metric in enumerate(batch)
+        ]
+        for result in _get_metric_data(cloudwatch, queries, start, end):
+            sums[_series_key(batch[int(result["Id"][1:])])] += round(sum(result["Values"]))
+    return sums
 
 
 def _count(
@@ -255,21 +370,43 @@ def _get_metric_data(
             return results
 
 
-def within_maximum(totals: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
-    """The totals the schema accepts, and those above its daily maximum, which are left out rather than clamped.
+def daily_maximums(product_id: str) -> dict[str, int]:
+    """Each counter's daily maximum: its catalogue entry's, else the schema's `count` maximum."""
+    ceiling = schemas.counter_maximum()
+    declared = {c.name: c.daily_maximum for c in products.builtin(product_id).counters}
+    return {name: declared.get(name) or ceiling for name in _counter_names(product_id)}
+
+
+def within_maximum(
+    totals: dict[str, int], maximums: Optional[dict[str, int]] = None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The totals the schema accepts, and those above their daily maximum, which are left out rather than clamped.
 
     A clamped total would be a false number that every sum then counts as true; left out, the day's other
     counters still arrive (less data, never other data, as with counters an older collector refuses). A total
     that high is a metrics mistake (another namespace's series, a unit error) more likely than real traffic.
+    `maximums`: per counter, when the product sets lower ones than the schema's.
     """
-    maximum = schemas.counter_maximum()
-    kept = {name: total for name, total in totals.items() if total <= maximum}
-    over = {name: total for name, total in totals.items() if total > maximum}
+    ceiling = schemas.counter_maximum()
+    maximums = maximums or {}
+    kept = {name: total for name, total in totals.items() if total <= maximums.get(name, ceiling)}
+    over = {name: total for name, total in totals.items() if name not in kept}
     if totals and not kept:
+        lower = " or the product's lower one" if any(maximums.get(name, ceiling) < ceiling for name in over) else ""
         raise ValueError(
-            f"every counter's total is above the schema's daily maximum of {maximum}: {over}; nothing to send"
+            f"every counter's total is above the schema's daily maximum of {ceiling}{lower}: {over}; nothing to send"
         )
     return kept, over
+
+
+def report_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+    # The default product's is read at call time: tests stand in a newer release's schema for it.
+    return validate_report if product_id == products.DEFAULT_PRODUCT_ID else _product_validator(product_id)
+
+
+@functools.lru_cache(maxsize=4)
+def _product_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+    return fastjsonschema.compile(schemas.load_schema(products.builtin(product_id)))
 
 
 def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> dict[str, Any]:
@@ -280,7 +417,7 @@ def build_report(settings: Settings, day: dt.date, totals: dict[str, int]) -> di
         schemas.CANONICAL_COUNTERS_KEY: totals,
     }
     try:
-        return validate_report(report)
+        return report_validator(settings.product_id)(report)
     except fastjsonschema.JsonSchemaValueException as error:
         raise ValueError(f"report does not match the schema, not sent: {error.message}") from None
 
@@ -301,7 +438,9 @@ class Delivery:
     last_error: str = ""
 
 
-def without_unknown_counters(report: dict[str, Any], rejected: CollectorRejected) -> dict[str, Any]:
+def without_unknown_counters(
+    report: dict[str, Any], rejected: CollectorRejected, validate: Optional[Callable[[object], dict[str, Any]]] = None
+) -> dict[str, Any]:
     """The report without the counters an older collector refused, so a newer reporter loses no day.
 
     Only when the 400 names nothing but keys of this report's counters: the resend is then the same report
@@ -316,7 +455,7 @@ def without_unknown_counters(report: dict[str, Any], rejected: CollectorRejected
         named = set()
     if rejected.status != 400 or not named or not named <= set(counters) - set(report) or named == set(counters):
         raise rejected
-    return validate_report(
+    return (validate or validate_report)(
         {
             **report,
             schemas.CANONICAL_COUNTERS_KEY: {name: value for name, value in counters.items() if name not in named},
@@ -363,6 +502,11 @@ def may_retry(settings: Settings, attempts: int, delay: Any, seconds_left: Any) 
     )
 
 
+def report_body(report: dict[str, Any]) -> bytes:
+    """The bytes POSTed for a report; the dry run prints the same."""
+    return json.dumps(report, separators=(",", ":")).encode()
+
+
 def post_report(
     settings: Settings,
     report: dict[str, Any],
@@ -375,10 +519,9 @@ def post_report(
     """POST the report; retry network errors, 429 and 5xx after the collector's Retry-After when it sends one,
     else with capped exponential backoff and full jitter. A wait this run has no time for ends it: the day is
     then Lambda's retries' and the hourly replay's to send."""
-    body = json.dumps(report, separators=(",", ":")).encode()
     request = urllib.request.Request(
         settings.collector_url,
-        data=body,
+        data=report_body(report),
         method="POST",
         headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
     )
@@ -414,10 +557,16 @@ def cloudwatch_client() -> AwsClient:
     return boto3.client("cloudwatch")
 
 
-def run(settings: Settings, cloudwatch: AwsClient, now: dt.datetime, **post_options: Any) -> dict[str, Any]:
+def run(
+    settings: Settings,
+    cloudwatch: AwsClient,
+    now: dt.datetime,
+    dry_run: Optional[TextIO] = None,
+    **post_options: Any,
+) -> dict[str, Any]:
     """One reporting run; prints exactly one JSON outcome line, whether it succeeds or not, after a warning line
     when a counter came under several dimension sets (so an operator can pin the right one) and one when a
-    total is above the schema's daily maximum."""
+    total is above the schema's daily maximum. With `dry_run`, the body is written there instead of posted."""
     day = report_day(now)
     delivery = Delivery()
     log: dict[str, Any] = {
@@ -427,19 +576,24 @@ def run(settings: Settings, cloudwatch: AwsClient, now: dt.datetime, **post_opti
         "namespace": settings.namespace,
     }
     try:
-        counted = read_totals(cloudwatch, settings.namespace, day, settings.dimension_names)
+        counted = read_totals(cloudwatch, settings.sources(), day, settings.dimension_names)
         log["totals"] = counted.totals
         if counted.ambiguous:
             _warn_dimension_sets(log, settings, counted.ambiguous)
-        totals, over = within_maximum(counted.totals)
+        totals, over = within_maximum(counted.totals, daily_maximums(settings.product_id))
         if over:
             _warn_over_maximum(log, settings, over)
             log["over_maximum"] = sorted(over)
         report = build_report(settings, day, totals)
+        if dry_run is not None:
+            dry_run.write(report_body(report).decode() + "\n")
+            dry_run.flush()
+            log["outcome"] = "dry_run"
+            return report
         try:
             post_report(settings, report, delivery, **post_options)
         except CollectorRejected as rejected:
-            report = without_unknown_counters(report, rejected)
+            report = without_unknown_counters(report, rejected, report_validator(settings.product_id))
             log["dropped_counters"] = sorted(set(log["totals"]) - set(report[schemas.CANONICAL_COUNTERS_KEY]))
             post_report(settings, report, delivery, **post_options)
         log["outcome"] = "sent"
@@ -489,6 +643,7 @@ def _warn_over_maximum(log: dict[str, Any], settings: Settings, over: dict[str, 
                 "message": "these counters' totals are above the daily maximum the collector accepts: they "
                 "are left out of the report and the other counters are sent",
                 "maximum": schemas.counter_maximum(),
+                "maximums": {name: daily_maximums(settings.product_id)[name] for name in over},
                 "counters": over,
             },
             sort_keys=True,
@@ -671,3 +826,51 @@ def handler(event: object, context: Any) -> dict[str, Any]:
     assert now is not None  # not a replay: scheduled_time set it
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
     return {"report_date": report["report_date"], "sent": True}
+
+
+def _closed_day(text: str) -> dt.date:
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--date {text!r} is not a date: expected YYYY-MM-DD") from None
+    today = dt.datetime.now(dt.UTC).date()
+    if day >= today:
+        raise argparse.ArgumentTypeError(
+            f"--date {text!r} has not closed yet (UTC): expected a day before {today.isoformat()}, as a run reports"
+        )
+    return day
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """The operator's dry run: the function's environment, the operator's AWS credentials and region."""
+    parser = argparse.ArgumentParser(
+        prog="python -m handlers.daily_report",
+        description="Print the exact JSON body the reporter would POST for a day, and send nothing. Reads the "
+        "function's environment variables (" + ", ".join(REQUIRED_VARIABLES) + ", and the optional ones) and "
+        "your AWS credentials and region. The body goes to stdout; the run's log lines to stderr.",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", required=True, help="required: this command never sends; Lambda does"
+    )
+    parser.add_argument(
+        "--date",
+        type=_closed_day,
+        default=report_day(dt.datetime.now(dt.UTC)),
+        help="the UTC day to report, YYYY-MM-DD (default: yesterday, as a manual run)",
+    )
+    options = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as error:
+        parser.error(str(error))
+    body = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            run(settings, cloudwatch_client(), day_window(options.date)[1], dry_run=body)
+        except Exception:  # run() logged why on stderr
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -158,11 +158,11 @@ def _read_section(config: pulumi.Config, section: str, args_type: type) -> tuple
         (program if key in program_keys else values)[fields[key].name] = value
     try:
         args_type(**_placeholders(args_type), **values)
-    except ArgsError as error:  # a rule across fields, e.g. settings that go together
-        field_name = error.name.rpartition(".")[2]
-        raise StackConfigError(
-            f"{PROJECT}:{section}.{config_key(field_name)} is missing: expected {error.allowed}"
-        ) from None
+    except ArgsError as error:  # a rule across fields, e.g. settings that go together, or a product's counters
+        key = f"{PROJECT}:{section}.{config_key(error.name.rpartition('.')[2])}"
+        if error.value is not None:
+            raise StackConfigError(str(ArgsError(key, error.value, error.allowed))) from None
+        raise StackConfigError(f"{key} is missing: expected {error.allowed}") from None
     return values, program
 
 

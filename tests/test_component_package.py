@@ -343,6 +343,38 @@ def _refused(plugin, inputs: dict) -> str:
     return refused.value.details()
 
 
+# A TypeScript or Go stack maps counters with the schema's names; Python's in-process class gets the same object.
+COUNTER_METRICS = {
+    "tokenizeSuccess": {"metricName": "Tokenize", "dimensions": {"Outcome": "success"}},
+    "createGrantFailure": {"namespace": "acme/grants", "metricName": "GrantFailed"},
+}
+
+
+@pytest.mark.plugin
+def test_construct_with_a_counter_mapping_registers_what_the_python_class_registers(plugin):
+    inputs = {"collector_url": COLLECTOR_URL, "counter_metrics": COUNTER_METRICS}
+    plugin.monitor.registrations.clear()
+    plugin.construct(TOKENS["DailyAggregator"], "mapped", camel_inputs(inputs))
+    registered = plugin.monitor.registrations
+    assert {without_stack(r.urn): comparable(r.inputs) for r in registered} == in_process(
+        BY_NAME["DailyAggregator"], "mapped", inputs
+    )
+    function = next(r for r in registered if r.type == "aws:lambda/function:Function")
+    assert json.loads(function.inputs["environment"]["variables"]["COUNTER_METRICS"]) == {
+        "createGrantFailure": {"namespace": "acme/grants", "metric_name": "GrantFailed"},
+        "tokenizeSuccess": {"metric_name": "Tokenize", "dimensions": {"Outcome": "success"}},
+    }
+
+
+@pytest.mark.plugin
+def test_a_misspelt_counter_is_refused_over_grpc_with_the_closest_names(plugin):
+    details = _refused(plugin, {"collectorUrl": COLLECTOR_URL, "counterMetrics": {"tokenizeSucess": {}}})
+    assert details.startswith(
+        "DailyAggregator.counterMetrics = 'tokenizeSucess' is not allowed: expected a counter of lunasec-tokenizer: "
+    )
+    assert "(did you mean 'tokenizeSuccess'" in details and "\n" not in details
+
+
 # How the engine sends a value from `config.requireSecret` (Pulumi's wire format for secrets, spelled out here).
 SECRET_HTTP_URL = "http://collector.internal.example.com/v1/record?token=hunter2"
 

@@ -362,3 +362,92 @@ def test_readme_example_runs_from_another_program_with_just_a_collector_url(tmp_
     variables = reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
     assert variables["COLLECTOR_URL"].startswith("https://")
     assert run.exports["usage_reporter"] == reporter(run, "aws:lambda/function:Function").outputs["name"]
+
+
+# --- The product and, per counter, the metric the reporter sums (issue 19, item 4) ------------------------------
+
+URL = "https://c.example.com/record"
+
+
+def function_variables(run) -> dict:
+    return reporter(run, "aws:lambda/function:Function").inputs["environment"]["variables"]
+
+
+def test_a_counter_mapping_reaches_the_function_and_the_default_product_adds_no_variable():
+    run = run_program(
+        "dev",
+        stack_config_with(
+            "dev",
+            reporter={
+                "counterMetrics": {
+                    "tokenizeSuccess": {"metricName": "Tokenize", "dimensions": {"Outcome": "success"}},
+                    "tokenizeFailure": {"namespace": "acme/vault", "metricName": "Tokenize"},
+                }
+            },
+        ),
+    )
+    variables = function_variables(run)
+    assert json.loads(variables["COUNTER_METRICS"]) == {
+        "tokenizeFailure": {"namespace": "acme/vault", "metric_name": "Tokenize"},
+        "tokenizeSuccess": {"metric_name": "Tokenize", "dimensions": {"Outcome": "success"}},
+    }
+    assert "PRODUCT_ID" not in variables
+
+
+def test_unset_product_and_mapping_mean_todays_reporter():
+    args = DailyAggregatorArgs(collector_url=URL)
+    assert (args.product, args.counter_metrics) == ("lunasec-tokenizer", None)
+    variables = function_variables(run_program("dev", stack_config_with("dev", reporter={})))
+    assert not {"PRODUCT_ID", "COUNTER_METRICS"} & set(variables)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (
+            {"product": "lunasec-tokeniser"},
+            "DailyAggregatorArgs.product = 'lunasec-tokeniser' is not allowed: expected one of the catalogue's "
+            "products: lunasec-tokenizer (did you mean 'lunasec-tokenizer'?)",
+        ),
+        (
+            {"counter_metrics": {"tokenizeSucess": {"metricName": "Tokenize"}}},
+            "DailyAggregatorArgs.counter_metrics = 'tokenizeSucess' is not allowed: expected a counter of "
+            "lunasec-tokenizer: tokenizeSuccess, tokenizeFailure, detokenizeSuccess, detokenizeFailure, "
+            "createGrantSuccess, createGrantFailure (did you mean 'tokenizeSuccess'",
+        ),
+        (
+            {"counter_metrics": {"tokenizeSuccess": {"metric_name": "Tokenize"}}},
+            "DailyAggregatorArgs.counter_metrics = 'metric_name' is not allowed: expected for tokenizeSuccess, one "
+            "of the keys namespace, metricName, dimensions (did you mean 'metricName'?)",
+        ),
+        (
+            {"counter_metrics": {"tokenizeSuccess": {"namespace": "AWS/Lambda"}}},
+            "DailyAggregatorArgs.counter_metrics = 'AWS/Lambda' is not allowed: expected for "
+            "tokenizeSuccess.namespace, a custom CloudWatch namespace",
+        ),
+        (
+            {"counter_metrics": {"tokenizeSuccess": {"dimensions": {"Outcome": ""}}}},
+            "DailyAggregatorArgs.counter_metrics = {'Outcome': ''} is not allowed: expected for "
+            "tokenizeSuccess.dimensions, unset, or an object of up to 30 CloudWatch dimension names",
+        ),
+        (
+            {"counter_metrics": ["tokenizeSuccess"]},
+            "DailyAggregatorArgs.counter_metrics = ['tokenizeSuccess'] is not allowed: expected unset, or an object",
+        ),
+    ],
+    ids=["product", "counter", "key", "namespace", "dimension-value", "not-an-object"],
+)
+def test_args_refuse_an_unknown_product_or_counter_naming_the_key_value_and_choices(kwargs, message):
+    with pytest.raises(ArgsError) as refused:
+        DailyAggregatorArgs(collector_url=URL, **kwargs)
+    assert message in str(refused.value)
+
+
+def test_stack_config_names_the_key_and_the_misspelt_counter():
+    with pytest.raises(StackConfigError) as refused:
+        run_program("dev", stack_config_with("dev", reporter={"counterMetrics": {"detokenizeSucces": {}}}))
+    assert str(refused.value).startswith(
+        "analytics-collector:reporter.counterMetrics = 'detokenizeSucces' is not allowed: expected a counter of "
+        "lunasec-tokenizer: "
+    )
+    assert "(did you mean 'detokenizeSuccess'" in str(refused.value)

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 
 import boto3
 import fastjsonschema
@@ -11,7 +12,7 @@ from moto import mock_aws
 
 from components.api_routes import GATEWAY_RESPONSES
 from components.daily_aggregator import SCHEDULED_TIME
-from contract import schemas, templates
+from contract import products, schemas, templates
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
 from tests.support.docs import section
@@ -612,3 +613,127 @@ def test_handler_stops_retrying_when_lambda_time_runs_short(cloudwatch, monkeypa
             daily_report.handler({"time": "2026-11-27T01:17:00Z"}, AlmostOutOfTime())
     finally:
         daily_report.cloudwatch_client.cache_clear()
+
+
+# --- Per counter, the metric the product publishes (issue 19, item 4) -------------------------------------------
+
+OUTCOME_SETS = [["Outcome", "stackID"], ["Outcome"]]
+
+
+def outcome(value: str) -> dict:
+    return {"Outcome": value}
+
+
+def test_a_mapped_counter_sums_its_metric_with_the_dimension_filter_counting_each_datapoint_once(cloudwatch, capsys):
+    # One metric, the outcome as a dimension, in EMF's two views: each counter reads its outcome's series.
+    publish_emf(cloudwatch, "Tokenize", 5, DAY + HOUR, OUTCOME_SETS, outcome("success"))
+    publish_emf(cloudwatch, "Tokenize", 2, DAY + 2 * HOUR, OUTCOME_SETS, outcome("success"))
+    publish_emf(cloudwatch, "Tokenize", 1, DAY + 3 * HOUR, OUTCOME_SETS, outcome("failure"))
+    publish(cloudwatch, "tokenizeSuccess", 1000, DAY + HOUR)  # the counter's own name: not what it is mapped to
+    publish(cloudwatch, "detokenizeSuccess", 4, DAY + HOUR)  # not mapped: read by its name, as before
+    mapped = (
+        ("tokenizeFailure", daily_report.MetricSource(NAMESPACE, "Tokenize", (("Outcome", "failure"),))),
+        ("tokenizeSuccess", daily_report.MetricSource(NAMESPACE, "Tokenize", (("Outcome", "success"),))),
+    )
+    calls = count_calls(cloudwatch)
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url, counter_metrics=mapped)
+    metrics = sent_metrics(collector)
+    assert (metrics["tokenizeSuccess"], metrics["tokenizeFailure"], metrics["detokenizeSuccess"]) == (7, 1, 4)
+    assert calls == ["ListMetrics", "GetMetricData"]
+    [warning] = warnings_logged(capsys)
+    assert warning["counters"]["tokenizeSuccess"]["dimension_sets"] == {"Outcome": 7, "Outcome,stackID": 7}
+
+
+def test_a_counter_mapped_to_another_namespace_is_read_there(cloudwatch):
+    # Its own dimensions: moto's GetMetricData ignores the namespace of a query that has dimensions.
+    publish(cloudwatch, "Grants", 3, DAY + HOUR, [{"Name": "service", "Value": "vault"}], "acme/grants")
+    publish(cloudwatch, "Grants", 50, DAY + HOUR, [{"Name": "service", "Value": "other"}], "acme/grants")
+    publish(cloudwatch, "createGrantSuccess", 9, DAY + HOUR)
+    mapped = (("createGrantSuccess", daily_report.MetricSource("acme/grants", "Grants", (("service", "vault"),))),)
+    calls = count_calls(cloudwatch)
+    with fake_collector() as collector:
+        run(cloudwatch, collector.url, counter_metrics=mapped)
+    assert sent_metrics(collector)["createGrantSuccess"] == 3
+    assert calls == ["ListMetrics", "ListMetrics", "GetMetricData"]  # one listing per namespace
+
+
+def test_settings_read_the_counter_mapping_the_daily_aggregator_deploys():
+    deployed = deployed_environment(
+        counterMetrics={"tokenizeSuccess": {"metricName": "Tokenize", "dimensions": {"Outcome": "success"}}}
+    )
+    sources = Settings.from_env(deployed).sources()
+    assert list(sources) == schemas.counter_names()
+    assert sources["tokenizeSuccess"] == daily_report.MetricSource(
+        deployed["METRICS_NAMESPACE"], "Tokenize", (("Outcome", "success"),)
+    )
+    assert sources["tokenizeFailure"] == daily_report.MetricSource(deployed["METRICS_NAMESPACE"], "tokenizeFailure")
+
+
+@pytest.mark.parametrize(
+    "variables,says",
+    [
+        ({"PRODUCT_ID": "lunasec-tokeniser"}, "PRODUCT_ID: 'lunasec-tokeniser' is not a built-in product"),
+        ({"COUNTER_METRICS": '{"tokenizeSucess": {}}'}, "COUNTER_METRICS names 'tokenizeSucess', not a counter of"),
+        ({"COUNTER_METRICS": "[]"}, "COUNTER_METRICS must be a JSON object of counter name -> {namespace, "),
+        ({"COUNTER_METRICS": '{"tokenizeSuccess": {"metric": "x"}}'}, "COUNTER_METRICS['tokenizeSuccess'] must be"),
+        ({"COUNTER_METRICS": '{"tokenizeSuccess": {"dimensions": {"a": 1}}}'}, "COUNTER_METRICS['tokenizeSuccess']"),
+    ],
+    ids=["product", "counter", "not-an-object", "key", "dimension-value"],
+)
+def test_settings_refuse_a_product_or_mapping_the_function_cannot_read(variables, says):
+    env = {
+        "COLLECTOR_URL": "https://c.example.com/r",
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "1.2.3",
+        "METRICS_NAMESPACE": NAMESPACE,
+        **variables,
+    }
+    with pytest.raises(ValueError, match=re.escape(says)):
+        Settings.from_env(env)
+
+
+WIDGETS = {
+    "id": "acme-widgets",
+    "display_name": "Acme widgets",
+    "version_format": "semver",
+    "counters": [
+        {"name": "widgetsMade", "meaning": "Widgets made.", "daily_maximum": 100},
+        {"name": "widgetsSold", "meaning": "Widgets sold."},
+    ],
+}
+
+
+@pytest.fixture
+def widgets_product(monkeypatch):
+    """A second product the catalogue serves as a built-in, with a daily maximum of its own."""
+    product = products.parse(WIDGETS, "acme-widgets.json")
+    builtin = products.builtin
+    monkeypatch.setattr(
+        products, "builtin", lambda product_id: product if product_id == "acme-widgets" else builtin(product_id)
+    )
+    daily_report._product_validator.cache_clear()
+    yield product
+    daily_report._product_validator.cache_clear()
+
+
+def test_another_product_reports_its_own_counters_and_leaves_out_one_above_its_daily_maximum(
+    cloudwatch, widgets_product, capsys
+):
+    publish(cloudwatch, "widgetsMade", 150, DAY + HOUR)  # above the product's 100, far below the schema's
+    publish(cloudwatch, "Sales", 3, DAY + HOUR, [{"Name": "shop", "Value": "web"}])
+    publish(cloudwatch, "tokenizeSuccess", 5, DAY + HOUR)  # the default product's: not this one's
+    env = {
+        "COLLECTOR_URL": "https://c.example.com/r",
+        "STACK_ID": STACK_ID,
+        "PRODUCT_VERSION": "1.2.3",
+        "METRICS_NAMESPACE": NAMESPACE,
+        "PRODUCT_ID": "acme-widgets",
+        "COUNTER_METRICS": json.dumps({"widgetsSold": {"metric_name": "Sales", "dimensions": {"shop": "web"}}}),
+    }
+    with fake_collector() as collector:
+        report = daily_report.run(replace(Settings.from_env(env), collector_url=collector.url), cloudwatch, RUN_AT)
+    assert sent_metrics(collector) == {"widgetsSold": 3} == report["metrics"]
+    warning, outcome = log_lines(capsys)
+    assert (warning["counters"], warning["maximums"]) == ({"widgetsMade": 150}, {"widgetsMade": 100})
+    assert outcome["totals"] == {"widgetsMade": 150, "widgetsSold": 3}

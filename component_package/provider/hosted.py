@@ -4,7 +4,7 @@ import dataclasses
 import inspect
 import sys
 import typing
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ForwardRef, Union
 
@@ -70,6 +70,20 @@ def shape(annotation: Any, owner: Any) -> Shape:
 
 def is_sequence(hint: Any) -> bool:
     return typing.get_origin(hint) in (list, Sequence)
+
+
+def is_mapping(hint: Any) -> bool:
+    return typing.get_origin(hint) in (dict, Mapping)
+
+
+def object_type_token(hint: Any) -> str:
+    """The schema token of a dataclass an input holds (e.g. CounterMetric), its TYPE_TOKEN; "" for other types."""
+    token = getattr(hint, "TYPE_TOKEN", None)
+    return token if dataclasses.is_dataclass(hint) and isinstance(token, str) else ""
+
+
+def is_object_type(hint: Any) -> bool:
+    return bool(object_type_token(hint))
 
 
 def args_type(component: type[pulumi.ComponentResource]) -> type:

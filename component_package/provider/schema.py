@@ -17,7 +17,17 @@ from typing import Any
 import pulumi
 
 import components
-from component_package.provider.hosted import COMPONENTS, args_fields, args_type, is_sequence, output_names, shape
+from component_package.provider.hosted import (
+    COMPONENTS,
+    args_fields,
+    args_type,
+    is_mapping,
+    is_object_type,
+    is_sequence,
+    object_type_token,
+    output_names,
+    shape,
+)
 from components.tunables import camel_case
 
 PACKAGE = "analytics"
@@ -31,7 +41,37 @@ def _type(hint: Any, where: str) -> dict[str, Any]:
     if is_sequence(hint):
         (item,) = hint.__args__
         return {"type": "array", "items": _type(item, where)}
+    if is_mapping(hint):
+        key, value = hint.__args__
+        if key is not str:
+            raise TypeError(f"{where}: a map's keys are strings in the schema, not {key!r}")
+        return {"type": "object", "additionalProperties": _type(value, where)}
+    if is_object_type(hint):
+        return {"$ref": f"#/types/{object_type_token(hint)}"}
     raise TypeError(f"{where}: no schema type for {hint!r}")
+
+
+def _object_types(hint: Any) -> list[type]:
+    """The object types (dataclasses with a TYPE_TOKEN) a hint refers to, at any depth."""
+    if is_object_type(hint):
+        nested = [t for f in dataclasses.fields(hint) for t in _object_types(shape(f.type, hint).type)]
+        return [hint, *nested]
+    return [t for arg in getattr(hint, "__args__", ()) for t in _object_types(arg)]
+
+
+def _object_type(cls: type) -> dict[str, Any]:
+    """An object type: each field a property, described like an input (meaning, then what is allowed)."""
+    doc = inspect.getdoc(cls)
+    if not doc:
+        raise ValueError(f"{cls.__name__} has no docstring: it is the type's description")
+    properties = {}
+    for field in dataclasses.fields(cls):
+        where = f"{cls.__name__}.{field.name}"
+        properties[camel_case(field.name)] = {
+            **_type(shape(field.type, cls).type, where),
+            "description": _description(field, where),
+        }
+    return {"type": "object", "description": _sentence(doc), "properties": properties}
 
 
 def _sentence(text: str) -> str:
@@ -39,15 +79,20 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", ")")) else text + "."
 
 
-def _input(component: type, field: dataclasses.Field[Any]) -> dict[str, Any]:
-    where = f"{component.__name__}.{field.name}"
-    found = shape(field.type, args_type(component))
+def _description(field: dataclasses.Field[Any], where: str) -> str:
+    """A field's meaning, then what it allows: the words the stack config reference shows too."""
     if "meaning" not in field.metadata:
         raise ValueError(f"{where} has no meaning: declare it with tunable(...) or required(...)")
     description = _sentence(field.metadata["meaning"])
     if "rule" in field.metadata:
         description += f" Allowed: {field.metadata['rule'].allowed}."
-    prop = {**_type(found.type, where), "description": description}
+    return description
+
+
+def _input(component: type, field: dataclasses.Field[Any]) -> dict[str, Any]:
+    where = f"{component.__name__}.{field.name}"
+    found = shape(field.type, args_type(component))
+    prop = {**_type(found.type, where), "description": _description(field, where)}
     if not found.input:
         # A tunable is read at construction (validated, used in names): the SDKs ask for a plain value.
         prop["plain"] = True
@@ -107,6 +152,16 @@ def resource(component: type[pulumi.ComponentResource]) -> dict[str, Any]:
     }
 
 
+def object_types() -> list[type]:
+    """Every object type an input of a component holds, once, in the order first met."""
+    found: dict[str, type] = {}
+    for component in COMPONENTS:
+        for field in args_fields(component).values():
+            for cls in _object_types(shape(field.type, args_type(component)).type):
+                found.setdefault(object_type_token(cls), cls)
+    return list(found.values())
+
+
 def package_schema() -> dict[str, Any]:
     return {
         "name": PACKAGE,
@@ -116,6 +171,7 @@ def package_schema() -> dict[str, Any]:
         "reporter that runs inside each product deployment.",
         "keywords": ["aws", "telemetry", "analytics", "kind/component", "category/cloud"],
         "resources": {component.TYPE_TOKEN: resource(component) for component in COMPONENTS},
+        "types": {object_type_token(cls): _object_type(cls) for cls in object_types()},
         # Generated SDKs carry this version, so a product's SDK says which release it was generated from.
         "language": {language: {"respectSchemaVersion": True} for language in LANGUAGES},
     }

@@ -1,0 +1,148 @@
+"""What the reporter reads for each counter of its product: the product from the catalogue, and per counter the
+CloudWatch metric summed (namespace, metric name, a dimension filter). Checked at construction against the
+catalogue, with the closest names offered for a misspelt one."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, Optional
+
+from components.tunables import ArgsError, Rule, camel_case, matching, tunable, validate_args
+from contract import products
+
+# A custom CloudWatch namespace (AWS/ is CloudWatch's own).
+NAMESPACE_PATTERN = r"(?!AWS/)[0-9A-Za-z._/#-][0-9A-Za-z._/#: -]{0,254}"
+# CloudWatch dimension names: printable ASCII, not starting with a colon or a space. No commas, no quotes:
+# they travel to the function as JSON and appear in its log lines.
+DIMENSION_NAME = r"[!#-+\--9;-~][ !#-+\--~]{0,254}"
+# CloudWatch metric names and dimension values: printable ASCII, not starting with a space.
+_METRIC_NAME = r"[!-~][ -~]{0,254}"
+_DIMENSION_VALUE = r"[!-~][ -~]{0,1023}"
+MAX_DIMENSIONS = 30
+
+
+def did_you_mean(word: Any, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=3)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
+def _dimension_filter() -> Rule:
+    name, value = matching(DIMENSION_NAME, ""), matching(_DIMENSION_VALUE, "")
+
+    def accepts(given: Any) -> bool:
+        if given is None:
+            return True
+        if not isinstance(given, Mapping) or len(given) > MAX_DIMENSIONS:
+            return False
+        return all(name.accepts(k) and value.accepts(v) for k, v in given.items())
+
+    return Rule(
+        f"unset, or an object of up to {MAX_DIMENSIONS} CloudWatch dimension names -> values (printable ASCII)",
+        accepts,
+    )
+
+
+@dataclass(frozen=True)
+class CounterMetric:
+    """The CloudWatch metric a counter's daily total is summed from, and which of its series count. Unset keys
+    keep the default: the counter's own name in the reporter's namespace, every series."""
+
+    # The package schema's name for this object type (public API, like a component's type token).
+    TYPE_TOKEN: ClassVar[str] = "analytics:reporter:CounterMetric"
+
+    namespace: Optional[str] = tunable(
+        None,
+        matching(NAMESPACE_PATTERN, "a custom CloudWatch namespace", optional=True),
+        "CloudWatch namespace of the metric; unset: the reporter's namespace.",
+    )
+    metric_name: Optional[str] = tunable(
+        None,
+        matching(_METRIC_NAME, "a CloudWatch metric name (printable ASCII)", optional=True),
+        "CloudWatch metric name; unset: the counter's name.",
+    )
+    dimensions: Optional[Mapping[str, str]] = tunable(
+        None,
+        _dimension_filter(),
+        'Dimension filter, e.g. {"Outcome": "success"}: only series with each of these dimension values are '
+        "summed (and of those, one dimension set: see dimensionNames); unset: every series of the metric.",
+    )
+
+    def __post_init__(self) -> None:
+        validate_args(self)
+
+    def variable(self) -> dict[str, Any]:
+        """The counter's entry in the function's COUNTER_METRICS (contract/reporter.py): only what is set."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+    @classmethod
+    def from_input(cls, where: str, counter: str, value: Any) -> CounterMetric:
+        """A CounterMetric, or an object with its camelCase keys (stack config, the component package). Errors
+        name `where` (the Args field, the key the provider and stack config point at) and the counter in it."""
+        if isinstance(value, cls):
+            return value
+        keys = {camel_case(f.name): f.name for f in fields(cls)}
+        if not isinstance(value, Mapping):
+            raise ArgsError(where, value, f"for {counter}, an object with keys {', '.join(keys)}")
+        for key in value:
+            if key not in keys:
+                raise ArgsError(
+                    where, key, f"for {counter}, one of the keys {', '.join(keys)}{did_you_mean(key, keys)}"
+                )
+        try:
+            return cls(**{keys[key]: given for key, given in value.items()})
+        except ArgsError as error:
+            field = camel_case(error.name.rpartition(".")[2])
+            raise ArgsError(where, error.value, f"for {counter}.{field}, {error.allowed}") from None
+
+
+def product_rule() -> Rule:
+    """The shape of a product id; whether the catalogue has it is checked with the other fields (check_product)."""
+    return Rule(
+        f"the id of a catalogue product (contract/products): {', '.join(products.builtin_ids())}",
+        lambda value: isinstance(value, str) and bool(value),
+    )
+
+
+def counter_metrics_rule() -> Rule:
+    return Rule(
+        "unset, or an object of counter name (one of the product's) -> {namespace, metricName, dimensions}",
+        lambda value: value is None or isinstance(value, Mapping),
+    )
+
+
+def check_product(where: str, product_id: str) -> products.Product:
+    ids = products.builtin_ids()
+    if product_id not in ids:
+        raise ArgsError(
+            where, product_id, f"one of the catalogue's products: {', '.join(ids)}{did_you_mean(product_id, ids)}"
+        )
+    return products.builtin(product_id)
+
+
+def check_counter_metrics(
+    where: str, product: products.Product, given: Optional[Mapping[str, Any]]
+) -> Optional[dict[str, CounterMetric]]:
+    """Each name a counter of the product (with the closest ones when it is not), each value a CounterMetric."""
+    if given is None:
+        return None
+    checked = {}
+    for counter, value in given.items():
+        if counter not in product.counter_names:
+            raise ArgsError(
+                where,
+                counter,
+                f"a counter of {product.id}: {', '.join(product.counter_names)}"
+                f"{did_you_mean(counter, product.counter_names)}",
+            )
+        checked[counter] = CounterMetric.from_input(where, counter, value)
+    return checked
+
+
+def counter_metrics_variable(given: Optional[Mapping[str, CounterMetric]]) -> Optional[str]:
+    """COUNTER_METRICS for the function; None (no variable) when nothing is mapped: every counter by its name."""
+    if not given:
+        return None
+    return json.dumps({name: metric.variable() for name, metric in sorted(given.items())}, sort_keys=True)
