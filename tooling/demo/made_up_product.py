@@ -2,8 +2,9 @@
 catalogue entry (acme-widgets.json beside this file: counters of its own, one with a daily maximum), its sample
 posts, and a week of its deployments' reports, each posted by the product's own reporter to its route.
 
-The shipped reporter (handlers/) reads the default product's counters from CloudWatch; a product of another
-shape posts its day's totals itself, to `products/<id>/reports`, as docs/products.md describes.
+The shipped reporter (handlers/) reports a built-in product (its PRODUCT_ID is a built-in catalogue id); a vendor's
+own product, declared in a file of its own like this one, posts its day's totals itself, to `products/<id>/reports`,
+as docs/products.md describes.
 """
 
 from __future__ import annotations
