@@ -42,7 +42,7 @@ def invalid_reports(day: dt.date) -> dict[str, dict]:
     stack_id = str(uuid.UUID(int=1, version=4))
     recalled = PRODUCT.counter("widgetsRecalled")
     return {
-        "another product's counter": sample_report(stack_id, day, {"tokenizeSuccess": 3}),
+        "another product's counter": sample_report(stack_id, day, {products.default().counters[0].name: 3}),
         "claims another product": {**sample_report(stack_id, day, {"widgetsMade": 3}), "product": "other"},
         "over its daily maximum": sample_report(stack_id, day, {recalled.name: (recalled.daily_maximum or 0) + 1}),
     }
