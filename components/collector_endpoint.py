@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import api_routes, iam_policies
-from components.api_routes import ApiRoute, GatewayResponse, RequestModel, RequestValidation
+from components.api_routes import ApiRoute, GatewayResponse, RequestModel, RequestValidation, SchemaRoute
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
 from components.products_input import catalogue_of, products_field
@@ -81,8 +81,8 @@ class CollectorEndpointArgs:
 
     products: Optional[Sequence[str]] = products_field(
         "The products served, each a built-in catalogue id or the path of a catalogue entry (.json, "
-        "docs/products.md); each gets the route products/<id>/reports and its own model. Unset: the default "
-        "product's legacy routes only."
+        "docs/products.md); each gets the route products/<id>/reports and its own model, and products/<id>/schema "
+        "answers its report schema. Unset: the default product's legacy routes only."
     )
 
     def __post_init__(self) -> None:
@@ -133,6 +133,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
         routes, gateway_responses = api_routes.routes_for(args.served_products()), api_routes.GATEWAY_RESPONSES
+        schema_routes = api_routes.schema_routes_for(args.served_products())
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
@@ -164,7 +165,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         targets = RouteTargets(
             name=name,
             api=api,
-            resources=self._resources(name, api, routes, child),
+            resources=self._resources(name, api, [route.path for route in (*routes, *schema_routes)], child),
             models=models,
             validator=validator,
             role=self._firehose_role(name, args, routes, child),
@@ -173,6 +174,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         created = [resource for route in routes for resource in self._route(route, targets, args.retry_after_seconds)]
+        created += [resource for route in schema_routes for resource in self._schema_route(route, targets)]
         created += self._gateway_responses(name, api, gateway_responses, args.retry_after_seconds, child)
 
         deployment = aws.apigateway.Deployment(
@@ -180,7 +182,13 @@ class CollectorEndpoint(pulumi.ComponentResource):
             rest_api=api.id,
             triggers={
                 "configuration": stream_name.apply(
-                    partial(api_routes.fingerprint, routes, gateway_responses, args.retry_after_seconds)
+                    partial(
+                        api_routes.fingerprint,
+                        routes,
+                        gateway_responses,
+                        args.retry_after_seconds,
+                        schema_routes=schema_routes,
+                    )
                 )
             },
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=created)),
@@ -211,12 +219,10 @@ class CollectorEndpoint(pulumi.ComponentResource):
 
     @staticmethod
     def _resources(
-        name: str, api: aws.apigateway.RestApi, routes: tuple[ApiRoute, ...], child: pulumi.ResourceOptions
+        name: str, api: aws.apigateway.RestApi, route_paths: Sequence[str], child: pulumi.ResourceOptions
     ) -> dict[str, aws.apigateway.Resource]:
         # Every ancestor of a route's path is a resource too, routed or not.
-        paths = {
-            "/".join(route.path.split("/")[:depth]) for route in routes for depth in range(1, route.path.count("/") + 2)
-        }
+        paths = {"/".join(path.split("/")[:depth]) for path in route_paths for depth in range(1, path.count("/") + 2)}
         created: dict[str, aws.apigateway.Resource] = {}
         for path in sorted(paths, key=lambda p: p.count("/")):
             parent_path, _, part = path.rpartition("/")
@@ -284,6 +290,50 @@ class CollectorEndpoint(pulumi.ComponentResource):
                 )
             )
         return created
+
+    @staticmethod
+    def _schema_route(route: SchemaRoute, targets: RouteTargets) -> list[pulumi.Resource]:
+        """A method API Gateway answers itself: no validator or model (a GET has no body), no role, no stream."""
+        resource = targets.resources[route.path]
+        prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
+        method = aws.apigateway.Method(
+            prefix,
+            rest_api=targets.api.id,
+            resource_id=resource.id,
+            http_method=route.http_method,
+            authorization=route.authorization,
+            opts=targets.opts,
+        )
+        spec = route.integration
+        integration = aws.apigateway.Integration(
+            f"{prefix}-mock",
+            rest_api=targets.api.id,
+            resource_id=resource.id,
+            http_method=method.http_method,
+            type=spec.type,
+            passthrough_behavior=spec.passthrough_behavior,
+            request_templates={route.content_type: templates.read(spec.request_template)},
+            opts=targets.opts,
+        )
+        method_response = aws.apigateway.MethodResponse(
+            f"{prefix}-{route.status_code}",
+            rest_api=targets.api.id,
+            resource_id=resource.id,
+            http_method=method.http_method,
+            status_code=route.status_code,
+            response_models=dict(route.method_response_models),
+            opts=targets.opts,
+        )
+        answer = aws.apigateway.IntegrationResponse(
+            f"{prefix}-{route.status_code}-mapping",
+            rest_api=targets.api.id,
+            resource_id=resource.id,
+            http_method=method.http_method,
+            status_code=method_response.status_code,
+            response_templates={route.content_type: route.body},
+            opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
+        )
+        return [method, integration, method_response, answer]
 
     @staticmethod
     def _gateway_responses(
