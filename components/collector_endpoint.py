@@ -11,7 +11,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components import api_routes, iam_policies
-from components.api_routes import ApiRoute, GatewayResponse, RequestModel, RequestValidation, SchemaRoute
+from components.api_routes import ApiRoute, GatewayResponse, Pairs, RequestModel, RequestValidation, SchemaRoute
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
 from components.products_input import catalogue_of, products_field
@@ -233,25 +233,75 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return created
 
     @staticmethod
-    def _route(route: ApiRoute, targets: RouteTargets, retry_after_seconds: int) -> list[pulumi.Resource]:
-        resource = targets.resources[route.path]
+    def _method(
+        route: ApiRoute | SchemaRoute, targets: RouteTargets, **request
+    ) -> tuple[str, aws.apigateway.Method, dict[str, pulumi.Input[str]]]:
+        """The route's method; the prefix that names every resource of the route (its path and verb); and the
+        method's address, where its integration and responses are put."""
         prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
+        resource_id = targets.resources[route.path].id
         method = aws.apigateway.Method(
             prefix,
             rest_api=targets.api.id,
-            resource_id=resource.id,
+            resource_id=resource_id,
             http_method=route.http_method,
             authorization=route.authorization,
+            **request,
+            opts=targets.opts,
+        )
+        return (
+            prefix,
+            method,
+            # The API and resource as the method got them (the same dependencies); the verb from the method, so
+            # that what is put on it waits for it.
+            {"rest_api": targets.api.id, "resource_id": resource_id, "http_method": method.http_method},
+        )
+
+    @staticmethod
+    def _answer(
+        prefix: str,
+        at: Mapping[str, pulumi.Input[str]],
+        integration: aws.apigateway.Integration,
+        targets: RouteTargets,
+        status_code: str,
+        response_models: Pairs,
+        response_templates: Mapping[str, str],
+        selection_pattern: Optional[str] = None,
+        method_parameters: Optional[Mapping[str, bool]] = None,
+        integration_parameters: Optional[Mapping[str, str]] = None,
+    ) -> list[pulumi.Resource]:
+        """One status the method answers with (its method response) and what maps the integration's answer to it."""
+        method_response = aws.apigateway.MethodResponse(
+            f"{prefix}-{status_code}",
+            **at,
+            status_code=status_code,
+            response_models=dict(response_models),
+            response_parameters=method_parameters,
+            opts=targets.opts,
+        )
+        mapping = aws.apigateway.IntegrationResponse(
+            f"{prefix}-{status_code}-mapping",
+            **at,
+            status_code=method_response.status_code,
+            selection_pattern=selection_pattern,
+            response_templates=dict(response_templates),
+            response_parameters=integration_parameters,
+            opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
+        )
+        return [method_response, mapping]
+
+    @classmethod
+    def _route(cls, route: ApiRoute, targets: RouteTargets, retry_after_seconds: int) -> list[pulumi.Resource]:
+        prefix, method, at = cls._method(
+            route,
+            targets,
             request_validator_id=targets.validator.id,
             request_models={route.model.content_type: targets.models[route.model.name].name},
-            opts=targets.opts,
         )
         spec = route.integration
         integration = aws.apigateway.Integration(
             f"{prefix}-firehose",
-            rest_api=targets.api.id,
-            resource_id=resource.id,
-            http_method=method.http_method,
+            **at,
             type=spec.type,
             integration_http_method=spec.http_method,
             uri=iam_policies.arn("apigateway", targets.region, "firehose", f"action/{spec.firehose_action}"),
@@ -265,75 +315,42 @@ class CollectorEndpoint(pulumi.ComponentResource):
         )
         created: list[pulumi.Resource] = [method, integration]
         for response in route.responses:
-            method_response = aws.apigateway.MethodResponse(
-                f"{prefix}-{response.status_code}",
-                rest_api=targets.api.id,
-                resource_id=resource.id,
-                http_method=method.http_method,
-                status_code=response.status_code,
-                response_models=dict(route.method_response_models),
-                response_parameters=api_routes.method_response_parameters(response),
-                opts=targets.opts,
-            )
-            created.append(method_response)
-            created.append(
-                aws.apigateway.IntegrationResponse(
-                    f"{prefix}-{response.status_code}-mapping",
-                    rest_api=targets.api.id,
-                    resource_id=resource.id,
-                    http_method=method.http_method,
-                    status_code=method_response.status_code,
-                    selection_pattern=response.selection_pattern,
-                    response_templates={response.content_type: templates.read(response.template)},
-                    response_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
-                    opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
-                )
+            created += cls._answer(
+                prefix,
+                at,
+                integration,
+                targets,
+                response.status_code,
+                route.method_response_models,
+                {response.content_type: templates.read(response.template)},
+                selection_pattern=response.selection_pattern,
+                method_parameters=api_routes.method_response_parameters(response),
+                integration_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
             )
         return created
 
-    @staticmethod
-    def _schema_route(route: SchemaRoute, targets: RouteTargets) -> list[pulumi.Resource]:
+    @classmethod
+    def _schema_route(cls, route: SchemaRoute, targets: RouteTargets) -> list[pulumi.Resource]:
         """A method API Gateway answers itself: no validator or model (a GET has no body), no role, no stream."""
-        resource = targets.resources[route.path]
-        prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
-        method = aws.apigateway.Method(
-            prefix,
-            rest_api=targets.api.id,
-            resource_id=resource.id,
-            http_method=route.http_method,
-            authorization=route.authorization,
-            opts=targets.opts,
-        )
-        spec = route.integration
+        prefix, method, at = cls._method(route, targets)
         integration = aws.apigateway.Integration(
             f"{prefix}-mock",
-            rest_api=targets.api.id,
-            resource_id=resource.id,
-            http_method=method.http_method,
-            type=spec.type,
-            passthrough_behavior=spec.passthrough_behavior,
-            request_templates={route.content_type: templates.read(spec.request_template)},
+            **at,
+            type=route.integration.type,
+            passthrough_behavior=route.integration.passthrough_behavior,
+            request_templates={route.content_type: templates.read(route.integration.request_template)},
             opts=targets.opts,
         )
-        method_response = aws.apigateway.MethodResponse(
-            f"{prefix}-{route.status_code}",
-            rest_api=targets.api.id,
-            resource_id=resource.id,
-            http_method=method.http_method,
-            status_code=route.status_code,
-            response_models=dict(route.method_response_models),
-            opts=targets.opts,
+        answer = cls._answer(
+            prefix,
+            at,
+            integration,
+            targets,
+            route.status_code,
+            route.method_response_models,
+            {route.content_type: route.body},
         )
-        answer = aws.apigateway.IntegrationResponse(
-            f"{prefix}-{route.status_code}-mapping",
-            rest_api=targets.api.id,
-            resource_id=resource.id,
-            http_method=method.http_method,
-            status_code=method_response.status_code,
-            response_templates={route.content_type: route.body},
-            opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
-        )
-        return [method, integration, method_response, answer]
+        return [method, integration, *answer]
 
     @staticmethod
     def _gateway_responses(
