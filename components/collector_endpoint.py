@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Optional
+from typing import Any, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -94,6 +94,14 @@ class CollectorEndpointArgs:
         return catalogue_of(self, self.products)
 
 
+class MethodAddress(TypedDict):
+    """Where API Gateway keeps a method's integration and responses."""
+
+    rest_api: pulumi.Input[str]
+    resource_id: pulumi.Input[str]
+    http_method: pulumi.Input[str]
+
+
 @dataclass(frozen=True)
 class RouteTargets:
     """What every route is wired to: the API and its resources, the models (by name) and the shared validator, the
@@ -165,7 +173,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         targets = RouteTargets(
             name=name,
             api=api,
-            resources=self._resources(name, api, [route.path for route in (*routes, *schema_routes)], child),
+            resources=self._resources(name, api, [*(r.path for r in routes), *(r.path for r in schema_routes)], child),
             models=models,
             validator=validator,
             role=self._firehose_role(name, args, routes, child),
@@ -234,8 +242,8 @@ class CollectorEndpoint(pulumi.ComponentResource):
 
     @staticmethod
     def _method(
-        route: ApiRoute | SchemaRoute, targets: RouteTargets, **request
-    ) -> tuple[str, aws.apigateway.Method, dict[str, pulumi.Input[str]]]:
+        route: ApiRoute | SchemaRoute, targets: RouteTargets, **request: Any
+    ) -> tuple[str, aws.apigateway.Method, MethodAddress]:
         """The route's method; the prefix that names every resource of the route (its path and verb); and the
         method's address, where its integration and responses are put."""
         prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
@@ -254,13 +262,13 @@ class CollectorEndpoint(pulumi.ComponentResource):
             method,
             # The API and resource as the method got them (the same dependencies); the verb from the method, so
             # that what is put on it waits for it.
-            {"rest_api": targets.api.id, "resource_id": resource_id, "http_method": method.http_method},
+            MethodAddress(rest_api=targets.api.id, resource_id=resource_id, http_method=method.http_method),
         )
 
     @staticmethod
     def _answer(
         prefix: str,
-        at: Mapping[str, pulumi.Input[str]],
+        at: MethodAddress,
         integration: aws.apigateway.Integration,
         targets: RouteTargets,
         status_code: str,
