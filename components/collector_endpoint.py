@@ -231,12 +231,23 @@ class CollectorEndpoint(pulumi.ComponentResource):
     ) -> dict[str, aws.apigateway.Resource]:
         # Every ancestor of a route's path is a resource too, routed or not.
         paths = {"/".join(path.split("/")[:depth]) for path in route_paths for depth in range(1, path.count("/") + 2)}
+        # A resource is named by its path with `-` for `/` (the names stacks have): two paths that read the same that
+        # way (product ids `a` and `a-schema`) would be two resources under one URN: the engine's error names neither.
+        names = {path: f"{name}-{path.replace('/', '-')}" for path in paths}
+        by_name: dict[str, str] = {}
+        for path in sorted(paths):
+            other = by_name.setdefault(names[path], path)
+            if other != path:
+                raise ValueError(
+                    f"the routes {other} and {path} would both be the resource {names[path]}: "
+                    "serve products whose ids do not make one route's path out of another's"
+                )
         created: dict[str, aws.apigateway.Resource] = {}
         for path in sorted(paths, key=lambda p: p.count("/")):
             parent_path, _, part = path.rpartition("/")
             parent_id = created[parent_path].id if parent_path else api.root_resource_id
             created[path] = aws.apigateway.Resource(
-                f"{name}-{path.replace('/', '-')}", rest_api=api.id, parent_id=parent_id, path_part=part, opts=child
+                names[path], rest_api=api.id, parent_id=parent_id, path_part=part, opts=child
             )
         return created
 

@@ -125,3 +125,24 @@ def test_any_json_renders_verbatim_and_reads_nothing_of_the_caller():
     for missing_json in apigateway_vtl.MISSING_JSON_FORMS:
         assert json.loads(apigateway_vtl.render(text, missing_json=missing_json)) == HOSTILE
     assert caller_reads(text) == []
+
+
+def test_products_whose_paths_would_share_a_resource_name_are_refused(tmp_path):
+    # `products/acme/schema` and `products/acme-schema` would both be the resource `collector-products-acme-schema`:
+    # the mocks accept two resources under one URN, and the engine's error names neither product nor path.
+    references = []
+    for product_id in ("acme", "acme-schema"):
+        entry = tmp_path / f"{product_id}.json"
+        counter = {"name": "made", "meaning": "Made."}
+        entry.write_text(
+            json.dumps(
+                {"id": product_id, "display_name": product_id, "version_format": "semver", "counters": [counter]}
+            )
+        )
+        references.append(str(entry))
+    config = {**config_with_products("dev"), "analytics-collector:products": json.dumps(references)}
+    with pytest.raises(
+        ValueError,
+        match=r"routes products/acme-schema and products/acme/schema .*resource collector-products-acme-schema",
+    ):
+        run_program("dev", config)
