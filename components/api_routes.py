@@ -71,6 +71,29 @@ class ApiRoute:
 
 
 @dataclass(frozen=True)
+class MockIntegration:
+    """API Gateway answers by itself: nothing runs behind the route and nothing is stored."""
+
+    type: str
+    passthrough_behavior: str
+    request_template: str  # a contract/templates file: the status the mock answers with
+
+
+@dataclass(frozen=True)
+class SchemaRoute:
+    """A product's contract, for an operator to audit: the report schema the product's model is built from."""
+
+    path: str
+    http_method: str
+    authorization: str
+    integration: MockIntegration
+    status_code: str
+    content_type: str
+    body: str  # the response template: the schema as JSON text every Velocity engine renders unchanged
+    method_response_models: Pairs
+
+
+@dataclass(frozen=True)
 class GatewayResponse:
     response_type: str
     status_code: Optional[str]  # None: API Gateway's own status for the error
@@ -144,6 +167,36 @@ def product_routes(product: products.Product) -> tuple[ApiRoute, ...]:
         *(_report_route(path, model, legacy) for path in product.legacy_routes),
         _report_route(PRODUCT_ROUTE.format(product=product.id), model, own),
     )
+
+
+# Where an operator reads the contract a product's reports must meet (docs/products.md).
+SCHEMA_ROUTE = f"{products.RESERVED_ROUTE_PREFIX}/{{product}}/schema"
+GATEWAY_ANSWER = MockIntegration(
+    type="MOCK",
+    # A request of a content type other than the template's is refused (415), as on the report routes.
+    passthrough_behavior="NEVER",
+    request_template=templates.MOCK_ANSWER_REQUEST,
+)
+
+
+def schema_route(product: products.Product) -> SchemaRoute:
+    """`GET products/<id>/schema`: the schema rendered into the answer at deploy time, from the same
+    `load_schema(product)` the product's model is built from."""
+    return SchemaRoute(
+        path=SCHEMA_ROUTE.format(product=product.id),
+        http_method="GET",
+        authorization="NONE",
+        integration=GATEWAY_ANSWER,
+        status_code="200",
+        content_type=JSON,
+        body=templates.verbatim_json(schemas.load_schema(product)),
+        method_response_models=((JSON, "Empty"),),
+    )
+
+
+def schema_routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[SchemaRoute, ...]:
+    """None (no products named): none, so that a stack on the last release deploys what it did."""
+    return tuple(schema_route(product) for product in catalogue or ())
 
 
 def routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[ApiRoute, ...]:
@@ -235,9 +288,11 @@ def fingerprint(
     gateway_responses: tuple[GatewayResponse, ...],
     retry_after_seconds: int,
     delivery_stream_name: str,
+    schema_routes: tuple[SchemaRoute, ...] = (),
 ) -> str:
     """A hash of every field of every route and gateway response, of every template they name, as rendered, and of
-    the Retry-After they answer with."""
+    the Retry-After they answer with. Schema routes count only when there are any: the trigger of a stack without
+    them is the one it had before they existed."""
     responses: list[GatewayResponse | IntegrationResponse] = [
         *gateway_responses,
         *(r for route in routes for r in route.responses),
@@ -246,14 +301,20 @@ def fingerprint(
     request_templates = {
         template_key(route.integration): request_template(route.integration, delivery_stream_name) for route in routes
     }
-    canonical = json.dumps(
-        {
-            "routes": [_described(route) for route in routes],
-            "gateway_responses": [dataclasses.asdict(response) for response in gateway_responses],
-            "response_templates": response_templates,
-            "request_templates": request_templates,
-            "retry_after_seconds": retry_after_seconds,
-        },
-        sort_keys=True,
-    )
+    described: dict[str, Any] = {
+        "routes": [_described(route) for route in routes],
+        "gateway_responses": [dataclasses.asdict(response) for response in gateway_responses],
+        "response_templates": response_templates,
+        "request_templates": request_templates,
+        "retry_after_seconds": retry_after_seconds,
+    }
+    if schema_routes:
+        described["schema_routes"] = {
+            "routes": [dataclasses.asdict(route) for route in schema_routes],
+            "request_templates": {
+                name: templates.read(name)
+                for name in sorted({route.integration.request_template for route in schema_routes})
+            },
+        }
+    canonical = json.dumps(described, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Optional
+from typing import Any, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from components import api_routes, iam_policies
-from components.api_routes import ApiRoute, GatewayResponse, RequestModel, RequestValidation
+from components.api_routes import ApiRoute, GatewayResponse, Pairs, RequestModel, RequestValidation, SchemaRoute
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
 from components.products_input import catalogue_of, products_field
@@ -81,8 +81,8 @@ class CollectorEndpointArgs:
 
     products: Optional[Sequence[str]] = products_field(
         "The products served, each a built-in catalogue id or the path of a catalogue entry (.json, "
-        "docs/products.md); each gets the route products/<id>/reports and its own model. Unset: the default "
-        "product's legacy routes only."
+        "docs/products.md); each gets the route products/<id>/reports and its own model, and products/<id>/schema "
+        "answers its report schema. Unset: the default product's legacy routes only."
     )
 
     def __post_init__(self) -> None:
@@ -92,6 +92,14 @@ class CollectorEndpointArgs:
 
     def served_products(self) -> Optional[tuple[catalogue.Product, ...]]:
         return catalogue_of(self, self.products)
+
+
+class MethodAddress(TypedDict):
+    """Where API Gateway keeps a method's integration and responses."""
+
+    rest_api: pulumi.Input[str]
+    resource_id: pulumi.Input[str]
+    http_method: pulumi.Input[str]
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
         routes, gateway_responses = api_routes.routes_for(args.served_products()), api_routes.GATEWAY_RESPONSES
+        schema_routes = api_routes.schema_routes_for(args.served_products())
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
@@ -164,7 +173,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         targets = RouteTargets(
             name=name,
             api=api,
-            resources=self._resources(name, api, routes, child),
+            resources=self._resources(name, api, [*(r.path for r in routes), *(r.path for r in schema_routes)], child),
             models=models,
             validator=validator,
             role=self._firehose_role(name, args, routes, child),
@@ -173,6 +182,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         created = [resource for route in routes for resource in self._route(route, targets, args.retry_after_seconds)]
+        created += [resource for route in schema_routes for resource in self._schema_route(route, targets)]
         created += self._gateway_responses(name, api, gateway_responses, args.retry_after_seconds, child)
 
         deployment = aws.apigateway.Deployment(
@@ -180,7 +190,13 @@ class CollectorEndpoint(pulumi.ComponentResource):
             rest_api=api.id,
             triggers={
                 "configuration": stream_name.apply(
-                    partial(api_routes.fingerprint, routes, gateway_responses, args.retry_after_seconds)
+                    partial(
+                        api_routes.fingerprint,
+                        routes,
+                        gateway_responses,
+                        args.retry_after_seconds,
+                        schema_routes=schema_routes,
+                    )
                 )
             },
             opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=created)),
@@ -211,41 +227,100 @@ class CollectorEndpoint(pulumi.ComponentResource):
 
     @staticmethod
     def _resources(
-        name: str, api: aws.apigateway.RestApi, routes: tuple[ApiRoute, ...], child: pulumi.ResourceOptions
+        name: str, api: aws.apigateway.RestApi, route_paths: Sequence[str], child: pulumi.ResourceOptions
     ) -> dict[str, aws.apigateway.Resource]:
         # Every ancestor of a route's path is a resource too, routed or not.
-        paths = {
-            "/".join(route.path.split("/")[:depth]) for route in routes for depth in range(1, route.path.count("/") + 2)
-        }
+        paths = {"/".join(path.split("/")[:depth]) for path in route_paths for depth in range(1, path.count("/") + 2)}
+        # A resource is named by its path with `-` for `/` (the names stacks have): two paths that read the same that
+        # way (product ids `a` and `a-schema`) would be two resources under one URN: the engine's error names neither.
+        names = {path: f"{name}-{path.replace('/', '-')}" for path in paths}
+        by_name: dict[str, str] = {}
+        for path in sorted(paths):
+            other = by_name.setdefault(names[path], path)
+            if other != path:
+                raise ValueError(
+                    f"the routes {other} and {path} would both be the resource {names[path]}: "
+                    "serve products whose ids do not make one route's path out of another's"
+                )
         created: dict[str, aws.apigateway.Resource] = {}
         for path in sorted(paths, key=lambda p: p.count("/")):
             parent_path, _, part = path.rpartition("/")
             parent_id = created[parent_path].id if parent_path else api.root_resource_id
             created[path] = aws.apigateway.Resource(
-                f"{name}-{path.replace('/', '-')}", rest_api=api.id, parent_id=parent_id, path_part=part, opts=child
+                names[path], rest_api=api.id, parent_id=parent_id, path_part=part, opts=child
             )
         return created
 
     @staticmethod
-    def _route(route: ApiRoute, targets: RouteTargets, retry_after_seconds: int) -> list[pulumi.Resource]:
-        resource = targets.resources[route.path]
+    def _method(
+        route: ApiRoute | SchemaRoute, targets: RouteTargets, **request: Any
+    ) -> tuple[str, aws.apigateway.Method, MethodAddress]:
+        """The route's method; the prefix that names every resource of the route (its path and verb); and the
+        method's address, where its integration and responses are put."""
         prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
+        resource_id = targets.resources[route.path].id
         method = aws.apigateway.Method(
             prefix,
             rest_api=targets.api.id,
-            resource_id=resource.id,
+            resource_id=resource_id,
             http_method=route.http_method,
             authorization=route.authorization,
+            **request,
+            opts=targets.opts,
+        )
+        return (
+            prefix,
+            method,
+            # The API and resource as the method got them (the same dependencies); the verb from the method, so
+            # that what is put on it waits for it.
+            MethodAddress(rest_api=targets.api.id, resource_id=resource_id, http_method=method.http_method),
+        )
+
+    @staticmethod
+    def _answer(
+        prefix: str,
+        at: MethodAddress,
+        integration: aws.apigateway.Integration,
+        targets: RouteTargets,
+        status_code: str,
+        response_models: Pairs,
+        response_templates: Mapping[str, str],
+        selection_pattern: Optional[str] = None,
+        method_parameters: Optional[Mapping[str, bool]] = None,
+        integration_parameters: Optional[Mapping[str, str]] = None,
+    ) -> list[pulumi.Resource]:
+        """One status the method answers with (its method response) and what maps the integration's answer to it."""
+        method_response = aws.apigateway.MethodResponse(
+            f"{prefix}-{status_code}",
+            **at,
+            status_code=status_code,
+            response_models=dict(response_models),
+            response_parameters=method_parameters,
+            opts=targets.opts,
+        )
+        mapping = aws.apigateway.IntegrationResponse(
+            f"{prefix}-{status_code}-mapping",
+            **at,
+            status_code=method_response.status_code,
+            selection_pattern=selection_pattern,
+            response_templates=dict(response_templates),
+            response_parameters=integration_parameters,
+            opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
+        )
+        return [method_response, mapping]
+
+    @classmethod
+    def _route(cls, route: ApiRoute, targets: RouteTargets, retry_after_seconds: int) -> list[pulumi.Resource]:
+        prefix, method, at = cls._method(
+            route,
+            targets,
             request_validator_id=targets.validator.id,
             request_models={route.model.content_type: targets.models[route.model.name].name},
-            opts=targets.opts,
         )
         spec = route.integration
         integration = aws.apigateway.Integration(
             f"{prefix}-firehose",
-            rest_api=targets.api.id,
-            resource_id=resource.id,
-            http_method=method.http_method,
+            **at,
             type=spec.type,
             integration_http_method=spec.http_method,
             uri=iam_policies.arn("apigateway", targets.region, "firehose", f"action/{spec.firehose_action}"),
@@ -259,31 +334,42 @@ class CollectorEndpoint(pulumi.ComponentResource):
         )
         created: list[pulumi.Resource] = [method, integration]
         for response in route.responses:
-            method_response = aws.apigateway.MethodResponse(
-                f"{prefix}-{response.status_code}",
-                rest_api=targets.api.id,
-                resource_id=resource.id,
-                http_method=method.http_method,
-                status_code=response.status_code,
-                response_models=dict(route.method_response_models),
-                response_parameters=api_routes.method_response_parameters(response),
-                opts=targets.opts,
-            )
-            created.append(method_response)
-            created.append(
-                aws.apigateway.IntegrationResponse(
-                    f"{prefix}-{response.status_code}-mapping",
-                    rest_api=targets.api.id,
-                    resource_id=resource.id,
-                    http_method=method.http_method,
-                    status_code=method_response.status_code,
-                    selection_pattern=response.selection_pattern,
-                    response_templates={response.content_type: templates.read(response.template)},
-                    response_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
-                    opts=pulumi.ResourceOptions.merge(targets.opts, pulumi.ResourceOptions(depends_on=[integration])),
-                )
+            created += cls._answer(
+                prefix,
+                at,
+                integration,
+                targets,
+                response.status_code,
+                route.method_response_models,
+                {response.content_type: templates.read(response.template)},
+                selection_pattern=response.selection_pattern,
+                method_parameters=api_routes.method_response_parameters(response),
+                integration_parameters=api_routes.integration_response_parameters(response, retry_after_seconds),
             )
         return created
+
+    @classmethod
+    def _schema_route(cls, route: SchemaRoute, targets: RouteTargets) -> list[pulumi.Resource]:
+        """A method API Gateway answers itself: no validator or model (a GET has no body), no role, no stream."""
+        prefix, method, at = cls._method(route, targets)
+        integration = aws.apigateway.Integration(
+            f"{prefix}-mock",
+            **at,
+            type=route.integration.type,
+            passthrough_behavior=route.integration.passthrough_behavior,
+            request_templates={route.content_type: templates.read(route.integration.request_template)},
+            opts=targets.opts,
+        )
+        answer = cls._answer(
+            prefix,
+            at,
+            integration,
+            targets,
+            route.status_code,
+            route.method_response_models,
+            {route.content_type: route.body},
+        )
+        return [method, integration, *answer]
 
     @staticmethod
     def _gateway_responses(

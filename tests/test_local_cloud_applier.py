@@ -61,10 +61,13 @@ def test_every_variant_applies_whole_with_the_localstack_header_only_on_integrat
     deployment = offline.apply(program)
     assert deployment.applied and set(deployment.applied).isdisjoint(deployment.skipped)
     integrations = [kwargs for operation, kwargs in offline.calls if operation == "put_integration"]
-    assert len(integrations) == len(deployment.record_urls())
-    for kwargs in integrations:
-        assert kwargs["requestParameters"]["integration.request.header.X-Amz-Target"] == "'Firehose_20150804.PutRecord'"
     program_integrations = [r for r in program.resources if r.typ == "aws:apigateway/integration:Integration"]
+    assert len(integrations) == len(program_integrations) >= len(deployment.record_urls())
+    for kwargs in integrations:
+        if kwargs["type"] == "MOCK":  # a product's schema, answered by API Gateway itself: nothing to target
+            assert "requestParameters" not in kwargs and "uri" not in kwargs
+            continue
+        assert kwargs["requestParameters"]["integration.request.header.X-Amz-Target"] == "'Firehose_20150804.PutRecord'"
     assert all("X-Amz-Target" not in str(r.inputs) for r in program_integrations), "the program must not send it"
     sent = repr(offline.calls)
     assert ACCOUNT not in sent and "-id'" not in sent, "a mocked account or id reached LocalStack"

@@ -3,7 +3,7 @@
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from contract import products
 
@@ -16,6 +16,11 @@ PRODUCT_TOKEN = "@PRODUCT_FIELD@"
 PRODUCT_FIELD = '""product"":""{product}"",'  # inside the template's double-quoted $line: "" is one quote
 # Named once: the routes (components/api_routes.py) use it, and fixtures render reports through it.
 FIREHOSE_PUT_RECORD = "firehose_put_record.vtl"
+# The request of a route API Gateway answers itself (a mock integration): its status, nothing of the caller.
+MOCK_ANSWER_REQUEST = "mock_answer_request.vtl"
+# JSON's own escapes for the two characters Velocity acts on (`$` a reference, `#` a directive or comment). In JSON
+# text they can only stand inside a string, where the escape decodes to the same character.
+_VELOCITY_ESCAPES = {"$": "\\u0024", "#": "\\u0023"}
 
 
 def read(name: str) -> str:
@@ -51,6 +56,16 @@ def firehose_put_record(
     delivery_stream_name: str, product: Optional[str] = None, counters_keys: Optional[Sequence[str]] = None
 ) -> str:
     return for_stream(FIREHOSE_PUT_RECORD, delivery_stream_name, product, counters_keys)
+
+
+def verbatim_json(value: Any) -> str:
+    """`value` as JSON text for a response template that every Velocity engine (API Gateway's, LocalStack's,
+    airspeed-ext) renders unchanged: with no `$` or `#` left, the template has no reference, directive or comment,
+    and a JSON parser reads back exactly `value` (`"\\u0024schema"` is `"$schema"`)."""
+    text = json.dumps(value, indent=2)
+    for character, escape in _VELOCITY_ESCAPES.items():
+        text = text.replace(character, escape)
+    return text
 
 
 def access_log_format() -> str:

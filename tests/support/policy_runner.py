@@ -10,6 +10,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from tests.support.made_up_product import config_with_products
 from tooling.mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config_with
 
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
@@ -25,12 +26,15 @@ ALL_OPTIONS = {
     "monitoring": {"alarmEmail": "ops@example.com"},
     "warehouse": {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
 }
-VARIANTS = (*STACKS, "all-options", "opted-out")
+# "two-products": a stack naming the default product and a made-up one (each product's routes and schema route).
+VARIANTS = (*STACKS, "all-options", "opted-out", "two-products")
 
 
 def run_variant(variant: str) -> ProgramRun:
     if variant == "all-options":
         return run_program("dev", stack_config_with("dev", **ALL_OPTIONS))
+    if variant == "two-products":
+        return run_program("dev", config_with_products("dev"))
     if variant == "opted-out":
         return run_program("dev", stack_config_with("dev", metricsConfig={"disable_usage_statistic": True}))
     return run_program(variant)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from components.api_routes import PUT_RECORD, RECORD_PATHS
+from components.api_routes import GATEWAY_ANSWER, PUT_RECORD, RECORD_PATHS
 from contract.guardrails import buckets
 from tooling.local_cloud.aws_clients import client
 from tooling.mocked_program import pulumi_mocks
@@ -294,23 +294,31 @@ class Applier:
         return f"{inputs['resourceId']}/{inputs['httpMethod']}"
 
     def method(self, inputs, resource):
-        as_is = ("requestValidatorId", "requestModels")
-        _known(inputs, resource.typ, *METHOD_ADDRESS, *as_is, "authorization", "apiKeyRequired")
+        validation = ("requestValidatorId", "requestModels")  # a method without a body (GET) has neither
+        _known(inputs, resource.typ, *METHOD_ADDRESS, *validation, "authorization", "apiKeyRequired")
         method_id = self._put_on_method(
             "put_method",
             inputs,
-            *as_is,
+            *(key for key in validation if key in inputs),
             authorizationType=inputs["authorization"],
             apiKeyRequired=inputs.get("apiKeyRequired", False),
         )
         return {"id": method_id}
 
     def integration(self, inputs, resource):
+        if inputs.get("type") == GATEWAY_ANSWER.type:
+            return self._mock_integration(inputs, resource)
         as_is = ("type", "integrationHttpMethod", "uri", "credentials", "passthroughBehavior", "requestTemplates")
         _known(inputs, resource.typ, *METHOD_ADDRESS, *as_is, "requestParameters")
         headers = {**inputs["requestParameters"], **LOCALSTACK_INTEGRATION_HEADERS}
         method_id = self._put_on_method("put_integration", inputs, *as_is, requestParameters=headers)
         return {"id": f"{method_id}/integration"}
+
+    def _mock_integration(self, inputs, resource):
+        """API Gateway answers by itself: no target, so no target header."""
+        as_is = ("type", "passthroughBehavior", "requestTemplates")
+        _known(inputs, resource.typ, *METHOD_ADDRESS, *as_is)
+        return {"id": f"{self._put_on_method('put_integration', inputs, *as_is)}/integration"}
 
     def method_response(self, inputs, resource):
         as_is = ("statusCode", "responseModels")

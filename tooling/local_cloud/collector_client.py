@@ -1,4 +1,5 @@
-"""Post reports to the local collector exactly as clients do (including with no Content-Type at all).
+"""Post reports to the local collector exactly as clients do (including with no Content-Type at all), and read what
+it answers.
 
 http.client rather than urllib: urllib adds `Content-Type: application/x-www-form-urlencoded` to
 every body, and the shipped reporter sends none.
@@ -19,6 +20,7 @@ JSON = "application/json"
 class Reply:
     status: int
     text: str
+    content_type: str | None = None
 
     @property
     def json(self):
@@ -35,19 +37,28 @@ class Reply:
         return self.text
 
 
-def post(url: str, body: bytes | str | dict, content_type: str | None = JSON, timeout: float = 15.0) -> Reply:
+def _request(method: str, url: str, body: bytes | None, headers: dict[str, str], timeout: float) -> Reply:
     parts = urllib.parse.urlsplit(url)
     if parts.hostname not in LOOPBACK_HOSTS:
-        raise ValueError(f"refusing to post outside this machine: {url}")
+        raise ValueError(f"refusing to {method.lower()} outside this machine: {url}")
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        connection.request(method, parts.path, body=body, headers=headers)
+        response = connection.getresponse()
+        text = response.read().decode("utf-8", errors="replace")
+        return Reply(response.status, text, response.getheader("Content-Type"))
+    finally:
+        connection.close()
+
+
+def post(url: str, body: bytes | str | dict, content_type: str | None = JSON, timeout: float = 15.0) -> Reply:
     if isinstance(body, dict):
         body = json.dumps(body)
     if isinstance(body, str):
         body = body.encode()
-    headers = {"Content-Type": content_type} if content_type else {}
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    try:
-        connection.request("POST", parts.path, body=body, headers=headers)
-        response = connection.getresponse()
-        return Reply(response.status, response.read().decode("utf-8", errors="replace"))
-    finally:
-        connection.close()
+    return _request("POST", url, body, {"Content-Type": content_type} if content_type else {}, timeout)
+
+
+def get(url: str, timeout: float = 15.0) -> Reply:
+    """A GET as `curl <url>` sends it: no body, no Content-Type."""
+    return _request("GET", url, None, {}, timeout)
