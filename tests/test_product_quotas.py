@@ -13,9 +13,10 @@ def test_what_one_more_product_adds_predicts_a_stack_of_five():
     with tempfile.TemporaryDirectory() as folder:
         five = Counter(r.typ for r in product_quotas.run_with(5, Path(folder)).resources)
     assert {typ: costs.at(typ, 5) for typ in five} == dict(five)
-    # A product is a route: two path parts (`<id>`, `reports`), one POST, one model, its saved queries.
-    assert costs.per_product[product_quotas.RESOURCE] == 2
-    assert costs.per_product[product_quotas.METHOD] == 1
+    # A product is at least its reports route: two path parts (`<id>`, `reports`), a POST and its model; a further
+    # per-product route adds to these counts, and the table follows.
+    assert costs.per_product[product_quotas.RESOURCE] >= 2
+    assert costs.per_product[product_quotas.METHOD] >= 1
     assert costs.per_product[product_quotas.MODEL] == 1
 
 
