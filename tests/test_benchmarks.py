@@ -191,3 +191,38 @@ def test_the_sizes_the_docs_give_for_a_default_run_are_the_scripts_defaults():
     assert f"{ingest['--reports']:,} valid reports from {ingest['--clients']} concurrent clients" in text
     start = script_defaults("component_package_start.py")
     assert f"(`tooling/benchmarks/component_package_start.py`, median of {start['--runs']})" in text
+
+
+def product_rows(out: str) -> dict[str, list[int]]:
+    """The products mode's table: product -> [deployments, peak/s, 429s, first attempt, after retries, by a replay,
+    dead]."""
+    return fleet_rows(out)
+
+
+def stage_found(out: str) -> tuple[float, int]:
+    rate, burst = re.search(r"smallest that refuses nothing, ([\d.]+) requests/s steady, burst (\d+),", out).groups()
+    return float(rate), int(burst)
+
+
+@pytest.mark.slow
+def test_a_fleet_over_uneven_products_loses_none_at_the_stage_found_and_some_at_a_far_smaller_one():
+    # 40,000 deployments split 40/30/20/10 over four products' routes: ten million's shape, in seconds.
+    products = ["--deployments", "40000", "--products", "40", "30", "20", "10"]
+    out = run_benchmark("fleet_simulation.py", *products, "--find-stage")
+    assert "40,000 deployments over 4 products, one bucket per product's route" in out, out
+    rows = product_rows(out)
+    assert [row[0] for row in rows.values()] == [16000, 12000, 8000, 4000], out
+    assert all(throttled == 0 and first == deployments for deployments, _, throttled, first, *_ in rows.values())
+    assert "40,000 deployments, 0 429 answers, 0 dead-lettered" in out, out
+    rate, burst = stage_found(out)
+    assert burst == 2 * rate  # prod's ratio, 100 to 50
+    # One bucket for all four products needs more than each route's own.
+    shared = run_benchmark("fleet_simulation.py", *products, "--find-stage", "--shared-bucket")
+    assert stage_found(shared)[0] > rate and "0 dead-lettered" in shared, shared
+    # One request in 500 s for the largest product's 400 reports a day cannot carry them within the retry horizon
+    # (a thousand deployments: a starved fleet's retries are slow to simulate).
+    starved = run_benchmark(
+        "fleet_simulation.py", *products[2:], "--deployments", "1000", "--rate", "0.002", "--burst", "1"
+    )
+    largest = product_rows(starved)["product 1 (40%)"]
+    assert largest[0] == 400 and largest[-1] > 0, starved

@@ -4,6 +4,17 @@
     PYTHONPATH=$PWD .venv/bin/python tooling/benchmarks/fleet_simulation.py [--deployments 1000 100000 1000000]
         [--stack prod] [--rate R --burst B] [--retry-after S | --no-retry-after] [--rule-spread 60]
         [--outage-hours 0] [--seed 11]
+    PYTHONPATH=$PWD .venv/bin/python tooling/benchmarks/fleet_simulation.py --deployments 10000000
+        --products 40 30 20 10 [--find-stage] [--shared-bucket]
+
+`--products W1 W2 ...`: the deployments are split over one product per weight (uneven shares, as a real collector's),
+each product's reporters posting to its own route, all on the Scheduler's window. API Gateway applies the stage's
+`*/*` method settings (components/collector_endpoint.py's MethodSettings) to each method on its own, so each
+product's route has its own bucket of the stage's rate and burst: each product is simulated against its own.
+`--shared-bucket` puts every product in one bucket instead: what the account's throttle, shared by every method of
+every API in the region, must allow. `--find-stage` searches the smallest whole rate (the burst in the stage's ratio
+to it) at which no POST of any product is refused, checked on the first POSTs' arrival ticks with the simulation's
+own token bucket, then runs the fleet at it; a fleet at that setting never retries, so none is lost.
 
 What is the project's own, imported rather than restated: each deployment's cron expression
 (components.daily_aggregator.schedule_expression), the reporter's defaults (DailyAggregatorArgs: schedule
@@ -66,6 +77,8 @@ TICK_SECONDS = 0.1
 START_SECONDS = (0.5, 2.0)  # from the invocation to the first POST, uniform
 ANSWER_SECONDS = 0.05  # a 429 comes back at once
 SIZES = (1_000, 100_000, 1_000_000)
+ROUNDING = 1e-6
+STACK_ID_POOL = 200_000  # stack ids whose cron minute is computed; a larger fleet draws its minutes from them
 FIRST, RETRYING, RETRIED, REPLAYED, DEAD = 0, 1, 2, 3, 4
 
 
@@ -140,6 +153,10 @@ def scheduled_seconds(deployments: int, hour: int, rng: np.random.Generator) -> 
     return seconds
 
 
+def _ticks(seconds: np.ndarray) -> np.ndarray:
+    return np.floor(seconds / TICK_SECONDS).astype(np.int64)
+
+
 class Fleet:
     """Every deployment's reporter, one state per deployment in arrays, moved forward tick by tick."""
 
@@ -173,7 +190,7 @@ class Fleet:
         self.per_second = np.zeros(int(horizon), dtype=np.int64)
 
     def _tick(self, seconds: np.ndarray) -> np.ndarray:
-        return np.floor(seconds / TICK_SECONDS).astype(np.int64)
+        return _ticks(seconds)
 
     def _schedule(self, ids: np.ndarray, ticks: np.ndarray) -> None:
         if not len(ids):
@@ -289,16 +306,22 @@ class Fleet:
         self._schedule(ids, np.maximum(self._tick(when), now + 1))
 
 
-def simulate(name: str, invoked: np.ndarray, stage: Stage, seed: int, outage: tuple[float, float]) -> Outcome:
+def simulate(
+    name: str, invoked: np.ndarray, stage: Stage, seed: int, outage: tuple[float, float] = (0.0, 0.0)
+) -> Outcome:
     args, settings = reporter_defaults()
     started = time.perf_counter()
     fleet = Fleet(invoked, stage, args, settings, np.random.default_rng(seed), outage)
+    return run(name, fleet, started)
+
+
+def run(name: str, fleet: Fleet, started: float) -> Outcome:
     fleet.simulate()
     counts = np.bincount(fleet.outcome, minlength=5)
     assert counts[RETRYING] == 0, "a deployment was left between attempts"
     return Outcome(
         name,
-        len(invoked),
+        len(fleet.invoked),
         int(fleet.per_second.max()),
         fleet.throttled,
         int(counts[FIRST]),
@@ -325,9 +348,104 @@ def compare(
     ]
 
 
-def table(outcomes: list[Outcome]) -> str:
+def product_shares(deployments: int, weights: list[float]) -> list[int]:
+    """Deployments per product, in proportion to the weights; the rounding goes to the first product."""
+    if not weights or min(weights) <= 0:
+        raise ValueError(f"--products = {weights} is not allowed: expected one positive weight per product")
+    shares = [int(deployments * weight / sum(weights)) for weight in weights]
+    shares[0] += deployments - sum(shares)
+    return shares
+
+
+def scheduler_starts(deployments: int, window_minutes: int, rng: np.random.Generator) -> np.ndarray:
+    """When each deployment's run starts: its cron minute, then a uniform time in the Scheduler's window.
+
+    Stack ids are random, so a deployment's minute is schedule_expression's for a random id: it is computed for a
+    pool of at most STACK_ID_POOL ids and drawn from it, which keeps ten million deployments to seconds."""
+    args, _ = reporter_defaults()
+    pool = scheduled_seconds(min(deployments, STACK_ID_POOL), args.schedule_hour, rng)
+    scheduled = pool if len(pool) == deployments else rng.choice(pool, deployments)
+    return scheduled + rng.uniform(0, window_minutes * 60, deployments)
+
+
+def never_refused(first_ticks: np.ndarray, rate: float, burst: float) -> bool:
+    """Whether Fleet.simulate's token bucket (full at the start, `rate * TICK_SECONDS` a tick, capped at `burst`)
+    takes every first POST: tokens after tick t are min over s <= t of burst - arrivals(s..t) + refill * (t - s)."""
+    arrivals = np.bincount(first_ticks)
+    refill = rate * TICK_SECONDS
+    drawn = np.cumsum(arrivals) - refill * np.arange(len(arrivals))  # D(t) = C(t) - refill * t
+    before = np.concatenate(([refill], drawn[:-1]))  # D(s - 1), with D(-1) = refill
+    # A token short by float rounding is refused by the simulation's bucket: keep a margin far above rounding.
+    return bool(np.all(drawn - np.minimum.accumulate(before) + refill <= burst - ROUNDING))
+
+
+def smallest_stage(first_ticks: list[np.ndarray], burst_per_rate: float, shared: bool) -> tuple[int, int]:
+    """The smallest whole rate, with its burst in the stage's ratio, at which no first POST is refused: of every
+    product's own bucket (the stage's `*/*` setting applies to each method), or of one bucket they share."""
+    buckets = [np.concatenate(first_ticks)] if shared else first_ticks
+
+    def enough(rate: int) -> bool:
+        return all(never_refused(ticks, rate, max(1, round(rate * burst_per_rate))) for ticks in buckets)
+
+    low, high = 0, 1
+    while not enough(high):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if enough(middle) else (middle, high)
+    return high, max(1, round(high * burst_per_rate))
+
+
+def product_fleets(
+    deployments: int, weights: list[float], window_minutes: int, seed: int
+) -> list[tuple[str, np.ndarray, int]]:
+    """Per product: its name, its runs' start times and the seed its fleet simulates with."""
+    rng = np.random.default_rng(seed)
+    starts = scheduler_starts(deployments, window_minutes, rng)
+    fleets, first = [], 0
+    for index, share in enumerate(product_shares(deployments, weights)):
+        fleets.append((f"product {index + 1} ({share / deployments:.0%})", starts[first : first + share], seed + index))
+        first += share
+    return fleets
+
+
+def compare_products(
+    deployments: int,
+    weights: list[float],
+    stage: Stage,
+    window_minutes: int,
+    seed: int,
+    find_stage: bool,
+    shared: bool,
+) -> tuple[Stage, list[Outcome]]:
+    args, settings = reporter_defaults()
+    started = time.perf_counter()
+    fleets = [
+        (name, Fleet(invoked, stage, args, settings, np.random.default_rng(fleet_seed)))
+        for name, invoked, fleet_seed in product_fleets(deployments, weights, window_minutes, seed)
+    ]
+    if find_stage:
+        first_ticks = [_ticks(fleet.next_post) for _, fleet in fleets]
+        rate, burst = smallest_stage(first_ticks, stage.burst / stage.rate, shared)
+        stage = Stage(f"{stage.name}, smallest that refuses nothing", float(rate), burst, stage.retry_after)
+        for _, fleet in fleets:
+            fleet.stage = stage
+    if shared:
+        merged = Fleet(
+            np.concatenate([fleet.invoked for _, fleet in fleets]),
+            stage,
+            args,
+            settings,
+            np.random.default_rng(seed),
+        )
+        merged.next_post = np.concatenate([fleet.next_post for _, fleet in fleets])
+        return stage, [run(f"{len(fleets)} products, one shared bucket", merged, started)]
+    return stage, [run(name, fleet, time.perf_counter()) for name, fleet in fleets]
+
+
+def table(outcomes: list[Outcome], label: str = "Schedule") -> str:
     rows = [
-        "| Deployments | Schedule | Peak arrivals/s | 429 answers | Delivered, 1st attempt | "
+        f"| Deployments | {label} | Peak arrivals/s | 429 answers | Delivered, 1st attempt | "
         "Delivered after retries | Delivered by a replay | Dead-lettered | POSTs per report |",
         "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -337,6 +455,22 @@ def table(outcomes: list[Outcome]) -> str:
         for o in outcomes
     ]
     return "\n".join(rows)
+
+
+def simulate_products(deployments: int, options: argparse.Namespace, stage: Stage, window: int) -> None:
+    used, outcomes = compare_products(
+        deployments, options.products, stage, window, options.seed, options.find_stage, options.shared_bucket
+    )
+    bucket = "one bucket for every product" if options.shared_bucket else "one bucket per product's route"
+    print(f"{deployments:,} deployments over {len(options.products)} products, {bucket}: {used.shown()}")
+    print(table(outcomes, label="Product"))
+    lost = sum(o.dead_lettered for o in outcomes)
+    posts = sum(o.posts for o in outcomes)
+    print(
+        f"every product: {sum(o.deployments for o in outcomes):,} deployments, "
+        f"{sum(o.throttled for o in outcomes):,} 429 answers, {lost:,} dead-lettered, "
+        f"{posts / deployments:.2f} POSTs per report; simulated in {sum(o.seconds for o in outcomes):.1f} s"
+    )
 
 
 def main() -> None:
@@ -366,6 +500,22 @@ def main() -> None:
         help="hours from scheduleHour during which a flood takes every token of the stage",
     )
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--products",
+        type=float,
+        nargs="+",
+        help="split the deployments over products in these proportions, each on its own route, Scheduler's window",
+    )
+    parser.add_argument(
+        "--find-stage",
+        action="store_true",
+        help="with --products: use the smallest rate (burst in the stage's ratio) that refuses no POST",
+    )
+    parser.add_argument(
+        "--shared-bucket",
+        action="store_true",
+        help="with --products: one bucket for every product (the account's), not one per route",
+    )
     options = parser.parse_args()
     stage = stage_limits(options.stack)
     if options.rate or options.burst or options.retry_after or options.no_retry_after:
@@ -380,6 +530,10 @@ def main() -> None:
         f"hourly replays for {args.retry_horizon_hours} h, scheduleHour {args.schedule_hour}, window {window} min; "
         f"cron rule spread {options.rule_spread:g} s; outage {options.outage_hours:g} h; seed {options.seed}"
     )
+    if options.products:
+        for deployments in options.deployments:
+            simulate_products(deployments, options, stage, window)
+        return
     outcomes = []
     for deployments in options.deployments:
         outcomes += compare(deployments, stage, options.rule_spread, window, options.seed, options.outage_hours)

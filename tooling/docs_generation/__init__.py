@@ -24,7 +24,7 @@ from stack_config import (
     STACKS,
     config_keys,
 )
-from tooling.docs_generation import figures, fleet_costs, flood_horizon, guardrails, warehouse_bounds
+from tooling.docs_generation import figures, fleet_costs, flood_horizon, guardrails, product_quotas, warehouse_bounds
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
@@ -130,6 +130,7 @@ GENERATED = {
     "counter-bounds": warehouse_bounds.bounds_table,
     "report-date-window": warehouse_bounds.window_table,
     "flood-horizon": flood_horizon.flood_table,
+    "product-quotas": product_quotas.quota_table,
 }
 
 # Which file holds each generated section: the one place that changes when a section moves between files.
@@ -144,6 +145,7 @@ SECTION_FILES = {
     "counter-bounds": DOCS / "warehouse.md",
     "report-date-window": DOCS / "warehouse.md",
     "flood-horizon": DOCS / "fleet-scale.md",
+    "product-quotas": DOCS / "products.md",
 }
 
 
