@@ -17,12 +17,12 @@ import pytest
 from components.api_routes import PUT_RECORD
 from contract import schemas
 from contract.warehouse import delivered
+from tests.support.local_cloud import running_local_cloud
 from tooling.demo.sample_posts import DOCUMENTED_PATH, SHIPPED_REPORTER_PATH
 from tooling.fixtures import reports
 from tooling.local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS, deploy_ingest_path
 from tooling.local_cloud.aws_clients import client
 from tooling.local_cloud.collector_client import post
-from tooling.local_cloud.emulator import LocalCloud, LocalCloudError
 
 pytestmark = pytest.mark.localstack
 
@@ -31,12 +31,8 @@ STORED_FIELDS = set(schemas.RECEIVED_FIELDS) | set(schemas.scalar_fields()) | {s
 
 @pytest.fixture(scope="module")
 def cloud():
-    try:
-        started = LocalCloud().start()
-    except LocalCloudError as error:
-        pytest.fail(f"LocalStack could not start: {error}", pytrace=False)
-    yield started
-    started.stop()
+    with running_local_cloud() as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

@@ -12,24 +12,20 @@ import pytest
 
 from contract import products, schemas
 from contract.warehouse import delivered
+from tests.support.local_cloud import running_local_cloud
 from tests.support.made_up_product import config_with_products, made_up_product
 from tooling.fixtures import reports
 from tooling.local_cloud.applier import LocalDeployment, deploy_ingest_path
 from tooling.local_cloud.aws_clients import client
 from tooling.local_cloud.collector_client import get, post
-from tooling.local_cloud.emulator import LocalCloud, LocalCloudError
 
 pytestmark = pytest.mark.localstack
 
 
 @pytest.fixture(scope="module")
 def deployment():
-    try:
-        cloud = LocalCloud().start()
-    except LocalCloudError as error:
-        pytest.fail(f"LocalStack could not start: {error}", pytrace=False)
-    yield deploy_ingest_path(cloud.endpoint_url, "dev", config_with_products("dev"))
-    cloud.stop()
+    with running_local_cloud() as cloud:
+        yield deploy_ingest_path(cloud.endpoint_url, "dev", config_with_products("dev"))
 
 
 @pytest.fixture(scope="module")
