@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import under_ci
+from tests.support import prerequisites
 
 ROOT = Path(__file__).resolve().parents[1]
 # venv -> (its lock, the Python the Makefile builds it with), spelled here rather than read from the Makefile.
@@ -175,10 +175,7 @@ def installed(venv: Path) -> dict[str, str]:
 def test_each_built_venv_holds_exactly_its_lock(venv):
     path = ROOT / venv
     if not (path / ".installed").exists() and not (venv == ".venv-tools" and (path / "bin" / "uv").exists()):
-        message = f"{venv} is not built (make {'setup' if venv == '.venv' else 'test'})"
-        if under_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        prerequisites.missing(f"{venv} is not built", f"make {'setup' if venv == '.venv' else 'test'} builds it")
     lock, python = VENVS[venv]
     assert list(path.glob(f"lib/python{python}/site-packages")), f"{venv} does not run Python {python}"
     expected = {name: version for name, (version, _, _) in locked(lock).items()}
@@ -195,9 +192,7 @@ def test_each_built_venv_holds_exactly_its_lock(venv):
 def test_the_usage_report_venv_runs_the_report():
     venv = ROOT / ".venv-usage-report"
     if not (venv / ".installed").exists():
-        if under_ci():
-            pytest.fail(".venv-usage-report is not built (make usage-report-venv)")
-        pytest.skip(".venv-usage-report is not built (make usage-report-venv)")
+        prerequisites.missing(".venv-usage-report is not built", "make usage-report-venv builds it")
     done = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "usage_report", "--help"],
         cwd=ROOT,

@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from tests.support import prerequisites
 
 # What `.ci/install-browser` runs on a fresh Debian machine, and what a developer is told to run.
 INSTALL_COMMAND = "apt-get update && apt-get install -y chromium chromium-driver"
@@ -50,16 +50,8 @@ def locate(environ: dict[str, str] | None = None) -> tuple[Browser | None, str]:
     return None, f"{DEBIAN_BROWSER} and {DEBIAN_DRIVER}"
 
 
-def under_ci(environ: dict[str, str] | None = None) -> bool:
-    environ = os.environ if environ is None else environ
-    return environ.get("CI", "").lower() in ("true", "1")
-
-
 def missing(what: str, environ: dict[str, str] | None = None) -> None:
-    message = f"the HTML report's browser test needs {what}"
-    if under_ci(environ):
-        pytest.fail(f"{message}. Under CI it must run, not skip (.ci/run installs it).", pytrace=False)
-    pytest.skip(message)
+    prerequisites.missing(f"the HTML report's browser test needs {what}", ".ci/run installs it", environ)
 
 
 def require(environ: dict[str, str] | None = None) -> Browser:
