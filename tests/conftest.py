@@ -1,4 +1,5 @@
-"""Test setup shared by every module: dummy AWS credentials and Pulumi mocks, before anything else."""
+"""Test setup shared by every module: dummy AWS credentials, connects to loopback only, and Pulumi mocks, before
+anything else."""
 
 import os
 
@@ -12,6 +13,10 @@ for _key, _value in {
 }.items():
     os.environ[_key] = _value
 os.environ.pop("AWS_PROFILE", None)
+
+from tests.support import loopback_only  # noqa: E402
+
+loopback_only.install()
 
 from tooling.mocked_program import pulumi_mocks  # noqa: E402  (after the credentials: nothing may see real ones)
 
