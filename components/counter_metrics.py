@@ -108,7 +108,8 @@ def product_rule() -> Rule:
 
 def counter_metrics_rule() -> Rule:
     return Rule(
-        "unset, or an object of counter name (one of the product's) -> {namespace, metricName, dimensions}",
+        "unset, or an object of counter name (one of the product's) -> "
+        f"{{{', '.join(camel_case(f.name) for f in fields(CounterMetric))}}}",
         lambda value: value is None or isinstance(value, Mapping),
     )
 
