@@ -49,7 +49,7 @@ class CollectorEndpointArgs:
     throttle_rate_limit: float = tunable(20.0, number(0.1, 10000), "Steady requests per second for the stage.")
     throttle_burst_limit: int = tunable(40, integer(1, 5000), "Burst of requests allowed above the rate.")
     execution_log_level: str = tunable(
-        "ERROR",
+        stages.EXECUTION_LOG_LEVELS[0],
         one_of(*stages.EXECUTION_LOG_LEVELS, stages.LOGGING_OFF),
         "API Gateway execution logging (needs the account's CloudWatch role); INFO would keep request headers.",
     )

@@ -4,9 +4,9 @@ catalogue, with the closest names offered for a misspelt one."""
 
 from __future__ import annotations
 
-import difflib
+import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Optional
 
@@ -24,9 +24,8 @@ _DIMENSION_VALUE = r"[!-~][ -~]{0,1023}"
 MAX_DIMENSIONS = 30
 
 
-def did_you_mean(word: Any, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=3)
-    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+# Args errors quote the names they offer, as they quote the value refused.
+did_you_mean = functools.partial(products.did_you_mean, show=repr)
 
 
 def _dimension_filter() -> Rule:
@@ -108,7 +107,8 @@ def product_rule() -> Rule:
 
 def counter_metrics_rule() -> Rule:
     return Rule(
-        "unset, or an object of counter name (one of the product's) -> {namespace, metricName, dimensions}",
+        "unset, or an object of counter name (one of the product's) -> "
+        f"{{{', '.join(camel_case(f.name) for f in fields(CounterMetric))}}}",
         lambda value: value is None or isinstance(value, Mapping),
     )
 

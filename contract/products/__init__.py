@@ -37,7 +37,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -109,9 +109,10 @@ def _error(source: str, key: str, value: Any, allowed: str) -> CatalogueError:
     return CatalogueError(f"{source}: {key} = {value!r} is not allowed: expected {allowed}")
 
 
-def _hint(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=3)
-    return f" (did you mean {' or '.join(close)}?)" if close else ""
+def did_you_mean(word: Any, choices: Iterable[str], show: Callable[[str], str] = str) -> str:
+    """The closest of `choices` to a misspelt `word`, as a clause for an error message ("" when none is close)."""
+    close = difflib.get_close_matches(str(word), list(choices), n=3)
+    return f" (did you mean {' or '.join(show(c) for c in close)}?)" if close else ""
 
 
 def _check_keys(source: str, where: str, data: Any, known: set[str], required: Sequence[str]) -> dict[str, Any]:
@@ -121,7 +122,7 @@ def _check_keys(source: str, where: str, data: Any, known: set[str], required: S
     for key in data:
         if key not in known:
             raise CatalogueError(
-                f"{source}: {prefix}{key} is not a catalogue key{_hint(key, known)}: "
+                f"{source}: {prefix}{key} is not a catalogue key{did_you_mean(key, known)}: "
                 f"allowed keys are {', '.join(sorted(known))}"
             )
     for key in required:
@@ -231,7 +232,7 @@ def builtin_ids() -> tuple[str, ...]:
 def builtin(product_id: str) -> Product:
     if product_id not in builtin_ids():
         raise CatalogueError(
-            f"{product_id!r} is not a built-in product{_hint(product_id, builtin_ids())}: built-in products are "
+            f"{product_id!r} is not a built-in product{did_you_mean(product_id, builtin_ids())}: built-in products are "
             f"{', '.join(builtin_ids())}; a product of your own is named by the path of its .json entry"
         )
     product = load_file(BUILTIN_DIR / f"{product_id}{ENTRY_SUFFIX}")
