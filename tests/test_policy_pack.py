@@ -1027,5 +1027,13 @@ def test_bucket_policies_handed_over_as_objects_pass_as_json_text_does():
     resources = edited("aws:s3/bucketPolicy:BucketPolicy", lambda p: p.update(policy=json.loads(p["policy"])))(
         program_resources("dev")
     )
+    handed_over = [r.props["policy"] for r in of_type(resources, "aws:s3/bucketPolicy:BucketPolicy")]
+    assert handed_over and all(isinstance(p, dict) for p in handed_over), "the policies were not turned into objects"
     for rule in ("s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"):
         assert violations(RULES[rule], resources) == [], rule
+    # An object is read, not waved through: the same deny turned into an allow is still caught.
+    for r in of_type(resources, "aws:s3/bucketPolicy:BucketPolicy"):
+        for statement in r.props["policy"]["Statement"]:
+            statement["Effect"] = "Allow"
+    for rule in ("s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"):
+        assert violations(RULES[rule], resources) != [], rule
