@@ -883,9 +883,11 @@ def test_the_pack_needs_only_pulumi_policy_and_the_standard_library():
     import sys
 
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    for source in (REPO / "policy").glob("*.py"):
+    rules, guardrails = sorted((REPO / "policy").glob("*.py")), sorted((REPO / "contract" / "guardrails").glob("*.py"))
+    assert "__main__.py" in {p.name for p in rules} and guardrails, "the pack's sources were not found"
+    for source in rules:
         assert _imported_roots(source) <= stdlib | {"pulumi_policy", "policy", "contract"}, source.name
-    for source in (REPO / "contract" / "guardrails").glob("*.py"):
+    for source in guardrails:
         assert _imported_roots(source) <= stdlib | {"contract"}, source.name
 
 
