@@ -56,7 +56,10 @@ def as_list(value) -> list:
 
 
 def allows(policy: dict, action: str, resource: str = "*") -> bool:
-    """Whether an Allow statement without a Deny grants the action (conditions set aside)."""
+    """Whether an Allow statement without a Deny grants the action (an Allow's conditions set aside).
+
+    A Deny with a condition may not apply, so only an unconditional Deny counts: a test that the role cannot do
+    something then rests on a wall that always stands."""
 
     def matches(statement):
         return any(fnmatch.fnmatchcase(action, a) for a in as_list(statement["Action"])) and any(
@@ -65,7 +68,7 @@ def allows(policy: dict, action: str, resource: str = "*") -> bool:
 
     statements = policy["Statement"]
     return any(s["Effect"] == "Allow" and matches(s) for s in statements) and not any(
-        s["Effect"] == "Deny" and matches(s) for s in statements
+        s["Effect"] == "Deny" and "Condition" not in s and matches(s) for s in statements
     )
 
 

@@ -258,15 +258,16 @@ def test_the_deploy_role_neither_grants_nor_can_be_granted_a_data_plane_action(a
     policy = deploy_policy()
     granted = {"Statement": allow_statements(policy)}
     denies = [s for s in policy["Statement"] if s["Effect"] == "Deny" and action in as_list(s["Action"])]
-    for resource in DATA:
-        if resource.split(":")[2] == action.split(":")[0]:
-            # Not granted even before the Deny: the Deny is a second wall, not the only one.
-            assert not allows(granted, action, resource), (action, resource)
-            # The explicit deny is what stops a bucket, key or queue policy the role writes granting it back.
-            assert any(r == "*" or fnmatch.fnmatchcase(resource, r) for s in denies for r in as_list(s["Resource"])), (
-                action,
-                resource,
-            )
+    resources = [r for r in DATA if r.split(":")[2] == action.split(":")[0]]
+    assert resources, f"DATA names no {action.split(':')[0]} resource to try {action} on"
+    for resource in resources:
+        # Not granted even before the Deny: the Deny is a second wall, not the only one.
+        assert not allows(granted, action, resource), (action, resource)
+        # The explicit deny is what stops a bucket, key or queue policy the role writes granting it back.
+        assert any(r == "*" or fnmatch.fnmatchcase(resource, r) for s in denies for r in as_list(s["Resource"])), (
+            action,
+            resource,
+        )
 
 
 def test_the_deploy_role_reads_and_writes_this_projects_state_only():

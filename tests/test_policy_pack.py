@@ -11,7 +11,7 @@ import yaml
 
 from contract.guardrails import client_identity
 from policy.catalog import POLICIES
-from policy.rule_kit import FSBP, control_of
+from policy.rule_kit import control_of
 from tests.support.policy_runner import VARIANTS, from_run, policy_resource, run_variant, violations
 from tooling.mocked_program.pulumi_mocks import REPO
 
@@ -840,7 +840,8 @@ def test_rules_carry_well_formed_security_controls():
     controls = [control_of(policy) for policy in POLICIES if policy.framework]
     assert controls, "no rule names the control it enforces"
     assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*\.[1-9][0-9]*", control) for control in controls), controls
-    assert all(p.framework.name == FSBP for p in POLICIES if p.framework)
+    # Spelt here, not read from rule_kit: a misspelt framework there would otherwise pass.
+    assert {p.framework.name for p in POLICIES if p.framework} == {"AWS Foundational Security Best Practices"}
 
 
 def test_only_the_entry_point_constructs_the_pack():
@@ -883,9 +884,11 @@ def test_the_pack_needs_only_pulumi_policy_and_the_standard_library():
     import sys
 
     stdlib = set(sys.stdlib_module_names) | {"__future__"}
-    for source in (REPO / "policy").glob("*.py"):
+    rules, guardrails = sorted((REPO / "policy").glob("*.py")), sorted((REPO / "contract" / "guardrails").glob("*.py"))
+    assert "__main__.py" in {p.name for p in rules} and guardrails, "the pack's sources were not found"
+    for source in rules:
         assert _imported_roots(source) <= stdlib | {"pulumi_policy", "policy", "contract"}, source.name
-    for source in (REPO / "contract" / "guardrails").glob("*.py"):
+    for source in guardrails:
         assert _imported_roots(source) <= stdlib | {"contract"}, source.name
 
 
@@ -1027,5 +1030,13 @@ def test_bucket_policies_handed_over_as_objects_pass_as_json_text_does():
     resources = edited("aws:s3/bucketPolicy:BucketPolicy", lambda p: p.update(policy=json.loads(p["policy"])))(
         program_resources("dev")
     )
+    handed_over = [r.props["policy"] for r in of_type(resources, "aws:s3/bucketPolicy:BucketPolicy")]
+    assert handed_over and all(isinstance(p, dict) for p in handed_over), "the policies were not turned into objects"
     for rule in ("s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"):
         assert violations(RULES[rule], resources) == [], rule
+    # An object is read, not waved through: the same deny turned into an allow is still caught.
+    for r in of_type(resources, "aws:s3/bucketPolicy:BucketPolicy"):
+        for statement in r.props["policy"]["Statement"]:
+            statement["Effect"] = "Allow"
+    for rule in ("s3-tls-only-bucket-policy", "s3-firehose-bucket-single-writer"):
+        assert violations(RULES[rule], resources) != [], rule

@@ -28,7 +28,10 @@ def _load(name: str) -> dict:
 
 
 def _workflow_files() -> list[Path]:
-    return sorted(WORKFLOWS.glob("*.yml"))
+    found = sorted(WORKFLOWS.glob("*.yml"))
+    # Each test below loops over these: an empty list would let every one of them pass unread.
+    assert len(found) >= 5, f"the workflows were not found in {WORKFLOWS}"
+    return found
 
 
 def _actionlint() -> str:
@@ -114,11 +117,14 @@ def test_workflows_default_to_read_only_tokens():
 
 
 def test_checkouts_do_not_persist_the_token():
+    checkouts = 0
     for path in _workflow_files():
         for job in _load(path.name)["jobs"].values():
             for step in job.get("steps", []):
                 if step.get("uses", "").startswith("actions/checkout@"):
+                    checkouts += 1
                     assert step["with"]["persist-credentials"] is False, path.name
+    assert checkouts >= 3, "no checkout step found: the workflows were not read"
 
 
 def test_aws_credentials_come_from_oidc_role_assumption():
