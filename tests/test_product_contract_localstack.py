@@ -10,10 +10,10 @@ import uuid
 
 import pytest
 
-from contract import products, schemas
+from contract import schemas
 from contract.warehouse import delivered
 from tests.support.local_cloud import running_local_cloud
-from tests.support.made_up_product import config_with_products, made_up_product
+from tests.support.made_up_product import config_with_products, served_products
 from tooling.fixtures import reports
 from tooling.local_cloud.applier import LocalDeployment, deploy_ingest_path
 from tooling.local_cloud.aws_clients import client
@@ -31,10 +31,6 @@ def deployment():
 @pytest.fixture(scope="module")
 def s3(deployment):
     return client("s3", deployment.endpoint_url)
-
-
-def served() -> dict[str, products.Product]:
-    return {"lunasec-tokenizer": products.default(), "acme-gadgets": made_up_product()}
 
 
 def _report(counters: dict) -> dict:
@@ -68,7 +64,7 @@ def test_each_products_route_stores_its_reports_naming_the_product(deployment, s
 
 
 def test_each_product_answers_the_schema_it_enforces(deployment):
-    for product_id, product in served().items():
+    for product_id, product in served_products().items():
         reply = get(deployment.url(f"products/{product_id}/schema"))
         assert reply.status == 200, f"{product_id}: {reply.text}"
         assert reply.content_type == "application/json", product_id
@@ -90,7 +86,7 @@ def test_an_unknown_products_schema_is_a_path_the_api_does_not_have(deployment):
 
 def test_reading_a_schema_stores_nothing(deployment, s3):
     before = {obj.key for obj in delivered.delivered_objects(s3, deployment.bucket_name)}
-    for product_id in served():
+    for product_id in served_products():
         assert get(deployment.url(f"products/{product_id}/schema")).status == 200
     # A report posted after the reads: once it has landed, anything the reads stored has too.
     sentinel = reports.valid_report(stack_id=str(uuid.uuid4()))

@@ -9,7 +9,7 @@ import pytest
 from components import api_routes
 from contract import products, schemas, templates
 from policy.vtl_references import caller_reads
-from tests.support.made_up_product import config_with_products, made_up_product
+from tests.support.made_up_product import config_with_products, made_up_product, served_products
 from tests.test_api_routes import template_dir, variants  # noqa: F401  (template_dir: a fixture)
 from tooling.fixtures import apigateway_vtl
 from tooling.mocked_program.pulumi_mocks import mock_id, run_program
@@ -20,10 +20,6 @@ STREAM = "reports-stream"
 @pytest.fixture(scope="module")
 def served():
     return run_program("dev", config_with_products("dev"))
-
-
-def served_products():
-    return {"lunasec-tokenizer": products.default(), "acme-gadgets": made_up_product()}
 
 
 def _rendered(template: str) -> dict:

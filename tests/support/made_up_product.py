@@ -15,6 +15,11 @@ def made_up_product() -> products.Product:
     return products.load_file(ENTRY)
 
 
+def served_products() -> dict[str, products.Product]:
+    """The products that stack serves, by the id each route carries."""
+    return {"lunasec-tokenizer": products.default(), "acme-gadgets": made_up_product()}
+
+
 def config_with_products(stack: str = "dev") -> dict[str, str]:
     """The committed stack's config, serving the default product and the made-up one."""
     return {**stack_config(stack), f"{PROJECT}:products": json.dumps(list(REFERENCES))}
