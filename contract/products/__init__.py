@@ -51,9 +51,11 @@ VERSION_FORMATS = ("semver",)
 
 # In routes (`products/<id>/reports`), resource names and the warehouse's product column.
 _ID = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")
-# A JSON key, a CloudWatch metric name and a Glue map key alike.
-_COUNTER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_COUNTERS_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+# A counter's name and a legacy counters key: one pattern, because both are keys of the same report (a counter a
+# key of the counters object, a counters key one of the report itself) and a counter is also a CloudWatch metric
+# name and a Glue map key; what is safe for one is safe for the other.
+_KEY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_KEY_NAME_ALLOWED = "a letter, then up to 63 letters, digits or '_'"
 _ROUTE = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*")
 # Paths the collector keeps for the catalogue's own routes.
 RESERVED_ROUTE_PREFIX = "products"
@@ -155,7 +157,7 @@ def _unique(source: str, key: str, names: Sequence[str]) -> None:
 
 def _counter(source: str, where: str, data: Any) -> Counter:
     data = _check_keys(source, where, data, _COUNTER_KEYS, ("name", "meaning"))
-    name = _text(source, f"{where}.name", data["name"], _COUNTER_NAME, "a letter, then up to 63 letters, digits or '_'")
+    name = _text(source, f"{where}.name", data["name"], _KEY_NAME, _KEY_NAME_ALLOWED)
     maximum = data.get("daily_maximum")
     if maximum is not None and (isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1):
         raise _error(source, f"{where}.daily_maximum", maximum, "a whole number of at least 1, or no key")
@@ -164,7 +166,7 @@ def _counter(source: str, where: str, data: Any) -> Counter:
 
 def _alias(source: str, where: str, data: Any) -> CountersKey:
     data = _check_keys(source, where, data, _ALIAS_KEYS, ("key", "meaning"))
-    key = _text(source, f"{where}.key", data["key"], _COUNTERS_KEY, "a letter, then up to 63 letters, digits or '_'")
+    key = _text(source, f"{where}.key", data["key"], _KEY_NAME, _KEY_NAME_ALLOWED)
     if key == "metrics":
         raise _error(source, f"{where}.key", key, "a key other than the canonical `metrics`")
     return CountersKey(key, _text(source, f"{where}.meaning", data["meaning"]))
