@@ -51,7 +51,6 @@ TIME_RESERVE_SECONDS = 2.0
 # AWS's common WAF rule set blocks a request without one (docs/guardrails.md).
 USER_AGENT = "analytics-collector-reporter"
 
-validate_report: Callable[[object], dict[str, Any]] = fastjsonschema.compile(schemas.load_schema())
 # boto3's clients (cloudwatch, sqs): the Lambda runtime's boto3 ships no type information.
 AwsClient = Any
 
@@ -151,12 +150,7 @@ def _product_id(raw: Optional[str]) -> str:
 
 
 def _counter_names(product_id: str) -> list[str]:
-    # The default product's through schemas.counter_names(), the one list the report schema holds.
-    return (
-        schemas.counter_names()
-        if product_id == products.DEFAULT_PRODUCT_ID
-        else schemas.counter_names(products.builtin(product_id))
-    )
+    return schemas.counter_names(products.builtin(product_id))
 
 
 def _is_text(value: Any) -> bool:
@@ -393,13 +387,9 @@ def within_maximum(
     return kept, over
 
 
-def report_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
-    # The default product's is read at call time: tests stand in a newer release's schema for it.
-    return validate_report if product_id == products.DEFAULT_PRODUCT_ID else _product_validator(product_id)
-
-
 @functools.lru_cache(maxsize=4)
-def _product_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+def report_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+    """The product's report schema, compiled once per product a warm function reports."""
     return fastjsonschema.compile(schemas.load_schema(products.builtin(product_id)))
 
 
@@ -433,7 +423,7 @@ class Delivery:
 
 
 def without_unknown_counters(
-    report: dict[str, Any], rejected: CollectorRejected, validate: Optional[Callable[[object], dict[str, Any]]] = None
+    report: dict[str, Any], rejected: CollectorRejected, validate: Callable[[object], dict[str, Any]]
 ) -> dict[str, Any]:
     """The report without the counters an older collector refused, so a newer reporter loses no day.
 
@@ -449,7 +439,7 @@ def without_unknown_counters(
         named = set()
     if rejected.status != 400 or not named or not named <= set(counters) - set(report) or named == set(counters):
         raise rejected
-    return (validate or validate_report)(
+    return validate(
         {
             **report,
             schemas.CANONICAL_COUNTERS_KEY: {name: value for name, value in counters.items() if name not in named},
