@@ -160,7 +160,8 @@ class DailyAggregatorArgs:
     product: str = tunable(
         products.DEFAULT_PRODUCT_ID,
         product_rule(),
-        "The catalogue product whose counters the reporter reads and sends.",
+        "The catalogue product whose counters the reporter reads and sends: a built-in id, or your own entry's JSON "
+        "text, which the function's archive then ships.",
     )
     counter_metrics: Optional[Mapping[str, CounterMetric]] = tunable(
         None,
@@ -175,11 +176,14 @@ class DailyAggregatorArgs:
             raise ArgsError(f"{type(self).__name__}.collector_url", self.collector_url, _https_url_or_output().allowed)
         validate_args(self)
         where = type(self).__name__
-        product = check_product(f"{where}.product", self.product)
+        product = self.reported_product()
         # Frozen: the checked objects replace the plain ones a config file or the component package gives.
         object.__setattr__(
             self, "counter_metrics", check_counter_metrics(f"{where}.counter_metrics", product, self.counter_metrics)
         )
+
+    def reported_product(self) -> products.Product:
+        return check_product(f"{type(self).__name__}.product", self.product)
 
 
 def schedule_minute(stack_id: str) -> int:
@@ -242,6 +246,7 @@ class DailyAggregator(pulumi.ComponentResource):
             ),
         )
         role, policy = self._role(name, logs, retries, child)
+        product = args.reported_product()
 
         function = aws.lambda_.Function(
             f"{name}-function",
@@ -249,7 +254,7 @@ class DailyAggregator(pulumi.ComponentResource):
             runtime=RUNTIME,
             architectures=["arm64"],
             handler=HANDLER,
-            code=reporter_archive(args.product),
+            code=reporter_archive(product),
             role=role.arn,
             memory_size=args.memory_size_mb,
             timeout=args.timeout_seconds,
@@ -265,7 +270,7 @@ class DailyAggregator(pulumi.ComponentResource):
                     # Absent, not empty, when unset: [] is a real choice (series without dimensions).
                     dimension_names=None if args.dimension_names is None else json.dumps(sorted(args.dimension_names)),
                     # Both absent for the default product read by counter name: the function as before.
-                    product_id=None if args.product == products.DEFAULT_PRODUCT_ID else args.product,
+                    product_id=None if product.id == products.DEFAULT_PRODUCT_ID else product.id,
                     counter_metrics=counter_metrics_variable(args.counter_metrics),
                 )
             },

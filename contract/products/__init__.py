@@ -23,7 +23,8 @@ The API (standard library only: the reporter Lambda ships this package):
 - `load(reference, base_dir)`: a built-in id, or a path to an entry file (relative to `base_dir`).
 - `catalogue(references, base_dir)`: the products a stack serves, checked together (ids and legacy routes and
   keys unique across them).
-- `parse(data, source)` / `load_file(path)`: an entry from data or a file.
+- `parse(data, source)` / `parse_text(text, source)` / `load_file(path)`: an entry from data, JSON text or a file;
+  `dump(product)`: the entry's JSON text again.
 - `Product`: id, display_name, version_format, counters (`Counter`: name, meaning, daily_maximum or None),
   counters_keys (`CountersKey`: the legacy aliases), legacy_routes, source; `counter_names`, `counter(name)`.
 - `change_kind(before, after)`: ADDITION, REVISION or MODEL, what a catalogue change means to reporters in the field.
@@ -214,17 +215,47 @@ def parse(data: Any, source: str) -> Product:
     )
 
 
+def parse_text(text: str, source: str) -> Product:
+    """One catalogue entry from its JSON text; `source` names it in errors."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CatalogueError(f"{source}: not JSON ({error.msg} at line {error.lineno})") from None
+    return parse(data, source)
+
+
 def load_file(path: str | Path) -> Product:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CatalogueError(f"{path}: cannot read the catalogue entry ({error.strerror})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CatalogueError(f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
-    return parse(data, str(path))
+    return parse_text(text, str(path))
+
+
+def dump(product: Product) -> str:
+    """The entry's JSON text, as parse() reads it back: the keys it declares, in the documented order."""
+    data: dict[str, Any] = {
+        "id": product.id,
+        "display_name": product.display_name,
+        "version_format": product.version_format,
+        "counters": [
+            {
+                "name": c.name,
+                "meaning": c.meaning,
+                **({} if c.daily_maximum is None else {"daily_maximum": c.daily_maximum}),
+            }
+            for c in product.counters
+        ],
+    }
+    legacy: dict[str, Any] = {}
+    if product.counters_keys:
+        legacy["counters_keys"] = [{"key": a.key, "meaning": a.meaning} for a in product.counters_keys]
+    if product.legacy_routes:
+        legacy["routes"] = list(product.legacy_routes)
+    if legacy:
+        data["legacy"] = legacy
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def builtin_ids() -> tuple[str, ...]:
