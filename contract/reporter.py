@@ -1,6 +1,7 @@
 """The reporter Lambda's interface, stated once for the component that deploys it (components/daily_aggregator.py)
 and the handler it runs (handlers/daily_report.py): the environment that configures it and the replay event."""
 
+import json
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Optional
@@ -38,6 +39,17 @@ class Variables:
 
 REQUIRED_VARIABLES = tuple(f.name.upper() for f in fields(Variables) if f.default is MISSING)
 OPTIONAL_VARIABLES = tuple(f.name.upper() for f in fields(Variables) if f.default is not MISSING)
+# Lambda refuses a function whose environment variables take more than 4 KB together (AWS Lambda quotas, "Function
+# configuration, deployment, and execution": 4 KB for all of a function's environment variables, in aggregate).
+ENVIRONMENT_LIMIT_BYTES = 4096
+
+
+def environment_size(variables: Mapping[str, str]) -> int:
+    """The bytes the variables take as Lambda counts them, their names and values and the JSON quoting around them:
+    measured as the compact JSON text of the map, which counts no less than the names and values alone."""
+    return len(json.dumps(dict(variables), separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
 # COUNTER_METRICS is a JSON object: counter name -> an object with any of these keys (an absent one: the default).
 # "dimensions" is the filter, an object of dimension name -> value: only the series that have each are summed.
 COUNTER_METRIC_KEYS = ("namespace", "metric_name", "dimensions")

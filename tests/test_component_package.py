@@ -408,6 +408,15 @@ def test_a_path_for_a_product_is_refused_over_grpc_naming_the_key(plugin):
     )
 
 
+@pytest.mark.plugin
+def test_a_mapping_over_lambdas_environment_limit_is_refused_over_grpc_with_its_size(plugin):
+    counters = ["tokenizeSuccess", "tokenizeFailure", "detokenizeSuccess", "detokenizeFailure", "createGrantSuccess"]
+    mapping = {name: {"dimensions": {"Operation": "x" * 900}} for name in counters}
+    details = _refused(plugin, {"collectorUrl": COLLECTOR_URL, "counterMetrics": mapping})
+    assert details.startswith("DailyAggregator.counterMetrics = <COUNTER_METRICS of 4,")
+    assert "within Lambda's limit of 4,096 bytes (4 KB) for all its variables together" in details
+
+
 # How the engine sends a value from `config.requireSecret` (Pulumi's wire format for secrets, spelled out here).
 SECRET_HTTP_URL = "http://collector.internal.example.com/v1/record?token=hunter2"
 

@@ -27,6 +27,7 @@ from contract import products
 from contract.guardrails import transport
 from stack_config import StackConfigError
 from tests.support import docs
+from tests.support.original_product import ORIGINAL_COUNTERS
 from tooling.demo import made_up_product
 from tooling.mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 
@@ -528,3 +529,39 @@ def test_args_refuse_a_vendors_entry_they_cannot_ship(kwargs, message):
     with pytest.raises(ArgsError) as refused:
         DailyAggregatorArgs(collector_url=URL, **kwargs)
     assert message in str(refused.value)
+
+
+# --- Lambda's 4 KB for the whole environment ------------------------------------------------------------------------
+
+# Every counter of the default product read from one metric, filtered by a long dimension value: about 4.6 KB.
+OVERSIZED_MAPPING = {
+    name: {"metricName": "Calls", "dimensions": {"Operation": f"{name}-{'x' * 700}"}} for name in ORIGINAL_COUNTERS
+}
+
+
+def test_a_counter_mapping_over_lambdas_environment_limit_is_refused_naming_the_input_size_and_limit():
+    with pytest.raises(ArgsError) as refused:
+        DailyAggregatorArgs(collector_url=URL, counter_metrics=OVERSIZED_MAPPING)
+    message = str(refused.value)
+    assert message.startswith("DailyAggregatorArgs.counter_metrics = <COUNTER_METRICS of 4,")
+    assert (
+        " bytes> is not allowed: expected a value that keeps the function's environment within Lambda's limit of "
+        "4,096 bytes (4 KB) for all its variables together: with it they take 5," in message
+    )
+
+
+def test_the_largest_variable_is_the_one_named():
+    names = [f"dimension{'x' * 240}{index:02}" for index in range(20)]
+    with pytest.raises(ArgsError, match=r"^DailyAggregatorArgs\.dimension_names = <DIMENSION_NAMES of 5,"):
+        DailyAggregatorArgs(collector_url=URL, dimension_names=names)
+
+
+def test_over_the_package_and_stack_config_the_key_is_the_settings_name():
+    with pytest.raises(StackConfigError, match=r"^analytics-collector:reporter\.counterMetrics = <COUNTER_METRICS of "):
+        run_program("dev", stack_config_with("dev", reporter={"counterMetrics": OVERSIZED_MAPPING}))
+
+
+def test_a_mapping_of_every_counter_well_within_the_limit_is_deployed_as_given():
+    mapping = {name: {"metricName": "Calls", "dimensions": {"Operation": name}} for name in OVERSIZED_MAPPING}
+    args = DailyAggregatorArgs(collector_url=URL, counter_metrics=mapping)
+    assert set(args.counter_metrics) == set(mapping)

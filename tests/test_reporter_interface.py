@@ -4,7 +4,7 @@ from dataclasses import fields
 
 import pytest
 
-from contract.reporter import Variables, environment
+from contract.reporter import ENVIRONMENT_LIMIT_BYTES, Variables, environment, environment_size
 
 REQUIRED = {
     "collector_url": "https://collector.example.com/record",
@@ -60,3 +60,9 @@ def test_an_empty_optional_variable_reads_as_absent_and_a_missing_required_one_i
     assert variables.max_attempts is None
     with pytest.raises(ValueError, match=r"missing environment variables STACK_ID, METRICS_NAMESPACE$"):
         Variables.read({"COLLECTOR_URL": "https://c.example.com/r", "PRODUCT_VERSION": "1.2.3", "STACK_ID": ""})
+
+
+def test_the_environments_size_counts_names_values_and_their_quoting_in_bytes():
+    assert environment_size({"A": "b"}) == len('{"A":"b"}') == 9
+    assert environment_size({"A": "é"}) == 10  # two bytes in UTF-8
+    assert ENVIRONMENT_LIMIT_BYTES == 4096
