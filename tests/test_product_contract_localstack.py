@@ -12,10 +12,9 @@ import pytest
 
 from contract import schemas
 from contract.warehouse import delivered
-from tests.support.local_cloud import running_local_cloud
-from tests.support.made_up_product import config_with_products, served_products
+from tests.support.made_up_product import served_products
 from tooling.fixtures import reports
-from tooling.local_cloud.applier import LocalDeployment, deploy_ingest_path
+from tooling.local_cloud.applier import LocalDeployment
 from tooling.local_cloud.aws_clients import client
 from tooling.local_cloud.collector_client import get, post
 
@@ -23,9 +22,8 @@ pytestmark = pytest.mark.localstack
 
 
 @pytest.fixture(scope="module")
-def deployment():
-    with running_local_cloud() as cloud:
-        yield deploy_ingest_path(cloud.endpoint_url, "dev", config_with_products("dev"))
+def deployment(two_products):
+    return two_products
 
 
 @pytest.fixture(scope="module")
