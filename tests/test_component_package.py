@@ -351,16 +351,21 @@ COUNTER_METRICS = {
 }
 
 
-@pytest.mark.plugin
-def test_construct_with_a_counter_mapping_registers_what_the_python_class_registers(plugin):
-    inputs = {"collector_url": COLLECTOR_URL, "counter_metrics": COUNTER_METRICS}
+def reporter_function(plugin, name: str, inputs: dict):
+    """The reporter's function a Construct over gRPC registers, once every registration is shown to be the Python
+    class's in-process one for the same inputs."""
     plugin.monitor.registrations.clear()
-    plugin.construct(TOKENS["DailyAggregator"], "mapped", camel_inputs(inputs))
+    plugin.construct(TOKENS["DailyAggregator"], name, camel_inputs(inputs))
     registered = plugin.monitor.registrations
     assert {without_stack(r.urn): comparable(r.inputs) for r in registered} == in_process(
-        BY_NAME["DailyAggregator"], "mapped", inputs
+        BY_NAME["DailyAggregator"], name, inputs
     )
-    function = next(r for r in registered if r.type == "aws:lambda/function:Function")
+    return next(r for r in registered if r.type == "aws:lambda/function:Function")
+
+
+@pytest.mark.plugin
+def test_construct_with_a_counter_mapping_registers_what_the_python_class_registers(plugin):
+    function = reporter_function(plugin, "mapped", {"collector_url": COLLECTOR_URL, "counter_metrics": COUNTER_METRICS})
     assert json.loads(function.inputs["environment"]["variables"]["COUNTER_METRICS"]) == {
         "createGrantFailure": {"namespace": "acme/grants", "metric_name": "GrantFailed"},
         "tokenizeSuccess": {"metric_name": "Tokenize", "dimensions": {"Outcome": "success"}},
@@ -387,13 +392,7 @@ def test_construct_with_a_vendors_entry_ships_it_as_the_python_class_does(plugin
         "product": ACME_TEXT,
         "counter_metrics": {"widgetsMade": {"metricName": "Made"}},
     }
-    plugin.monitor.registrations.clear()
-    plugin.construct(TOKENS["DailyAggregator"], "vendor", camel_inputs(inputs))
-    registered = plugin.monitor.registrations
-    assert {without_stack(r.urn): comparable(r.inputs) for r in registered} == in_process(
-        BY_NAME["DailyAggregator"], "vendor", inputs
-    )
-    function = next(r for r in registered if r.type == "aws:lambda/function:Function")
+    function = reporter_function(plugin, "vendor", inputs)
     assert function.inputs["environment"]["variables"]["PRODUCT_ID"] == "acme-widgets"
     shipped = function.inputs["code"].assets["contract/products/acme-widgets.json"]
     assert json.loads(shipped.text) == json.loads(ACME_TEXT)
