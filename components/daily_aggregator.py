@@ -196,7 +196,6 @@ class DailyAggregatorArgs:
         object.__setattr__(
             self, "counter_metrics", check_counter_metrics(f"{where}.counter_metrics", product, self.counter_metrics)
         )
-
         self._check_environment_size()
 
     def reported_product(self) -> products.Product:
@@ -225,7 +224,7 @@ class DailyAggregatorArgs:
         count at their longest, and the input named is the one whose variable is the largest."""
         deployed: dict[str, Any] = {name: "x" * length for name, length in DEPLOY_TIME_LENGTHS.items()}
         plain_url = isinstance(self.collector_url, str)
-        if isinstance(self.collector_url, str):
+        if isinstance(self.collector_url, str):  # mypy narrows on the call, not on plain_url
             deployed["collector_url"] = self.collector_url
         variables = self.variables(**deployed)
         size = reporter.environment_size(variables)
