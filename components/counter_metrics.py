@@ -98,10 +98,11 @@ class CounterMetric:
 
 
 def product_rule() -> Rule:
-    """The shape of a product id; whether the catalogue has it is checked with the other fields (check_product)."""
+    """The shape of the input; which product it names is checked with the other fields (check_product)."""
     return Rule(
-        f"the id of a catalogue product (contract/products): {', '.join(products.builtin_ids())}",
-        lambda value: isinstance(value, str) and bool(value),
+        f"a built-in product's id ({', '.join(products.builtin_ids())}), or the JSON text of your own catalogue entry "
+        "(docs/products.md), read from its file by your program",
+        lambda value: isinstance(value, str) and bool(value.strip()),
     )
 
 
@@ -113,13 +114,45 @@ def counter_metrics_rule() -> Rule:
     )
 
 
-def check_product(where: str, product_id: str) -> products.Product:
+# A vendor's entry arrives as its JSON text: the component may run in the component package's plugin, whose working
+# directory is the Pulumi program's (not always the project folder), so a relative path could name another file.
+_ENTRY_TEXT_START = "{"
+
+
+def is_entry_text(value: str) -> bool:
+    return value.lstrip().startswith(_ENTRY_TEXT_START)
+
+
+def _shown(text: str) -> str:
+    """A long entry's text, cut for an error message."""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_product(where: str, value: str) -> products.Product:
+    """The product a built-in id names, or the one a vendor's entry text declares."""
     ids = products.builtin_ids()
-    if product_id not in ids:
-        raise ArgsError(
-            where, product_id, f"one of the catalogue's products: {', '.join(ids)}{did_you_mean(product_id, ids)}"
+    if is_entry_text(value):
+        try:
+            product = products.parse_text(value, "the entry")
+        except products.CatalogueError as error:
+            raise ArgsError(where, _shown(value), f"a valid catalogue entry: {error}") from None
+        if product.id in ids:
+            raise ArgsError(
+                where,
+                _shown(value),
+                f"an entry whose id is not a built-in product's ({product.id!r} is): name a built-in product by its id",
+            )
+        return product
+    if value not in ids:
+        hint = (
+            ": a path is not read here, pass the file's text (docs/products.md)"
+            if products.is_path(value)
+            else did_you_mean(value, ids)
         )
-    return products.builtin(product_id)
+        raise ArgsError(
+            where, value, f"one of the catalogue's products: {', '.join(ids)}, or an entry's JSON text{hint}"
+        )
+    return products.builtin(value)
 
 
 def check_counter_metrics(

@@ -72,6 +72,21 @@ RETRY_VISIBILITY_SECONDS = 30 * 60
 SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 
 
+# Values the function's environment gets only at deploy, at their longest, for the size check at construction: a
+# UUID; the URL of an SQS queue with an 80-character name (SQS's longest) in a region of up to 20 characters; and a
+# collector URL given as an Output (a longer one is left to Lambda to refuse at deploy).
+DEPLOY_TIME_LENGTHS = {"stack_id": 36, "retry_queue_url": 160, "collector_url": 512}
+# The variables an input sets, by variable: an environment over Lambda's limit is refused naming the largest.
+VARIABLE_INPUTS = {
+    "COLLECTOR_URL": "collector_url",
+    "PRODUCT_VERSION": "product_version",
+    "METRICS_NAMESPACE": "namespace",
+    "DIMENSION_NAMES": "dimension_names",
+    "PRODUCT_ID": "product",
+    "COUNTER_METRICS": "counter_metrics",
+}
+
+
 def _https_url_or_output() -> Rule:
     """Config gives a string (checked here); wiring gives an Output (checked when it resolves)."""
     base = https_url()
@@ -160,7 +175,8 @@ class DailyAggregatorArgs:
     product: str = tunable(
         products.DEFAULT_PRODUCT_ID,
         product_rule(),
-        "The catalogue product whose counters the reporter reads and sends.",
+        "The catalogue product whose counters the reporter reads and sends: a built-in id, or your own entry's JSON "
+        "text, which the function's archive then ships.",
     )
     counter_metrics: Optional[Mapping[str, CounterMetric]] = tunable(
         None,
@@ -175,11 +191,65 @@ class DailyAggregatorArgs:
             raise ArgsError(f"{type(self).__name__}.collector_url", self.collector_url, _https_url_or_output().allowed)
         validate_args(self)
         where = type(self).__name__
-        product = check_product(f"{where}.product", self.product)
+        product = self.reported_product()
         # Frozen: the checked objects replace the plain ones a config file or the component package gives.
         object.__setattr__(
             self, "counter_metrics", check_counter_metrics(f"{where}.counter_metrics", product, self.counter_metrics)
         )
+        self._check_environment_size()
+
+    def reported_product(self) -> products.Product:
+        return check_product(f"{type(self).__name__}.product", self.product)
+
+    def variables(self, collector_url: Any, stack_id: Any, retry_queue_url: Any) -> dict[str, Any]:
+        """The function's environment: these settings, and the values known only at deploy."""
+        product = self.reported_product()
+        return reporter.environment(
+            collector_url=collector_url,
+            stack_id=stack_id,
+            product_version=self.product_version,
+            metrics_namespace=self.namespace,
+            http_timeout_seconds=str(self.http_timeout_seconds),
+            max_attempts=str(self.max_attempts),
+            retry_queue_url=retry_queue_url,
+            # Absent, not empty, when unset: [] is a real choice (series without dimensions).
+            dimension_names=None if self.dimension_names is None else json.dumps(sorted(self.dimension_names)),
+            # Both absent for the default product read by counter name: the function as before.
+            product_id=None if product.id == products.DEFAULT_PRODUCT_ID else product.id,
+            counter_metrics=counter_metrics_variable(self.counter_metrics),
+        )
+
+    def _check_environment_size(self) -> None:
+        """Lambda's limit on the environment, checked before anything is created: the values known only at deploy
+        count at their longest, and the input named is the one whose variable is the largest."""
+        deployed: dict[str, Any] = {name: "x" * length for name, length in DEPLOY_TIME_LENGTHS.items()}
+        plain_url = isinstance(self.collector_url, str)
+        if isinstance(self.collector_url, str):  # mypy narrows on the call, not on plain_url
+            deployed["collector_url"] = self.collector_url
+        variables = self.variables(**deployed)
+        size = reporter.environment_size(variables)
+        if size <= reporter.ENVIRONMENT_LIMIT_BYTES:
+            return
+        counted_longest = "the stack id, the retry queue's URL" + ("" if plain_url else " and the collector URL")
+        given = [v for v in VARIABLE_INPUTS if v in variables and (plain_url or v != "COLLECTOR_URL")]
+        largest = max(given, key=lambda v: len(variables[v]))
+        raise ArgsError(
+            f"{type(self).__name__}.{VARIABLE_INPUTS[largest]}",
+            _Sized(largest, reporter.environment_size({largest: variables[largest]})),
+            f"a value that keeps the function's environment within Lambda's limit of "
+            f"{reporter.ENVIRONMENT_LIMIT_BYTES:,} bytes (4 KB) for all its variables together: with it they take "
+            f"{size:,} bytes, counting {counted_longest} at their longest",
+        )
+
+
+class _Sized:
+    """A variable too large to quote in an error, shown by its name and size."""
+
+    def __init__(self, variable: str, size: int):
+        self.variable, self.size = variable, size
+
+    def __repr__(self) -> str:
+        return f"<{self.variable} of {self.size:,} bytes>"
 
 
 def schedule_minute(stack_id: str) -> int:
@@ -242,6 +312,7 @@ class DailyAggregator(pulumi.ComponentResource):
             ),
         )
         role, policy = self._role(name, logs, retries, child)
+        product = args.reported_product()
 
         function = aws.lambda_.Function(
             f"{name}-function",
@@ -249,24 +320,15 @@ class DailyAggregator(pulumi.ComponentResource):
             runtime=RUNTIME,
             architectures=["arm64"],
             handler=HANDLER,
-            code=reporter_archive(args.product),
+            code=reporter_archive(product),
             role=role.arn,
             memory_size=args.memory_size_mb,
             timeout=args.timeout_seconds,
             environment={
-                "variables": reporter.environment(
+                "variables": args.variables(
                     collector_url=pulumi.Output.from_input(args.collector_url).apply(_require_https),
                     stack_id=stack_id.result,
-                    product_version=args.product_version,
-                    metrics_namespace=args.namespace,
-                    http_timeout_seconds=str(args.http_timeout_seconds),
-                    max_attempts=str(args.max_attempts),
                     retry_queue_url=retries.url,
-                    # Absent, not empty, when unset: [] is a real choice (series without dimensions).
-                    dimension_names=None if args.dimension_names is None else json.dumps(sorted(args.dimension_names)),
-                    # Both absent for the default product read by counter name: the function as before.
-                    product_id=None if args.product == products.DEFAULT_PRODUCT_ID else args.product,
-                    counter_metrics=counter_metrics_variable(args.counter_metrics),
                 )
             },
             logging_config={"log_format": "Text", "log_group": logs.name},

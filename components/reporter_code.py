@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 from pathlib import Path
+from typing import Optional, Union
 
 import pulumi
 
@@ -60,12 +61,14 @@ def _vendored_files(distribution: str) -> dict[str, Path]:
     return files
 
 
-def archive_files(product_id: str = products.DEFAULT_PRODUCT_ID) -> dict[str, Path]:
-    """Archive path -> source file, with the catalogue entry of the product reported (the default one ships
-    always: the handler's schema module reads it). Fails here, at preview, if a file is missing (mocks would not
-    notice)."""
-    entry = ("contract.products", f"{product_id}{products.ENTRY_SUFFIX}")
-    package_files = PACKAGE_FILES if entry in PACKAGE_FILES else (*PACKAGE_FILES, entry)
+def archive_files(product: Optional[products.Product] = None) -> dict[str, Path]:
+    """Archive path -> source file: the handler, the contract, the vendored package and the built-in catalogue entries
+    the handler reads (the default one always: its schema module reads it; a built-in product reported, its own).
+    Fails here, at preview, if a file is missing (mocks would not notice)."""
+    package_files: tuple[tuple[str, str], ...] = PACKAGE_FILES
+    if product is not None and product.id in products.builtin_ids():
+        entry = ("contract.products", f"{product.id}{products.ENTRY_SUFFIX}")
+        package_files = PACKAGE_FILES if entry in PACKAGE_FILES else (*PACKAGE_FILES, entry)
     files = {f"{package.replace('.', '/')}/{name}": _package_dir(package) / name for package, name in package_files}
     for distribution in VENDORED:
         files.update(_vendored_files(distribution))
@@ -75,7 +78,16 @@ def archive_files(product_id: str = products.DEFAULT_PRODUCT_ID) -> dict[str, Pa
     return files
 
 
-def reporter_archive(product_id: str = products.DEFAULT_PRODUCT_ID) -> pulumi.AssetArchive:
-    return pulumi.AssetArchive(
-        {path: pulumi.FileAsset(str(source)) for path, source in archive_files(product_id).items()}
-    )
+def entry_path(product: products.Product) -> str:
+    """Where the archive ships a product's entry: in the catalogue folder, where the handler looks up PRODUCT_ID."""
+    return f"contract/products/{product.id}{products.ENTRY_SUFFIX}"
+
+
+def reporter_archive(product: Optional[products.Product] = None) -> pulumi.AssetArchive:
+    """The Lambda's code. A vendor's own product (not built in) ships as the entry's text, as checked."""
+    assets: dict[str, Union[pulumi.Asset, pulumi.Archive]] = {
+        path: pulumi.FileAsset(str(source)) for path, source in archive_files(product).items()
+    }
+    if product is not None and entry_path(product) not in assets:
+        assets[entry_path(product)] = pulumi.StringAsset(products.dump(product))
+    return pulumi.AssetArchive(assets)

@@ -1,11 +1,8 @@
 """The daily reporter: sums yesterday's CloudWatch counters and posts the totals to the collector.
 
 Runs on the Lambda Python runtime with boto3; everything else it imports ships in its archive.
-Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
-HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed),
-RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs),
-PRODUCT_ID (the catalogue product whose counters are reported) and COUNTER_METRICS (per counter, the metric summed:
-see contract/reporter.py).
+Its environment is contract.reporter.Variables, the variables DailyAggregator sets: where to post, what to read
+(namespace, product, per counter the metric summed) and the retry queue the hourly replay reads (replay_failed_runs).
 
 An operator's dry run, with the function's environment and their own AWS credentials, prints the body a run
 would post for a day and sends nothing: `python -m handlers.daily_report --dry-run --date YYYY-MM-DD`.
@@ -37,7 +34,7 @@ import boto3
 import fastjsonschema
 
 from contract import products, schemas
-from contract.reporter import COUNTER_METRIC_KEYS, REPLAY_EVENT, REQUIRED_VARIABLES
+from contract.reporter import COUNTER_METRIC_KEYS, REPLAY_EVENT, REQUIRED_VARIABLES, Variables
 
 DAY = dt.timedelta(days=1)
 # GetMetricData accepts at most 500 queries per request.
@@ -54,7 +51,6 @@ TIME_RESERVE_SECONDS = 2.0
 # AWS's common WAF rule set blocks a request without one (docs/guardrails.md).
 USER_AGENT = "analytics-collector-reporter"
 
-validate_report: Callable[[object], dict[str, Any]] = fastjsonschema.compile(schemas.load_schema())
 # boto3's clients (cloudwatch, sqs): the Lambda runtime's boto3 ships no type information.
 AwsClient = Any
 
@@ -113,22 +109,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
-        env = os.environ if env is None else env
-        missing = [k for k in REQUIRED_VARIABLES if not env.get(k)]
-        if missing:
-            raise ValueError(f"reporter is misconfigured: missing environment variables {', '.join(missing)}")
+        variables = Variables.read(os.environ if env is None else env)
         settings = cls(
-            collector_url=env["COLLECTOR_URL"],
-            stack_id=env["STACK_ID"],
-            version=env["PRODUCT_VERSION"],
-            namespace=env["METRICS_NAMESPACE"],
-            http_timeout_seconds=float(env.get("HTTP_TIMEOUT_SECONDS", cls.http_timeout_seconds)),
-            max_attempts=int(env.get("MAX_ATTEMPTS", cls.max_attempts)),
-            dimension_names=_dimension_names(env.get("DIMENSION_NAMES")),
-            retry_queue_url=env.get("RETRY_QUEUE_URL") or None,
-            product_id=_product_id(env.get("PRODUCT_ID")),
+            collector_url=variables.collector_url,
+            stack_id=variables.stack_id,
+            version=variables.product_version,
+            namespace=variables.metrics_namespace,
+            http_timeout_seconds=float(variables.http_timeout_seconds or cls.http_timeout_seconds),
+            max_attempts=int(variables.max_attempts or cls.max_attempts),
+            dimension_names=_dimension_names(variables.dimension_names),
+            retry_queue_url=variables.retry_queue_url,
+            product_id=_product_id(variables.product_id),
         )
-        settings = replace(settings, counter_metrics=_counter_metrics(env.get("COUNTER_METRICS"), settings))
+        settings = replace(settings, counter_metrics=_counter_metrics(variables.counter_metrics, settings))
         require_secure_url(settings.collector_url)
         if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
             raise ValueError("reporter is misconfigured: MAX_ATTEMPTS must be >= 1 and HTTP_TIMEOUT_SECONDS > 0")
@@ -157,12 +150,7 @@ def _product_id(raw: Optional[str]) -> str:
 
 
 def _counter_names(product_id: str) -> list[str]:
-    # The default product's through schemas.counter_names(), the one list the report schema holds.
-    return (
-        schemas.counter_names()
-        if product_id == products.DEFAULT_PRODUCT_ID
-        else schemas.counter_names(products.builtin(product_id))
-    )
+    return schemas.counter_names(products.builtin(product_id))
 
 
 def _is_text(value: Any) -> bool:
@@ -399,13 +387,9 @@ def within_maximum(
     return kept, over
 
 
-def report_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
-    # The default product's is read at call time: tests stand in a newer release's schema for it.
-    return validate_report if product_id == products.DEFAULT_PRODUCT_ID else _product_validator(product_id)
-
-
 @functools.lru_cache(maxsize=4)
-def _product_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+def report_validator(product_id: str) -> Callable[[object], dict[str, Any]]:
+    """The product's report schema, compiled once per product a warm function reports."""
     return fastjsonschema.compile(schemas.load_schema(products.builtin(product_id)))
 
 
@@ -439,7 +423,7 @@ class Delivery:
 
 
 def without_unknown_counters(
-    report: dict[str, Any], rejected: CollectorRejected, validate: Optional[Callable[[object], dict[str, Any]]] = None
+    report: dict[str, Any], rejected: CollectorRejected, validate: Callable[[object], dict[str, Any]]
 ) -> dict[str, Any]:
     """The report without the counters an older collector refused, so a newer reporter loses no day.
 
@@ -455,7 +439,7 @@ def without_unknown_counters(
         named = set()
     if rejected.status != 400 or not named or not named <= set(counters) - set(report) or named == set(counters):
         raise rejected
-    return (validate or validate_report)(
+    return validate(
         {
             **report,
             schemas.CANONICAL_COUNTERS_KEY: {name: value for name, value in counters.items() if name not in named},

@@ -21,3 +21,6 @@ loopback_only.install()
 from tooling.mocked_program import pulumi_mocks  # noqa: E402  (after the credentials: nothing may see real ones)
 
 pulumi_mocks.install()
+
+# Session fixtures for LocalStack (started once per worker, on first use).
+pytest_plugins = ("tests.support.local_cloud",)

@@ -28,6 +28,7 @@ from component_package.provider.schema import PACKAGE, package_schema
 from components.tunables import camel_case
 from tests.support import docs
 from tests.support.component_plugin import comparable, file_assets, require_plugin_venv, without_stack
+from tooling.demo import made_up_product
 from tooling.mocked_program import pulumi_mocks as program_mocks
 from tooling.mocked_program.plugin_engine import PLUGIN_DIR, PLUGIN_PYTHON, STACK, STACK_URN, running_plugin
 from tooling.mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks, run_program
@@ -350,16 +351,21 @@ COUNTER_METRICS = {
 }
 
 
-@pytest.mark.plugin
-def test_construct_with_a_counter_mapping_registers_what_the_python_class_registers(plugin):
-    inputs = {"collector_url": COLLECTOR_URL, "counter_metrics": COUNTER_METRICS}
+def reporter_function(plugin, name: str, inputs: dict):
+    """The reporter's function a Construct over gRPC registers, once every registration is shown to be the Python
+    class's in-process one for the same inputs."""
     plugin.monitor.registrations.clear()
-    plugin.construct(TOKENS["DailyAggregator"], "mapped", camel_inputs(inputs))
+    plugin.construct(TOKENS["DailyAggregator"], name, camel_inputs(inputs))
     registered = plugin.monitor.registrations
     assert {without_stack(r.urn): comparable(r.inputs) for r in registered} == in_process(
-        BY_NAME["DailyAggregator"], "mapped", inputs
+        BY_NAME["DailyAggregator"], name, inputs
     )
-    function = next(r for r in registered if r.type == "aws:lambda/function:Function")
+    return next(r for r in registered if r.type == "aws:lambda/function:Function")
+
+
+@pytest.mark.plugin
+def test_construct_with_a_counter_mapping_registers_what_the_python_class_registers(plugin):
+    function = reporter_function(plugin, "mapped", {"collector_url": COLLECTOR_URL, "counter_metrics": COUNTER_METRICS})
     assert json.loads(function.inputs["environment"]["variables"]["COUNTER_METRICS"]) == {
         "createGrantFailure": {"namespace": "acme/grants", "metric_name": "GrantFailed"},
         "tokenizeSuccess": {"metric_name": "Tokenize", "dimensions": {"Outcome": "success"}},
@@ -373,6 +379,41 @@ def test_a_misspelt_counter_is_refused_over_grpc_with_the_closest_names(plugin):
         "DailyAggregator.counterMetrics = 'tokenizeSucess' is not allowed: expected a counter of lunasec-tokenizer: "
     )
     assert "(did you mean 'tokenizeSuccess'" in details and "\n" not in details
+
+
+# A vendor's own product, as a TypeScript or Go program passes it: the text of its entry file, read by the program.
+ACME_TEXT = made_up_product.ENTRY.read_text(encoding="utf-8")
+
+
+@pytest.mark.plugin
+def test_construct_with_a_vendors_entry_ships_it_as_the_python_class_does(plugin):
+    inputs = {
+        "collector_url": COLLECTOR_URL,
+        "product": ACME_TEXT,
+        "counter_metrics": {"widgetsMade": {"metricName": "Made"}},
+    }
+    function = reporter_function(plugin, "vendor", inputs)
+    assert function.inputs["environment"]["variables"]["PRODUCT_ID"] == "acme-widgets"
+    shipped = function.inputs["code"].assets["contract/products/acme-widgets.json"]
+    assert json.loads(shipped.text) == json.loads(ACME_TEXT)
+
+
+@pytest.mark.plugin
+def test_a_path_for_a_product_is_refused_over_grpc_naming_the_key(plugin):
+    details = _refused(plugin, {"collectorUrl": COLLECTOR_URL, "product": "products/acme-widgets.json"})
+    assert details.startswith(
+        "DailyAggregator.product = 'products/acme-widgets.json' is not allowed: expected one of the catalogue's "
+        "products: lunasec-tokenizer, or an entry's JSON text: a path is not read here, pass the file's text"
+    )
+
+
+@pytest.mark.plugin
+def test_a_mapping_over_lambdas_environment_limit_is_refused_over_grpc_with_its_size(plugin):
+    counters = ["tokenizeSuccess", "tokenizeFailure", "detokenizeSuccess", "detokenizeFailure", "createGrantSuccess"]
+    mapping = {name: {"dimensions": {"Operation": "x" * 900}} for name in counters}
+    details = _refused(plugin, {"collectorUrl": COLLECTOR_URL, "counterMetrics": mapping})
+    assert details.startswith("DailyAggregator.counterMetrics = <COUNTER_METRICS of 4,")
+    assert "within Lambda's limit of 4,096 bytes (4 KB) for all its variables together" in details
 
 
 # How the engine sends a value from `config.requireSecret` (Pulumi's wire format for secrets, spelled out here).

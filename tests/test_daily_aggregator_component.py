@@ -4,7 +4,9 @@ import json
 import random
 import re
 import uuid
+from dataclasses import replace
 
+import pulumi
 import pytest
 
 from components import daily_aggregator
@@ -21,9 +23,12 @@ from components.daily_aggregator import (
 )
 from components.reporter_code import HANDLER
 from components.tunables import ArgsError
+from contract import products
 from contract.guardrails import transport
 from stack_config import StackConfigError
 from tests.support import docs
+from tests.support.original_product import ORIGINAL_COUNTERS
+from tooling.demo import made_up_product
 from tooling.mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 
 COMPONENT = DailyAggregator.TYPE_TOKEN
@@ -407,7 +412,7 @@ def test_unset_product_and_mapping_mean_todays_reporter():
         (
             {"product": "lunasec-tokeniser"},
             "DailyAggregatorArgs.product = 'lunasec-tokeniser' is not allowed: expected one of the catalogue's "
-            "products: lunasec-tokenizer (did you mean 'lunasec-tokenizer'?)",
+            "products: lunasec-tokenizer, or an entry's JSON text (did you mean 'lunasec-tokenizer'?)",
         ),
         (
             {"counter_metrics": {"tokenizeSucess": {"metricName": "Tokenize"}}},
@@ -451,3 +456,112 @@ def test_stack_config_names_the_key_and_the_misspelt_counter():
         "lunasec-tokenizer: "
     )
     assert "(did you mean 'detokenizeSuccess'" in str(refused.value)
+
+
+# --- A vendor's own product: its entry's text, shipped in the function's archive ----------------------------------
+
+
+def vendor_reporter(tmp_path, **kwargs) -> dict:
+    """What a vendor's own Python program registers: a DailyAggregator reporting its product (the made-up one, whose
+    entry it reads from its own file), the function's code and variables."""
+    program_file = tmp_path / "__main__.py"
+    program_file.write_text(
+        "from pathlib import Path\n"
+        "from components.daily_aggregator import DailyAggregator, DailyAggregatorArgs\n"
+        f"DailyAggregator('usage-reporter', DailyAggregatorArgs(collector_url={URL!r}, "
+        f"product=Path({str(made_up_product.ENTRY)!r}).read_text(), **{kwargs!r}))\n"
+    )
+    run = run_program("dev", {"aws:region": "us-east-1"}, program=program_file)
+    return reporter(run, "aws:lambda/function:Function").inputs
+
+
+def test_a_vendors_entry_is_shipped_in_the_archive_and_named_by_its_id(tmp_path):
+    function = vendor_reporter(tmp_path, counter_metrics={"widgetsMade": {"metricName": "Made"}})
+    variables = function["environment"]["variables"]
+    assert variables["PRODUCT_ID"] == "acme-widgets"
+    assert json.loads(variables["COUNTER_METRICS"]) == {"widgetsMade": {"metric_name": "Made"}}
+    shipped = function["code"].assets["contract/products/acme-widgets.json"]
+    assert products.parse_text(shipped.text, "shipped") == replace(made_up_product.PRODUCT, source="shipped")
+    # Beside the default product's entry, which the handler's schema module reads.
+    assert "contract/products/lunasec-tokenizer.json" in function["code"].assets
+
+
+def test_the_default_products_archive_ships_no_entry_text():
+    code = reporter(program("dev"), "aws:lambda/function:Function").inputs["code"]
+    assert [path for path, asset in code.assets.items() if not isinstance(asset, pulumi.FileAsset)] == []
+
+
+ACME_TEXT = made_up_product.ENTRY.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        (
+            {"product": ACME_TEXT, "counter_metrics": {"widgetsMde": {}}},
+            "DailyAggregatorArgs.counter_metrics = 'widgetsMde' is not allowed: expected a counter of acme-widgets: "
+            "widgetsMade, widgetsRecalled, assemblyMinutes (did you mean 'widgetsMade'",
+        ),
+        (
+            {"product": "../products/acme-widgets.json"},
+            "DailyAggregatorArgs.product = '../products/acme-widgets.json' is not allowed: expected one of the "
+            "catalogue's products: lunasec-tokenizer, or an entry's JSON text: a path is not read here, pass the "
+            "file's text (docs/products.md)",
+        ),
+        (
+            {"product": ACME_TEXT.replace('"widgetsMade"', '"widgets made"')},
+            "is not allowed: expected a valid catalogue entry: the entry: counters[0].name = 'widgets made' is not "
+            "allowed: expected a letter, then up to 63 letters, digits or '_'",
+        ),
+        (
+            {"product": '{"id": "acme-widgets",'},
+            "is not allowed: expected a valid catalogue entry: the entry: not JSON (Expecting property name",
+        ),
+        (
+            {"product": ACME_TEXT.replace('"acme-widgets"', '"lunasec-tokenizer"')},
+            "is not allowed: expected an entry whose id is not a built-in product's ('lunasec-tokenizer' is): name a "
+            "built-in product by its id",
+        ),
+    ],
+    ids=["misspelt-counter", "path", "bad-entry", "not-json", "built-in-id"],
+)
+def test_args_refuse_a_vendors_entry_they_cannot_ship(kwargs, message):
+    with pytest.raises(ArgsError) as refused:
+        DailyAggregatorArgs(collector_url=URL, **kwargs)
+    assert message in str(refused.value)
+
+
+# --- Lambda's 4 KB for the whole environment ------------------------------------------------------------------------
+
+# Every counter of the default product read from one metric, filtered by a long dimension value: about 4.6 KB.
+OVERSIZED_MAPPING = {
+    name: {"metricName": "Calls", "dimensions": {"Operation": f"{name}-{'x' * 700}"}} for name in ORIGINAL_COUNTERS
+}
+
+
+def test_a_counter_mapping_over_lambdas_environment_limit_is_refused_naming_the_input_size_and_limit():
+    with pytest.raises(ArgsError) as refused:
+        DailyAggregatorArgs(collector_url=URL, counter_metrics=OVERSIZED_MAPPING)
+    message = str(refused.value)
+    assert message.startswith("DailyAggregatorArgs.counter_metrics = <COUNTER_METRICS of 4,")
+    assert (
+        " bytes> is not allowed: expected a value that keeps the function's environment within Lambda's limit of "
+        "4,096 bytes (4 KB) for all its variables together: with it they take 5," in message
+    )
+
+
+def test_the_largest_variable_is_the_one_named():
+    names = [f"dimension{'x' * 240}{index:02}" for index in range(20)]
+    with pytest.raises(ArgsError, match=r"^DailyAggregatorArgs\.dimension_names = <DIMENSION_NAMES of 5,"):
+        DailyAggregatorArgs(collector_url=URL, dimension_names=names)
+
+
+def test_over_the_package_and_stack_config_the_key_is_the_settings_name():
+    with pytest.raises(StackConfigError, match=r"^analytics-collector:reporter\.counterMetrics = <COUNTER_METRICS of "):
+        run_program("dev", stack_config_with("dev", reporter={"counterMetrics": OVERSIZED_MAPPING}))
+
+
+def test_a_mapping_of_every_counter_well_within_the_limit_is_deployed_as_given():
+    mapping = {name: {"metricName": "Calls", "dimensions": {"Operation": name}} for name in OVERSIZED_MAPPING}
+    args = DailyAggregatorArgs(collector_url=URL, counter_metrics=mapping)
+    assert set(args.counter_metrics) == set(mapping)

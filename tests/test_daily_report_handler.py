@@ -3,10 +3,10 @@
 import datetime as dt
 import json
 import re
+import shutil
 from dataclasses import replace
 
 import boto3
-import fastjsonschema
 import pytest
 from moto import mock_aws
 
@@ -300,13 +300,28 @@ NEW_COUNTER = "revokeGrantSuccess"
 
 
 @pytest.fixture
-def newer_reporter(monkeypatch):
-    """The reporter as a release with one more counter in its schema would ship it."""
-    schema = schemas.load_schema()
-    schema["definitions"]["counters"]["properties"][NEW_COUNTER] = {"$ref": "#/definitions/count"}
-    names = [*schemas.counter_names(), NEW_COUNTER]
-    monkeypatch.setattr(schemas, "counter_names", lambda: list(names))
-    monkeypatch.setattr(daily_report, "validate_report", fastjsonschema.compile(schema))
+def archived_catalogue(monkeypatch, tmp_path):
+    """Stand in the catalogue folder a reporter's archive ships (contract/products/): the handler reads its product's
+    entry there. Returns a function writing an entry into it, over the shipped one of the same id."""
+    folder = tmp_path / "archived-products"
+    shutil.copytree(products.BUILTIN_DIR, folder, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    monkeypatch.setattr(products, "BUILTIN_DIR", folder)
+    daily_report.report_validator.cache_clear()
+
+    def ship(entry: dict) -> products.Product:
+        (folder / f"{entry['id']}.json").write_text(json.dumps(entry), encoding="utf-8")
+        return products.builtin(entry["id"])
+
+    yield ship
+    daily_report.report_validator.cache_clear()
+
+
+@pytest.fixture
+def newer_reporter(archived_catalogue):
+    """The reporter as a release with one more counter in the default product's catalogue entry would ship it."""
+    entry = json.loads((products.BUILTIN_DIR / "lunasec-tokenizer.json").read_text(encoding="utf-8"))
+    entry["counters"].append({"name": NEW_COUNTER, "meaning": "Grants revoked."})
+    archived_catalogue(entry)
 
 
 def refused(*names) -> tuple[int, dict]:
@@ -705,16 +720,10 @@ WIDGETS = {
 
 
 @pytest.fixture
-def widgets_product(monkeypatch):
-    """A second product the catalogue serves as a built-in, with a daily maximum of its own."""
-    product = products.parse(WIDGETS, "acme-widgets.json")
-    builtin = products.builtin
-    monkeypatch.setattr(
-        products, "builtin", lambda product_id: product if product_id == "acme-widgets" else builtin(product_id)
-    )
-    daily_report._product_validator.cache_clear()
-    yield product
-    daily_report._product_validator.cache_clear()
+def widgets_product(archived_catalogue):
+    """A second product, shipped in the reporter's archive as a vendor's deployment ships it, with a daily maximum of
+    its own."""
+    return archived_catalogue(WIDGETS)
 
 
 def test_another_product_reports_its_own_counters_and_leaves_out_one_above_its_daily_maximum(

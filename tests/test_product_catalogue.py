@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 
 from contract import products, schemas
+from tooling.demo import made_up_product
 
 LUNASEC = "lunasec-tokenizer"
 
@@ -157,3 +158,8 @@ def test_a_built_in_entrys_id_is_its_file_name():
 def test_counter_lookup_names_the_known_counters():
     with pytest.raises(KeyError, match=r"lunasec-tokenizer has no counter 'pageViews'"):
         products.default().counter("pageViews")
+
+
+@pytest.mark.parametrize("product", [products.default(), made_up_product.PRODUCT], ids=lambda p: p.id)
+def test_an_entrys_text_reads_back_as_the_same_product(product):
+    assert products.parse_text(products.dump(product), product.source) == product

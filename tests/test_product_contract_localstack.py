@@ -12,10 +12,9 @@ import pytest
 
 from contract import schemas
 from contract.warehouse import delivered
-from tests.support.local_cloud import running_local_cloud
-from tests.support.made_up_product import config_with_products, served_products
+from tests.support.made_up_product import served_products
 from tooling.fixtures import reports
-from tooling.local_cloud.applier import LocalDeployment, deploy_ingest_path
+from tooling.local_cloud.applier import LocalDeployment
 from tooling.local_cloud.aws_clients import client
 from tooling.local_cloud.collector_client import get, post
 
@@ -23,9 +22,8 @@ pytestmark = pytest.mark.localstack
 
 
 @pytest.fixture(scope="module")
-def deployment():
-    with running_local_cloud() as cloud:
-        yield deploy_ingest_path(cloud.endpoint_url, "dev", config_with_products("dev"))
+def deployment(two_products):
+    return two_products
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +48,7 @@ def _stored(deployment: LocalDeployment, s3, stack_ids: set[str]) -> dict[str, l
 def test_each_products_route_stores_its_reports_naming_the_product(deployment, s3):
     posts = {
         "products/lunasec-tokenizer/reports": (reports.valid_report(stack_id=str(uuid.uuid4())), "lunasec-tokenizer"),
-        "products/acme-gadgets/reports": (_report({"gadgetsMade": 3, "gadgetsRecalled": 1}), "acme-gadgets"),
+        "products/acme-widgets/reports": (_report({"widgetsMade": 3, "widgetsRecalled": 1}), "acme-widgets"),
         "record/deployment": (reports.valid_report(stack_id=str(uuid.uuid4())), None),
     }
     for path, (report, _) in posts.items():
@@ -69,10 +67,10 @@ def test_each_product_answers_the_schema_it_enforces(deployment):
         assert reply.status == 200, f"{product_id}: {reply.text}"
         assert reply.content_type == "application/json", product_id
         assert reply.json == schemas.load_schema(product), product_id
-    acme = get(deployment.url("products/acme-gadgets/schema")).json
-    assert list(acme["definitions"]["counters"]["properties"]) == ["gadgetsMade", "gadgetsRecalled"]
+    acme = get(deployment.url("products/acme-widgets/schema")).json
+    assert list(acme["definitions"]["counters"]["properties"]) == ["widgetsMade", "widgetsRecalled", "assemblyMinutes"]
     # What the schema leaves out, the route refuses: the default product's counter is not the made-up product's.
-    refused = post(deployment.url("products/acme-gadgets/reports"), _report({"tokenizeSuccess": 1}))
+    refused = post(deployment.url("products/acme-widgets/reports"), _report({"tokenizeSuccess": 1}))
     assert refused.status == 400, refused.text
 
 

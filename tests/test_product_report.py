@@ -338,3 +338,25 @@ def test_the_weekly_workflows_command_reports_each_product_its_stack_names(both_
         "LunaSec tokenizer: Active deployments per day",
         "Acme widgets: Active deployments per day",
     ]
+
+
+# ---- --local without --product ----
+
+
+def test_local_without_product_on_a_warehouse_of_several_products_refuses_naming_product_and_those_found(
+    both_products,
+):
+    code, out, err = report("--local", str(both_products))
+    assert (code, out) == (1, ""), "nothing reported: every line would have counted as the default product's"
+    assert err.strip().splitlines()[-1] == (
+        f"error: {both_products} holds reports of several products (acme-widgets, lunasec-tokenizer): name the ones "
+        "to report with --product ID|PATH, a built-in id or the path of the product's catalogue entry "
+        "(e.g. --product path/to/acme-widgets.json --product lunasec-tokenizer)"
+    )
+
+
+def test_local_without_product_on_the_default_products_lines_alone_reports_as_released(default_only, tmp_path):
+    named = tmp_path / "named"
+    warehouse_files.write_reference_warehouse(named, TODAY)
+    write_lines(named, default_route_lines({"product": DEFAULT_ID}), "default-route")
+    assert report("--local", str(named))[:2] == report("--local", str(default_only))[:2]

@@ -27,7 +27,7 @@ def _rendered(template: str) -> dict:
     return json.loads(apigateway_vtl.render(template))
 
 
-@pytest.mark.parametrize("product_id", ["lunasec-tokenizer", "acme-gadgets"])
+@pytest.mark.parametrize("product_id", ["lunasec-tokenizer", "acme-widgets"])
 def test_each_named_product_answers_its_schema_from_the_gateway_itself(served, product_id):
     prefix = f"collector-products-{product_id}-schema-get"
     resource = served.named(f"collector-products-{product_id}-schema").inputs
@@ -55,21 +55,39 @@ def test_each_named_product_answers_its_schema_from_the_gateway_itself(served, p
 
 
 def test_the_made_up_products_schema_carries_its_meanings_as_written(served):
-    answer = served.named("collector-products-acme-gadgets-schema-get-200-mapping").inputs
+    answer = served.named("collector-products-acme-widgets-schema-get-200-mapping").inputs
     schema = _rendered(answer["responseTemplates"]["application/json"])
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
     counters = schema["definitions"]["counters"]["properties"]
-    assert counters["gadgetsMade"] == {
-        "description": "Gadgets made (#1 of the counters; ## and $ in a meaning reach the schema as written).",
+    assert counters["assemblyMinutes"] == {
+        "description": "Minutes the assembly line ran (cost #1, in $ per minute).",
         "$ref": "#/definitions/count",
     }
-    assert counters["gadgetsRecalled"]["description"] == "Gadgets recalled, at most #if($count) a million a day."
-    assert counters["gadgetsRecalled"]["maximum"] == 1000000
+    assert counters["widgetsRecalled"]["maximum"] == 1000000
+
+
+def test_meanings_holding_velocity_reach_the_schema_as_written():
+    hostile = {
+        "id": "acme-widgets",
+        "display_name": "Acme widgets ## not a comment",
+        "version_format": "semver",
+        "counters": [
+            {"name": "widgetsMade", "meaning": "Widgets made (#1 of the counters; ## and $ as written)."},
+            {"name": "widgetsRecalled", "meaning": "At most #if($count) a million a day.", "daily_maximum": 1000000},
+        ],
+    }
+    product = products.parse(hostile, "hostile.json")
+    (route,) = api_routes.schema_routes_for([product])
+    counters = _rendered(route.body)["definitions"]["counters"]["properties"]
+    assert [counter["description"] for counter in counters.values()] == [
+        "Widgets made (#1 of the counters; ## and $ as written).",
+        "At most #if($count) a million a day.",
+    ]
 
 
 def test_the_schema_answered_is_the_one_the_model_enforces(served):
     models = {m.inputs["name"]: m.inputs["schema"] for m in served.of_type("aws:apigateway/model:Model")}
-    for product_id, model in (("lunasec-tokenizer", "UsageReport"), ("acme-gadgets", "UsageReportAcmeGadgets")):
+    for product_id, model in (("lunasec-tokenizer", "UsageReport"), ("acme-widgets", "UsageReportAcmeWidgets")):
         answer = served.named(f"collector-products-{product_id}-schema-get-200-mapping").inputs
         schema = _rendered(answer["responseTemplates"]["application/json"])
         assert json.loads(models[model]) == schemas.inline_local_refs(schema), product_id

@@ -18,6 +18,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from contract import schemas
+from tooling.demo import made_up_product
 from tooling.fixtures.fake_collector import fake_collector
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, dimensions, publish
 from tooling.mocked_program.pulumi_mocks import REPO, run_program
@@ -63,12 +64,15 @@ def archive() -> pulumi.AssetArchive:
 
 def materialize(archive: pulumi.AssetArchive, into: Path, leave_out: str = "") -> Path:
     for path, asset in archive.assets.items():
-        assert isinstance(asset, pulumi.FileAsset), path
+        assert isinstance(asset, (pulumi.FileAsset, pulumi.StringAsset)), path
         if leave_out and path.startswith(leave_out):
             continue
         target = into / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(asset.path, target)
+        if isinstance(asset, pulumi.StringAsset):
+            target.write_text(asset.text, encoding="utf-8")
+        else:
+            shutil.copyfile(asset.path, target)
     return into
 
 
@@ -90,7 +94,9 @@ def moto_url():
     server.stop()
 
 
-def run_in_fresh_interpreter(code_dir: Path, runtime_dir: Path, moto_url: str, collector_url: str, home: Path):
+def run_in_fresh_interpreter(
+    code_dir: Path, runtime_dir: Path, moto_url: str, collector_url: str, home: Path, **variables: str
+):
     env = {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -104,6 +110,7 @@ def run_in_fresh_interpreter(code_dir: Path, runtime_dir: Path, moto_url: str, c
         "STACK_ID": STACK_ID,
         "PRODUCT_VERSION": "1.2.3",
         "METRICS_NAMESPACE": NAMESPACE,
+        **variables,
     }
     event = json.dumps({"time": "2026-11-27T01:33:00Z", "detail-type": "Scheduled Event"})
     # -I: no user site, no PYTHON* variables, no script dir; -S: no site-packages at all.
@@ -176,3 +183,33 @@ def test_without_its_vendored_package_the_handler_cannot_start(archive, moto_url
     done = run_in_fresh_interpreter(code_dir, runtime_dir, moto_url, "https://collector.invalid/", tmp_path)
     assert done.returncode != 0
     assert "No module named 'fastjsonschema'" in done.stderr
+
+
+def test_a_vendors_product_reports_from_the_entry_its_archive_ships(moto_url, tmp_path):
+    """The function of a vendor's own product: its entry travels in the archive (as its text), and the handler,
+    unpacked alone, reads its counters there."""
+    program_file = tmp_path / "__main__.py"
+    program_file.write_text(
+        "from components.daily_aggregator import DailyAggregator, DailyAggregatorArgs\n"
+        "DailyAggregator('usage-reporter', DailyAggregatorArgs(collector_url='https://c.example.com/r', "
+        f"product={made_up_product.ENTRY.read_text(encoding='utf-8')!r}))\n"
+    )
+    run = run_program("dev", {"aws:region": "us-east-1"}, program=program_file)
+    (function,) = run.of_type("aws:lambda/function:Function")
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1", endpoint_url=moto_url)
+    day = dt.datetime(2026, 11, 26, tzinfo=UTC)
+    publish(cloudwatch, "widgetsMade", 12, day + dt.timedelta(hours=3))
+    publish(cloudwatch, "assemblyMinutes", 90, day + dt.timedelta(hours=4))
+    code_dir = materialize(function.inputs["code"], tmp_path / "task")
+    with fake_collector() as collector:
+        done = run_in_fresh_interpreter(
+            code_dir,
+            runtime_packages(tmp_path / "runtime"),
+            moto_url,
+            collector.url,
+            tmp_path,
+            PRODUCT_ID=function.inputs["environment"]["variables"]["PRODUCT_ID"],
+        )
+    assert done.returncode == 0, done.stderr
+    (report,) = [r.json() for r in collector.received]
+    assert report["metrics"] == {"widgetsMade": 12, "widgetsRecalled": 0, "assemblyMinutes": 90}

@@ -13,7 +13,6 @@ from tests.test_public_report import local_page_argv
 from tooling.fixtures import warehouse_files as fleet
 from usage_report.cli import main
 from usage_report.local_duckdb import run_saved_query
-from usage_report.sections import SECTIONS
 
 TODAY = datetime.date(2026, 11, 27)
 NAME = "suspicious_reports"
@@ -97,7 +96,7 @@ def test_the_report_prints_the_findings_and_the_page_lists_them_without_a_chart(
     code = main(local_page_argv(warehouse, TODAY, page_path, NAME), stdout=out, stderr=err)
     assert code == 0, err.getvalue()
     printed = out.getvalue()
-    assert printed.startswith(f"{SECTIONS[NAME]}\n")
+    assert printed.startswith("Suspicious data (possible poisoning)\n")
     # Each deployment by a number (tests/test_public_report.py: never by its stack id).
     assert fleet.POISON_FAR_ABOVE not in printed and f"{fleet.FAR_ABOVE_TOTAL:,}" in printed
     assert f"{NAME}: a table of findings, no chart" in err.getvalue()

@@ -15,7 +15,7 @@ from typing import Optional, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from contract.products import Product
+from contract.products import DEFAULT_PRODUCT_ID, Product, builtin_ids
 from usage_report import charts, text_tables
 from usage_report.errors import ReportError
 from usage_report.html_report import write_html
@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID|PATH",
         help="report this product's saved queries, as a stack naming it saves them (repeatable, in this order): a "
         "built-in id or the path of a catalogue entry (docs/products.md). Default: the products the --stack's "
-        "Pulumi.<stack>.yaml names; none named: the saved queries as released",
+        "Pulumi.<stack>.yaml names; none named: the saved queries as released (with --local, refused when the objects "
+        "hold another product's reports)",
     )
     parser.add_argument(
         "--section",
@@ -118,7 +119,24 @@ def _catalogue(args: argparse.Namespace) -> Optional[tuple[Product, ...]]:
         return load_products(args.product, Path.cwd())
     if args.stack:
         return load_products(stack_products(args.stack, PROJECT_DIR), PROJECT_DIR)
+    if args.local:
+        _refuse_several_products(args.local)
     return None
+
+
+def _refuse_several_products(warehouse_dir: Path) -> None:
+    """The report as released reads every line as the default product's: on objects of several products, that would
+    sum their counters together. Only --product can say which entries the other ids are."""
+    from usage_report.local_warehouse import products_delivered
+
+    found = products_delivered(warehouse_dir)
+    if found and found != [DEFAULT_PRODUCT_ID]:
+        named = " ".join(f"--product {p if p in builtin_ids() else f'path/to/{p}.json'}" for p in found)
+        raise ReportError(
+            f"{warehouse_dir} holds reports of {'several products' if len(found) > 1 else 'another product'} "
+            f"({', '.join(found)}): name the ones to report with --product ID|PATH, a built-in id or the path of the "
+            f"product's catalogue entry (e.g. {named})"
+        )
 
 
 Runner = Callable[[str, str], QueryResult]

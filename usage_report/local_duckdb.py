@@ -159,6 +159,19 @@ def run_sql(
         return _rows(con, to_duckdb(athena_sql, today))
 
 
+def products_found(warehouse_dir: str | Path) -> list[str]:
+    """The products the delivered lines count for, sorted: a line without one (a legacy route's, or delivered before
+    the catalogue) is the default product's, as the saved queries count it."""
+    from contract.products import DEFAULT_PRODUCT_ID, default
+
+    with _connect(warehouse_dir, (default(),)) as con:
+        found = con.execute(
+            f"SELECT DISTINCT COALESCE(product, {_sql_string(DEFAULT_PRODUCT_ID)}) AS product FROM {TABLE_NAME} "
+            "ORDER BY product"
+        ).fetchall()
+    return [product for (product,) in found]
+
+
 def run_saved_query(name: str, warehouse_dir: str | Path, today: datetime.date | None = None) -> list[dict]:
     queries = load_saved_queries()
     if name not in queries:

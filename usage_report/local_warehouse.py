@@ -34,3 +34,14 @@ def run_locally(
     # The runner hands back row dicts; a query that matched nothing therefore has no column names to show.
     columns = tuple(rows[0]) if rows else ()
     return QueryResult(columns, tuple(tuple(row[column] for column in columns) for row in rows))
+
+
+def products_delivered(warehouse_dir: Path) -> list[str]:
+    """The products the delivered lines count for (usage_report/local_duckdb.py's products_found)."""
+    from contract.warehouse.delivered import WarehouseLayoutError
+    from usage_report.local_duckdb import products_found
+
+    try:
+        return products_found(warehouse_dir)
+    except (WarehouseLayoutError, FileNotFoundError) as error:
+        raise ReportError(f"{warehouse_dir}: {error}") from None

@@ -23,7 +23,8 @@ The API (standard library only: the reporter Lambda ships this package):
 - `load(reference, base_dir)`: a built-in id, or a path to an entry file (relative to `base_dir`).
 - `catalogue(references, base_dir)`: the products a stack serves, checked together (ids and legacy routes and
   keys unique across them).
-- `parse(data, source)` / `load_file(path)`: an entry from data or a file.
+- `parse(data, source)` / `parse_text(text, source)` / `load_file(path)`: an entry from data, JSON text or a file;
+  `dump(product)`: the entry's JSON text again.
 - `Product`: id, display_name, version_format, counters (`Counter`: name, meaning, daily_maximum or None),
   counters_keys (`CountersKey`: the legacy aliases), legacy_routes, source; `counter_names`, `counter(name)`.
 - `change_kind(before, after)`: ADDITION, REVISION or MODEL, what a catalogue change means to reporters in the field.
@@ -51,9 +52,11 @@ VERSION_FORMATS = ("semver",)
 
 # In routes (`products/<id>/reports`), resource names and the warehouse's product column.
 _ID = re.compile(r"[a-z][a-z0-9-]{0,38}[a-z0-9]")
-# A JSON key, a CloudWatch metric name and a Glue map key alike.
-_COUNTER_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
-_COUNTERS_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+# A counter's name and a legacy counters key: one pattern, because both are keys of the same report (a counter a
+# key of the counters object, a counters key one of the report itself) and a counter is also a CloudWatch metric
+# name and a Glue map key; what is safe for one is safe for the other.
+_KEY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_KEY_NAME_ALLOWED = "a letter, then up to 63 letters, digits or '_'"
 _ROUTE = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*")
 # Paths the collector keeps for the catalogue's own routes.
 RESERVED_ROUTE_PREFIX = "products"
@@ -155,7 +158,7 @@ def _unique(source: str, key: str, names: Sequence[str]) -> None:
 
 def _counter(source: str, where: str, data: Any) -> Counter:
     data = _check_keys(source, where, data, _COUNTER_KEYS, ("name", "meaning"))
-    name = _text(source, f"{where}.name", data["name"], _COUNTER_NAME, "a letter, then up to 63 letters, digits or '_'")
+    name = _text(source, f"{where}.name", data["name"], _KEY_NAME, _KEY_NAME_ALLOWED)
     maximum = data.get("daily_maximum")
     if maximum is not None and (isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1):
         raise _error(source, f"{where}.daily_maximum", maximum, "a whole number of at least 1, or no key")
@@ -164,7 +167,7 @@ def _counter(source: str, where: str, data: Any) -> Counter:
 
 def _alias(source: str, where: str, data: Any) -> CountersKey:
     data = _check_keys(source, where, data, _ALIAS_KEYS, ("key", "meaning"))
-    key = _text(source, f"{where}.key", data["key"], _COUNTERS_KEY, "a letter, then up to 63 letters, digits or '_'")
+    key = _text(source, f"{where}.key", data["key"], _KEY_NAME, _KEY_NAME_ALLOWED)
     if key == "metrics":
         raise _error(source, f"{where}.key", key, "a key other than the canonical `metrics`")
     return CountersKey(key, _text(source, f"{where}.meaning", data["meaning"]))
@@ -212,17 +215,47 @@ def parse(data: Any, source: str) -> Product:
     )
 
 
+def parse_text(text: str, source: str) -> Product:
+    """One catalogue entry from its JSON text; `source` names it in errors."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CatalogueError(f"{source}: not JSON ({error.msg} at line {error.lineno})") from None
+    return parse(data, source)
+
+
 def load_file(path: str | Path) -> Product:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CatalogueError(f"{path}: cannot read the catalogue entry ({error.strerror})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CatalogueError(f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
-    return parse(data, str(path))
+    return parse_text(text, str(path))
+
+
+def dump(product: Product) -> str:
+    """The entry's JSON text, as parse() reads it back: the keys it declares, in the documented order."""
+    data: dict[str, Any] = {
+        "id": product.id,
+        "display_name": product.display_name,
+        "version_format": product.version_format,
+        "counters": [
+            {
+                "name": c.name,
+                "meaning": c.meaning,
+                **({} if c.daily_maximum is None else {"daily_maximum": c.daily_maximum}),
+            }
+            for c in product.counters
+        ],
+    }
+    legacy: dict[str, Any] = {}
+    if product.counters_keys:
+        legacy["counters_keys"] = [{"key": a.key, "meaning": a.meaning} for a in product.counters_keys]
+    if product.legacy_routes:
+        legacy["routes"] = list(product.legacy_routes)
+    if legacy:
+        data["legacy"] = legacy
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def builtin_ids() -> tuple[str, ...]:

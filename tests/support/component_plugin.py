@@ -73,6 +73,8 @@ def comparable(value):
     checkout, and the same bytes must ship from both."""
     if isinstance(value, pulumi.FileAsset):
         return ("FileAsset", hashlib.sha256(Path(value.path).read_bytes()).hexdigest())
+    if isinstance(value, pulumi.StringAsset):
+        return ("StringAsset", value.text)
     if isinstance(value, pulumi.AssetArchive):
         return ("AssetArchive", {k: comparable(v) for k, v in value.assets.items()})
     if isinstance(value, dict):

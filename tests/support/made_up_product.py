@@ -1,13 +1,12 @@
-"""A stack that names its products: the default one (by its built-in id, spelled here) and a made-up one from
-tests/data."""
+"""A stack that names its products: the default one (by its built-in id, spelled here) and the made-up one `make demo`
+serves (tooling/demo/acme-widgets.json), the one made-up product the tests use."""
 
 import json
-from pathlib import Path
 
 from contract import products
+from tooling.demo.made_up_product import ENTRY
 from tooling.mocked_program.pulumi_mocks import PROJECT, stack_config
 
-ENTRY = Path(__file__).resolve().parents[1] / "data" / "acme-gadgets.json"
 REFERENCES = ("lunasec-tokenizer", str(ENTRY))
 
 
@@ -17,7 +16,7 @@ def made_up_product() -> products.Product:
 
 def served_products() -> dict[str, products.Product]:
     """The products that stack serves, by the id each route carries."""
-    return {"lunasec-tokenizer": products.default(), "acme-gadgets": made_up_product()}
+    return {"lunasec-tokenizer": products.default(), "acme-widgets": made_up_product()}
 
 
 def config_with_products(stack: str = "dev") -> dict[str, str]:

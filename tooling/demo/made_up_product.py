@@ -2,9 +2,9 @@
 catalogue entry (acme-widgets.json beside this file: counters of its own, one with a daily maximum), its sample
 posts, and a week of its deployments' reports, each posted by the product's own reporter to its route.
 
-The shipped reporter (handlers/) reports a built-in product (its PRODUCT_ID is a built-in catalogue id); a vendor's
-own product, declared in a file of its own like this one, posts its day's totals itself, to `products/<id>/reports`,
-as docs/products.md describes.
+The demo posts these reports itself, to `products/<id>/reports`, to show a week of them in seconds; a vendor's own
+deployments run the shipped reporter with the entry's text (docs/make-it-yours.md), which tests/test_make_it_yours.py
+follows on LocalStack.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import stack_config
 from components import daily_aggregator as reporter
 from components.collector_endpoint import CollectorEndpointArgs
 from components.collector_waf import MAX_BODY_BYTES
+from contract import reporter as reporter_interface
 from handlers import daily_report
 from tooling.benchmarks import component_package_start
 from tooling.demo import made_up_product, simulated_deployments
@@ -135,6 +136,7 @@ FIGURES: dict[str, Callable[[], object]] = {
     "replays-per-day": lambda: DAY_SECONDS // reporter.REPLAY_INTERVAL_SECONDS,
     "dead-letter-retention-days": lambda: reporter.DEAD_LETTER_RETENTION_SECONDS // DAY_SECONDS,
     "reporter-user-agent": lambda: f"`{daily_report.USER_AGENT}`",
+    "lambda-environment-limit-bytes": lambda: f"{reporter_interface.ENVIRONMENT_LIMIT_BYTES:,}",
     # Prod's stage throttle (Pulumi.prod.yaml over the defaults).
     "prod-throttle-rate": lambda: f"{_prod_endpoint().throttle_rate_limit:g}",
     "prod-throttle-burst": lambda: _prod_endpoint().throttle_burst_limit,
