@@ -23,7 +23,7 @@ The API (standard library only: the reporter Lambda ships this package):
 - `builtin(product_id)` / `builtin_ids()`: the entries shipped here; an unknown id names the closest ones.
 - `load(reference, base_dir)`: a built-in id, or a path to an entry file (relative to `base_dir`).
 - `catalogue(references, base_dir, release_files)`: the products a stack serves, checked together (ids and legacy
-  routes and keys unique across them), with the releases files a stack names for some of them (product id -> path).
+  routes and keys unique across them), `with_releases` the files a stack names for some of them (id -> path).
 - `parse(data, source)` / `load_file(path)`: an entry from data or a file.
 - `Product`: id, display_name, version_format, counters (`Counter`: name, meaning, daily_maximum or None),
   counters_keys (`CountersKey`: the legacy aliases), legacy_routes, releases (contract.releases, or None), source;
@@ -290,13 +290,19 @@ def catalogue(
     references: Sequence[str], base_dir: str | Path = ".", release_files: Optional[Mapping[str, str]] = None
 ) -> tuple[Product, ...]:
     """The products one collector serves, in the order named; an empty list means the default product only.
-    `release_files`: product id -> the path of its releases file (relative to `base_dir`), for products whose
-    entry declares none (a built-in one's, say)."""
+    `release_files`: as in with_releases."""
     products = tuple(load(reference, base_dir) for reference in references) or (default(),)
     _owners(products, "the id", lambda p: [p.id])
     _owners(products, "the legacy route", lambda p: p.legacy_routes)
     _owners(products, "the legacy counters key", lambda p: [a.key for a in p.counters_keys])
-    release_files = release_files or {}
+    return with_releases(products, release_files or {}, base_dir)
+
+
+def with_releases(
+    products: Sequence[Product], release_files: Mapping[str, str], base_dir: str | Path = "."
+) -> tuple[Product, ...]:
+    """The products with the releases files a stack names for some of them (product id -> path, relative to
+    `base_dir`), for products whose entry declares none (a built-in one's, say)."""
     served = [product.id for product in products]
     for product_id, path in release_files.items():
         if product_id not in served:
