@@ -4,8 +4,8 @@ Runs on the Lambda Python runtime with boto3; everything else it imports ships i
 Environment: COLLECTOR_URL, STACK_ID, PRODUCT_VERSION, METRICS_NAMESPACE, and optionally
 HTTP_TIMEOUT_SECONDS, MAX_ATTEMPTS, DIMENSION_NAMES (a JSON list: the dimension set whose series are summed),
 RETRY_QUEUE_URL (where Lambda puts the runs that failed; the hourly replay reads it, see replay_failed_runs),
-PRODUCT_ID (the catalogue product whose counters are reported) and COUNTER_METRICS (per counter, the metric summed:
-see contract/reporter.py).
+PRODUCT_ID (the catalogue product whose counters are reported), COUNTER_METRICS (per counter, the metric summed:
+see contract/reporter.py) and RELEASES_URL (asked once after a scheduled run's report: handlers/release_check.py).
 
 An operator's dry run, with the function's environment and their own AWS credentials, prints the body a run
 would post for a day and sends nothing: `python -m handlers.daily_report --dry-run --date YYYY-MM-DD`.
@@ -38,6 +38,7 @@ import fastjsonschema
 
 from contract import products, schemas
 from contract.reporter import COUNTER_METRIC_KEYS, REPLAY_EVENT, REQUIRED_VARIABLES
+from handlers import release_check
 
 DAY = dt.timedelta(days=1)
 # GetMetricData accepts at most 500 queries per request.
@@ -105,6 +106,8 @@ class Settings:
     product_id: str = products.DEFAULT_PRODUCT_ID
     # The counters COUNTER_METRICS maps; every other counter is the metric of its own name in `namespace`.
     counter_metrics: tuple[tuple[str, MetricSource], ...] = ()
+    # Where the product's releases are asked after a scheduled run's report; None: not asked.
+    releases_url: Optional[str] = None
 
     def sources(self) -> dict[str, MetricSource]:
         """Each counter of the product, in its order, and where its total is read."""
@@ -127,9 +130,12 @@ class Settings:
             dimension_names=_dimension_names(env.get("DIMENSION_NAMES")),
             retry_queue_url=env.get("RETRY_QUEUE_URL") or None,
             product_id=_product_id(env.get("PRODUCT_ID")),
+            releases_url=env.get("RELEASES_URL") or None,
         )
         settings = replace(settings, counter_metrics=_counter_metrics(env.get("COUNTER_METRICS"), settings))
         require_secure_url(settings.collector_url)
+        if settings.releases_url is not None:
+            require_secure_url(settings.releases_url, "RELEASES_URL")
         if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
             raise ValueError("reporter is misconfigured: MAX_ATTEMPTS must be >= 1 and HTTP_TIMEOUT_SECONDS > 0")
         return settings
@@ -206,14 +212,14 @@ def _counter_metrics(raw: Optional[str], settings: Settings) -> tuple[tuple[str,
     return tuple(read)
 
 
-def require_secure_url(url: str) -> None:
+def require_secure_url(url: str, variable: str = "COLLECTOR_URL") -> None:
     """Reports leave the deployment only over TLS; plain http is allowed to loopback, for local tests."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return
-    raise ValueError(f"COLLECTOR_URL must be an https:// URL, got {url!r}")
+    raise ValueError(f"{variable} must be an https:// URL, got {url!r}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -825,7 +831,30 @@ def handler(event: object, context: Any) -> dict[str, Any]:
         )
     assert now is not None  # not a replay: scheduled_time set it
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
+    pass_on_releases(settings, seconds_left)
     return {"report_date": report["report_date"], "sent": True}
+
+
+def pass_on_releases(settings: Settings, seconds_left: Callable[[], float] = lambda: float("inf")) -> None:
+    """Once a day, after the scheduled run's report is sent (not after a failed run, which Lambda retries, nor in
+    the replays): what the product's releases say of this version, in the log and in two metrics."""
+    if settings.releases_url is None:
+        return
+    release_check.check_releases(
+        release_check.ReleasesCheck(
+            url=settings.releases_url,
+            product_id=settings.product_id,
+            version=settings.version,
+            namespace=settings.namespace,
+            stack_id=settings.stack_id,
+            timeout_seconds=min(release_check.TIMEOUT_SECONDS, settings.http_timeout_seconds),
+            user_agent=USER_AGENT,
+        ),
+        cloudwatch_client,
+        _OPENER,
+        seconds_left,
+        TIME_RESERVE_SECONDS,
+    )
 
 
 def _closed_day(text: str) -> dt.date:
