@@ -34,6 +34,7 @@ from components.tunables import (
     ArgsError,
     Rule,
     arn,
+    boolean,
     https_url,
     integer,
     log_retention,
@@ -169,12 +170,39 @@ class DailyAggregatorArgs:
         'filter), e.g. {"<counter>": {"metricName": "Requests", "dimensions": {"Outcome": '
         '"success"}}}. A counter not named: the metric of its own name in namespace, every series.',
     )
+    releases_url: Optional[str] = tunable(
+        None,
+        https_url(optional=True),
+        "The collector's releases answer for the product (https://<host>/<stage>/products/<id>/releases, "
+        "docs/releases.md): asked once after each day's report; a newer version or an advisory affecting "
+        f"productVersion is logged as a WARNING and published as the metrics {reporter.NEWER_VERSION_METRIC} and "
+        f"{reporter.ADVISORIES_METRIC} in namespace. Unset: not asked.",
+    )
+    advisory_alarm: bool = tunable(
+        False,
+        boolean(),
+        f"Alarm (to alarmTopicArn) while an advisory affects productVersion ({reporter.ADVISORIES_METRIC} >= 1); "
+        "needs releasesUrl.",
+    )
+    upgrade_alarm: bool = tunable(
+        False,
+        boolean(),
+        f"Alarm (to alarmTopicArn) while a newer version is available ({reporter.NEWER_VERSION_METRIC} >= 1); "
+        "needs releasesUrl.",
+    )
 
     def __post_init__(self) -> None:
         if not _https_url_or_output().accepts(self.collector_url):
             raise ArgsError(f"{type(self).__name__}.collector_url", self.collector_url, _https_url_or_output().allowed)
         validate_args(self)
         where = type(self).__name__
+        for switch in ("advisory_alarm", "upgrade_alarm"):
+            if getattr(self, switch) and self.releases_url is None:
+                raise ArgsError(
+                    f"{where}.releases_url",
+                    None,
+                    f"a value, because {switch} is on: its alarm reads the metrics the releases check publishes",
+                )
         product = check_product(f"{where}.product", self.product)
         # Frozen: the checked objects replace the plain ones a config file or the component package gives.
         object.__setattr__(
@@ -241,7 +269,7 @@ class DailyAggregator(pulumi.ComponentResource):
                 {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": args.retry_horizon_hours}
             ),
         )
-        role, policy = self._role(name, logs, retries, child)
+        role, policy = self._role(name, logs, retries, args, child)
 
         function = aws.lambda_.Function(
             f"{name}-function",
@@ -267,6 +295,7 @@ class DailyAggregator(pulumi.ComponentResource):
                     # Both absent for the default product read by counter name: the function as before.
                     product_id=None if args.product == products.DEFAULT_PRODUCT_ID else args.product,
                     counter_metrics=counter_metrics_variable(args.counter_metrics),
+                    releases_url=args.releases_url,
                 )
             },
             logging_config={"log_format": "Text", "log_group": logs.name},
@@ -315,8 +344,20 @@ class DailyAggregator(pulumi.ComponentResource):
 
     @staticmethod
     def _role(
-        name: str, logs: aws.cloudwatch.LogGroup, retries: aws.sqs.Queue, child: pulumi.ResourceOptions
+        name: str,
+        logs: aws.cloudwatch.LogGroup,
+        retries: aws.sqs.Queue,
+        args: DailyAggregatorArgs,
+        child: pulumi.ResourceOptions,
     ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        # PutMetricData takes no resource ARN either: its scope is the namespace condition, so the function publishes
+        # in its own namespace only. Granted only with releasesUrl: without it the role is as before.
+        publish = [
+            {
+                **iam_policies.allow(["cloudwatch:PutMetricData"], ["*"], "PublishReleaseMetrics"),
+                "Condition": {"StringEquals": {"cloudwatch:namespace": args.namespace}},
+            }
+        ]
         return iam_policies.service_role(
             f"{name}-role",
             f"{name}-policy",
@@ -332,6 +373,7 @@ class DailyAggregator(pulumi.ComponentResource):
                 # Lambda's on-failure destination sends with the function's role; the replay reads and deletes.
                 iam_policies.allow(["sqs:SendMessage"], [retries.arn], "QueueFailedRuns"),
                 iam_policies.allow(["sqs:DeleteMessage", "sqs:ReceiveMessage"], [retries.arn], "ReplayFailedRuns"),
+                *(publish if args.releases_url else []),
             ],
             child,
         )
@@ -409,7 +451,7 @@ def alarm_specs(
     args: DailyAggregatorArgs, function_name: pulumi.Input[str], dead_letter_queue_name: pulumi.Input[str]
 ) -> list[AlarmSpec]:
     """The reporter's alarms, as data: docs/guardrails.md's alarm table reads the same list. Their thresholds are
-    fixed, not settings: one failed run or one dead letter is already worth a look."""
+    fixed, not settings: one failed run or one dead letter is already worth a look; the releases alarms are opt-in."""
     return [
         AlarmSpec(
             "errors",
@@ -433,4 +475,36 @@ def alarm_specs(
             "reporter; see the dead-letter queue.",
             statistic="Maximum",
         ),
+        *_release_alarms(args),
     ]
+
+
+def _release_alarms(args: DailyAggregatorArgs) -> list[AlarmSpec]:
+    """On the metrics the releases check publishes once a day (handlers/release_check.py), over a day: the state
+    follows the latest check. No check that day (no answer) is missing data, which leaves the alarm OK."""
+    day = 24 * 3600
+    wanted = [
+        AlarmSpec(
+            "advisories-affecting-version",
+            "advisory_alarm",
+            Metric(args.namespace, reporter.ADVISORIES_METRIC, {}),
+            Comparison.AT_LEAST,
+            1,
+            day,
+            f"A security advisory affects {args.product} {args.product_version}, the version this deployment runs: "
+            "the reporter's WARNING log line names it and the release that fixes it (docs/releases.md).",
+            statistic="Maximum",
+        ),
+        AlarmSpec(
+            "newer-version-available",
+            "upgrade_alarm",
+            Metric(args.namespace, reporter.NEWER_VERSION_METRIC, {}),
+            Comparison.AT_LEAST,
+            1,
+            day,
+            f"A newer release of {args.product} than {args.product_version} is available: the reporter's WARNING log "
+            "line names it (docs/releases.md).",
+            statistic="Maximum",
+        ),
+    ]
+    return [spec for spec in wanted if spec.setting is not None and getattr(args, spec.setting)]
