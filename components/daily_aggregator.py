@@ -482,29 +482,34 @@ def alarm_specs(
 def _release_alarms(args: DailyAggregatorArgs) -> list[AlarmSpec]:
     """On the metrics the releases check publishes once a day (handlers/release_check.py), over a day: the state
     follows the latest check. No check that day (no answer) is missing data, which leaves the alarm OK."""
-    day = 24 * 3600
-    wanted = [
-        AlarmSpec(
+    running = f"{args.product} {args.product_version}"
+    wanted = (
+        (
             "advisories-affecting-version",
             "advisory_alarm",
-            Metric(args.namespace, reporter.ADVISORIES_METRIC, {}),
-            Comparison.AT_LEAST,
-            1,
-            day,
-            f"A security advisory affects {args.product} {args.product_version}, the version this deployment runs: "
-            "the reporter's WARNING log line names it and the release that fixes it (docs/releases.md).",
-            statistic="Maximum",
+            reporter.ADVISORIES_METRIC,
+            f"A security advisory affects {running}, the version this deployment runs: the reporter's WARNING log "
+            "line names it and the release that fixes it (docs/releases.md).",
         ),
-        AlarmSpec(
+        (
             "newer-version-available",
             "upgrade_alarm",
-            Metric(args.namespace, reporter.NEWER_VERSION_METRIC, {}),
+            reporter.NEWER_VERSION_METRIC,
+            f"A newer release than {running} is available: the reporter's WARNING log line names it "
+            "(docs/releases.md).",
+        ),
+    )
+    return [
+        AlarmSpec(
+            key,
+            setting,
+            Metric(args.namespace, metric, {}),
             Comparison.AT_LEAST,
             1,
-            day,
-            f"A newer release of {args.product} than {args.product_version} is available: the reporter's WARNING log "
-            "line names it (docs/releases.md).",
+            24 * 3600,
+            why,
             statistic="Maximum",
-        ),
+        )
+        for key, setting, metric, why in wanted
+        if getattr(args, setting)
     ]
-    return [spec for spec in wanted if spec.setting is not None and getattr(args, spec.setting)]

@@ -263,17 +263,22 @@ def in_version_format(version_format: str) -> Callable[[str], bool]:
     return lambda version: bool(pattern.search(version))
 
 
-def load_file(path: str | Path, version_format: str) -> Releases:
-    """A releases file a stack names for a product (docs/releases.md)."""
+def read_json_file(path: str | Path, what: str, error: type[ValueError] = ReleasesError) -> Any:
+    """A JSON file's data; `error` names the file and what went wrong (a catalogue entry's reader shares it)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ReleasesError(f"{path}: cannot read the releases file ({error.strerror})") from None
+    except OSError as failure:
+        raise error(f"{path}: cannot read the {what} ({failure.strerror})") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ReleasesError(f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
+        return json.loads(text)
+    except json.JSONDecodeError as failure:
+        raise error(f"{path}: not JSON ({failure.msg} at line {failure.lineno})") from None
+
+
+def load_file(path: str | Path, version_format: str) -> Releases:
+    """A releases file a stack names for a product (docs/releases.md)."""
+    data = read_json_file(path, "releases file")
     return parse(data, str(path), "releases", in_version_format(version_format), version_format)
 
 

@@ -101,24 +101,19 @@ def check_releases(
         "version": check.version,
     }
     try:
-        line.update(_outcome(check, cloudwatch, opener, seconds_left, reserve_seconds))
+        if seconds_left() < check.timeout_seconds + reserve_seconds:
+            line.update(outcome="no_time", message="the run has no time left to ask for the releases")
+        else:
+            line.update(_outcome(check, lambda: _fetch(check, opener), cloudwatch))
     except Exception as error:  # never fail a run whose report is sent: say what happened instead
         line.update(outcome="failed", message=f"{type(error).__name__}: {error}")
     print(json.dumps(line, sort_keys=True), flush=True)
     return line
 
 
-def _outcome(
-    check: ReleasesCheck,
-    cloudwatch: Callable[[], Any],
-    opener: urllib.request.OpenerDirector,
-    seconds_left: Callable[[], float],
-    reserve_seconds: float,
-) -> dict[str, Any]:
-    if seconds_left() < check.timeout_seconds + reserve_seconds:
-        return {"outcome": "no_time", "message": "the run has no time left to ask for the releases"}
+def _outcome(check: ReleasesCheck, fetch: Callable[[], str], cloudwatch: Callable[[], Any]) -> dict[str, Any]:
     try:
-        found = releases.read_answer(_fetch(check, opener), check.product_id)
+        found = releases.read_answer(fetch(), check.product_id)
     except _NoAnswer as error:
         return {"outcome": "no_answer", "message": f"the collector gave no releases: {error}"}
     except releases.ReleasesError as error:

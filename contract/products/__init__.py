@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -229,16 +228,7 @@ def parse(data: Any, source: str) -> Product:
 
 
 def load_file(path: str | Path) -> Product:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise CatalogueError(f"{path}: cannot read the catalogue entry ({error.strerror})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CatalogueError(f"{path}: not JSON ({error.msg} at line {error.lineno})") from None
-    return parse(data, str(path))
+    return parse(release_data.read_json_file(path, "catalogue entry", CatalogueError), str(path))
 
 
 def builtin_ids() -> tuple[str, ...]:
