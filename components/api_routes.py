@@ -209,6 +209,14 @@ RELEASES_ROUTE = f"{products.RESERVED_ROUTE_PREFIX}/{{product}}/releases"
 # API Gateway's path parameter beside each served product's own resource: a request reaches it only with an id the
 # stack does not serve (a resource with the method asked for wins over its parameter sibling).
 ANY_PRODUCT = "{product}"
+# How that parameter reads in resource names: `pulumi state rename` takes letters, digits, `_ - . /` only, and no
+# product id has an `_`, so no product's resources can take these names.
+ANY_PRODUCT_NAME = "any_product"
+
+
+def path_name(path: str) -> str:
+    """A route's path as it reads in the names of its resources (`products/acme/reports`: products-acme-reports)."""
+    return path.replace(ANY_PRODUCT, ANY_PRODUCT_NAME).replace("/", "-")
 
 
 def _not_found(message: str) -> dict[str, str]:

@@ -248,7 +248,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         paths = {"/".join(path.split("/")[:depth]) for path in route_paths for depth in range(1, path.count("/") + 2)}
         # A resource is named by its path with `-` for `/` (the names stacks have): two paths that read the same that
         # way (product ids `a` and `a-schema`) would be two resources under one URN: the engine's error names neither.
-        names = {path: f"{name}-{path.replace('/', '-')}" for path in paths}
+        names = {path: f"{name}-{api_routes.path_name(path)}" for path in paths}
         by_name: dict[str, str] = {}
         for path in sorted(paths):
             other = by_name.setdefault(names[path], path)
@@ -272,7 +272,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
     ) -> tuple[str, aws.apigateway.Method, MethodAddress]:
         """The route's method; the prefix that names every resource of the route (its path and verb); and the
         method's address, where its integration and responses are put."""
-        prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
+        prefix = f"{targets.name}-{api_routes.path_name(route.path)}-{route.http_method.lower()}"
         resource_id = targets.resources[route.path].id
         method = aws.apigateway.Method(
             prefix,

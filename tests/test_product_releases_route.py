@@ -85,14 +85,14 @@ def test_the_gateway_answers_by_itself_reading_nothing_of_the_request(served, pr
 
 
 def test_an_unknown_product_gets_a_404_naming_the_products_served(served):
-    parameter = served.named("collector-products-{product}").inputs
+    parameter = served.named("collector-products-any_product").inputs
     assert (parameter["pathPart"], parameter["parentId"]) == ("{product}", mock_id("collector-products"))
-    releases_resource = served.named("collector-products-{product}-releases").inputs
-    assert releases_resource["parentId"] == mock_id("collector-products-{product}")
-    method = served.named("collector-products-{product}-releases-get").inputs
+    releases_resource = served.named("collector-products-any_product-releases").inputs
+    assert releases_resource["parentId"] == mock_id("collector-products-any_product")
+    method = served.named("collector-products-any_product-releases-get").inputs
     assert (method["httpMethod"], method["authorization"]) == ("GET", "NONE")
-    assert served.named("collector-products-{product}-releases-get-mock").inputs["type"] == "MOCK"
-    assert _answer(served, "{product}") == (
+    assert served.named("collector-products-any_product-releases-get-mock").inputs["type"] == "MOCK"
+    assert _answer(served, "any_product") == (
         "404",
         {"status": "error", "message": "no such product at this collector: it serves lunasec-tokenizer, acme-gadgets"},
     )

@@ -16,7 +16,7 @@ TEMPLATES = RULES[client_identity.TEMPLATE_IDENTITY_FIELDS.rule]
 ACCESS_LOGS = RULES[client_identity.ACCESS_LOG_IDENTITY.rule]
 RELEASES_ANSWER = "collector-products-acme-gadgets-releases-get-200-mapping"
 RELEASES_MOCK = "collector-products-acme-gadgets-releases-get-mock"
-UNKNOWN_ANSWER = "collector-products-{product}-releases-get-404-mapping"
+UNKNOWN_ANSWER = "collector-products-any_product-releases-get-404-mapping"
 
 
 @pytest.fixture(scope="module")
