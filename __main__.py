@@ -27,6 +27,7 @@ endpoint = CollectorEndpoint(
         delivery_stream_name=warehouse.stream_name,
         delivery_stream_arn=warehouse.stream_arn,
         products=config.product_references,
+        releases=config.release_files,
         **config.args_for("endpoint"),
     ),
 )

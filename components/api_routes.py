@@ -80,8 +80,9 @@ class MockIntegration:
 
 
 @dataclass(frozen=True)
-class SchemaRoute:
-    """A product's contract, for an operator to audit: the report schema the product's model is built from."""
+class AnsweredRoute:
+    """A GET API Gateway answers itself with a body rendered at deploy time, the same for every caller: a product's
+    report schema, its releases, or the 404 of a product the stack does not serve."""
 
     path: str
     http_method: str
@@ -179,24 +180,79 @@ GATEWAY_ANSWER = MockIntegration(
 )
 
 
-def schema_route(product: products.Product) -> SchemaRoute:
-    """`GET products/<id>/schema`: the schema rendered into the answer at deploy time, from the same
-    `load_schema(product)` the product's model is built from."""
-    return SchemaRoute(
-        path=SCHEMA_ROUTE.format(product=product.id),
+def _answered(path: str, status_code: str, body: Any) -> AnsweredRoute:
+    return AnsweredRoute(
+        path=path,
         http_method="GET",
         authorization="NONE",
         integration=GATEWAY_ANSWER,
-        status_code="200",
+        status_code=status_code,
         content_type=JSON,
-        body=templates.verbatim_json(schemas.load_schema(product)),
+        body=templates.verbatim_json(body),
         method_response_models=((JSON, "Empty"),),
     )
 
 
-def schema_routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[SchemaRoute, ...]:
+def schema_route(product: products.Product) -> AnsweredRoute:
+    """`GET products/<id>/schema`: the schema rendered into the answer at deploy time, from the same
+    `load_schema(product)` the product's model is built from."""
+    return _answered(SCHEMA_ROUTE.format(product=product.id), "200", schemas.load_schema(product))
+
+
+def schema_routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[AnsweredRoute, ...]:
     """None (no products named): none, so that a stack on the last release deploys what it did."""
     return tuple(schema_route(product) for product in catalogue or ())
+
+
+# Where a reporter, or anyone, learns a product's latest version and advisories (docs/releases.md).
+RELEASES_ROUTE = f"{products.RESERVED_ROUTE_PREFIX}/{{product}}/releases"
+# API Gateway's path parameter beside each served product's own resource: a request reaches it only with an id the
+# stack does not serve (a resource with the method asked for wins over its parameter sibling).
+ANY_PRODUCT = "{product}"
+# How that parameter reads in resource names: `pulumi state rename` takes letters, digits, `_ - . /` only, and no
+# product id has an `_`, so no product's resources can take these names.
+ANY_PRODUCT_NAME = "any_product"
+
+
+def path_name(path: str) -> str:
+    """A route's path as it reads in the names of its resources (`products/acme/reports`: products-acme-reports)."""
+    return path.replace(ANY_PRODUCT, ANY_PRODUCT_NAME).replace("/", "-")
+
+
+def _not_found(message: str) -> dict[str, str]:
+    """The shape of the collector's other error answers (contract/templates/default_error_response.vtl)."""
+    return {"status": "error", "message": message}
+
+
+def releases_route(product: products.Product) -> AnsweredRoute:
+    """`GET products/<id>/releases`: the product's releases rendered into the answer at deploy time (contract.releases);
+    404 when it declares none. Nothing of the request is read, so the answer cannot depend on the caller."""
+    path = RELEASES_ROUTE.format(product=product.id)
+    if product.releases is None:
+        return _answered(path, "404", _not_found(f"{product.id} publishes no releases at this collector"))
+    return _answered(path, "200", product.releases.answer(product.id))
+
+
+def unknown_product_route(catalogue: Sequence[products.Product]) -> AnsweredRoute:
+    """`GET products/<anything else>/releases`: a 404 naming the products served, not API Gateway's 403."""
+    served = ", ".join(product.id for product in catalogue)
+    return _answered(
+        RELEASES_ROUTE.format(product=ANY_PRODUCT),
+        "404",
+        _not_found(f"no such product at this collector: it serves {served}"),
+    )
+
+
+def answered_routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[AnsweredRoute, ...]:
+    """Every GET the gateway answers itself: each product's schema and releases, and the unknown product's 404.
+    None (no products named): none, so that a stack on the last release deploys what it did."""
+    if not catalogue:
+        return ()
+    return (
+        *schema_routes_for(catalogue),
+        *(releases_route(product) for product in catalogue),
+        unknown_product_route(catalogue),
+    )
 
 
 def routes_for(catalogue: Optional[Sequence[products.Product]]) -> tuple[ApiRoute, ...]:
@@ -288,10 +344,10 @@ def fingerprint(
     gateway_responses: tuple[GatewayResponse, ...],
     retry_after_seconds: int,
     delivery_stream_name: str,
-    schema_routes: tuple[SchemaRoute, ...] = (),
+    answered_routes: tuple[AnsweredRoute, ...] = (),
 ) -> str:
     """A hash of every field of every route and gateway response, of every template they name, as rendered, and of
-    the Retry-After they answer with. Schema routes count only when there are any: the trigger of a stack without
+    the Retry-After they answer with. Answered routes count only when there are any: the trigger of a stack without
     them is the one it had before they existed."""
     responses: list[GatewayResponse | IntegrationResponse] = [
         *gateway_responses,
@@ -308,12 +364,12 @@ def fingerprint(
         "request_templates": request_templates,
         "retry_after_seconds": retry_after_seconds,
     }
-    if schema_routes:
-        described["schema_routes"] = {
-            "routes": [dataclasses.asdict(route) for route in schema_routes],
+    if answered_routes:
+        described["answered_routes"] = {
+            "routes": [dataclasses.asdict(route) for route in answered_routes],
             "request_templates": {
                 name: templates.read(name)
-                for name in sorted({route.integration.request_template for route in schema_routes})
+                for name in sorted({route.integration.request_template for route in answered_routes})
             },
         }
     canonical = json.dumps(described, sort_keys=True)

@@ -11,7 +11,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components import api_routes, iam_policies
-from components.api_routes import ApiRoute, GatewayResponse, Pairs, RequestModel, RequestValidation, SchemaRoute
+from components.api_routes import (
+    AnsweredRoute,
+    ApiRoute,
+    GatewayResponse,
+    Pairs,
+    RequestModel,
+    RequestValidation,
+)
 from components.collector_domain import attach_custom_domain
 from components.outputs import publish_outputs
 from components.products_input import catalogue_of, products_field
@@ -81,8 +88,14 @@ class CollectorEndpointArgs:
 
     products: Optional[Sequence[str]] = products_field(
         "The products served, each a built-in catalogue id or the path of a catalogue entry (.json, "
-        "docs/products.md); each gets the route products/<id>/reports and its own model, and products/<id>/schema "
-        "answers its report schema. Unset: the default product's legacy routes only."
+        "docs/products.md); each gets the route products/<id>/reports and its own model, products/<id>/schema "
+        "answers its report schema and products/<id>/releases its releases. Unset: the default product's legacy "
+        "routes only."
+    )
+    releases: Optional[Mapping[str, str]] = products_field(
+        "Per served product id, the path of a releases file (.json, docs/releases.md) that products/<id>/releases "
+        "answers, for a product whose catalogue entry declares none (a built-in one's). Unset: each product answers "
+        "the releases its entry declares, or 404."
     )
 
     def __post_init__(self) -> None:
@@ -91,7 +104,7 @@ class CollectorEndpointArgs:
         self.served_products()  # refuses a bad entry at construction
 
     def served_products(self) -> Optional[tuple[catalogue.Product, ...]]:
-        return catalogue_of(self, self.products)
+        return catalogue_of(self, self.products, self.releases)
 
 
 class MethodAddress(TypedDict):
@@ -141,7 +154,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
         routes, gateway_responses = api_routes.routes_for(args.served_products()), api_routes.GATEWAY_RESPONSES
-        schema_routes = api_routes.schema_routes_for(args.served_products())
+        answered_routes = api_routes.answered_routes_for(args.served_products())
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
@@ -173,7 +186,9 @@ class CollectorEndpoint(pulumi.ComponentResource):
         targets = RouteTargets(
             name=name,
             api=api,
-            resources=self._resources(name, api, [*(r.path for r in routes), *(r.path for r in schema_routes)], child),
+            resources=self._resources(
+                name, api, [*(r.path for r in routes), *(r.path for r in answered_routes)], child
+            ),
             models=models,
             validator=validator,
             role=self._firehose_role(name, args, routes, child),
@@ -182,7 +197,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
             opts=child,
         )
         created = [resource for route in routes for resource in self._route(route, targets, args.retry_after_seconds)]
-        created += [resource for route in schema_routes for resource in self._schema_route(route, targets)]
+        created += [resource for route in answered_routes for resource in self._answered_route(route, targets)]
         created += self._gateway_responses(name, api, gateway_responses, args.retry_after_seconds, child)
 
         deployment = aws.apigateway.Deployment(
@@ -195,7 +210,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
                         routes,
                         gateway_responses,
                         args.retry_after_seconds,
-                        schema_routes=schema_routes,
+                        answered_routes=answered_routes,
                     )
                 )
             },
@@ -233,7 +248,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         paths = {"/".join(path.split("/")[:depth]) for path in route_paths for depth in range(1, path.count("/") + 2)}
         # A resource is named by its path with `-` for `/` (the names stacks have): two paths that read the same that
         # way (product ids `a` and `a-schema`) would be two resources under one URN: the engine's error names neither.
-        names = {path: f"{name}-{path.replace('/', '-')}" for path in paths}
+        names = {path: f"{name}-{api_routes.path_name(path)}" for path in paths}
         by_name: dict[str, str] = {}
         for path in sorted(paths):
             other = by_name.setdefault(names[path], path)
@@ -253,11 +268,11 @@ class CollectorEndpoint(pulumi.ComponentResource):
 
     @staticmethod
     def _method(
-        route: ApiRoute | SchemaRoute, targets: RouteTargets, **request: Any
+        route: ApiRoute | AnsweredRoute, targets: RouteTargets, **request: Any
     ) -> tuple[str, aws.apigateway.Method, MethodAddress]:
         """The route's method; the prefix that names every resource of the route (its path and verb); and the
         method's address, where its integration and responses are put."""
-        prefix = f"{targets.name}-{route.path.replace('/', '-')}-{route.http_method.lower()}"
+        prefix = f"{targets.name}-{api_routes.path_name(route.path)}-{route.http_method.lower()}"
         resource_id = targets.resources[route.path].id
         method = aws.apigateway.Method(
             prefix,
@@ -349,7 +364,7 @@ class CollectorEndpoint(pulumi.ComponentResource):
         return created
 
     @classmethod
-    def _schema_route(cls, route: SchemaRoute, targets: RouteTargets) -> list[pulumi.Resource]:
+    def _answered_route(cls, route: AnsweredRoute, targets: RouteTargets) -> list[pulumi.Resource]:
         """A method API Gateway answers itself: no validator or model (a GET has no body), no role, no stream."""
         prefix, method, at = cls._method(route, targets)
         integration = aws.apigateway.Integration(

@@ -34,6 +34,7 @@ from components.tunables import (
     ArgsError,
     Rule,
     arn,
+    boolean,
     https_url,
     integer,
     log_retention,
@@ -84,6 +85,7 @@ VARIABLE_INPUTS = {
     "DIMENSION_NAMES": "dimension_names",
     "PRODUCT_ID": "product",
     "COUNTER_METRICS": "counter_metrics",
+    "RELEASES_URL": "releases_url",
 }
 
 
@@ -185,12 +187,39 @@ class DailyAggregatorArgs:
         'filter), e.g. {"<counter>": {"metricName": "Requests", "dimensions": {"Outcome": '
         '"success"}}}. A counter not named: the metric of its own name in namespace, every series.',
     )
+    releases_url: Optional[str] = tunable(
+        None,
+        https_url(optional=True),
+        "The collector's releases answer for the product (https://<host>/<stage>/products/<id>/releases, "
+        "docs/releases.md): asked once after each day's report; a newer version or an advisory affecting "
+        f"productVersion is logged as a WARNING and published as the metrics {reporter.NEWER_VERSION_METRIC} and "
+        f"{reporter.ADVISORIES_METRIC} in namespace. Unset: not asked.",
+    )
+    advisory_alarm: bool = tunable(
+        False,
+        boolean(),
+        f"Alarm (to alarmTopicArn) while an advisory affects productVersion ({reporter.ADVISORIES_METRIC} >= 1); "
+        "needs releasesUrl.",
+    )
+    upgrade_alarm: bool = tunable(
+        False,
+        boolean(),
+        f"Alarm (to alarmTopicArn) while a newer version is available ({reporter.NEWER_VERSION_METRIC} >= 1); "
+        "needs releasesUrl.",
+    )
 
     def __post_init__(self) -> None:
         if not _https_url_or_output().accepts(self.collector_url):
             raise ArgsError(f"{type(self).__name__}.collector_url", self.collector_url, _https_url_or_output().allowed)
         validate_args(self)
         where = type(self).__name__
+        for switch in ("advisory_alarm", "upgrade_alarm"):
+            if getattr(self, switch) and self.releases_url is None:
+                raise ArgsError(
+                    f"{where}.releases_url",
+                    None,
+                    f"a value, because {switch} is on: its alarm reads the metrics the releases check publishes",
+                )
         product = self.reported_product()
         # Frozen: the checked objects replace the plain ones a config file or the component package gives.
         object.__setattr__(
@@ -217,6 +246,7 @@ class DailyAggregatorArgs:
             # Both absent for the default product read by counter name: the function as before.
             product_id=None if product.id == products.DEFAULT_PRODUCT_ID else product.id,
             counter_metrics=counter_metrics_variable(self.counter_metrics),
+            releases_url=self.releases_url,
         )
 
     def _check_environment_size(self) -> None:
@@ -311,7 +341,7 @@ class DailyAggregator(pulumi.ComponentResource):
                 {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": args.retry_horizon_hours}
             ),
         )
-        role, policy = self._role(name, logs, retries, child)
+        role, policy = self._role(name, logs, retries, args, child)
         product = args.reported_product()
 
         function = aws.lambda_.Function(
@@ -377,8 +407,20 @@ class DailyAggregator(pulumi.ComponentResource):
 
     @staticmethod
     def _role(
-        name: str, logs: aws.cloudwatch.LogGroup, retries: aws.sqs.Queue, child: pulumi.ResourceOptions
+        name: str,
+        logs: aws.cloudwatch.LogGroup,
+        retries: aws.sqs.Queue,
+        args: DailyAggregatorArgs,
+        child: pulumi.ResourceOptions,
     ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        # PutMetricData takes no resource ARN either: its scope is the namespace condition, so the function publishes
+        # in its own namespace only. Granted only with releasesUrl: without it the role is as before.
+        publish = [
+            {
+                **iam_policies.allow(["cloudwatch:PutMetricData"], ["*"], "PublishReleaseMetrics"),
+                "Condition": {"StringEquals": {"cloudwatch:namespace": args.namespace}},
+            }
+        ]
         return iam_policies.service_role(
             f"{name}-role",
             f"{name}-policy",
@@ -394,6 +436,7 @@ class DailyAggregator(pulumi.ComponentResource):
                 # Lambda's on-failure destination sends with the function's role; the replay reads and deletes.
                 iam_policies.allow(["sqs:SendMessage"], [retries.arn], "QueueFailedRuns"),
                 iam_policies.allow(["sqs:DeleteMessage", "sqs:ReceiveMessage"], [retries.arn], "ReplayFailedRuns"),
+                *(publish if args.releases_url else []),
             ],
             child,
         )
@@ -471,7 +514,7 @@ def alarm_specs(
     args: DailyAggregatorArgs, function_name: pulumi.Input[str], dead_letter_queue_name: pulumi.Input[str]
 ) -> list[AlarmSpec]:
     """The reporter's alarms, as data: docs/guardrails.md's alarm table reads the same list. Their thresholds are
-    fixed, not settings: one failed run or one dead letter is already worth a look."""
+    fixed, not settings: one failed run or one dead letter is already worth a look; the releases alarms are opt-in."""
     return [
         AlarmSpec(
             "errors",
@@ -495,4 +538,41 @@ def alarm_specs(
             "reporter; see the dead-letter queue.",
             statistic="Maximum",
         ),
+        *_release_alarms(args),
+    ]
+
+
+def _release_alarms(args: DailyAggregatorArgs) -> list[AlarmSpec]:
+    """On the metrics the releases check publishes once a day (handlers/release_check.py), over a day: the state
+    follows the latest check. No check that day (no answer) is missing data, which leaves the alarm OK."""
+    running = f"{args.product} {args.product_version}"
+    wanted = (
+        (
+            "advisories-affecting-version",
+            "advisory_alarm",
+            reporter.ADVISORIES_METRIC,
+            f"A security advisory affects {running}, the version this deployment runs: the reporter's WARNING log "
+            "line names it and the release that fixes it (docs/releases.md).",
+        ),
+        (
+            "newer-version-available",
+            "upgrade_alarm",
+            reporter.NEWER_VERSION_METRIC,
+            f"A newer release than {running} is available: the reporter's WARNING log line names it "
+            "(docs/releases.md).",
+        ),
+    )
+    return [
+        AlarmSpec(
+            key,
+            setting,
+            Metric(args.namespace, metric, {}),
+            Comparison.AT_LEAST,
+            1,
+            24 * 3600,
+            why,
+            statistic="Maximum",
+        )
+        for key, setting, metric, why in wanted
+        if getattr(args, setting)
     ]

@@ -21,8 +21,10 @@ HANDLER = "handlers.daily_report.handler"
 PACKAGE_FILES = (
     ("handlers", "__init__.py"),
     ("handlers", "daily_report.py"),
+    ("handlers", "release_check.py"),
     ("contract", "__init__.py"),
     ("contract", "reporter.py"),
+    ("contract", "releases.py"),
     ("contract.schemas", "__init__.py"),
     ("contract.schemas", "usage_report.schema.json"),
     ("contract.products", "__init__.py"),

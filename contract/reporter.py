@@ -27,6 +27,8 @@ class Variables:
     # Per counter, the metric summed (COUNTER_METRIC_KEYS). Absent: each counter is the metric of its own name in
     # METRICS_NAMESPACE.
     counter_metrics: Optional[str] = None
+    # Where the collector answers the product's releases (docs/releases.md). Absent: no releases check.
+    releases_url: Optional[str] = None
 
     @classmethod
     def read(cls, env: Mapping[str, str]) -> "Variables":
@@ -53,6 +55,10 @@ def environment_size(variables: Mapping[str, str]) -> int:
 # COUNTER_METRICS is a JSON object: counter name -> an object with any of these keys (an absent one: the default).
 # "dimensions" is the filter, an object of dimension name -> value: only the series that have each are summed.
 COUNTER_METRIC_KEYS = ("namespace", "metric_name", "dimensions")
+# After a day's report, the reporter asks RELEASES_URL (the collector's products/<id>/releases, docs/releases.md) and
+# publishes what concerns its version in METRICS_NAMESPACE, no dimensions: the metrics an operator's alarm reads.
+NEWER_VERSION_METRIC = "NewerVersionAvailable"  # 1 when the latest release is above this version, else 0
+ADVISORIES_METRIC = "AdvisoriesAffectingVersion"  # how many advisories affect this version
 # The hourly replay schedule's input: the handler then reruns the failed runs waiting in the retry queue.
 REPLAY_EVENT = {"replay": "failed-runs"}
 

@@ -4,3 +4,5 @@ so naming a setting here changes no deployed code."""
 
 # `<project>:products`: the products a stack serves (contract/products; docs/products.md).
 PRODUCTS = "products"
+# `<project>:releases`: per product id, the path of its releases file (contract/releases.py; docs/releases.md).
+RELEASES = "releases"

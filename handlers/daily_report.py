@@ -2,7 +2,8 @@
 
 Runs on the Lambda Python runtime with boto3; everything else it imports ships in its archive.
 Its environment is contract.reporter.Variables, the variables DailyAggregator sets: where to post, what to read
-(namespace, product, per counter the metric summed) and the retry queue the hourly replay reads (replay_failed_runs).
+(namespace, product, per counter the metric summed), the retry queue the hourly replay reads (replay_failed_runs)
+and the releases answer asked once after a scheduled run's report, when set (handlers/release_check.py).
 
 An operator's dry run, with the function's environment and their own AWS credentials, prints the body a run
 would post for a day and sends nothing: `python -m handlers.daily_report --dry-run --date YYYY-MM-DD`.
@@ -35,6 +36,7 @@ import fastjsonschema
 
 from contract import products, schemas
 from contract.reporter import COUNTER_METRIC_KEYS, REPLAY_EVENT, REQUIRED_VARIABLES, Variables
+from handlers import release_check
 
 DAY = dt.timedelta(days=1)
 # GetMetricData accepts at most 500 queries per request.
@@ -101,6 +103,8 @@ class Settings:
     product_id: str = products.DEFAULT_PRODUCT_ID
     # The counters COUNTER_METRICS maps; every other counter is the metric of its own name in `namespace`.
     counter_metrics: tuple[tuple[str, MetricSource], ...] = ()
+    # Where the product's releases are asked after a scheduled run's report; None: not asked.
+    releases_url: Optional[str] = None
 
     def sources(self) -> dict[str, MetricSource]:
         """Each counter of the product, in its order, and where its total is read."""
@@ -120,9 +124,12 @@ class Settings:
             dimension_names=_dimension_names(variables.dimension_names),
             retry_queue_url=variables.retry_queue_url,
             product_id=_product_id(variables.product_id),
+            releases_url=variables.releases_url,
         )
         settings = replace(settings, counter_metrics=_counter_metrics(variables.counter_metrics, settings))
         require_secure_url(settings.collector_url)
+        if settings.releases_url is not None:
+            require_secure_url(settings.releases_url, "RELEASES_URL")
         if settings.max_attempts < 1 or settings.http_timeout_seconds <= 0:
             raise ValueError("reporter is misconfigured: MAX_ATTEMPTS must be >= 1 and HTTP_TIMEOUT_SECONDS > 0")
         return settings
@@ -194,14 +201,14 @@ def _counter_metrics(raw: Optional[str], settings: Settings) -> tuple[tuple[str,
     return tuple(read)
 
 
-def require_secure_url(url: str) -> None:
+def require_secure_url(url: str, variable: str = "COLLECTOR_URL") -> None:
     """Reports leave the deployment only over TLS; plain http is allowed to loopback, for local tests."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return
     if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return
-    raise ValueError(f"COLLECTOR_URL must be an https:// URL, got {url!r}")
+    raise ValueError(f"{variable} must be an https:// URL, got {url!r}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -809,7 +816,30 @@ def handler(event: object, context: Any) -> dict[str, Any]:
         )
     assert now is not None  # not a replay: scheduled_time set it
     report = run(settings, cloudwatch_client(), now, seconds_left=seconds_left)
+    pass_on_releases(settings, seconds_left)
     return {"report_date": report["report_date"], "sent": True}
+
+
+def pass_on_releases(settings: Settings, seconds_left: Callable[[], float] = lambda: float("inf")) -> None:
+    """Once a day, after the scheduled run's report is sent (not after a failed run, which Lambda retries, nor in
+    the replays): what the product's releases say of this version, in the log and in two metrics."""
+    if settings.releases_url is None:
+        return
+    release_check.check_releases(
+        release_check.ReleasesCheck(
+            url=settings.releases_url,
+            product_id=settings.product_id,
+            version=settings.version,
+            namespace=settings.namespace,
+            stack_id=settings.stack_id,
+            timeout_seconds=min(release_check.TIMEOUT_SECONDS, settings.http_timeout_seconds),
+            user_agent=USER_AGENT,
+        ),
+        cloudwatch_client,
+        _OPENER,
+        seconds_left,
+        TIME_RESERVE_SECONDS,
+    )
 
 
 def _closed_day(text: str) -> dt.date:

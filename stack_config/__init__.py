@@ -63,6 +63,14 @@ PRODUCTS_MEANING = (
     "your own catalogue entries (.json, relative to the project folder; docs/products.md). Unset: the default "
     f"product only ({catalogue.DEFAULT_PRODUCT_ID})."
 )
+# Per product id, the path of a releases file (relative to the project folder) that `GET products/<id>/releases`
+# answers: how the operator of a built-in product sets its releases without editing its entry.
+RELEASES_KEY = stack_settings.RELEASES
+RELEASES_MEANING = (
+    "Per product id this stack serves, the path of its releases file (.json, relative to the project folder; "
+    "docs/releases.md), answered at GET products/<id>/releases, for a product whose catalogue entry declares none. "
+    "Unset: each product answers what its entry declares (or 404)."
+)
 
 
 class StackConfigError(ValueError):
@@ -95,6 +103,7 @@ class StackConfig:
     products: tuple[catalogue.Product, ...] = ()  # empty only when built by hand: load_stack_config fills it in
     # As the stack names them, for the components; None when unset (the collector is as released).
     product_references: Optional[tuple[str, ...]] = None
+    release_files: Optional[dict[str, str]] = None  # product id -> path, as the stack names them
 
     def args_for(self, section: str) -> dict[str, Any]:
         """Keyword arguments for the section's Args class: only what the stack sets."""
@@ -201,12 +210,36 @@ def _product_references(config: pulumi.Config) -> Optional[tuple[str, ...]]:
     return tuple(references)
 
 
-def _read_products(references: Optional[tuple[str, ...]]) -> tuple[catalogue.Product, ...]:
+def _release_files(config: pulumi.Config, references: Optional[tuple[str, ...]]) -> Optional[dict[str, str]]:
+    files = _read_value(config, RELEASES_KEY)
+    if files is _UNSET:
+        return None
+    key = f"{PROJECT}:{RELEASES_KEY}"
+    if not isinstance(files, dict) or not files:
+        raise StackConfigError(f"{key} = {files!r} is not allowed: expected an object of product id -> releases file")
+    for product_id, path in files.items():
+        if not isinstance(path, str) or not path:
+            raise StackConfigError(f"{key}.{product_id} = {path!r} is not allowed: expected the path of a .json file")
+    if references is None:
+        raise StackConfigError(
+            f"{key} names releases files, but {PROJECT}:{PRODUCTS_KEY} is unset: name the products this stack serves "
+            "(their releases are answered at products/<id>/releases)"
+        )
+    return files
+
+
+def _read_products(
+    references: Optional[tuple[str, ...]], release_files: Optional[dict[str, str]]
+) -> tuple[catalogue.Product, ...]:
     """Paths are read from the working directory: Pulumi runs the program in the project folder."""
     try:
-        return catalogue.catalogue(references or [])
+        served = catalogue.catalogue(references or [])
     except catalogue.CatalogueError as error:
         raise StackConfigError(f"{PROJECT}:{PRODUCTS_KEY}: {error}") from None
+    try:
+        return catalogue.with_releases(served, release_files or {})
+    except catalogue.CatalogueError as error:
+        raise StackConfigError(f"{PROJECT}:{RELEASES_KEY}: {error}") from None
 
 
 def _set_project_keys() -> set[str]:
@@ -218,15 +251,17 @@ def _set_project_keys() -> set[str]:
 
 def load_stack_config(config: Optional[pulumi.Config] = None) -> StackConfig:
     config = config or pulumi.Config(PROJECT)
-    known = [*SECTIONS, OPT_OUT_SECTION, PRODUCTS_KEY]
+    known = [*SECTIONS, OPT_OUT_SECTION, PRODUCTS_KEY, RELEASES_KEY]
     for key in sorted(_set_project_keys() - set(known)):
         raise StackConfigError(f"{PROJECT}:{key} is not a known setting: allowed keys are {', '.join(sorted(known))}")
     read = {section: _read_section(config, section, args_type) for section, args_type in SECTIONS.items()}
     references = _product_references(config)
+    release_files = _release_files(config, references)
     return StackConfig(
         sections={section: values for section, (values, _) in read.items()},
         usage_reporting_disabled=_read_opt_out(config),
         program={section: program for section, (_, program) in read.items() if program},
-        products=_read_products(references),
+        products=_read_products(references, release_files),
         product_references=references,
+        release_files=release_files,
     )

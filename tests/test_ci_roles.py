@@ -222,6 +222,7 @@ ROLES_AT_WORK = [
     ("logs:DescribeLogGroups", "*"),
     ("cloudwatch:GetMetricData", "*"),
     ("cloudwatch:ListMetrics", "*"),
+    ("cloudwatch:PutMetricData", "*"),
     ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-retries-12f133b"),
     ("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-dead-letters-5baf07e"),
     ("sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:reporter-retries-12f133b"),
@@ -249,7 +250,12 @@ def test_the_boundary_reaches_the_programs_resources_and_nothing_beyond_them():
     assert [pair for pair in ROLES_AT_WORK if not allows(boundary, *pair)] == []
     assert [pair for pair in BEYOND_THE_PROGRAM if allows(boundary, *pair)] == []
     anywhere = {a for s in boundary["Statement"] if s["Resource"] == "*" for a in as_list(s["Action"])}
-    assert anywhere == {"logs:DescribeLogGroups", "cloudwatch:GetMetricData", "cloudwatch:ListMetrics"}
+    assert anywhere == {
+        "logs:DescribeLogGroups",
+        "cloudwatch:GetMetricData",
+        "cloudwatch:ListMetrics",
+        "cloudwatch:PutMetricData",
+    }
     by_action = {a: s.get("Condition") for s in boundary["Statement"] for a in as_list(s["Action"])}
     # A key is used only by S3 on the role's behalf; S3 ARNs name no account, so the condition does.
     assert by_action["kms:Decrypt"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}

@@ -309,7 +309,7 @@ BAD_INPUTS = [
     pytest.param(
         {"collectorUrl": COLLECTOR_URL, "memorySize": 256},
         "DailyAggregator.memorySize is not an input of analytics:reporter:DailyAggregator: allowed "
-        "inputs are alarmTopicArn, asyncRetryAttempts",
+        "inputs are advisoryAlarm, alarmTopicArn, asyncRetryAttempts",
         id="unknown-key",
     ),
     pytest.param({"memorySizeMb": 256}, "DailyAggregator.collectorUrl is required", id="missing-required"),
@@ -370,6 +370,39 @@ def test_construct_with_a_counter_mapping_registers_what_the_python_class_regist
         "createGrantFailure": {"namespace": "acme/grants", "metric_name": "GrantFailed"},
         "tokenizeSuccess": {"metric_name": "Tokenize", "dimensions": {"Outcome": "success"}},
     }
+
+
+@pytest.mark.plugin
+def test_construct_with_the_releases_check_and_its_alarms_registers_what_the_python_class_registers(plugin):
+    inputs = {
+        "collector_url": COLLECTOR_URL,
+        "releases_url": "https://collector.example.com/v1/products/lunasec-tokenizer/releases",
+        "advisory_alarm": True,
+        "upgrade_alarm": True,
+    }
+    plugin.monitor.registrations.clear()
+    plugin.construct(TOKENS["DailyAggregator"], "told", camel_inputs(inputs))
+    registered = plugin.monitor.registrations
+    assert {without_stack(r.urn): comparable(r.inputs) for r in registered} == in_process(
+        BY_NAME["DailyAggregator"], "told", inputs
+    )
+    alarms = {r.urn.rpartition("::")[2] for r in registered if r.type == "aws:cloudwatch/metricAlarm:MetricAlarm"}
+    assert {"told-advisories-affecting-version", "told-newer-version-available"} <= alarms
+
+
+def test_the_releases_inputs_are_typed_for_every_language():
+    resources = package_schema()["resources"]
+    reporter = resources["analytics:reporter:DailyAggregator"]["inputProperties"]
+    assert {key: reporter[key]["type"] for key in ("releasesUrl", "advisoryAlarm", "upgradeAlarm")} == {
+        "releasesUrl": "string",
+        "advisoryAlarm": "boolean",
+        "upgradeAlarm": "boolean",
+    }
+    assert (reporter["advisoryAlarm"]["default"], reporter["upgradeAlarm"]["default"]) == (False, False)
+    assert "default" not in reporter["releasesUrl"]
+    endpoint = resources["analytics:collector:CollectorEndpoint"]["inputProperties"]
+    assert endpoint["releases"]["type"] == "object"
+    assert endpoint["releases"]["additionalProperties"] == {"type": "string"}
 
 
 @pytest.mark.plugin

@@ -481,7 +481,9 @@ def test_a_vendors_entry_is_shipped_in_the_archive_and_named_by_its_id(tmp_path)
     assert variables["PRODUCT_ID"] == "acme-widgets"
     assert json.loads(variables["COUNTER_METRICS"]) == {"widgetsMade": {"metric_name": "Made"}}
     shipped = function["code"].assets["contract/products/acme-widgets.json"]
-    assert products.parse_text(shipped.text, "shipped") == replace(made_up_product.PRODUCT, source="shipped")
+    # Without its releases: the reporter asks the collector for those, so a new release changes no archive.
+    expected = replace(made_up_product.PRODUCT, source="shipped", releases=None)
+    assert products.parse_text(shipped.text, "shipped") == expected
     # Beside the default product's entry, which the handler's schema module reads.
     assert "contract/products/lunasec-tokenizer.json" in function["code"].assets
 

@@ -132,7 +132,9 @@ def previewed(folders):
 
 
 def test_the_stack_shown_deploys_what_the_two_products_stack_on_localstack_does(previewed):
-    two_products = run_program("dev", config_with_products("dev"))
+    # That stack also names a releases file for the built-in product, which the page leaves to docs/releases.md.
+    config = {k: v for k, v in config_with_products("dev").items() if k != "analytics-collector:releases"}
+    two_products = run_program("dev", config)
     registered = {(r.typ, r.name): comparable(r.inputs) for r in previewed.resources}
     assert len(registered) == len(previewed.resources)
     assert registered == {(r.typ, r.name): comparable(r.inputs) for r in two_products.resources}
@@ -188,7 +190,9 @@ def test_the_python_reporter_ships_the_entry_and_posts_to_the_products_route(pyt
     assert json.loads(variables["COUNTER_METRICS"]) == {"assemblyMinutes": {"metric_name": "LineMinutes"}}
     assert urlsplit(variables["COLLECTOR_URL"]).path == "/" + PRODUCT_ROUTE.format(product="acme-widgets")
     shipped = function.inputs["code"].assets["contract/products/acme-widgets.json"]
-    assert json.loads(shipped.text) == json.loads(block(1, "json"))
+    entry = json.loads(block(1, "json"))
+    entry.pop("releases")  # the reporter asks the collector for them: a new release changes no archive
+    assert json.loads(shipped.text) == entry
 
 
 def typescript_inputs(folders) -> dict:

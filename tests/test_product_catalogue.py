@@ -3,6 +3,7 @@ what is allowed, and the default product's report schema is the one the collecto
 
 import hashlib
 import json
+from dataclasses import replace
 
 import jsonschema
 import pytest
@@ -161,5 +162,5 @@ def test_counter_lookup_names_the_known_counters():
 
 
 @pytest.mark.parametrize("product", [products.default(), made_up_product.PRODUCT], ids=lambda p: p.id)
-def test_an_entrys_text_reads_back_as_the_same_product(product):
-    assert products.parse_text(products.dump(product), product.source) == product
+def test_an_entrys_text_reads_back_as_the_same_product_without_its_releases(product):
+    assert products.parse_text(products.dump(product), product.source) == replace(product, releases=None)

@@ -65,7 +65,7 @@ def test_lowering_a_maximum_is_a_revision():
 @pytest.mark.parametrize(
     "after",
     [
-        product([MADE, SOLD], id="acme-gadgets"),
+        product([MADE, SOLD], id="acme-widgets"),
         product([MADE, SOLD], display_name="Acme", legacy={"routes": []}),
     ],
     ids=["another id", "same"],

@@ -62,10 +62,14 @@ def test_each_named_product_gets_its_route_and_model(acme_entry):
         "lunasec-tokenizer",
         "products",
         "record",
+        "releases",
+        "releases",
+        "releases",
         "reports",
         "reports",
         "schema",
         "schema",
+        "{product}",
     ]
     models = {m.name: m.inputs for m in run.of_type("aws:apigateway/model:Model")}
     assert set(models) == {"collector-report-model", "collector-acme-widgets-report-model"}
@@ -83,7 +87,7 @@ def test_each_named_product_gets_its_route_and_model(acme_entry):
 
 def test_a_product_only_stack_has_no_legacy_route(acme_entry):
     run = run_with_products([acme_entry])
-    assert paths_of(run) == ["acme-widgets", "products", "reports", "schema"]
+    assert paths_of(run) == ["acme-widgets", "products", "releases", "releases", "reports", "schema", "{product}"]
 
 
 def _stored_line(template: str, body: dict) -> dict:

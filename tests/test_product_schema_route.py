@@ -12,7 +12,7 @@ from policy.vtl_references import caller_reads
 from tests.support.made_up_product import config_with_products, made_up_product, served_products
 from tests.test_api_routes import template_dir, variants  # noqa: F401  (template_dir: a fixture)
 from tooling.fixtures import apigateway_vtl
-from tooling.mocked_program.pulumi_mocks import mock_id, run_program
+from tooling.mocked_program.pulumi_mocks import mock_id, run_program, stack_config
 
 STREAM = "reports-stream"
 
@@ -111,9 +111,9 @@ def test_the_stage_takes_a_new_deployment_when_a_schema_route_changes(served):
         )
     trigger = served.one("aws:apigateway/deployment:Deployment").inputs["triggers"]["configuration"]
     routes = api_routes.routes_for([products.default(), made_up_product()])
-    schema_routes = api_routes.schema_routes_for([products.default(), made_up_product()])
+    answered_routes = api_routes.answered_routes_for(list(served_products().values()))
     stream = served.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["name"]
-    assert trigger == api_routes.fingerprint(routes, api_routes.GATEWAY_RESPONSES, 30, stream, schema_routes)
+    assert trigger == api_routes.fingerprint(routes, api_routes.GATEWAY_RESPONSES, 30, stream, answered_routes)
 
 
 @pytest.mark.usefixtures("template_dir")
@@ -154,7 +154,7 @@ def test_products_whose_paths_would_share_a_resource_name_are_refused(tmp_path):
             )
         )
         references.append(str(entry))
-    config = {**config_with_products("dev"), "analytics-collector:products": json.dumps(references)}
+    config = {**stack_config("dev"), "analytics-collector:products": json.dumps(references)}
     with pytest.raises(
         ValueError,
         match=r"routes products/acme-schema and products/acme/schema .*resource collector-products-acme-schema",

@@ -24,7 +24,7 @@ OUTSIDE_TESTS = [
 # What the reporter's archive holds besides the standard library (components/reporter_code.py vendors them).
 HANDLER_IMPORTS = {"boto3", "botocore", "fastjsonschema", "contract", "handlers"}
 # Of the contract, the archive ships only these modules.
-SHIPPED_CONTRACT = {"contract", "contract.schemas", "contract.products", "contract.reporter"}
+SHIPPED_CONTRACT = {"contract", "contract.schemas", "contract.products", "contract.reporter", "contract.releases"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -134,8 +134,10 @@ def test_archive_holds_the_handler_the_contract_and_the_vendored_package_only(ar
     assert {p for p in paths if p.split("/")[0] in ("handlers", "contract")} == {
         "handlers/__init__.py",
         "handlers/daily_report.py",
+        "handlers/release_check.py",
         "contract/__init__.py",
         "contract/reporter.py",
+        "contract/releases.py",
         "contract/schemas/__init__.py",
         "contract/schemas/usage_report.schema.json",
         "contract/products/__init__.py",

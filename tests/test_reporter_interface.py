@@ -52,6 +52,7 @@ def test_the_variables_keep_the_names_operators_and_the_dry_run_use():
         "RETRY_QUEUE_URL",
         "PRODUCT_ID",
         "COUNTER_METRICS",
+        "RELEASES_URL",
     ]
 
 

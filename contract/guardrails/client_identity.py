@@ -20,9 +20,10 @@ ACCESS_LOG_IDENTITY = IdentityStore(
     "apigateway-access-logs-without-client-identity",
 )
 TEMPLATE_IDENTITY_FIELDS = IdentityStore(
-    "A mapping template reading `$context.identity.*`, `$context.authorizer.*` or `$input.params` (headers), in "
-    "any form: quiet `$!x`, formal `${x}`, `.get('identity')`, an alias made with `#set`",
-    "the client's IP, user agent or any header, in the stored report itself",
+    "A mapping template reading `$context.identity.*`, `$context.authorizer.*` or `$input.params` (headers, query "
+    "string, path), in any form: quiet `$!x`, formal `${x}`, `.get('identity')`, an alias made with `#set`",
+    "the client's IP, user agent or any header, in the stored report itself; on the routes the gateway answers "
+    "itself (a product's schema and releases), an answer that depends on who asks or on the version they send",
     "apigateway-templates-without-client-identity",
 )
 XRAY = IdentityStore(

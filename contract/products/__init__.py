@@ -13,7 +13,8 @@ their Pulumi project, named by the stack setting `analytics-collector:products`)
       "legacy": {                                # optional: what reporters already in the field use
         "counters_keys": [{"key": "metricsConfig", "meaning": "..."}],   # accepted besides `metrics`
         "routes": ["record", "record/deployment"]                         # paths below the stage
-      }
+      },
+      "releases": {"latest": "1.4.2", "advisories": []}   # optional: contract/releases.py, docs/releases.md
     }
 
 The API (standard library only: the reporter Lambda ships this package):
@@ -21,12 +22,13 @@ The API (standard library only: the reporter Lambda ships this package):
 - `default()`: the built-in product the collector has always served (DEFAULT_PRODUCT_ID).
 - `builtin(product_id)` / `builtin_ids()`: the entries shipped here; an unknown id names the closest ones.
 - `load(reference, base_dir)`: a built-in id, or a path to an entry file (relative to `base_dir`).
-- `catalogue(references, base_dir)`: the products a stack serves, checked together (ids and legacy routes and
-  keys unique across them).
+- `catalogue(references, base_dir, release_files)`: the products a stack serves, checked together (ids and legacy
+  routes and keys unique across them), `with_releases` the files a stack names for some of them (id -> path).
 - `parse(data, source)` / `parse_text(text, source)` / `load_file(path)`: an entry from data, JSON text or a file;
-  `dump(product)`: the entry's JSON text again.
+  `dump(product)`: the entry's JSON text again, without its releases (the reporter asks the collector for those).
 - `Product`: id, display_name, version_format, counters (`Counter`: name, meaning, daily_maximum or None),
-  counters_keys (`CountersKey`: the legacy aliases), legacy_routes, source; `counter_names`, `counter(name)`.
+  counters_keys (`CountersKey`: the legacy aliases), legacy_routes, releases (contract.releases, or None), source;
+  `counter_names`, `counter(name)`.
 - `change_kind(before, after)`: ADDITION, REVISION or MODEL, what a catalogue change means to reporters in the field.
 
 Every error is a CatalogueError naming the file, the key, the value and what is allowed.
@@ -35,13 +37,16 @@ The report schema for a product is built by `contract.schemas.load_schema(produc
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
+
+from contract import releases as release_data
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 ENTRY_SUFFIX = ".json"
@@ -61,7 +66,7 @@ _ROUTE = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*")
 # Paths the collector keeps for the catalogue's own routes.
 RESERVED_ROUTE_PREFIX = "products"
 
-_ENTRY_KEYS = {"id", "display_name", "version_format", "counters", "legacy"}
+_ENTRY_KEYS = {"id", "display_name", "version_format", "counters", "legacy", "releases"}
 _REQUIRED_KEYS = ("id", "display_name", "version_format", "counters")
 _COUNTER_KEYS = {"name", "meaning", "daily_maximum"}
 _LEGACY_KEYS = {"counters_keys", "routes"}
@@ -96,6 +101,8 @@ class Product:
     counters_keys: tuple[CountersKey, ...] = ()
     legacy_routes: tuple[str, ...] = ()
     source: str = ""  # the entry's file, for messages
+    # What `GET products/<id>/releases` answers: the entry's own, or a releases file the stack names (catalogue()).
+    releases: Optional[release_data.Releases] = None
 
     @property
     def counter_names(self) -> tuple[str, ...]:
@@ -204,6 +211,14 @@ def parse(data: Any, source: str) -> Product:
         for i, item in enumerate(_list(source, "legacy.routes", legacy.get("routes", []), True))
     )
     _unique(source, "legacy.routes", routes)
+    releases = None
+    if "releases" in data:
+        try:
+            releases = release_data.parse(
+                data["releases"], source, "releases", release_data.in_version_format(version_format), version_format
+            )
+        except release_data.ReleasesError as error:
+            raise CatalogueError(str(error)) from None
     return Product(
         id=product_id,
         display_name=_text(source, "display_name", data["display_name"]),
@@ -212,25 +227,17 @@ def parse(data: Any, source: str) -> Product:
         counters_keys=aliases,
         legacy_routes=routes,
         source=source,
+        releases=releases,
     )
 
 
 def parse_text(text: str, source: str) -> Product:
     """One catalogue entry from its JSON text; `source` names it in errors."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CatalogueError(f"{source}: not JSON ({error.msg} at line {error.lineno})") from None
-    return parse(data, source)
+    return parse(release_data.json_data(text, source, CatalogueError), source)
 
 
 def load_file(path: str | Path) -> Product:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise CatalogueError(f"{path}: cannot read the catalogue entry ({error.strerror})") from None
-    return parse_text(text, str(path))
+    return parse(release_data.read_json_file(path, "catalogue entry", CatalogueError), str(path))
 
 
 def dump(product: Product) -> str:
@@ -303,13 +310,47 @@ def _owners(products: Sequence[Product], what: str, values_of: Any) -> None:
             owner[value] = product
 
 
-def catalogue(references: Sequence[str], base_dir: str | Path = ".") -> tuple[Product, ...]:
-    """The products one collector serves, in the order named; an empty list means the default product only."""
+def catalogue(
+    references: Sequence[str], base_dir: str | Path = ".", release_files: Optional[Mapping[str, str]] = None
+) -> tuple[Product, ...]:
+    """The products one collector serves, in the order named; an empty list means the default product only.
+    `release_files`: as in with_releases."""
     products = tuple(load(reference, base_dir) for reference in references) or (default(),)
     _owners(products, "the id", lambda p: [p.id])
     _owners(products, "the legacy route", lambda p: p.legacy_routes)
     _owners(products, "the legacy counters key", lambda p: [a.key for a in p.counters_keys])
-    return products
+    return with_releases(products, release_files or {}, base_dir)
+
+
+def with_releases(
+    products: Sequence[Product], release_files: Mapping[str, str], base_dir: str | Path = "."
+) -> tuple[Product, ...]:
+    """The products with the releases files a stack names for some of them (product id -> path, relative to
+    `base_dir`), for products whose entry declares none (a built-in one's, say)."""
+    served = [product.id for product in products]
+    for product_id, path in release_files.items():
+        if product_id not in served:
+            raise CatalogueError(
+                f"releases names {product_id!r} (file {path!r}), a product this stack does not serve"
+                f"{did_you_mean(product_id, served)}: it serves {', '.join(served)}"
+            )
+    return tuple(_with_release_file(product, release_files, base_dir) for product in products)
+
+
+def _with_release_file(product: Product, release_files: Mapping[str, str], base_dir: str | Path) -> Product:
+    path = release_files.get(product.id)
+    if path is None:
+        return product
+    if product.releases is not None:
+        raise CatalogueError(
+            f"{product.source}: releases are declared in the entry and in the releases file {path!r} the stack names "
+            f"for {product.id}: keep one of them"
+        )
+    try:
+        releases = release_data.load_file(Path(base_dir) / path, product.version_format)
+    except release_data.ReleasesError as error:
+        raise CatalogueError(str(error)) from None
+    return dataclasses.replace(product, releases=releases)
 
 
 # How a catalogue change reaches reporters already in the field, in the spirit of SchemaVer's MODEL-REVISION-ADDITION.

@@ -25,6 +25,11 @@ ALL_OPTIONS = {
     "waf": {"enabled": True},
     "monitoring": {"alarmEmail": "ops@example.com"},
     "warehouse": {"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc"},
+    "reporter": {
+        "releasesUrl": "https://telemetry.example.com/products/lunasec-tokenizer/releases",
+        "advisoryAlarm": True,
+        "upgradeAlarm": True,
+    },
 }
 # "two-products": a stack naming the default product and a made-up one (each product's routes and schema route).
 VARIANTS = (*STACKS, "all-options", "opted-out", "two-products")

@@ -20,6 +20,8 @@ from stack_config import (
     PRODUCTS_KEY,
     PRODUCTS_MEANING,
     PROJECT,
+    RELEASES_KEY,
+    RELEASES_MEANING,
     SECTIONS,
     STACKS,
     config_keys,
@@ -98,6 +100,8 @@ def config_reference() -> str:
     )
     products = [_shown(stacks[s].get(PRODUCTS_KEY)) for s in STACKS]
     rows.append(f"| `{PRODUCTS_KEY}` | list[str] | " + " | ".join(products) + f" | {PRODUCTS_MEANING} |")
+    release_files = [_shown(stacks[s].get(RELEASES_KEY)) for s in STACKS]
+    rows.append(f"| `{RELEASES_KEY}` | dict[str, str] | " + " | ".join(release_files) + f" | {RELEASES_MEANING} |")
     return "\n".join(rows)
 
 

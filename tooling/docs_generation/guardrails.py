@@ -41,7 +41,13 @@ def alarm_table() -> str:
     monitoring = CollectorMonitoringArgs(
         api_name="ApiName", stage_name="Stage", delivery_stream_name="Stream", workgroup_name="WorkGroup"
     )
-    reporter = DailyAggregatorArgs(collector_url="https://collector.example.com")
+    # The opt-in alarms on too, so the table lists them (the Config key column says what turns each on).
+    reporter = DailyAggregatorArgs(
+        collector_url="https://collector.example.com",
+        releases_url="https://collector.example.com/v1/products/lunasec-tokenizer/releases",
+        advisory_alarm=True,
+        upgrade_alarm=True,
+    )
     rows = ["| Alarm | Metric (statistic) | Raised when | Config key | Why |", "| --- | --- | --- | --- | --- |"]
     for component, args, specs in (
         (MONITORING, monitoring, collector_alarm_specs(monitoring)),
@@ -54,6 +60,8 @@ def alarm_table() -> str:
             statistic = "metric math" if math else spec.extended_statistic or spec.statistic
             window = spec.period * spec.evaluation_periods
             key = f"`{section}.{config_key(spec.setting)}`" if spec.setting else "— (fixed)"
+            if spec.setting and getattr(args, spec.setting) is True:  # a switch: the alarm exists only when it is on
+                key += " (opt-in)"
             rows.append(
                 f"| `{spec.resource_name(component)}` | `{metric}` ({statistic}) | {spec.comparison.symbol} "
                 f"{spec.threshold} over {window // 60} min | {key} | {spec.description} |"

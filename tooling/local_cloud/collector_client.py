@@ -43,7 +43,8 @@ def _request(method: str, url: str, body: bytes | None, headers: dict[str, str],
         raise ValueError(f"refusing to {method.lower()} outside this machine: {url}")
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
-        connection.request(method, parts.path, body=body, headers=headers)
+        target = f"{parts.path}?{parts.query}" if parts.query else parts.path
+        connection.request(method, target, body=body, headers=headers)
         response = connection.getresponse()
         text = response.read().decode("utf-8", errors="replace")
         return Reply(response.status, text, response.getheader("Content-Type"))
