@@ -428,7 +428,9 @@ def test_construct_with_a_vendors_entry_ships_it_as_the_python_class_does(plugin
     function = reporter_function(plugin, "vendor", inputs)
     assert function.inputs["environment"]["variables"]["PRODUCT_ID"] == "acme-widgets"
     shipped = function.inputs["code"].assets["contract/products/acme-widgets.json"]
-    assert json.loads(shipped.text) == json.loads(ACME_TEXT)
+    entry = json.loads(ACME_TEXT)
+    entry.pop("releases")  # the reporter asks the collector for them: a new release changes no archive
+    assert json.loads(shipped.text) == entry
 
 
 @pytest.mark.plugin
