@@ -8,7 +8,6 @@ from dataclasses import replace
 import boto3
 import fastjsonschema
 import pytest
-from moto import mock_aws
 
 from components.api_routes import GATEWAY_RESPONSES
 from components.daily_aggregator import SCHEDULED_TIME
@@ -16,6 +15,7 @@ from contract import products, schemas, templates
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
 from tests.support.docs import section
+from tests.support.moto_aws import mocked_aws
 from tooling.fixtures.apigateway_vtl import RequestContext, render
 from tooling.fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish, publish_emf
@@ -30,7 +30,7 @@ SECOND = dt.timedelta(seconds=1)
 
 @pytest.fixture
 def cloudwatch():
-    with mock_aws():
+    with mocked_aws():
         yield boto3.client("cloudwatch", region_name="us-east-1")
 
 
