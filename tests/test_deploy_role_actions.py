@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from tests.support import docs
+from tests.support.shared_runs import shared_run
 from tests.test_ci_roles import EVERYTHING_ON, OIDC, ROOT, allows, as_list, filled
-from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, mock_id, run_program, stack_config_with
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, mock_id, stack_config_with
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament opens its config without closing it, at import
@@ -164,8 +165,8 @@ def allow_statements(policy: dict) -> list[dict]:
 @functools.cache
 def runs():
     return {
-        **{stack: run_program(stack) for stack in ("dev", "staging", "prod")},
-        "everything": run_program("dev", stack_config_with("dev", **EVERYTHING_ON)),
+        **{stack: shared_run(stack) for stack in ("dev", "staging", "prod")},
+        "everything": shared_run("dev", stack_config_with("dev", **EVERYTHING_ON)),
     }
 
 

@@ -18,9 +18,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from contract import schemas
+from tests.support.shared_runs import shared_run
 from tooling.fixtures.fake_collector import fake_collector
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, dimensions, publish
-from tooling.mocked_program.pulumi_mocks import REPO, run_program
+from tooling.mocked_program.pulumi_mocks import REPO
 
 # What the Lambda Python runtime provides besides the standard library: boto3 and its dependencies.
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "urllib3", "six")
@@ -56,7 +57,7 @@ def lambda_like_python() -> str:
 
 @pytest.fixture(scope="module")
 def archive() -> pulumi.AssetArchive:
-    run = run_program("dev")
+    run = shared_run("dev")
     (function,) = run.of_type("aws:lambda/function:Function")
     return function.inputs["code"]
 

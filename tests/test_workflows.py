@@ -487,9 +487,9 @@ def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
 
 
 def test_the_usage_report_names_prods_catalog_as_the_program_does():
-    from tooling.mocked_program.pulumi_mocks import run_program
+    from tests.support.shared_runs import shared_run
 
-    exports = run_program("prod").exports
+    exports = shared_run("prod").exports
     env = _usage_report_job()["env"]
     assert (env["ATHENA_DATABASE"], env["ATHENA_WORKGROUP"]) == (
         exports["athena_database_name"],
