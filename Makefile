@@ -35,6 +35,11 @@ export UV_PYTHON_DOWNLOADS := never
 NEW_VENV := $(UV) venv --quiet --allow-existing
 SYNC := $(UV) pip sync --quiet --require-hashes --build-constraints $(LOCKS)/build.lock --python
 
+# Every recipe keeps Python's bytecode caches (git ignores __pycache__/), even where the environment turns them off
+# (PYTHONDONTWRITEBYTECODE): without them each pytest worker compiles every module it imports and pytest rewrites
+# every test module's asserts again on each run, about 12 of `make check`'s 75 CPU-seconds.
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: setup test clean lock localstack-venv demo deploy-venv policy-venv plugin-venv usage-report-venv tools-venv
 
 $(UV): $(LOCKS)/tools.lock
