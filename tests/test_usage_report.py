@@ -5,8 +5,6 @@ import datetime
 import gzip
 import io
 import json
-import math
-import re
 import stat
 from pathlib import Path
 
@@ -340,14 +338,3 @@ def test_readme_example_is_this_reports_output(tmp_path):
     for line in example.splitlines():
         if line != "...":
             assert any(printed_line == line for printed_line in printed), line
-
-
-def test_the_example_says_how_many_deployments_over_how_long(tmp_path):
-    """The sentence before the example describes the reference warehouse; count what it holds."""
-    intro = docs.section("Usage report").split("```text\n", 1)[0]
-    words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
-    stated = re.search(r"(\w+) deployments over (\w+) weeks", " ".join(intro.split()))
-    deliveries = warehouse_files.reference_deliveries(TODAY)
-    first_received = min(delivery.received_at for delivery in deliveries).date()
-    assert stated.group(1) == words[len({delivery.body["stack_id"] for delivery in deliveries}) - 1]
-    assert stated.group(2) == words[math.ceil((TODAY - first_received).days / 7) - 1]

@@ -391,20 +391,6 @@ def _readme_ci_section() -> str:
     return docs.section("CI/CD with GitHub Actions")
 
 
-def test_the_docs_table_names_who_calls_each_reusable_workflow():
-    # tests/test_readme_promises.py checks that the table lists every workflow; this checks its "called by".
-    rows = dict(re.findall(r"^\| `([\w-]+\.yml)` \| ([^|]+) \|", _readme_ci_section(), re.M))
-    assert rows
-    for name, when in rows.items():
-        callers = {
-            path.name
-            for path in _workflow_files()
-            if any(job.get("uses") == f"./.github/workflows/{name}" for job in _load(path.name)["jobs"].values())
-        }
-        if callers or when.startswith("called by"):
-            assert set(re.findall(r"`([\w-]+\.yml)`", when)) == callers, name
-
-
 def test_readme_names_every_secret_and_variable_the_workflows_read():
     used = set()
     for path in _workflow_files():
