@@ -173,7 +173,8 @@ def _img(svg: str, alt: str) -> str:
     )
 
 
-def _outlier_text(outlier: Outlier) -> str:
+def outlier_html(outlier: Outlier) -> str:
+    """The paragraph naming an outlier above its chart (docs/html-report.md shows one, generated from this)."""
     where = f"{esc(outlier.line)} on {_day(outlier.day)}" if outlier.line else _day(outlier.day)
     context = ", ".join(f"{esc(name)}: {alt_text.number(value)}" for name, value in outlier.context.items())
     usual = ", ".join(f"{esc(name)}: {alt_text.number(value)}" for name, value in outlier.usual_context.items())
@@ -277,7 +278,7 @@ def _section_html(section: Section, source_html: str, level: int = 2) -> str:
     else:
         outliers = find_outliers(section.result)
         if outliers:
-            parts.append('<div class="outliers" role="note">' + "".join(_outlier_text(o) for o in outliers) + "</div>")
+            parts.append('<div class="outliers" role="note">' + "".join(outlier_html(o) for o in outliers) + "</div>")
         # Beside each other where the screen is wide enough, one under the other on a phone.
         layout = "stacked" if section.name in PANEL_PER_LINE else "pair"
         parts.append(f'<div class="{layout}">{_charts_html(section, outliers)}{_table_html(section)}</div>')

@@ -8,8 +8,10 @@ one is stale. Prose that states a number the code sets marks it so, rather than 
 from __future__ import annotations
 
 import datetime
+import html
 import inspect
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from tooling.fixtures import reports, warehouse_files
 from tooling.local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS
 from usage_report import charts, html_page, outliers
 from usage_report.athena_runner import AthenaQueryRunner
+from usage_report.local_warehouse import run_locally
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -156,6 +159,15 @@ def _in_words(count: int) -> str:
     return NUMBER_WORDS[count]
 
 
+def _outlier_example() -> str:
+    """What the page says of the outlier it names on the reference warehouse with one poisoned total."""
+    with tempfile.TemporaryDirectory() as folder:
+        warehouse_files.write_objects(Path(folder), warehouse_files.reference_with_an_outlier(EXAMPLE_DAY))
+        (outlier,) = outliers.find_outliers(run_locally("daily_counter_totals", Path(folder), EXAMPLE_DAY))
+    text = html.unescape(re.sub(r"<[^>]+>", "", html_page.outlier_html(outlier)))
+    return text.removeprefix("Outlier: ").removesuffix(".")
+
+
 def _reference_warehouse_weeks() -> int:
     """Whole weeks, rounded up, from the reference warehouse's first delivery to the example's day."""
     first = min(delivery.received_at for delivery in warehouse_files.reference_deliveries(EXAMPLE_DAY)).date()
@@ -204,6 +216,7 @@ FIGURES: dict[str, Callable[[], object]] = {
     "html-open-table-rows": lambda: html_page.OPEN_TABLE_ROWS,
     "outlier-factor": lambda: outliers.FACTOR,
     "outlier-min-history": lambda: outliers.MIN_HISTORY,
+    "outlier-example": _outlier_example,
     "usage-report-schedule": _weekly_run,
     "reference-warehouse-deployments": lambda: _in_words(
         len({d.body["stack_id"] for d in warehouse_files.reference_deliveries(EXAMPLE_DAY)})
