@@ -298,9 +298,11 @@ def test_the_deploy_role_cannot_empty_a_bucket_that_holds_reports():
 
 
 def test_the_denies_the_docs_name_are_the_policys():
+    # Names a reader looks up in the policy, checked as the docs' paths and links are; how many the prose names is
+    # its own business.
     named = set(re.findall(r"`(Never\w+)`", docs.section("What the deploy role cannot do, and what it still can")))
     denies = {s["Sid"] for s in deploy_policy()["Statement"] if s["Effect"] == "Deny"}
-    assert len(named) == 2 and named <= denies, (named, denies)
+    assert named and named <= denies, (named, denies)
 
 
 def _conditions_granting(policy: dict, action: str) -> list:
