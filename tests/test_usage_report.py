@@ -20,7 +20,7 @@ from tests.support.athena_results import FakeClock, athena_page, moto_athena, qu
 # Stage 2's answers computed in plain Python from the deliveries (written from the queries' descriptions).
 from tests.test_saved_queries import EXPECTED as PLAIN_PYTHON_ANSWERS
 from tooling.fixtures import warehouse_files
-from usage_report import charts, text_tables
+from usage_report import charts, outliers, text_tables
 from usage_report.cli import main
 from usage_report.local_warehouse import run_locally
 from usage_report.results import QueryResult
@@ -309,6 +309,18 @@ def test_weekly_series_step_by_week():
             datetime.date(2026, 11, 23): 2,
         }
     }
+
+
+def test_a_row_without_a_day_is_left_off_the_chart_and_out_of_the_outliers():
+    # A NULL in the date column (SQL a reader adds) has no place on a dated axis, as a NULL value has none.
+    result = QueryResult(
+        ("report_day", "total"),
+        ((datetime.date(2026, 11, 1), 1), (None, 2), (datetime.date(2026, 11, 2), 3), (datetime.date(2026, 11, 3), 4)),
+    )
+    assert charts.series_of(result).lines == {
+        "": {datetime.date(2026, 11, 1): 1, datetime.date(2026, 11, 2): 3, datetime.date(2026, 11, 3): 4}
+    }
+    assert outliers.find_outliers(result) == []
 
 
 def test_an_empty_local_warehouse_prints_empty_tables(tmp_path):

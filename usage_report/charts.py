@@ -47,10 +47,10 @@ def series_of(result: QueryResult, max_lines: int | None = MAX_LINES) -> Series 
         return None
     lines: dict[str, dict[datetime.date, float]] = {}
     for row in result.rows:
-        if row[shape.y] is None:
+        day = shape.day_of(row)
+        if row[shape.y] is None or day is None:  # no value, or no place on the axis
             continue
         points = lines.setdefault(shape.line_of(row), {})
-        day = shape.day_of(row)
         points[day] = points.get(day, 0) + row[shape.y]
     lines = _with_zeros(lines)
     if max_lines is not None:
