@@ -125,8 +125,9 @@ def draw(
         series.lines.items(), itertools.cycle(COLOURS), itertools.cycle(MARKERS), strict=False
     ):
         days = sorted(points)
+        # matplotlib plots dates through its unit converters; its stubs type the x values as numbers only.
         axes.plot(
-            days,
+            days,  # type: ignore[arg-type]
             [points[day] for day in days],
             color=colour,
             marker=marker,
@@ -136,7 +137,7 @@ def draw(
         rings = sorted((marked or {}).get(name, ()))
         if rings:
             axes.plot(
-                rings,
+                rings,  # type: ignore[arg-type]
                 [points[day] for day in rings],
                 linestyle="none",
                 marker="o",
@@ -161,7 +162,7 @@ def draw(
     days = sorted({day for points in series.lines.values() for day in points})
     if days:
         # A single day would otherwise be centred in a range of years.
-        axes.set_xlim(days[0] - datetime.timedelta(days=1), days[-1] + datetime.timedelta(days=1))
+        axes.set_xlim(days[0] - datetime.timedelta(days=1), days[-1] + datetime.timedelta(days=1))  # type: ignore[arg-type]
     span_days = (days[-1] - days[0]).days if days else 0
     if span_days <= 62:
         # Daily data: ticks on whole days (matplotlib would otherwise tick hours on a short range), as many as

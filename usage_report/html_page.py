@@ -74,6 +74,8 @@ def _figure(name: str, *, value) -> str:
 def _window_text(window: Window) -> str:
     if window.column is None:
         return "Window: every report in the table"
+    if window.first is None:
+        raise ValueError(f"a window on {window.column} has no first day")
     if window.last is None:
         return f"Window: reports delivered since {_day(window.first)} (<code>{esc(window.column)}</code> partitions)"
     days = (window.last - window.first).days + 1
@@ -163,9 +165,16 @@ def _summary_html(summary: Summary, freshness_window: Window, prefix: str = "", 
     )
 
 
+def _svg_attribute(svg: str, attr: str) -> str:
+    found = re.search(rf'{attr}="([\d.]+)pt"', svg)
+    if found is None:
+        raise ValueError(f"the chart's SVG states no {attr} in pt")
+    return found.group(1)
+
+
 def _img(svg: str, alt: str) -> str:
     # The SVG's own size (in pt) becomes the img's, so the layout is known before it decodes.
-    width, height = (float(re.search(rf'{attr}="([\d.]+)pt"', svg).group(1)) * 4 / 3 for attr in ("width", "height"))
+    width, height = (float(_svg_attribute(svg, attr)) * 4 / 3 for attr in ("width", "height"))
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (
         f'<figure><img src="data:image/svg+xml;base64,{data}" width="{width:.0f}" height="{height:.0f}" '

@@ -134,9 +134,10 @@ def stage_limits(stack: str) -> Stage:
 
 
 def reporter_defaults() -> tuple[DailyAggregatorArgs, Settings]:
-    args = DailyAggregatorArgs(collector_url="https://collector.example.com/v1/record/deployment")
+    collector_url = "https://collector.example.com/v1/record/deployment"
+    args = DailyAggregatorArgs(collector_url=collector_url)
     settings = Settings(
-        collector_url=args.collector_url,
+        collector_url=collector_url,
         stack_id="fleet",
         version=args.product_version,
         namespace=args.namespace,
@@ -163,7 +164,11 @@ def scheduled_seconds(deployments: int, hour: int, rng: np.random.Generator) -> 
     cron = re.compile(r"cron\((\d+) (\d+) ")
     seconds = np.empty(deployments)
     for i, row in enumerate(raw):
-        minute, hours = cron.match(schedule_expression(str(uuid.UUID(bytes=row.tobytes(), version=4)), hour)).groups()
+        expression = schedule_expression(str(uuid.UUID(bytes=row.tobytes(), version=4)), hour)
+        found = cron.match(expression)
+        if found is None:
+            raise ValueError(f"{expression} is not the cron expression this simulation reads")
+        minute, hours = found.groups()
         seconds[i] = int(hours) * 3600 + int(minute) * 60
     return seconds
 
@@ -195,7 +200,7 @@ class Fleet:
         self.replays = np.zeros(n, dtype=np.int64)  # replays that received the run's failure record
         self.replay_phase = rng.uniform(0, REPLAY_INTERVAL_SECONDS, n)  # where its hourly schedule falls
         self.outcome = np.full(n, FIRST, dtype=np.int8)
-        self.outage = (self._tick(np.float64(outage[0])), self._tick(np.float64(outage[1])))
+        self.outage = (int(np.floor(outage[0] / TICK_SECONDS)), int(np.floor(outage[1] / TICK_SECONDS)))
         self.pending: dict[int, list[np.ndarray]] = {}
         self.heap: list[int] = []
         self.throttled = 0

@@ -8,6 +8,7 @@ one is stale. Prose that states a number the code sets marks it so, rather than 
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 import inspect
 import re
@@ -235,7 +236,7 @@ FIGURES: dict[str, Callable[[], object]] = {
     **benchmark_figures.FIGURES,
     # Who calls each reusable workflow (docs/ci-cd.md's table).
     **{
-        f"{workflow.removesuffix('.yml')}-callers": (lambda w=workflow: _callers(w))
+        f"{workflow.removesuffix('.yml')}-callers": functools.partial(_callers, workflow)
         for workflow in _reusable_workflows()
     },
 }
