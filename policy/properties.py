@@ -41,7 +41,7 @@ def policy_document(value: Any) -> dict | None:
     return dict(value) if isinstance(value, Mapping) else {"Statement": [], "unparseable": value}
 
 
-def statements(document: dict | None) -> list[dict]:
+def statements(document: dict | None) -> list[Mapping]:
     if not document:
         return []
     return [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]

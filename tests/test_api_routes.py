@@ -11,6 +11,7 @@ import pytest
 from components import api_routes
 from components.api_routes import GATEWAY_RESPONSES, ROUTES, fingerprint
 from contract import templates as mapping_templates
+from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import mock_id, run_program, stack_config_with
 
 STREAM = "reports-stream"
@@ -107,7 +108,7 @@ def test_every_template_text_and_the_stream_change_the_trigger(template_dir):
 
 @pytest.fixture(scope="module")
 def dev():
-    return run_program("dev")
+    return shared_run("dev")
 
 
 def stream_name(run):
@@ -199,7 +200,7 @@ def test_the_throttle_and_the_5xx_answers_tell_clients_when_to_retry(dev):
 
 
 def test_the_operator_sets_the_retry_after_and_the_stage_takes_a_new_deployment(dev):
-    slowed = run_program("dev", stack_config_with("dev", endpoint={"retryAfterSeconds": 600}))
+    slowed = shared_run("dev", stack_config_with("dev", endpoint={"retryAfterSeconds": 600}))
     headers = retry_after_headers(slowed)
     assert headers["THROTTLED"] == {"gatewayresponse.header.Retry-After": "'600'"}
     assert headers["collector-record-post-503-mapping"] == {"method.response.header.Retry-After": "'600'"}

@@ -19,18 +19,12 @@ from contract import queries, schemas
 from contract.warehouse import columns as reports_table
 from contract.warehouse import layout as warehouse_layout
 from stack_config import StackConfigError, section_keys
+from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import ACCOUNT, REPO, STACKS, run_program, stack_config, stack_config_with
 
-RUNS = {}
 TABLE = "aws:glue/catalogTable:CatalogTable"
 WORKGROUP = "aws:athena/workgroup:Workgroup"
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-
-def program(stack):
-    if stack not in RUNS:
-        RUNS[stack] = run_program(stack)
-    return RUNS[stack]
 
 
 def catalog_settings(stack) -> dict:
@@ -52,7 +46,7 @@ def bucket_name(run) -> str:
 
 
 def test_table_columns_are_the_schema_fields(stack):
-    table = program(stack).one(TABLE).inputs
+    table = shared_run(stack).one(TABLE).inputs
     got = [(c["name"], c["type"]) for c in table["storageDescriptor"]["columns"]]
     counters = ",".join(f"{name}:bigint" for name in schemas.counter_names())
     assert got == [
@@ -65,7 +59,7 @@ def test_table_columns_are_the_schema_fields(stack):
 
 def test_table_definition_reads_as_athena_ddl(stack):
     """What Glue holds, written out as the equivalent CREATE EXTERNAL TABLE: sqlglot must parse every type."""
-    table = program(stack).one(TABLE).inputs
+    table = shared_run(stack).one(TABLE).inputs
     storage = table["storageDescriptor"]
     columns = ", ".join(f"`{c['name']}` {c['type']}" for c in storage["columns"])
     partitions = ", ".join(f"`{c['name']}` {c['type']}" for c in table["partitionKeys"])
@@ -95,7 +89,7 @@ def test_a_counter_added_to_the_schema_is_a_new_field_with_no_other_edit():
 
 
 def test_table_reads_firehose_json_lines_tolerating_malformed_ones(stack):
-    run = program(stack)
+    run = shared_run(stack)
     table = run.one(TABLE).inputs
     assert table["name"] == queries.TABLE_NAME and table["tableType"] == "EXTERNAL_TABLE"
     storage = table["storageDescriptor"]
@@ -106,7 +100,7 @@ def test_table_reads_firehose_json_lines_tolerating_malformed_ones(stack):
 
 
 def test_partitions_are_projected_daily_from_the_configured_start(stack):
-    table = program(stack).one(TABLE).inputs
+    table = shared_run(stack).one(TABLE).inputs
     partition = reports_table.PARTITION_COLUMN
     assert table["partitionKeys"] == [{"name": "dt", "type": "string", "comment": partition.comment}]
     params = table["parameters"]
@@ -118,7 +112,7 @@ def test_partitions_are_projected_daily_from_the_configured_start(stack):
 
 
 def test_location_template_is_the_firehose_prefix_with_the_partition_value(stack):
-    run = program(stack)
+    run = shared_run(stack)
     firehose_prefix = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs[
         "extendedS3Configuration"
     ]["prefix"]
@@ -129,7 +123,7 @@ def test_location_template_is_the_firehose_prefix_with_the_partition_value(stack
 
 
 def test_workgroup_enforces_engine_limits_metrics_and_encrypted_results(stack):
-    run = program(stack)
+    run = shared_run(stack)
     workgroup = run.one(WORKGROUP).inputs
     config = workgroup["configuration"]
     assert workgroup["state"] == "ENABLED"
@@ -146,7 +140,7 @@ def test_workgroup_enforces_engine_limits_metrics_and_encrypted_results(stack):
 
 
 def test_query_results_expire_as_configured(stack):
-    rules = {r["id"]: r for r in program(stack).named("catalog-results-lifecycle").inputs["rules"]}
+    rules = {r["id"]: r for r in shared_run(stack).named("catalog-results-lifecycle").inputs["rules"]}
     results = rules["expire-query-results"]
     assert results["expiration"]["days"] == setting(stack, "resultsRetentionDays")
     assert results["filter"] == {"prefix": ""}
@@ -159,7 +153,7 @@ def test_query_results_expire_as_configured(stack):
 
 
 def test_saved_queries_are_the_query_files(stack):
-    run = program(stack)
+    run = shared_run(stack)
     database = run.one("aws:glue/catalogDatabase:CatalogDatabase").inputs["name"]
     workgroup = run.one(WORKGROUP).inputs["name"]
     named = {q.inputs["name"]: q.inputs for q in run.of_type("aws:athena/namedQuery:NamedQuery")}
@@ -170,7 +164,7 @@ def test_saved_queries_are_the_query_files(stack):
 
 
 def test_names_are_valid_for_glue_and_athena_and_exported(stack):
-    run = program(stack)
+    run = shared_run(stack)
     database = run.one("aws:glue/catalogDatabase:CatalogDatabase").inputs["name"]
     workgroup = run.one(WORKGROUP).inputs["name"]
     assert re.fullmatch(r"[a-z0-9_]{1,255}", database) and stack in database
@@ -182,7 +176,7 @@ def test_names_are_valid_for_glue_and_athena_and_exported(stack):
 
 
 def test_catalog_resources_belong_to_the_component(stack):
-    run = program(stack)
+    run = shared_run(stack)
     component = run.one("analytics:catalog:AthenaCatalog")
     assert component.parent_type == "pulumi:pulumi:Stack"
     owned = [r for r in run.resources if r.name.startswith("catalog-")]

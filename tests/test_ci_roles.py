@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from tests.support.policy_runner import ALL_OPTIONS
+from tests.support.shared_runs import shared_run
 from tests.test_iam_lint import findings_above_low
-from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, run_program, stack_config, stack_config_with
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, stack_config, stack_config_with
 
 ROOT = Path(__file__).resolve().parents[1]
 OIDC = ROOT / ".github" / "aws-oidc"
@@ -74,8 +75,8 @@ def allows(policy: dict, action: str, resource: str = "*") -> bool:
 
 @pytest.fixture(scope="module")
 def runs():
-    committed = {stack: run_program(stack) for stack in ("dev", "staging", "prod")}
-    return {**committed, "everything": run_program("dev", stack_config_with("dev", **EVERYTHING_ON))}
+    committed = {stack: shared_run(stack) for stack in ("dev", "staging", "prod")}
+    return {**committed, "everything": shared_run("dev", stack_config_with("dev", **EVERYTHING_ON))}
 
 
 # ---- trust ----

@@ -28,10 +28,11 @@ from component_package.provider.schema import PACKAGE, package_schema
 from components.tunables import camel_case
 from tests.support import docs
 from tests.support.component_plugin import comparable, file_assets, require_plugin_venv, without_stack
+from tests.support.shared_runs import shared_run
 from tooling.demo import made_up_product
 from tooling.mocked_program import pulumi_mocks as program_mocks
 from tooling.mocked_program.plugin_engine import PLUGIN_DIR, PLUGIN_PYTHON, STACK, STACK_URN, running_plugin
-from tooling.mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks, run_program
+from tooling.mocked_program.pulumi_mocks import PROJECT, REPO, STACKS, RecordingMocks
 
 DATA = Path(__file__).parent / "data"
 # Public API: every existing stack's URNs start with these (README, "Architecture").
@@ -172,8 +173,7 @@ def test_an_output_without_a_description_is_refused():
 @pytest.mark.parametrize("stack", STACKS)
 def test_no_existing_resource_gets_a_new_urn(stack):
     before = json.loads((DATA / "program_urns_before_component_package.json").read_text())["urns"][stack]
-    run_program(stack)
-    after = set(program_mocks.MONITOR.resources)
+    after = set(shared_run(stack).urns)
     assert [urn for urn in before if urn not in after] == []
 
 

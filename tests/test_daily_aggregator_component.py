@@ -28,6 +28,7 @@ from contract.guardrails import transport
 from stack_config import StackConfigError
 from tests.support import docs
 from tests.support.original_product import ORIGINAL_COUNTERS
+from tests.support.shared_runs import shared_run
 from tooling.demo import made_up_product
 from tooling.mocked_program.pulumi_mocks import ACCOUNT, STACKS, run_program, stack_config, stack_config_with
 
@@ -44,20 +45,17 @@ REPORTER_TYPES = {
     "aws:sqs/queuePolicy:QueuePolicy",
     "aws:cloudwatch/metricAlarm:MetricAlarm",
 }
-RUNS = {}
 
 
 def program(stack):
     """The stack's own settings with reporting on: prod opts out in its committed config (tested below)."""
-    if stack not in RUNS:
-        config = stack_config(stack)
-        config.pop("analytics-collector:metricsConfig", None)
-        RUNS[stack] = run_program(stack, config)
-    return RUNS[stack]
+    config = stack_config(stack)
+    config.pop("analytics-collector:metricsConfig", None)
+    return shared_run(stack, config)
 
 
 def test_committed_prod_config_opts_out_and_deploys_no_reporter_part():
-    run = run_program("prod")
+    run = shared_run("prod")
     assert run.exports["usage_reporting"] == "off"
     assert not {"aws:lambda/function:Function", "aws:scheduler/schedule:Schedule"} & run.types()
     assert not [r for r in run.resources if r.parent_type == COMPONENT or r.typ == COMPONENT]
@@ -263,7 +261,7 @@ def test_schedule_minute_is_stable_per_stack_and_spreads_stacks_over_the_hour():
 
 def test_opt_out_registers_no_reporter_resource_and_changes_nothing_else(stack):
     reporting = program(stack)
-    opted_out = run_program(stack, stack_config_with(stack, metricsConfig={"disable_usage_statistic": True}))
+    opted_out = shared_run(stack, stack_config_with(stack, metricsConfig={"disable_usage_statistic": True}))
     reporter_parts = {(r.typ, r.name) for r in reporting.resources if COMPONENT in (r.typ, r.parent_type)}
     assert {t for t, _ in reporter_parts} >= REPORTER_TYPES
     reporting_resources = {(r.typ, r.name) for r in reporting.resources}
@@ -402,7 +400,7 @@ def test_a_counter_mapping_reaches_the_function_and_the_default_product_adds_no_
 def test_unset_product_and_mapping_mean_todays_reporter():
     args = DailyAggregatorArgs(collector_url=URL)
     assert (args.product, args.counter_metrics) == ("lunasec-tokenizer", None)
-    variables = function_variables(run_program("dev", stack_config_with("dev", reporter={})))
+    variables = function_variables(shared_run("dev", stack_config_with("dev", reporter={})))
     assert not {"PRODUCT_ID", "COUNTER_METRICS"} & set(variables)
 
 

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from components.api_routes import GATEWAY_RESPONSES
 from components.daily_aggregator import SCHEDULED_TIME
@@ -16,10 +15,12 @@ from contract import products, schemas, templates
 from handlers import daily_report
 from handlers.daily_report import CollectorRejected, DeliveryFailed, Settings
 from tests.support.docs import section
+from tests.support.moto_aws import mocked_aws
+from tests.support.shared_runs import shared_run
 from tooling.fixtures.apigateway_vtl import RequestContext, render
 from tooling.fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, count_calls, dimensions, publish, publish_emf
-from tooling.mocked_program.pulumi_mocks import run_program, stack_config_with
+from tooling.mocked_program.pulumi_mocks import stack_config_with
 
 STACK_ID = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 RUN_AT = dt.datetime(2026, 11, 27, 1, 17, tzinfo=UTC)
@@ -30,7 +31,7 @@ SECOND = dt.timedelta(seconds=1)
 
 @pytest.fixture
 def cloudwatch():
-    with mock_aws():
+    with mocked_aws():
         yield boto3.client("cloudwatch", region_name="us-east-1")
 
 
@@ -443,7 +444,7 @@ def reporting_program(**reporter_settings):
     """The dev stack under mocks with reporting on, whatever dev's committed choice, and these reporter settings."""
     config = stack_config_with("dev", reporter=reporter_settings)
     config.pop("analytics-collector:metricsConfig", None)
-    return run_program("dev", config)
+    return shared_run("dev", config)
 
 
 def deployed_environment(**reporter_settings) -> dict:

@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from tests.support import docs
+from tests.support.shared_runs import shared_run
 from tests.test_ci_roles import EVERYTHING_ON, OIDC, ROOT, allows, as_list, filled
-from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, mock_id, run_program, stack_config_with
+from tooling.mocked_program.pulumi_mocks import ACCOUNT, REGION, mock_id, stack_config_with
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # parliament opens its config without closing it, at import
@@ -164,8 +165,8 @@ def allow_statements(policy: dict) -> list[dict]:
 @functools.cache
 def runs():
     return {
-        **{stack: run_program(stack) for stack in ("dev", "staging", "prod")},
-        "everything": run_program("dev", stack_config_with("dev", **EVERYTHING_ON)),
+        **{stack: shared_run(stack) for stack in ("dev", "staging", "prod")},
+        "everything": shared_run("dev", stack_config_with("dev", **EVERYTHING_ON)),
     }
 
 
@@ -297,9 +298,11 @@ def test_the_deploy_role_cannot_empty_a_bucket_that_holds_reports():
 
 
 def test_the_denies_the_docs_name_are_the_policys():
+    # Names a reader looks up in the policy, checked as the docs' paths and links are; how many the prose names is
+    # its own business.
     named = set(re.findall(r"`(Never\w+)`", docs.section("What the deploy role cannot do, and what it still can")))
     denies = {s["Sid"] for s in deploy_policy()["Statement"] if s["Effect"] == "Deny"}
-    assert len(named) == 2 and named <= denies, (named, denies)
+    assert named and named <= denies, (named, denies)
 
 
 def _conditions_granting(policy: dict, action: str) -> list:

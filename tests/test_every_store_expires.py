@@ -10,7 +10,8 @@ import pytest
 
 from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
-from tooling.mocked_program.pulumi_mocks import STACKS, mock_id, run_program, stack_config
+from tests.support.shared_runs import shared_run
+from tooling.mocked_program.pulumi_mocks import STACKS, mock_id, stack_config
 
 # Where a report's content, or a line about a request, can come to rest.
 STORES = {
@@ -58,16 +59,13 @@ HOLDS_NOTHING = {
 }
 FOURTEEN_DAYS = 1_209_600  # SQS's own ceiling: a queue set above it is refused
 FIREHOSE_MAX_BUFFER_SECONDS = 900
-RUNS = {}
 
 
 def program(stack):
     """The stack with its reporter on (prod opts out in its committed config), so the reporter's stores count too."""
-    if stack not in RUNS:
-        config = stack_config(stack)
-        config.pop("analytics-collector:metricsConfig", None)
-        RUNS[stack] = run_program(stack, config)
-    return RUNS[stack]
+    config = stack_config(stack)
+    config.pop("analytics-collector:metricsConfig", None)
+    return shared_run(stack, config)
 
 
 @pytest.fixture(params=STACKS)

@@ -3,14 +3,15 @@
 import json
 
 from components.daily_aggregator import DailyAggregatorArgs
+from tests.support.shared_runs import shared_run
 from tooling.docs_generation import flood_horizon
-from tooling.mocked_program.pulumi_mocks import run_program, stack_config_with
+from tooling.mocked_program.pulumi_mocks import stack_config_with
 
 
 def deployed():
     config = stack_config_with("dev")
     config.pop("analytics-collector:metricsConfig", None)
-    return run_program("dev", config)
+    return shared_run("dev", config)
 
 
 def test_the_posts_a_lost_report_had_are_the_deployed_runs_retries_and_replays():

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from contract.queries import load_saved_queries
-from tests.support import docs
 from tests.support.athena_results import FakeClock, athena_page, moto_athena, queue_static_results
 from tests.test_usage_report import ATHENA_ANSWERS, DATABASE, WORKGROUP
 from tooling.fixtures import warehouse_files
@@ -109,19 +108,7 @@ def reference(tmp_path_factory) -> tuple[Path, str]:
 
 
 def poisoned_deliveries() -> list[Delivery]:
-    """The reference cast plus one report whose counter is near 10^12: above the schema's maximum, as a report
-    stored before the maximum existed can be (docs/html-report.md), so far above the rest that it is named."""
-    poison = Delivery(
-        {
-            "version": "1.3.0",
-            "stack_id": "12345678-0000-4000-8000-000000000099",
-            "report_date": "2026-11-24",
-            "metrics": {"tokenizeSuccess": POISON},
-        },
-        datetime.datetime(2026, 11, 25, 5, tzinfo=datetime.UTC),
-        "req-poison",
-    )
-    return [*warehouse_files.reference_deliveries(TODAY), poison]
+    return warehouse_files.reference_with_an_outlier(TODAY)
 
 
 def section_of(tree: Element, name: str) -> Element:
@@ -492,10 +479,7 @@ def test_the_poisoned_counter_is_named_on_the_page_and_only_its_panel_is_logarit
     page, _ = write_page(tmp_path / "bucket", tmp_path / "poisoned.html")
     section = section_of(parse(page), "daily_counter_totals")
     (named,) = [p.full_text() for p in section.all("p") if "Outlier:" in p.full_text()]
-    # The example docs/html-report.md gives, word for word: this page is where it comes from.
-    shown = " ".join(docs.section("What the page shows").split())
-    (example,) = re.findall(r"e\.g\. \*(tokenizeSuccess on .*?)\*", shown)
-    assert example in " ".join(named.split())
+    assert named.startswith("Outlier: tokenizeSuccess on Tue 2026-11-24, total 1,000,000,000,106 (deployments: 4)")
     panels = {img.attrs["alt"].split(": ", 1)[0].rsplit(", ", 1)[1]: img for img in section.all("img")}
     assert "Logarithmic scale" in panels["tokenizeSuccess"].attrs["alt"]
     assert "Outlier ringed: 1,000,000,000,106 on 2026-11-24" in panels["tokenizeSuccess"].attrs["alt"]

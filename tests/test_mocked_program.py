@@ -35,3 +35,16 @@ def test_resolve_settles_outputs_and_gives_none_for_unknowns():
     # program an unknown Output for it, as the engine does for a new stack.
     assert run_program("dev", preview=True).exports["collector_url"] is None
     assert run_program("dev").exports["collector_url"].startswith("https://")
+
+
+def test_a_run_holds_only_what_its_program_registers():
+    # A component built by hand outside any run (tests/test_component_outputs.py does) leaves its registration
+    # pending in the engine's loop; the next run must not count it as its own, nor may a shared run keep it.
+    class Stray(pulumi.ComponentResource):
+        def __init__(self):
+            super().__init__("test:index:Stray", "stray")
+
+    Stray()
+    run = run_program("dev")
+    assert "stray" not in {r.name for r in run.resources}
+    assert not [urn for urn in run.urns if urn.endswith("::stray")]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import STACKS, run_program
 
 
@@ -17,7 +18,7 @@ def plan(run):
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_preview_registers_exactly_what_up_registers(stack):
-    assert plan(run_program(stack, preview=True)) == plan(run_program(stack))
+    assert plan(shared_run(stack, preview=True)) == plan(shared_run(stack))
 
 
 def test_the_check_catches_a_resource_declared_inside_apply(tmp_path: Path):

@@ -14,6 +14,7 @@ from contract import releases
 from policy.vtl_references import caller_reads
 from stack_config import StackConfigError
 from tests.support.made_up_product import ENTRY, RELEASE_FILES, config_with_products, made_up_product, served_products
+from tests.support.shared_runs import shared_run
 from tooling.fixtures import apigateway_vtl
 from tooling.mocked_program.pulumi_mocks import mock_id, run_program, stack_config
 
@@ -22,7 +23,7 @@ STREAM = "reports-stream"
 
 @pytest.fixture(scope="module")
 def served():
-    return run_program("dev", config_with_products("dev"))
+    return shared_run("dev", config_with_products("dev"))
 
 
 def _rendered(template: str):

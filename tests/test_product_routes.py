@@ -10,6 +10,7 @@ import pytest
 
 from components import api_routes
 from contract import products, templates
+from tests.support.shared_runs import shared_run
 from tooling.fixtures import apigateway_vtl
 from tooling.mocked_program.pulumi_mocks import run_program, stack_config
 
@@ -39,7 +40,7 @@ def paths_of(run):
 
 
 def test_no_products_named_deploys_the_released_routes_and_model():
-    run = run_program("staging", stack_config("staging"))
+    run = shared_run("staging")
     assert paths_of(run) == ["deployment", "record"]
     (model,) = run.of_type("aws:apigateway/model:Model")
     assert model.name == "collector-report-model" and model.inputs["name"] == "UsageReport"
@@ -125,7 +126,7 @@ def test_a_bad_products_input_is_refused_at_construction():
 
 
 def test_the_url_output_names_a_route_the_collector_serves(acme_entry):
-    released = run_program("staging", stack_config("staging")).exports["collector_url"]
+    released = shared_run("staging").exports["collector_url"]
     assert released.endswith("/record/deployment")
     assert run_with_products(["lunasec-tokenizer", acme_entry]).exports["collector_url"] == released
     assert run_with_products([acme_entry]).exports["collector_url"].endswith("/products/acme-widgets/reports")

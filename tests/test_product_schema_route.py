@@ -10,6 +10,7 @@ from components import api_routes
 from contract import products, schemas, templates
 from policy.vtl_references import caller_reads
 from tests.support.made_up_product import config_with_products, made_up_product, served_products
+from tests.support.shared_runs import shared_run
 from tests.test_api_routes import template_dir, variants  # noqa: F401  (template_dir: a fixture)
 from tooling.fixtures import apigateway_vtl
 from tooling.mocked_program.pulumi_mocks import mock_id, run_program, stack_config
@@ -19,7 +20,7 @@ STREAM = "reports-stream"
 
 @pytest.fixture(scope="module")
 def served():
-    return run_program("dev", config_with_products("dev"))
+    return shared_run("dev", config_with_products("dev"))
 
 
 def _rendered(template: str) -> dict:
@@ -94,7 +95,7 @@ def test_the_schema_answered_is_the_one_the_model_enforces(served):
 
 
 def test_a_stack_that_names_no_product_has_no_schema_route():
-    run = run_program("dev")
+    run = shared_run("dev")
     assert {m.inputs["httpMethod"] for m in run.of_type("aws:apigateway/method:Method")} == {"POST"}
     assert not [r for r in run.of_type("aws:apigateway/integration:Integration") if r.inputs["type"] == "MOCK"]
     assert api_routes.schema_routes_for(None) == ()

@@ -10,6 +10,7 @@ import pytest
 
 from contract import products
 from contract.warehouse.columns import PARTITION_COLUMN, columns
+from tests.support.shared_runs import shared_run
 from tooling.fixtures import warehouse_files
 from tooling.mocked_program.pulumi_mocks import run_program, stack_config
 from usage_report import local_duckdb
@@ -90,7 +91,7 @@ def test_a_product_routes_line_reads_its_product(tmp_path):
 
 def test_the_glue_table_changes_in_place_when_products_are_named():
     config = stack_config("staging")
-    before = run_program("staging", config).one("aws:glue/catalogTable:CatalogTable")
+    before = shared_run("staging", config).one("aws:glue/catalogTable:CatalogTable")
     config["analytics-collector:products"] = json.dumps(["lunasec-tokenizer"])
     after = run_program("staging", config).one("aws:glue/catalogTable:CatalogTable")
     assert after.name == before.name and after.inputs["name"] == before.inputs["name"]
@@ -160,7 +161,7 @@ def test_a_stack_naming_products_saves_a_set_per_product(tmp_path):
     path = tmp_path / "acme.json"
     path.write_text(json.dumps(ACME), encoding="utf-8")
     config = stack_config("staging")
-    released = {q.name: q.inputs for q in run_program("staging", config).of_type("aws:athena/namedQuery:NamedQuery")}
+    released = {q.name: q.inputs for q in shared_run("staging", config).of_type("aws:athena/namedQuery:NamedQuery")}
     config["analytics-collector:products"] = json.dumps(["lunasec-tokenizer", str(path)])
     named = {q.name: q.inputs for q in run_program("staging", config).of_type("aws:athena/namedQuery:NamedQuery")}
     assert set(released) < set(named)

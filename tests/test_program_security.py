@@ -14,15 +14,8 @@ from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
 from policy.vtl_references import caller_reads
 from stack_config import section_keys
+from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import PROJECT, STACKS, mock_id, run_program, stack_config
-
-RUNS = {}
-
-
-def program(stack):
-    if stack not in RUNS:
-        RUNS[stack] = run_program(stack)
-    return RUNS[stack]
 
 
 def stack_settings(stack, section):
@@ -46,7 +39,7 @@ def policy_statements(run):
 
 
 def test_every_resource_belongs_to_a_component_with_an_analytics_token(stack):
-    run = program(stack)
+    run = shared_run(stack)
     components = [r for r in run.resources if not r.custom]
     assert components, "no components registered"
     for component in components:
@@ -57,7 +50,7 @@ def test_every_resource_belongs_to_a_component_with_an_analytics_token(stack):
 
 
 def test_resource_names_are_unique(stack):
-    keys = [(r.typ, r.name) for r in program(stack).resources]
+    keys = [(r.typ, r.name) for r in shared_run(stack).resources]
     assert len(keys) == len(set(keys))
 
 
@@ -71,7 +64,7 @@ def guard_of_each_bucket(run, typ):
 
 
 def test_bucket_blocks_public_access_and_acls(stack):
-    run = program(stack)
+    run = shared_run(stack)
     for block in guard_of_each_bucket(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
         for flag in buckets.PUBLIC_ACCESS_FLAGS:
             assert block.inputs[flag] is True, (block.name, flag)
@@ -80,7 +73,7 @@ def test_bucket_blocks_public_access_and_acls(stack):
 
 
 def test_bucket_is_encrypted_and_versioned(stack):
-    run = program(stack)
+    run = shared_run(stack)
     typ = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     for sse in guard_of_each_bucket(run, typ):
         by_default = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]
@@ -94,7 +87,7 @@ def test_bucket_is_encrypted_and_versioned(stack):
 def test_bucket_policy_denies_requests_without_tls(stack):
     """Spelled out here, not read from contract/guardrails/ (which the components build from), so this test notices the
     statement there narrowed (say, to one action) or turned around, as the policy pack would."""
-    run = program(stack)
+    run = shared_run(stack)
     policies = guard_of_each_bucket(run, "aws:s3/bucketPolicy:BucketPolicy")
     for bucket, policy in zip(run.of_type("aws:s3/bucket:Bucket"), policies, strict=True):
         arn = bucket.outputs["arn"]
@@ -110,7 +103,7 @@ def test_bucket_policy_denies_requests_without_tls(stack):
 
 def test_only_the_delivery_role_may_put_reports(stack):
     """Spelled out here: the statement in contract/guardrails/buckets.py must say exactly this."""
-    run = program(stack)
+    run = shared_run(stack)
     arn = run.named("warehouse-reports").outputs["arn"]
     role = run.named("warehouse-delivery-role").outputs["arn"]
     statements = json.loads(run.named("warehouse-tls-only").inputs["policy"])["Statement"]
@@ -129,7 +122,7 @@ def test_only_the_delivery_role_may_put_reports(stack):
 def test_the_query_results_bucket_names_no_single_writer(stack):
     """Athena writes results as whoever runs the query (an operator, the report's role), so no one role could
     be the results bucket's only writer; it is a bucket of its own, apart from the reports."""
-    statements = json.loads(program(stack).named("catalog-results-tls-only").inputs["policy"])["Statement"]
+    statements = json.loads(shared_run(stack).named("catalog-results-tls-only").inputs["policy"])["Statement"]
     assert [s["Sid"] for s in statements] == ["DenyInsecureTransport"]
 
 
@@ -147,7 +140,7 @@ def test_the_bucket_key_serves_the_delivery_role_only_through_s3_for_its_bucket(
 
 
 def test_lifecycle_bounds_retention_as_configured(stack):
-    rules = {r["id"]: r for r in program(stack).named("warehouse-lifecycle").inputs["rules"]}
+    rules = {r["id"]: r for r in shared_run(stack).named("warehouse-lifecycle").inputs["rules"]}
     configured = stack_settings(stack, "warehouse")
     reports = rules["expire-reports"]
     assert reports["filter"]["prefix"] == warehouse_layout.REPORTS_PREFIX
@@ -162,12 +155,12 @@ def test_lifecycle_bounds_retention_as_configured(stack):
 
 
 def test_force_destroy_only_in_dev(stack):
-    for bucket in program(stack).of_type("aws:s3/bucket:Bucket"):
+    for bucket in shared_run(stack).of_type("aws:s3/bucket:Bucket"):
         assert bucket.inputs.get("forceDestroy", False) is (stack == "dev"), bucket.name
 
 
 def test_firehose_writes_gzip_lines_under_daily_partitions(stack):
-    stream = program(stack).one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs
+    stream = shared_run(stack).one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").inputs
     configured = stack_settings(stack, "warehouse")
     assert stream["destination"] == "extended_s3"
     assert stream["serverSideEncryption"]["enabled"] is True
@@ -182,14 +175,14 @@ def test_firehose_writes_gzip_lines_under_daily_partitions(stack):
 
 
 def test_every_log_group_has_a_retention_cloudwatch_accepts(stack):
-    groups = program(stack).of_type("aws:cloudwatch/logGroup:LogGroup")
+    groups = shared_run(stack).of_type("aws:cloudwatch/logGroup:LogGroup")
     assert groups
     for group in groups:
         assert group.inputs.get("retentionInDays") in LOG_RETENTION_DAYS, group.name
 
 
 def test_no_allow_statement_has_a_wildcard_action(stack):
-    statements = policy_statements(program(stack))
+    statements = policy_statements(shared_run(stack))
     assert {"sts:AssumeRole", "firehose:PutRecord"} <= {a for s in statements for a in as_list(s["Action"])}
     for statement in statements:
         if statement["Effect"] == "Allow":
@@ -198,7 +191,7 @@ def test_no_allow_statement_has_a_wildcard_action(stack):
 
 
 def test_firehose_role_writes_only_its_bucket_prefixes_and_log_stream(stack):
-    run = program(stack)
+    run = shared_run(stack)
     bucket = run.named("warehouse-reports").outputs["bucket"]
     policy = json.loads(run.named("warehouse-delivery-policy").inputs["policy"])
     resources = [res for s in policy["Statement"] for res in as_list(s["Resource"])]
@@ -212,7 +205,7 @@ def test_firehose_role_writes_only_its_bucket_prefixes_and_log_stream(stack):
 
 
 def test_api_role_may_only_put_records_on_its_stream(stack):
-    run = program(stack)
+    run = shared_run(stack)
     stream_arn = run.one("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["arn"]
     policy = json.loads(run.named("collector-firehose-put").inputs["policy"])
     assert policy["Statement"] == [
@@ -223,7 +216,7 @@ def test_api_role_may_only_put_records_on_its_stream(stack):
 def test_service_roles_trust_one_service_with_its_documented_guard(stack):
     from components.iam_policies import TRUST_CONDITION_KEYS
 
-    roles = program(stack).of_type("aws:iam/role:Role")
+    roles = shared_run(stack).of_type("aws:iam/role:Role")
     assert roles
     for role in roles:
         (statement,) = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
@@ -236,18 +229,18 @@ def test_service_roles_trust_one_service_with_its_documented_guard(stack):
 
 
 def test_firehose_role_trust_names_this_account_as_external_id(stack):
-    trust = json.loads(program(stack).named("warehouse-delivery-role").inputs["assumeRolePolicy"])
+    trust = json.loads(shared_run(stack).named("warehouse-delivery-role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": "123456789012"}}
 
 
 def test_model_is_the_schema_file_with_refs_inlined(stack):
-    model = program(stack).one("aws:apigateway/model:Model").inputs
+    model = shared_run(stack).one("aws:apigateway/model:Model").inputs
     assert model["contentType"] == "application/json"
     assert model["schema"] == schemas.model_schema_json()
 
 
 def test_both_record_paths_validate_and_integrate_with_firehose(stack):
-    run = program(stack)
+    run = shared_run(stack)
     resources = {r.inputs["pathPart"]: r for r in run.of_type("aws:apigateway/resource:Resource")}
     assert set(resources) == {"record", "deployment"}
     methods = run.of_type("aws:apigateway/method:Method")
@@ -273,7 +266,7 @@ def test_both_record_paths_validate_and_integrate_with_firehose(stack):
 
 
 def test_firehose_errors_never_look_like_success(stack):
-    responses = program(stack).of_type("aws:apigateway/integrationResponse:IntegrationResponse")
+    responses = shared_run(stack).of_type("aws:apigateway/integrationResponse:IntegrationResponse")
     by_pattern = {}
     for response in responses:
         by_pattern.setdefault(response.inputs.get("selectionPattern"), set()).add(response.inputs["statusCode"])
@@ -285,7 +278,9 @@ def test_firehose_errors_never_look_like_success(stack):
 
 
 def test_invalid_bodies_get_json_errors_with_the_validation_reason(stack):
-    responses = {r.inputs["responseType"]: r.inputs for r in program(stack).of_type("aws:apigateway/response:Response")}
+    responses = {
+        r.inputs["responseType"]: r.inputs for r in shared_run(stack).of_type("aws:apigateway/response:Response")
+    }
     bad_body = responses["BAD_REQUEST_BODY"]
     assert bad_body["statusCode"] == "400"
     assert "$context.error.validationErrorString" in bad_body["responseTemplates"]["application/json"]
@@ -294,7 +289,7 @@ def test_invalid_bodies_get_json_errors_with_the_validation_reason(stack):
 
 
 def test_stage_throttles_logs_and_measures(stack):
-    run = program(stack)
+    run = shared_run(stack)
     configured = stack_settings(stack, "endpoint")
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs
     assert settings["methodPath"] == "*/*"  # spelled: the component reads contract/guardrails/stages.py
@@ -310,7 +305,7 @@ def test_stage_throttles_logs_and_measures(stack):
 def test_no_stack_keeps_a_trace_of_a_client(stack):
     """Spelled here rather than read from contract/guardrails/stages.py: widening the guard there must fail this
     test."""
-    run = program(stack)
+    run = shared_run(stack)
     assert run.one("aws:apigateway/stage:Stage").inputs["xrayTracingEnabled"] is False
     settings = run.one("aws:apigateway/methodSettings:MethodSettings").inputs["settings"]
     assert settings["loggingLevel"] == "ERROR"
@@ -346,7 +341,7 @@ def test_x_ray_is_no_endpoint_setting():
 
 
 def test_access_logs_are_json_without_client_identity(stack):
-    stage = program(stack).one("aws:apigateway/stage:Stage").inputs
+    stage = shared_run(stack).one("aws:apigateway/stage:Stage").inputs
     log_format = stage["accessLogSettings"]["format"]
     assert "\n" not in log_format
     assert log_format == templates.access_log_format()
@@ -357,19 +352,19 @@ def test_access_logs_are_json_without_client_identity(stack):
 
 
 def test_execution_log_group_is_precreated_with_retention(stack):
-    group = program(stack).named("collector-execution-logs").inputs
+    group = shared_run(stack).named("collector-execution-logs").inputs
     assert group["name"] == "API-Gateway-Execution-Logs_collector-api-id/v1"
     assert group["retentionInDays"] == stack_settings(stack, "endpoint")["accessLogRetentionDays"]
 
 
 def test_account_cloudwatch_role_is_not_managed_by_default(stack):
-    assert not program(stack).of_type("aws:apigateway/account:Account")
+    assert not shared_run(stack).of_type("aws:apigateway/account:Account")
 
 
 def test_exports_name_the_endpoint_bucket_and_stream(stack):
-    exports = program(stack).exports
+    exports = shared_run(stack).exports
     assert exports["collector_url"].startswith("https://") and exports["collector_url"].endswith("/record/deployment")
-    run = program(stack)
+    run = shared_run(stack)
     assert exports["bucket_name"] == run.named("warehouse-reports").outputs["bucket"]
     assert (
         exports["delivery_stream_name"]

@@ -19,6 +19,7 @@ import stack_config
 from contract import schemas, templates
 from tests.support import docs
 from tests.support.docs import section
+from tests.support.shared_runs import shared_run
 from tooling.docs_generation import REPO, marked
 from tooling.fixtures.apigateway_vtl import RequestContext, render
 from tooling.local_cloud.applier import LocalDeployment
@@ -151,7 +152,7 @@ def test_make_check_runs_what_make_test_runs_but_the_tests_marked_as_needing_mor
 
 @pytest.mark.parametrize("stack", pulumi_mocks.STACKS)
 def test_the_stack_outputs_the_docs_use_are_exported(stack):
-    exports = pulumi_mocks.run_program(stack).exports
+    exports = shared_run(stack).exports
     named = set(re.findall(r"pulumi stack output (\w+)", TEXT))
     named |= set(re.findall(r"`(\w+)`", found(r"Stack outputs: ([^.]*)\.", TEXT, "the warehouse's outputs").group(1)))
     named |= set(re.findall(r"exported as\s+`(\w+)`", TEXT))

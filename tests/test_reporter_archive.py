@@ -18,6 +18,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from contract import schemas
+from tests.support.shared_runs import shared_run
 from tooling.demo import made_up_product
 from tooling.fixtures.fake_collector import fake_collector
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, dimensions, publish
@@ -57,7 +58,7 @@ def lambda_like_python() -> str:
 
 @pytest.fixture(scope="module")
 def archive() -> pulumi.AssetArchive:
-    run = run_program("dev")
+    run = shared_run("dev")
     (function,) = run.of_type("aws:lambda/function:Function")
     return function.inputs["code"]
 

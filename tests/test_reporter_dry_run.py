@@ -9,10 +9,10 @@ import urllib.request
 
 import boto3
 import pytest
-from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from handlers import daily_report
+from tests.support.moto_aws import mocked_aws
 from tooling.fixtures.fake_collector import fake_collector
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, dimensions, publish, publish_emf
 
@@ -41,7 +41,7 @@ def function_environment(collector_url: str) -> dict[str, str]:
 
 @pytest.fixture
 def cloudwatch(monkeypatch):
-    with mock_aws():
+    with mocked_aws():
         daily_report.cloudwatch_client.cache_clear()
         yield boto3.client("cloudwatch", region_name="us-east-1")
     daily_report.cloudwatch_client.cache_clear()

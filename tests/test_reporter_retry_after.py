@@ -8,10 +8,10 @@ import email.utils
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from handlers import daily_report
 from handlers.daily_report import DeliveryFailed, Settings
+from tests.support.moto_aws import mocked_aws
 from tooling.fixtures.fake_collector import fake_collector
 from tooling.fixtures.product_metrics import NAMESPACE, UTC
 
@@ -23,7 +23,7 @@ STARTED = dt.datetime(2026, 11, 27, 3, 0, tzinfo=UTC).timestamp()
 
 @pytest.fixture
 def cloudwatch():
-    with mock_aws():
+    with mocked_aws():
         yield boto3.client("cloudwatch", region_name="us-east-1")
 
 

@@ -7,10 +7,10 @@ import json
 import boto3
 import moto.sqs.models
 import pytest
-from moto import mock_aws
 
 from handlers import daily_report
 from handlers.daily_report import Settings
+from tests.support.moto_aws import mocked_aws
 from tests.test_daily_report_handler import STACK_ID, reporting_program, scheduled_event, set_reporter_environment
 from tooling.fixtures.fake_collector import ACCEPTED, fake_collector
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, count_calls, publish
@@ -56,7 +56,7 @@ def clock(monkeypatch):
 @pytest.fixture
 def aws(program, clock):
     """moto's SQS and CloudWatch, with the retry queue made from the deployed one's settings."""
-    with mock_aws():
+    with mocked_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
         retries = program.named("reporter-retries").inputs
         dead_url = sqs.create_queue(QueueName="dead-letters")["QueueUrl"]

@@ -8,6 +8,7 @@ import pytest
 from components.collector_endpoint import CollectorEndpoint
 from components.collector_waf import CollectorWaf
 from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, config_keys, load_stack_config, section_keys
+from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 
 P = PROJECT
@@ -164,7 +165,7 @@ def test_a_none_default_means_the_setting_is_optional(section):
 
 
 def test_waf_switch_decides_whether_the_component_exists():
-    assert not [r for r in run_program("staging").resources if r.typ == CollectorWaf.TYPE_TOKEN]
+    assert not [r for r in shared_run("staging").resources if r.typ == CollectorWaf.TYPE_TOKEN]
     run = run_program("staging", config_with("waf", enabled=True))
     assert len([r for r in run.resources if r.typ == CollectorWaf.TYPE_TOKEN]) == 1
 

@@ -2,13 +2,14 @@
 
 import pytest
 
-from tooling.mocked_program.pulumi_mocks import STACKS, run_program
+from tests.support.shared_runs import shared_run
+from tooling.mocked_program.pulumi_mocks import STACKS
 from usage_report.stack_outputs import OUTPUT_FOR_FLAG
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_program_exports_the_database_and_workgroup_the_report_reads(stack):
-    run = run_program(stack)
+    run = shared_run(stack)
     exported = {flag: run.exports.get(output_name) for flag, output_name in OUTPUT_FOR_FLAG.items()}
     names = {
         resource.typ: resource.inputs.get("name")

@@ -11,9 +11,9 @@ import yaml
 from components.athena_catalog import RESULTS_PREFIX
 from contract.queries import TABLE_NAME
 from contract.warehouse.layout import REPORTS_PREFIX
+from tests.support.shared_runs import shared_run
 from tests.test_ci_roles import CLAIM, as_list
 from tests.test_iam_lint import findings_above_low
-from tooling.mocked_program.pulumi_mocks import run_program
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY_PATH = ROOT / ".github" / "aws-oidc" / "usage-report-role-policy.json"
@@ -72,7 +72,7 @@ def test_athena_actions_are_exactly_the_calls_the_report_makes():
 
 
 def test_every_name_and_prefix_is_the_one_prod_deploys():
-    exports = run_program("prod").exports
+    exports = shared_run("prod").exports
     region = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]["aws:region"]
     database, workgroup = exports["athena_database_name"], exports["athena_workgroup_name"]
     assert set().union(*granted("athena").values()) == {f"arn:aws:athena:{region}:ACCOUNT_ID:workgroup/{workgroup}"}

@@ -391,20 +391,6 @@ def _readme_ci_section() -> str:
     return docs.section("CI/CD with GitHub Actions")
 
 
-def test_the_docs_table_names_who_calls_each_reusable_workflow():
-    # tests/test_readme_promises.py checks that the table lists every workflow; this checks its "called by".
-    rows = dict(re.findall(r"^\| `([\w-]+\.yml)` \| ([^|]+) \|", _readme_ci_section(), re.M))
-    assert rows
-    for name, when in rows.items():
-        callers = {
-            path.name
-            for path in _workflow_files()
-            if any(job.get("uses") == f"./.github/workflows/{name}" for job in _load(path.name)["jobs"].values())
-        }
-        if callers or when.startswith("called by"):
-            assert set(re.findall(r"`([\w-]+\.yml)`", when)) == callers, name
-
-
 def test_readme_names_every_secret_and_variable_the_workflows_read():
     used = set()
     for path in _workflow_files():
@@ -487,9 +473,9 @@ def test_the_usage_report_runs_the_report_cli_and_keeps_its_page():
 
 
 def test_the_usage_report_names_prods_catalog_as_the_program_does():
-    from tooling.mocked_program.pulumi_mocks import run_program
+    from tests.support.shared_runs import shared_run
 
-    exports = run_program("prod").exports
+    exports = shared_run("prod").exports
     env = _usage_report_job()["env"]
     assert (env["ATHENA_DATABASE"], env["ATHENA_WORKGROUP"]) == (
         exports["athena_database_name"],

@@ -5,6 +5,7 @@ latest value and its highest and lowest points, and why a scale is logarithmic.
 """
 
 import datetime
+from collections.abc import Sequence
 
 from usage_report.charts import Series
 from usage_report.outliers import Outlier
@@ -27,7 +28,7 @@ def _line_facts(points: dict[datetime.date, float]) -> str:
     )
 
 
-def describe(title: str, series: Series, *, log_scale: bool = False, outliers: list[Outlier] = ()) -> str:
+def describe(title: str, series: Series, *, log_scale: bool = False, outliers: Sequence[Outlier] = ()) -> str:
     days = sorted({day for points in series.lines.values() for day in points})
     text = [
         f"{title}: line chart of {series.y_label} per {series.x_label}, {days[0].isoformat()} to {days[-1].isoformat()}"

@@ -32,7 +32,8 @@ def _typed(value: str | None, athena_type: str):
     if athena_type == "decimal":
         # A whole decimal (an overflow-safe sum, DECIMAL(38,0)) stays exact; a fraction is a measure, not a count.
         number = decimal.Decimal(value)
-        return int(number) if number.as_tuple().exponent >= 0 else float(number)
+        exponent = number.as_tuple().exponent  # a letter for NaN and infinity: those are no count
+        return int(number) if isinstance(exponent, int) and exponent >= 0 else float(number)
     if athena_type == "date":
         return datetime.date.fromisoformat(value)
     if athena_type == "boolean":

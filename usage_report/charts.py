@@ -47,10 +47,10 @@ def series_of(result: QueryResult, max_lines: int | None = MAX_LINES) -> Series 
         return None
     lines: dict[str, dict[datetime.date, float]] = {}
     for row in result.rows:
-        if row[shape.y] is None:
+        day = shape.day_of(row)
+        if row[shape.y] is None or day is None:  # no value, or no place on the axis
             continue
         points = lines.setdefault(shape.line_of(row), {})
-        day = shape.day_of(row)
         points[day] = points.get(day, 0) + row[shape.y]
     lines = _with_zeros(lines)
     if max_lines is not None:
@@ -125,8 +125,9 @@ def draw(
         series.lines.items(), itertools.cycle(COLOURS), itertools.cycle(MARKERS), strict=False
     ):
         days = sorted(points)
+        # matplotlib plots dates through its unit converters; its stubs type the x values as numbers only.
         axes.plot(
-            days,
+            days,  # type: ignore[arg-type]
             [points[day] for day in days],
             color=colour,
             marker=marker,
@@ -136,7 +137,7 @@ def draw(
         rings = sorted((marked or {}).get(name, ()))
         if rings:
             axes.plot(
-                rings,
+                rings,  # type: ignore[arg-type]
                 [points[day] for day in rings],
                 linestyle="none",
                 marker="o",
@@ -161,7 +162,7 @@ def draw(
     days = sorted({day for points in series.lines.values() for day in points})
     if days:
         # A single day would otherwise be centred in a range of years.
-        axes.set_xlim(days[0] - datetime.timedelta(days=1), days[-1] + datetime.timedelta(days=1))
+        axes.set_xlim(days[0] - datetime.timedelta(days=1), days[-1] + datetime.timedelta(days=1))  # type: ignore[arg-type]
     span_days = (days[-1] - days[0]).days if days else 0
     if span_days <= 62:
         # Daily data: ticks on whole days (matplotlib would otherwise tick hours on a short range), as many as

@@ -74,6 +74,8 @@ def _figure(name: str, *, value) -> str:
 def _window_text(window: Window) -> str:
     if window.column is None:
         return "Window: every report in the table"
+    if window.first is None:
+        raise ValueError(f"a window on {window.column} has no first day")
     if window.last is None:
         return f"Window: reports delivered since {_day(window.first)} (<code>{esc(window.column)}</code> partitions)"
     days = (window.last - window.first).days + 1
@@ -163,9 +165,16 @@ def _summary_html(summary: Summary, freshness_window: Window, prefix: str = "", 
     )
 
 
+def _svg_attribute(svg: str, attr: str) -> str:
+    found = re.search(rf'{attr}="([\d.]+)pt"', svg)
+    if found is None:
+        raise ValueError(f"the chart's SVG states no {attr} in pt")
+    return found.group(1)
+
+
 def _img(svg: str, alt: str) -> str:
     # The SVG's own size (in pt) becomes the img's, so the layout is known before it decodes.
-    width, height = (float(re.search(rf'{attr}="([\d.]+)pt"', svg).group(1)) * 4 / 3 for attr in ("width", "height"))
+    width, height = (float(_svg_attribute(svg, attr)) * 4 / 3 for attr in ("width", "height"))
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return (
         f'<figure><img src="data:image/svg+xml;base64,{data}" width="{width:.0f}" height="{height:.0f}" '
@@ -173,7 +182,8 @@ def _img(svg: str, alt: str) -> str:
     )
 
 
-def _outlier_text(outlier: Outlier) -> str:
+def outlier_html(outlier: Outlier) -> str:
+    """The paragraph naming an outlier above its chart (docs/html-report.md shows one, generated from this)."""
     where = f"{esc(outlier.line)} on {_day(outlier.day)}" if outlier.line else _day(outlier.day)
     context = ", ".join(f"{esc(name)}: {alt_text.number(value)}" for name, value in outlier.context.items())
     usual = ", ".join(f"{esc(name)}: {alt_text.number(value)}" for name, value in outlier.usual_context.items())
@@ -277,7 +287,7 @@ def _section_html(section: Section, source_html: str, level: int = 2) -> str:
     else:
         outliers = find_outliers(section.result)
         if outliers:
-            parts.append('<div class="outliers" role="note">' + "".join(_outlier_text(o) for o in outliers) + "</div>")
+            parts.append('<div class="outliers" role="note">' + "".join(outlier_html(o) for o in outliers) + "</div>")
         # Beside each other where the screen is wide enough, one under the other on a phone.
         layout = "stacked" if section.name in PANEL_PER_LINE else "pair"
         parts.append(f'<div class="{layout}">{_charts_html(section, outliers)}{_table_html(section)}</div>')

@@ -44,10 +44,11 @@ class _Point:
 def _points_by_line(result: QueryResult, shape: ResultShape) -> dict[str, list[_Point]]:
     lines: dict[str, list[_Point]] = {}
     for row in result.rows:
-        if row[shape.y] is None:
+        day = shape.day_of(row)
+        if row[shape.y] is None or day is None:  # as the chart leaves it off
             continue
         context = {shape.columns[i]: row[i] for i in shape.context if row[i] is not None}
-        lines.setdefault(shape.line_of(row), []).append(_Point(shape.day_of(row), row[shape.y], context))
+        lines.setdefault(shape.line_of(row), []).append(_Point(day, row[shape.y], context))
     return lines
 
 

@@ -33,7 +33,10 @@ def _relative_to_today(node: exp.Expression) -> bool:
 def _as_dates(expressions: list[exp.Expression], today: datetime.date) -> list[datetime.date]:
     select = "SELECT " + ", ".join(f"CAST({e.sql('athena')} AS DATE)" for e in expressions)
     with duckdb.connect() as con:
-        return list(con.execute(to_duckdb(select, today)).fetchone())
+        row = con.execute(to_duckdb(select, today)).fetchone()
+    if row is None:  # a SELECT without FROM gives one row
+        raise AssertionError(f"{select} gave no row")
+    return list(row)
 
 
 def window_of(sql: str, today: datetime.date) -> Window:

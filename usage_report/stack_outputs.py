@@ -85,13 +85,13 @@ def resolve_names(
     pulumi: str = "pulumi",
     project_dir: Path = PROJECT_DIR,
 ) -> WarehouseNames:
-    given = {"database": database, "workgroup": workgroup}
-    missing = [flag for flag, value in given.items() if not value]
-    if missing and not stack:
-        raise UnknownStackOutput(
-            "say which warehouse to query: --stack NAME (reads its outputs), or --database and --workgroup"
-        )
+    given = {flag: value for flag, value in {"database": database, "workgroup": workgroup}.items() if value}
+    missing = [flag for flag in ("database", "workgroup") if flag not in given]
     if missing:
+        if not stack:
+            raise UnknownStackOutput(
+                "say which warehouse to query: --stack NAME (reads its outputs), or --database and --workgroup"
+            )
         outputs = read_stack_outputs(stack, pulumi, project_dir)
         for flag in missing:
             output_name = OUTPUT_FOR_FLAG[flag]

@@ -4,8 +4,9 @@ import contextlib
 
 import boto3
 import requests
-from moto import mock_aws
 from moto.moto_api import state_manager
+
+from tests.support.moto_aws import mocked_aws
 
 STATIC_RESULTS_URL = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
 _MOTO_ACTIVE: list[str] = []  # workgroups of the moto_athena blocks we are inside
@@ -48,7 +49,7 @@ def queue_static_results(*results: dict, region: str = "us-east-1") -> None:
 
 @contextlib.contextmanager
 def moto_athena(workgroup: str, cutoff_bytes: int, region: str = "us-east-1"):
-    with mock_aws():
+    with mocked_aws():
         client = boto3.client("athena", region_name=region)
         client.create_work_group(Name=workgroup, Configuration={"BytesScannedCutoffPerQuery": cutoff_bytes})
         # Each state lasts two polls, so a runner really waits through QUEUED and RUNNING.

@@ -11,7 +11,8 @@ from pulumi_policy import (
 )
 
 from tests.support.made_up_product import config_with_products
-from tooling.mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, run_program, stack_config_with
+from tests.support.shared_runs import shared_run
+from tooling.mocked_program.pulumi_mocks import PROJECT, STACKS, ProgramRun, stack_config_with
 
 NO_OPTIONS = PolicyResourceOptions(False, [], False, [], None, [], None)
 # Every optional feature on at once, so the guardrails also see what the committed stacks leave off.
@@ -37,12 +38,12 @@ VARIANTS = (*STACKS, "all-options", "opted-out", "two-products")
 
 def run_variant(variant: str) -> ProgramRun:
     if variant == "all-options":
-        return run_program("dev", stack_config_with("dev", **ALL_OPTIONS))
+        return shared_run("dev", stack_config_with("dev", **ALL_OPTIONS))
     if variant == "two-products":
-        return run_program("dev", config_with_products("dev"))
+        return shared_run("dev", config_with_products("dev"))
     if variant == "opted-out":
-        return run_program("dev", stack_config_with("dev", metricsConfig={"disable_usage_statistic": True}))
-    return run_program(variant)
+        return shared_run("dev", stack_config_with("dev", metricsConfig={"disable_usage_statistic": True}))
+    return shared_run(variant)
 
 
 def urn(typ: str, name: str) -> str:

@@ -57,7 +57,7 @@ def write_year(root: Path, today: datetime.date, deployments: int, days: int, ob
     for n in range(days, 0, -1):
         covered = today - datetime.timedelta(days=n)
         arrival = datetime.datetime.combine(covered + datetime.timedelta(days=1), datetime.time(), UTC)
-        batch = []
+        batch: list[Delivery] = []
         for stack_id, version, old_reporter, offset in stacks:
             totals = {name: rng.randrange(1000) for name in rng.sample(counters, 3)}
             body = {"version": version, "stack_id": stack_id, "metrics": totals}
@@ -69,10 +69,10 @@ def write_year(root: Path, today: datetime.date, deployments: int, days: int, ob
     return lines
 
 
-def partition_predicates(sql: str) -> list[exp.Expression]:
+def partition_predicates(sql: str) -> list[exp.Expr]:
     """The WHERE conditions that involve the partition column only: what Athena uses to pick partitions."""
     tree = sqlglot.parse_one(sql, read="athena")
-    found = []
+    found: list[exp.Expr] = []
     for where in tree.find_all(exp.Where):
         for condition in where.this.flatten() if isinstance(where.this, exp.And) else [where.this]:
             names = {c.name for c in condition.find_all(exp.Column)}

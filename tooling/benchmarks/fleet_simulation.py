@@ -77,6 +77,7 @@ TICK_SECONDS = 0.1
 START_SECONDS = (0.5, 2.0)  # from the invocation to the first POST, uniform
 ANSWER_SECONDS = 0.05  # a 429 comes back at once
 SIZES = (1_000, 100_000, 1_000_000)
+SEED = 11
 ROUNDING = 1e-6
 STACK_ID_POOL = 200_000  # stack ids whose cron minute is computed; a larger fleet draws its minutes from them
 FIRST, RETRYING, RETRIED, REPLAYED, DEAD = 0, 1, 2, 3, 4
@@ -89,9 +90,12 @@ class Stage:
     burst: int
     retry_after: Optional[int]  # seconds its 429s ask for; None: no header
 
-    def shown(self) -> str:
+    def limits(self) -> str:
         asks = "no Retry-After" if self.retry_after is None else f"Retry-After {self.retry_after} s"
-        return f"{self.name}, {self.rate:g} requests/s steady, burst {self.burst}, {asks}"
+        return f"{self.rate:g} requests/s steady, burst {self.burst}, {asks}"
+
+    def shown(self) -> str:
+        return f"{self.name}, {self.limits()}"
 
 
 @dataclass(frozen=True)
@@ -130,9 +134,10 @@ def stage_limits(stack: str) -> Stage:
 
 
 def reporter_defaults() -> tuple[DailyAggregatorArgs, Settings]:
-    args = DailyAggregatorArgs(collector_url="https://collector.example.com/v1/record/deployment")
+    collector_url = "https://collector.example.com/v1/record/deployment"
+    args = DailyAggregatorArgs(collector_url=collector_url)
     settings = Settings(
-        collector_url=args.collector_url,
+        collector_url=collector_url,
         stack_id="fleet",
         version=args.product_version,
         namespace=args.namespace,
@@ -142,13 +147,28 @@ def reporter_defaults() -> tuple[DailyAggregatorArgs, Settings]:
     return args, settings
 
 
+def reporter_shown(window_minutes: Optional[int] = None) -> str:
+    """The reporter defaults a run simulates, as its first line prints them (docs/fleet-scale.md's figure too)."""
+    args, settings = reporter_defaults()
+    return (
+        f"{settings.max_attempts} POST attempts, {settings.http_timeout_seconds:g} s HTTP timeout, "
+        f"{args.timeout_seconds} s function timeout, {args.async_retry_attempts} Lambda retries, "
+        f"hourly replays for {args.retry_horizon_hours} h, scheduleHour {args.schedule_hour}, "
+        f"window {window_minutes or args.schedule_window_minutes} min"
+    )
+
+
 def scheduled_seconds(deployments: int, hour: int, rng: np.random.Generator) -> np.ndarray:
     """Seconds after midnight UTC each deployment's cron expression names (random stack ids, as RandomUuid)."""
     raw = rng.integers(0, 256, size=(deployments, 16), dtype=np.uint8)
     cron = re.compile(r"cron\((\d+) (\d+) ")
     seconds = np.empty(deployments)
     for i, row in enumerate(raw):
-        minute, hours = cron.match(schedule_expression(str(uuid.UUID(bytes=row.tobytes(), version=4)), hour)).groups()
+        expression = schedule_expression(str(uuid.UUID(bytes=row.tobytes(), version=4)), hour)
+        found = cron.match(expression)
+        if found is None:
+            raise ValueError(f"{expression} is not the cron expression this simulation reads")
+        minute, hours = found.groups()
         seconds[i] = int(hours) * 3600 + int(minute) * 60
     return seconds
 
@@ -180,7 +200,7 @@ class Fleet:
         self.replays = np.zeros(n, dtype=np.int64)  # replays that received the run's failure record
         self.replay_phase = rng.uniform(0, REPLAY_INTERVAL_SECONDS, n)  # where its hourly schedule falls
         self.outcome = np.full(n, FIRST, dtype=np.int8)
-        self.outage = (self._tick(np.float64(outage[0])), self._tick(np.float64(outage[1])))
+        self.outage = (int(np.floor(outage[0] / TICK_SECONDS)), int(np.floor(outage[1] / TICK_SECONDS)))
         self.pending: dict[int, list[np.ndarray]] = {}
         self.heap: list[int] = []
         self.throttled = 0
@@ -499,7 +519,7 @@ def main() -> None:
         default=0.0,
         help="hours from scheduleHour during which a flood takes every token of the stage",
     )
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument(
         "--products",
         type=float,
@@ -521,13 +541,10 @@ def main() -> None:
     if options.rate or options.burst or options.retry_after or options.no_retry_after:
         retry_after = None if options.no_retry_after else options.retry_after or stage.retry_after
         stage = Stage(f"{stage.name} overridden", options.rate or stage.rate, options.burst or stage.burst, retry_after)
-    args, settings = reporter_defaults()
+    args, _ = reporter_defaults()
     window = options.window or args.schedule_window_minutes
     print(
-        f"stage: {stage.shown()}; reporter: "
-        f"{settings.max_attempts} POST attempts, {settings.http_timeout_seconds:g} s HTTP timeout, "
-        f"{args.timeout_seconds} s function timeout, {args.async_retry_attempts} Lambda retries, "
-        f"hourly replays for {args.retry_horizon_hours} h, scheduleHour {args.schedule_hour}, window {window} min; "
+        f"stage: {stage.shown()}; reporter: {reporter_shown(window)}; "
         f"cron rule spread {options.rule_spread:g} s; outage {options.outage_hours:g} h; seed {options.seed}"
     )
     if options.products:

@@ -50,10 +50,10 @@ def main() -> int:
 
     counters = schemas.counter_names()[:3]  # a typical report sends a few of the schema's counters
     bodies = [
-        reports.valid_report(
-            stack_id=str(uuid.uuid4()),
-            **{schemas.CANONICAL_COUNTERS_KEY: dict(zip(counters, (i, i % 7, 1), strict=True))},
-        )
+        {
+            **reports.valid_report(stack_id=str(uuid.uuid4())),
+            schemas.CANONICAL_COUNTERS_KEY: dict(zip(counters, (i, i % 7, 1), strict=True)),
+        }
         for i in range(args.reports)
     ]
     with LocalCloud() as cloud:

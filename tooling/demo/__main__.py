@@ -74,7 +74,7 @@ def main(output: Path) -> int:
     started = time.monotonic()
     step(1, "Local cloud: LocalStack on 127.0.0.1, and the ingest path the Pulumi program registers")
     with LocalCloud() as cloud:
-        print(f"LocalStack {cloud.endpoint_url} (pid {cloud.process.pid}, data in {cloud.data_dir})")
+        print(f"LocalStack {cloud.endpoint_url} (pid {cloud.pid}, data in {cloud.data_dir})")
         deployment = deploy_ingest_path(cloud.endpoint_url, config=demo_stack_config())
         print(
             f"created {len(deployment.applied)} resources; skipped {len(deployment.skipped)} "

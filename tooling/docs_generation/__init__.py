@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from contract import products, schemas
@@ -170,6 +171,10 @@ def marked(marker: str) -> re.Pattern:
     return re.compile(rf"(<!-- {marker}:begin -->\n).*?(<!-- {marker}:end -->)", re.S)
 
 
+def _between_markers(rendered: str) -> Callable[[re.Match[str]], str]:
+    return lambda found: f"{found.group(1)}{rendered}\n{found.group(2)}"
+
+
 def render_file(path: Path, text: str) -> str:
     """`text`, the content of `path`, with every generated section that lives in `path` rewritten."""
     for marker, render in GENERATED.items():
@@ -178,8 +183,7 @@ def render_file(path: Path, text: str) -> str:
         pattern = marked(marker)
         if not pattern.search(text):
             raise ValueError(f"{path.relative_to(REPO)} lost its {marker} markers")
-        rendered = render()
-        text = pattern.sub(lambda m, rendered=rendered: f"{m.group(1)}{rendered}\n{m.group(2)}", text)
+        text = pattern.sub(_between_markers(render()), text)
     return figures.render_figures(text)
 
 

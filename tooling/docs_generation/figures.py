@@ -8,8 +8,11 @@ one is stale. Prose that states a number the code sets marks it so, rather than 
 from __future__ import annotations
 
 import datetime
+import functools
+import html
 import inspect
 import re
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,18 +21,24 @@ import yaml
 import stack_config
 from components import daily_aggregator as reporter
 from components.collector_endpoint import CollectorEndpointArgs
-from components.collector_waf import MAX_BODY_BYTES
+from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
 from contract import reporter as reporter_interface
 from handlers import daily_report
 from tooling.benchmarks import component_package_start
 from tooling.demo import made_up_product, simulated_deployments
+from tooling.docs_generation import benchmark_figures
 from tooling.docs_generation.fleet_costs import stack_args
-from tooling.fixtures import reports
+from tooling.fixtures import reports, warehouse_files
 from tooling.local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS
 from usage_report import charts, html_page, outliers
 from usage_report.athena_runner import AthenaQueryRunner
+from usage_report.local_warehouse import run_locally
 
 REPO = Path(__file__).resolve().parents[2]
+WORKFLOWS = REPO / ".github" / "workflows"
+# The day docs/usage-report.md's example report is run as of (`--today`).
+EXAMPLE_DAY = datetime.date(2026, 11, 27)
+NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 FIGURE = re.compile(r"(<!-- figure:([a-z0-9-]+) -->)(.*?)(<!-- /figure -->)")
 DAY_SECONDS = 24 * 3600
 WEEKDAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]  # cron's 0 to 6
@@ -120,6 +129,53 @@ def _localstack_header() -> str:
     return f"`{parameter.removeprefix('integration.request.header.')}: {value}`"
 
 
+def _listed(names) -> str:
+    quoted = [f"`{name}`" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" and {quoted[-1]}"
+
+
+def _callers(workflow: str) -> str:
+    """The workflows whose jobs call `workflow` (a reusable one), as the CI table names them."""
+    called = f"./.github/workflows/{workflow}"
+    callers = [
+        path.name
+        for path in sorted(WORKFLOWS.glob("*.yml"))
+        if any(job.get("uses") == called for job in yaml.safe_load(path.read_text(encoding="utf-8"))["jobs"].values())
+    ]
+    if not callers:
+        raise ValueError(f"no workflow calls {workflow}")
+    return _listed(callers)
+
+
+def _reusable_workflows() -> list[str]:
+    return [
+        path.name
+        for path in sorted(WORKFLOWS.glob("*.yml"))
+        if "workflow_call" in yaml.safe_load(path.read_text(encoding="utf-8"))[True]  # YAML 1.1 reads `on` as true
+    ]
+
+
+def _in_words(count: int) -> str:
+    if not 0 <= count < len(NUMBER_WORDS):
+        raise ValueError(f"{count} has no word here: state it as a number")
+    return NUMBER_WORDS[count]
+
+
+def _outlier_example() -> str:
+    """What the page says of the outlier it names on the reference warehouse with one poisoned total."""
+    with tempfile.TemporaryDirectory() as folder:
+        warehouse_files.write_objects(Path(folder), warehouse_files.reference_with_an_outlier(EXAMPLE_DAY))
+        (outlier,) = outliers.find_outliers(run_locally("daily_counter_totals", Path(folder), EXAMPLE_DAY))
+    text = html.unescape(re.sub(r"<[^>]+>", "", html_page.outlier_html(outlier)))
+    return text.removeprefix("Outlier: ").removesuffix(".")
+
+
+def _reference_warehouse_weeks() -> int:
+    """Whole weeks, rounded up, from the reference warehouse's first delivery to the example's day."""
+    first = min(delivery.received_at for delivery in warehouse_files.reference_deliveries(EXAMPLE_DAY)).date()
+    return -(-(EXAMPLE_DAY - first).days // 7)
+
+
 FIGURES: dict[str, Callable[[], object]] = {
     # Stack settings' defaults (the components' tunables).
     "reporter-schedule-window-minutes": lambda: _default("reporter", "scheduleWindowMinutes"),
@@ -151,6 +207,7 @@ FIGURES: dict[str, Callable[[], object]] = {
     "deploy-venv": _deploy_venv,
     "policy-venv": _policy_venv,
     "waf-max-body-kib": lambda: MAX_BODY_BYTES // 1024,
+    "waf-managed-rule-groups": lambda: _listed(MANAGED_RULE_GROUPS),
     "python": lambda: _makefile_python("PYTHON"),
     "plugin-start-goal": lambda: f"{component_package_start.START_RATIO_GOAL:g}",
     "localstack-python": lambda: _makefile_python("LOCALSTACK_PYTHON"),
@@ -162,7 +219,12 @@ FIGURES: dict[str, Callable[[], object]] = {
     "html-open-table-rows": lambda: html_page.OPEN_TABLE_ROWS,
     "outlier-factor": lambda: outliers.FACTOR,
     "outlier-min-history": lambda: outliers.MIN_HISTORY,
+    "outlier-example": _outlier_example,
     "usage-report-schedule": _weekly_run,
+    "reference-warehouse-deployments": lambda: _in_words(
+        len({d.body["stack_id"] for d in warehouse_files.reference_deliveries(EXAMPLE_DAY)})
+    ),
+    "reference-warehouse-weeks": lambda: _in_words(_reference_warehouse_weeks()),
     "usage-report-retention-days": _page_retention_days,
     "selenium-pin": lambda: _pin("selenium"),
     # suspicious_reports' thresholds.
@@ -172,6 +234,13 @@ FIGURES: dict[str, Callable[[], object]] = {
     "suspicious-floor": lambda: f"{int(_suspicious(FLOOR)):,}",
     "suspicious-burst": lambda: _suspicious(r">= (\d+) \* COALESCE\(CAST\(approx_percentile\(earlier\.new_deployments"),
     "suspicious-history-days": lambda: _suspicious(r"INTERVAL '(\d+)' DAY AND recent\.day - INTERVAL '1' DAY"),
+    # The benchmark scripts' defaults and what the fleet simulation's table says.
+    **benchmark_figures.FIGURES,
+    # Who calls each reusable workflow (docs/ci-cd.md's table).
+    **{
+        f"{workflow.removesuffix('.yml')}-callers": functools.partial(_callers, workflow)
+        for workflow in _reusable_workflows()
+    },
 }
 
 

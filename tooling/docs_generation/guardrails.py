@@ -55,8 +55,9 @@ def alarm_table() -> str:
     ):
         section = next(name for name, args_type in SECTIONS.items() if args_type is type(args))
         for spec in specs:
-            math = isinstance(spec.watches, MetricMath)
-            metric = spec.watches.expression if math else spec.watches.name
+            watches = spec.watches
+            math = isinstance(watches, MetricMath)
+            metric = watches.expression if isinstance(watches, MetricMath) else watches.name
             statistic = "metric math" if math else spec.extended_statistic or spec.statistic
             window = spec.period * spec.evaluation_periods
             key = f"`{section}.{config_key(spec.setting)}`" if spec.setting else "— (fixed)"

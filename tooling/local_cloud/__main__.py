@@ -17,7 +17,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # run the `with` block's stop() on SIGTERM too
     with LocalCloud() as cloud:
         deployment = deploy_ingest_path(cloud.endpoint_url)
-        print(f"LocalStack: {cloud.endpoint_url} (pid {cloud.process.pid})")
+        print(f"LocalStack: {cloud.endpoint_url} (pid {cloud.pid})")
         print(f"bucket: {deployment.bucket_name}  stream: {deployment.stream_name}")
         for path, url in deployment.record_urls().items():
             print(f"POST /{path}: {url}")

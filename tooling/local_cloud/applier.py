@@ -113,7 +113,7 @@ class Applier:
         return self.clients[service]
 
     # --- reference translation -------------------------------------------------------------------
-    def _replace(self, mocked: str, real: str) -> None:
+    def _replace(self, mocked: str | None, real: str | None) -> None:
         if mocked and real and mocked != real:
             self.replacements[mocked] = real
             self._pattern = None
@@ -477,7 +477,7 @@ def plan(program: pulumi_mocks.ProgramRun) -> list[tuple[pulumi_mocks.Registered
         raise ApplyError(
             f"component(s) {unknown} neither applied nor listed as skipped in tooling/local_cloud/applier.py"
         )
-    steps = []
+    steps: list[tuple[pulumi_mocks.Registered, str | None]] = []
     for resource in (r for r in program.resources if r.custom):
         if resource.parent_type in SKIPPED_COMPONENTS:
             steps.append((resource, SKIPPED_COMPONENTS[resource.parent_type]))

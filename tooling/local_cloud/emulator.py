@@ -71,7 +71,15 @@ class LocalCloud:
 
     @property
     def log_path(self) -> Path:
+        if self.data_dir is None:
+            raise LocalCloudError("LocalStack has no data folder before start()")
         return self.data_dir / "localstack.log"
+
+    @property
+    def pid(self) -> int:
+        if self.process is None:
+            raise LocalCloudError("LocalStack is not running: start() it first")
+        return self.process.pid
 
     def start(self, deadline_seconds: float = START_DEADLINE_SECONDS) -> LocalCloud:
         if not Path(self.python).is_file():
@@ -84,7 +92,7 @@ class LocalCloud:
         for sub in ("volume", "filesystem", "tmp"):
             (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
+            self.process = process = subprocess.Popen(
                 [str(self.python), "-m", "localstack.runtime.main"],
                 cwd=self.data_dir,
                 env=env,
@@ -94,18 +102,18 @@ class LocalCloud:
                 start_new_session=True,  # its own process group, so stop() reaches its children too
             )
         try:
-            self._wait_until_ready(deadline_seconds)
+            self._wait_until_ready(process, deadline_seconds)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _wait_until_ready(self, deadline_seconds: float) -> None:
+    def _wait_until_ready(self, process: subprocess.Popen, deadline_seconds: float) -> None:
         deadline = time.monotonic() + deadline_seconds
         last = "no answer yet"
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise LocalCloudError(f"LocalStack exited with code {self.process.returncode}\n{self._log_tail()}")
+            if process.poll() is not None:
+                raise LocalCloudError(f"LocalStack exited with code {process.returncode}\n{self._log_tail()}")
             services = self.health()
             if services is not None:
                 waiting = sorted(s for s in SERVICES if services.get(s) not in READY_STATES)

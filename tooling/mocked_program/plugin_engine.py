@@ -18,6 +18,7 @@ import time
 from concurrent import futures
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
@@ -127,6 +128,13 @@ class RunningPlugin:
         return self.provider.Construct(request, timeout=120)
 
 
+def _pipes(process: subprocess.Popen) -> tuple[IO[str], IO[str]]:
+    """The plugin's stdout and stderr: Popen opens them when asked for PIPE, as start_plugin_process does."""
+    if process.stdout is None or process.stderr is None:
+        raise RuntimeError("the plugin was started without its stdout and stderr piped")
+    return process.stdout, process.stderr
+
+
 def start_plugin_process(engine_address: str, cwd: Path) -> tuple[subprocess.Popen, int, float]:
     """Start the plugin as the language host does; return it, its port and the seconds until it printed it."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
@@ -139,11 +147,12 @@ def start_plugin_process(engine_address: str, cwd: Path) -> tuple[subprocess.Pop
         stderr=subprocess.PIPE,
         text=True,
     )
-    first_line = process.stdout.readline()
+    stdout, stderr = _pipes(process)
+    first_line = stdout.readline()
     took = time.perf_counter() - began
     if not first_line.strip().isdigit():
         process.kill()
-        raise RuntimeError(f"the plugin printed {first_line!r} instead of its port: {process.stderr.read()[-3000:]}")
+        raise RuntimeError(f"the plugin printed {first_line!r} instead of its port: {stderr.read()[-3000:]}")
     return process, int(first_line), took
 
 
@@ -181,8 +190,8 @@ def running_plugin(consumer_folder: Path):
         channel.close()
         process.kill()
         process.wait(timeout=30)
-        process.stdout.close()
-        process.stderr.close()
+        for pipe in _pipes(process):
+            pipe.close()
         server.stop(grace=None).wait()
         workers.shutdown(wait=True)
         for loop in loops:

@@ -45,6 +45,7 @@ class Registered:
 class ProgramRun:
     resources: list[Registered]
     exports: dict = field(default_factory=dict)
+    urns: list[str] = field(default_factory=list)  # as the engine names each resource, components included
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.typ == typ]
@@ -159,6 +160,9 @@ def run_program(
     preview: bool = False,
 ) -> ProgramRun:
     """Run the Pulumi program under mocks with the given config; return what it registered and exported."""
+    # A registration made outside any run (a component a test builds by hand) waits in the engine's loop until
+    # something runs it: settle it now, so this run records only what its program registers.
+    pulumi.runtime.test(lambda: None)()
     install(stack, preview)
     pulumi.runtime.set_all_config(stack_config(stack) if config is None else config)
     MOCKS.registered = []
@@ -174,7 +178,7 @@ def run_program(
     for registered in MOCKS.registered:
         chain = parents.get(registered.name, "").split("$")
         registered.parent_type = chain[-2] if len(chain) > 1 else ""
-    return ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()})
+    return ProgramRun(list(MOCKS.registered), {k: resolve(v) for k, v in exports.items()}, list(MONITOR.resources))
 
 
 def resolve(output):
