@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
+from tests.support.policy_statements import policy_statements
 from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import STACKS, mock_id, stack_config
 
@@ -81,16 +81,6 @@ def test_every_registered_type_is_a_store_or_holds_nothing(stack):
     assert not unclassified, f"classify each new type as a store (and check its bound) or not: {sorted(unclassified)}"
 
 
-def _statements(run):
-    return [
-        s
-        for r in run.resources
-        if r.typ in POLICY_DOCUMENT_TYPES
-        for doc in policy_documents(r.inputs)
-        for s in doc["Statement"]
-    ]
-
-
 def _expiring_prefixes(lifecycle):
     return [
         rule["filter"]["prefix"]
@@ -101,7 +91,7 @@ def _expiring_prefixes(lifecycle):
 
 def _writable_prefixes(run, arn):
     """The key prefixes anyone may put objects under: the bucket policy's sole writer and that writer's grants."""
-    statements = _statements(run)
+    statements = policy_statements(run)
     deny = [
         s
         for s in statements

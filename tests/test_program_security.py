@@ -10,10 +10,10 @@ from components.tunables import LOG_RETENTION_DAYS
 from contract import schemas, templates
 from contract.guardrails import buckets
 from contract.warehouse import layout as warehouse_layout
-from policy.iam_rules import POLICY_DOCUMENT_TYPES, policy_documents
 from policy.properties import as_list
 from policy.vtl_references import caller_reads
 from stack_config import section_keys
+from tests.support.policy_statements import policy_statements
 from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import PROJECT, STACKS, mock_id, run_program, stack_config
 
@@ -25,17 +25,6 @@ def stack_settings(stack, section):
 @pytest.fixture(params=STACKS)
 def stack(request):
     return request.param
-
-
-def policy_statements(run):
-    """Every statement of every policy document, found where the policy pack's IAM rule looks for them."""
-    return [
-        s
-        for r in run.resources
-        if r.typ in POLICY_DOCUMENT_TYPES
-        for doc in policy_documents(r.inputs)
-        for s in doc["Statement"]
-    ]
 
 
 def test_every_resource_belongs_to_a_component_with_an_analytics_token(stack):
