@@ -12,6 +12,7 @@ from components.daily_aggregator import DailyAggregator, DailyAggregatorArgs
 from components.firehose_warehouse import FirehoseToS3Warehouse, FirehoseToS3WarehouseArgs
 from components.permissions_boundary import with_permissions_boundary
 from stack_config import load_stack_config
+from stack_config.outputs import export
 
 config = load_stack_config()
 
@@ -50,22 +51,22 @@ monitoring = CollectorMonitoring(
 if config.program_settings("waf").enabled:
     CollectorWaf("collector-waf", CollectorWafArgs(stage_arn=endpoint.stage_arn, **config.args_for("waf")))
 
-pulumi.export("collector_url", endpoint.url)
-pulumi.export("bucket_name", warehouse.bucket_name)
-pulumi.export("delivery_stream_name", warehouse.stream_name)
-pulumi.export("athena_database_name", catalog.database_name)
-pulumi.export("athena_table_name", catalog.table_name)
-pulumi.export("athena_workgroup_name", catalog.workgroup_name)
-pulumi.export("dashboard_name", monitoring.dashboard_name)
+export("collector_url", endpoint.url)
+export("bucket_name", warehouse.bucket_name)
+export("delivery_stream_name", warehouse.stream_name)
+export("athena_database_name", catalog.database_name)
+export("athena_table_name", catalog.table_name)
+export("athena_workgroup_name", catalog.workgroup_name)
+export("dashboard_name", monitoring.dashboard_name)
 
 # The opt-out deploys no reporter resource at all, not a disabled one.
 if config.usage_reporting_disabled:
-    pulumi.export("usage_reporting", "off")
+    export("usage_reporting", "off")
 else:
     # The collector's own stack reports to itself unless the stack names another collector.
     collector_url = config.program_settings("reporter").collector_url or endpoint.url
     reporter = DailyAggregator(
         REPORTER, DailyAggregatorArgs(collector_url=collector_url, **config.args_for("reporter"))
     )
-    pulumi.export("usage_reporting", "on")
-    pulumi.export("reporter_function_name", reporter.function_name)
+    export("usage_reporting", "on")
+    export("reporter_function_name", reporter.function_name)

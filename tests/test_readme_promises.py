@@ -17,6 +17,7 @@ import yaml
 
 import stack_config
 from contract import schemas, templates
+from stack_config.outputs import STACK_OUTPUTS, export
 from tests.support import docs
 from tests.support.docs import section
 from tests.support.shared_runs import shared_run
@@ -151,16 +152,34 @@ def test_make_check_runs_what_make_test_runs_but_the_tests_marked_as_needing_mor
 
 
 @pytest.mark.parametrize("stack", pulumi_mocks.STACKS)
-def test_the_stack_outputs_the_docs_use_are_exported(stack):
+def test_each_stack_exports_the_outputs_the_docs_list(stack):
     exports = shared_run(stack).exports
-    named = set(re.findall(r"pulumi stack output (\w+)", TEXT))
-    named |= set(re.findall(r"`(\w+)`", found(r"Stack outputs: ([^.]*)\.", TEXT, "the warehouse's outputs").group(1)))
-    named |= set(re.findall(r"exported as\s+`(\w+)`", TEXT))
-    assert {"collector_url", "bucket_name", "athena_workgroup_name", "dashboard_name"} <= named
-    assert named <= set(exports), sorted(named - set(exports))
     section_key = f"{stack_config.PROJECT}:{stack_config.OPT_OUT_SECTION}"
     opted_out = json.loads(pulumi_mocks.stack_config(stack).get(section_key, "{}")).get(stack_config.OPT_OUT_KEY)
+    shared = {
+        "collector_url",
+        "bucket_name",
+        "delivery_stream_name",
+        "athena_database_name",
+        "athena_table_name",
+        "athena_workgroup_name",
+        "dashboard_name",
+        "usage_reporting",
+    }
+    assert set(exports) == (shared if opted_out else shared | {"reporter_function_name"})
     assert exports["usage_reporting"] == ("off" if opted_out else "on")
+    assert set(exports) <= set(STACK_OUTPUTS), "a stack output docs/configuration.md does not list"
+
+
+def test_the_stack_outputs_the_docs_commands_read_are_exported():
+    named = set(re.findall(r"pulumi stack output (?:--json )?(\w+)", TEXT))
+    assert {"collector_url", "bucket_name"} <= named
+    assert named <= set(STACK_OUTPUTS), sorted(named - set(STACK_OUTPUTS))
+
+
+def test_an_output_the_list_does_not_hold_is_refused_by_name():
+    with pytest.raises(KeyError, match="stack output 'secret_bucket' is not listed in stack_config/outputs.py"):
+        export("secret_bucket", "x")
 
 
 def test_every_repository_path_the_readme_names_exists():

@@ -27,6 +27,7 @@ from stack_config import (
     STACKS,
     config_keys,
 )
+from stack_config.outputs import STACK_OUTPUTS
 from tooling.docs_generation import figures, fleet_costs, flood_horizon, guardrails, product_quotas, warehouse_bounds
 
 REPO = Path(__file__).resolve().parents[2]
@@ -124,9 +125,16 @@ def layer_rule() -> str:
     return "\n".join(rows)
 
 
+def stack_outputs() -> str:
+    rows = ["| Output | What it holds |", "| --- | --- |"]
+    rows += [f"| `{name}` | {meaning} |" for name, meaning in STACK_OUTPUTS.items()]
+    return "\n".join(rows)
+
+
 GENERATED = {
     "collected-fields": collected_fields,
     "config-reference": config_reference,
+    "stack-outputs": stack_outputs,
     "policy-rules": guardrails.policy_rules,
     "alarms": guardrails.alarm_table,
     "client-identity-stores": guardrails.client_identity_stores,
@@ -144,6 +152,7 @@ SECTION_FILES = {
     "layer-rule": README,
     "client-identity-stores": DOCS / "privacy.md",
     "config-reference": DOCS / "configuration.md",
+    "stack-outputs": DOCS / "configuration.md",
     "policy-rules": DOCS / "guardrails.md",
     "alarms": DOCS / "guardrails.md",
     "fleet-costs": DOCS / "fleet-scale.md",
