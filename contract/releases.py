@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 SEVERITIES = ("low", "medium", "high", "critical")
+_SEVERITY_WORD = re.compile(r"[a-z][a-z0-9_-]*")
 # SemVer 2.0.0's own grammar (semver.org, "Is there a suggested regular expression"): no leading zeros, no empty
 # identifier.
 _NUMBER = r"0|[1-9][0-9]*"
@@ -209,8 +210,10 @@ def _advisory(
     if not isinstance(ranges, list) or not ranges:
         raise _error(source, f"{key}.affected", ranges, "a non-empty list of ranges")
     severity = data["severity"]
-    if severity not in SEVERITIES:
+    if strict and severity not in SEVERITIES:
         raise _error(source, f"{key}.severity", severity, f"one of {', '.join(SEVERITIES)}")
+    # A reporter passes on a severity a newer collector adds rather than dropping the whole answer.
+    severity = _text(source, f"{key}.severity", severity, 32, _SEVERITY_WORD, "a severity word such as high")
     url = _text(source, f"{key}.url", data["url"], _MAX_URL, _HTTPS_URL, "an https:// URL without spaces")
     return Advisory(
         id=_text(source, f"{key}.id", data["id"], 64, _ADVISORY_ID, _ADVISORY_ID_ALLOWED),

@@ -289,6 +289,20 @@ def test_keys_a_newer_collector_may_add_are_ignored():
     assert releases.read_answer(json.dumps(newer), "acme-widgets").answer("acme-widgets") == ANSWER
 
 
+def test_a_severity_a_newer_collector_adds_is_passed_on_as_written():
+    newer = {**ANSWER, "advisories": [{**ANSWER["advisories"][0], "severity": "urgent"}]}
+    (advisory,) = releases.read_answer(json.dumps(newer), "acme-widgets").advisories
+    assert advisory.severity == "urgent"
+
+
+def test_a_severity_outside_the_list_is_refused_in_the_data():
+    data = {"latest": "2.1.0", "advisories": [advisory([{"fixed": "1.0.0"}], severity="urgent")]}
+    with pytest.raises(
+        releases.ReleasesError, match=r"severity = 'urgent' is not allowed: expected one of low, medium"
+    ):
+        releases.parse(data, "acme-releases.json")
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
