@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Optional
 
 import fastjsonschema
@@ -77,16 +77,16 @@ SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
 # UUID; the URL of an SQS queue with an 80-character name (SQS's longest) in a region of up to 20 characters; and a
 # collector URL given as an Output (a longer one is left to Lambda to refuse at deploy).
 DEPLOY_TIME_LENGTHS = {"stack_id": 36, "retry_queue_url": 160, "collector_url": 512}
-# The variables an input sets, by variable: an environment over Lambda's limit is refused naming the largest.
-VARIABLE_INPUTS = {
-    "COLLECTOR_URL": "collector_url",
-    "PRODUCT_VERSION": "product_version",
-    "METRICS_NAMESPACE": "namespace",
-    "DIMENSION_NAMES": "dimension_names",
-    "PRODUCT_ID": "product",
-    "COUNTER_METRICS": "counter_metrics",
-    "RELEASES_URL": "releases_url",
-}
+# A variable an input sets is the input's name in upper case (contract.reporter.Variables), but for these. The
+# others (STACK_ID, RETRY_QUEUE_URL) no input sets: an environment over Lambda's limit is refused naming the input
+# of the largest variable an input sets.
+RENAMED_INPUTS = {"METRICS_NAMESPACE": "namespace", "PRODUCT_ID": "product"}
+
+
+def _input_of(variable: str) -> Optional[str]:
+    """The DailyAggregatorArgs input that sets `variable`, or None for a value known only at deploy."""
+    name = RENAMED_INPUTS.get(variable, variable.lower())
+    return name if name in {field.name for field in fields(DailyAggregatorArgs)} else None
 
 
 def _https_url_or_output() -> Rule:
@@ -261,10 +261,10 @@ class DailyAggregatorArgs:
         if size <= reporter.ENVIRONMENT_LIMIT_BYTES:
             return
         counted_longest = "the stack id, the retry queue's URL" + ("" if plain_url else " and the collector URL")
-        given = [v for v in VARIABLE_INPUTS if v in variables and (plain_url or v != "COLLECTOR_URL")]
+        given = [v for v in variables if _input_of(v) and (plain_url or v != "COLLECTOR_URL")]
         largest = max(given, key=lambda v: len(variables[v]))
         raise ArgsError(
-            f"{type(self).__name__}.{VARIABLE_INPUTS[largest]}",
+            f"{type(self).__name__}.{_input_of(largest)}",
             _Sized(largest, reporter.environment_size({largest: variables[largest]})),
             f"a value that keeps the function's environment within Lambda's limit of "
             f"{reporter.ENVIRONMENT_LIMIT_BYTES:,} bytes (4 KB) for all its variables together: with it they take "

@@ -25,6 +25,7 @@ from components.reporter_code import HANDLER
 from components.tunables import ArgsError
 from contract import products
 from contract.guardrails import transport
+from contract.reporter import OPTIONAL_VARIABLES, REQUIRED_VARIABLES
 from stack_config import StackConfigError
 from tests.support import docs
 from tests.support.original_product import ORIGINAL_COUNTERS
@@ -554,6 +555,23 @@ def test_the_largest_variable_is_the_one_named():
     names = [f"dimension{'x' * 240}{index:02}" for index in range(20)]
     with pytest.raises(ArgsError, match=r"^DailyAggregatorArgs\.dimension_names = <DIMENSION_NAMES of 5,"):
         DailyAggregatorArgs(collector_url=URL, dimension_names=names)
+
+
+def test_each_variable_an_input_sets_names_that_input_and_only_deploy_values_name_none():
+    inputs = {variable: daily_aggregator._input_of(variable) for variable in REQUIRED_VARIABLES + OPTIONAL_VARIABLES}
+    assert inputs == {
+        "COLLECTOR_URL": "collector_url",
+        "STACK_ID": None,
+        "PRODUCT_VERSION": "product_version",
+        "METRICS_NAMESPACE": "namespace",
+        "HTTP_TIMEOUT_SECONDS": "http_timeout_seconds",
+        "MAX_ATTEMPTS": "max_attempts",
+        "DIMENSION_NAMES": "dimension_names",
+        "RETRY_QUEUE_URL": None,
+        "PRODUCT_ID": "product",
+        "COUNTER_METRICS": "counter_metrics",
+        "RELEASES_URL": "releases_url",
+    }
 
 
 def test_over_the_package_and_stack_config_the_key_is_the_settings_name():
