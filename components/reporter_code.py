@@ -28,7 +28,7 @@ PACKAGE_FILES = (
     ("contract.schemas", "__init__.py"),
     ("contract.schemas", "usage_report.schema.json"),
     ("contract.products", "__init__.py"),
-    ("contract.products", "lunasec-tokenizer.json"),
+    ("contract.products", f"{products.DEFAULT_PRODUCT_ID}{products.ENTRY_SUFFIX}"),
 )
 # Pure-Python distributions the handler imports that the runtime lacks (pinned in requirements.txt).
 VENDORED = ("fastjsonschema",)
