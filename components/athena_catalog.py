@@ -157,6 +157,8 @@ class AthenaCatalog(pulumi.ComponentResource):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         stack_name = glue_name(pulumi.get_project(), pulumi.get_stack())
+        # Read once: the table's columns and the saved queries over them come from the same products.
+        served = args.served_products()
 
         database = aws.glue.CatalogDatabase(
             f"{name}-database",
@@ -174,7 +176,7 @@ class AthenaCatalog(pulumi.ComponentResource):
             partition_keys=[
                 {"name": PARTITION_COLUMN.name, "type": PARTITION_COLUMN.type, "comment": PARTITION_COLUMN.comment}
             ],
-            storage_descriptor=storage_descriptor(args.bucket_name, args.served_products()),
+            storage_descriptor=storage_descriptor(args.bucket_name, served),
             opts=child,
         )
 
@@ -204,7 +206,7 @@ class AthenaCatalog(pulumi.ComponentResource):
             opts=child,
         )
 
-        for product_id, query_name, saved_name, sql in saved_queries(args.served_products()):
+        for product_id, query_name, saved_name, sql in saved_queries(served):
             aws.athena.NamedQuery(
                 f"{name}-query-{query_name.replace('_', '-')}"
                 if product_id is None

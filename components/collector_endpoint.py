@@ -153,8 +153,9 @@ class CollectorEndpoint(pulumi.ComponentResource):
         super().__init__(self.TYPE_TOKEN, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         # Read once: the resources and the Deployment's trigger must come from the same description.
-        routes, gateway_responses = api_routes.routes_for(args.served_products()), api_routes.GATEWAY_RESPONSES
-        answered_routes = api_routes.answered_routes_for(args.served_products())
+        served = args.served_products()
+        routes, gateway_responses = api_routes.routes_for(served), api_routes.GATEWAY_RESPONSES
+        answered_routes = api_routes.answered_routes_for(served)
 
         api = aws.apigateway.RestApi(
             f"{name}-api",
