@@ -85,7 +85,7 @@ def _policy_venv() -> str:
 
 
 def _usage_report_workflow() -> dict:
-    return yaml.safe_load((REPO / ".github" / "workflows" / "usage-report.yml").read_text(encoding="utf-8"))
+    return yaml.safe_load((WORKFLOWS / "usage-report.yml").read_text(encoding="utf-8"))
 
 
 def _weekly_run() -> str:
