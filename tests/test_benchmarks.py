@@ -171,6 +171,10 @@ def test_a_fleet_over_uneven_products_loses_none_at_the_stage_found_and_some_at_
     assert "40,000 deployments, 0 429 answers, 0 dead-lettered" in out, out
     rate, burst = stage_found(out)
     assert burst == 2 * rate  # prod's ratio, 100 to 50
+    # The smallest such stage (docs/products.md): one request/s less, burst in the same ratio, refuses some POSTs.
+    below = int(rate) - 1
+    slower = run_benchmark("fleet_simulation.py", *products, "--rate", str(below), "--burst", str(2 * below))
+    assert any(throttled > 0 for _, _, throttled, *_ in product_rows(slower).values()), slower
     # One bucket for all four products needs more than each route's own.
     shared = run_benchmark("fleet_simulation.py", *products, "--find-stage", "--shared-bucket")
     assert stage_found(shared)[0] > rate and "0 dead-lettered" in shared, shared
@@ -181,3 +185,5 @@ def test_a_fleet_over_uneven_products_loses_none_at_the_stage_found_and_some_at_
     )
     largest = product_rows(starved)["product 1 (40%)"]
     assert largest[0] == 400 and largest[-1] > 0, starved
+    # docs/products.md states this run's losses: 146 of product 1's 400, 60 of product 2's 300, none of the others.
+    assert [row[-1] for row in product_rows(starved).values()] == [146, 60, 0, 0], starved

@@ -360,3 +360,32 @@ def test_local_without_product_on_the_default_products_lines_alone_reports_as_re
     warehouse_files.write_reference_warehouse(named, TODAY)
     write_lines(named, default_route_lines({"product": DEFAULT_ID}), "default-route")
     assert report("--local", str(named))[:2] == report("--local", str(default_only))[:2]
+
+
+# ---- deployments numbered once for the whole report ----
+
+
+def test_a_deployment_reporting_for_two_products_has_one_number_in_both_parts(tmp_path):
+    """docs/usage-report.md: a deployment that reports for two products has the same #N in both parts, and a
+    deployment of one product only never shares a number with another's. Forged dates make each row findable."""
+    shared, default_only, acme_only = (f"c0c0c0c0-0000-4000-8000-0000000000{tail}" for tail in ("e5", "f6", "a7"))
+    write_lines(
+        tmp_path,
+        [
+            line(default_only, "2018-01-01", 1, 0, {"tokenizeSuccess": 1}, product=DEFAULT_ID),
+            line(shared, "2019-01-01", 1, 1, {"tokenizeSuccess": 1}, product=DEFAULT_ID),
+            line(acme_only, "2017-01-01", 1, 2, {"widgetsMade": 1}, product=ACME.id),
+            line(shared, "2019-01-01", 1, 3, {"widgetsMade": 1}, product=ACME.id),
+        ],
+        "forged",
+    )
+
+    code, out, err = report("--local", str(tmp_path), *BOTH)
+
+    assert code == 0, err
+    suspicious = {title.split(":")[0]: rows_of(body) for title, body in tables(out).items() if "Suspicious" in title}
+    numbers = {part: {row[-3]: row[-4] for row in rows} for part, rows in suspicious.items()}  # forged date -> #N
+    assert numbers == {
+        "LunaSec tokenizer": {"2019-01-01": "#1", "2018-01-01": "#2"},
+        "Acme widgets": {"2017-01-01": "#3", "2019-01-01": "#1"},
+    }, out

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from contract import products
-from contract.queries import load_saved_queries, saved_name_prefix
+from contract.queries import load_saved_queries, saved_name_prefix, saved_query_name
 from usage_report.errors import ReportError
 from usage_report.results import QueryResult
 from usage_report.sections import SECTIONS
@@ -32,7 +32,7 @@ class ReportPart:
         return saved_name_prefix(self.product)
 
     def saved_name(self, query: str) -> str:
-        return self.prefix + query
+        return saved_query_name(query, self.product)
 
     def title(self, query: str) -> str:
         """The section's title; a product's part says whose it is (a catalogue entry's name, shown as written)."""

@@ -209,9 +209,6 @@ class Fleet:
         horizon = self.next_post.max() + MAX_EVENT_AGE_SECONDS + replay_span + args.timeout_seconds
         self.per_second = np.zeros(int(horizon), dtype=np.int64)
 
-    def _tick(self, seconds: np.ndarray) -> np.ndarray:
-        return _ticks(seconds)
-
     def _schedule(self, ids: np.ndarray, ticks: np.ndarray) -> None:
         if not len(ids):
             return
@@ -227,7 +224,7 @@ class Fleet:
 
     def simulate(self) -> None:
         # First POSTs are known up front: walk them in tick order; retries join through the heap.
-        first_ticks = self._tick(self.next_post)
+        first_ticks = _ticks(self.next_post)
         order = np.argsort(first_ticks, kind="stable")
         counts = np.bincount(first_ticks)
         busy = np.flatnonzero(counts)
@@ -322,13 +319,11 @@ class Fleet:
     def _at(self, ids: np.ndarray, when: np.ndarray) -> None:
         # Never back into the tick that just answered: that tick's tokens are spent.
         self.next_post[ids] = when
-        now = self._tick(when - ANSWER_SECONDS)
-        self._schedule(ids, np.maximum(self._tick(when), now + 1))
+        now = _ticks(when - ANSWER_SECONDS)
+        self._schedule(ids, np.maximum(_ticks(when), now + 1))
 
 
-def simulate(
-    name: str, invoked: np.ndarray, stage: Stage, seed: int, outage: tuple[float, float] = (0.0, 0.0)
-) -> Outcome:
+def simulate(name: str, invoked: np.ndarray, stage: Stage, seed: int, outage: tuple[float, float]) -> Outcome:
     args, settings = reporter_defaults()
     started = time.perf_counter()
     fleet = Fleet(invoked, stage, args, settings, np.random.default_rng(seed), outage)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from components.daily_aggregator import DailyAggregatorArgs
 from contract import schemas
 from tooling.benchmarks import fleet_simulation, reporter_cost
 
@@ -39,7 +38,8 @@ def script_default(script: str, option: str) -> object:
 
 
 def _default_window() -> int:
-    return DailyAggregatorArgs(collector_url="https://c.example.com/r").schedule_window_minutes
+    args, _ = fleet_simulation.reporter_defaults()
+    return args.schedule_window_minutes
 
 
 def _prod_rate() -> float:

@@ -23,10 +23,10 @@ from components import daily_aggregator as reporter
 from components.collector_endpoint import CollectorEndpointArgs
 from components.collector_waf import MANAGED_RULE_GROUPS, MAX_BODY_BYTES
 from contract import reporter as reporter_interface
-from handlers import daily_report
+from handlers import daily_report, release_check
 from tooling.benchmarks import component_package_start
 from tooling.demo import made_up_product, simulated_deployments
-from tooling.docs_generation import benchmark_figures
+from tooling.docs_generation import benchmark_figures, product_quotas
 from tooling.docs_generation.fleet_costs import stack_args
 from tooling.fixtures import reports, warehouse_files
 from tooling.local_cloud.applier import LOCALSTACK_INTEGRATION_HEADERS
@@ -85,7 +85,7 @@ def _policy_venv() -> str:
 
 
 def _usage_report_workflow() -> dict:
-    return yaml.safe_load((REPO / ".github" / "workflows" / "usage-report.yml").read_text(encoding="utf-8"))
+    return yaml.safe_load((WORKFLOWS / "usage-report.yml").read_text(encoding="utf-8"))
 
 
 def _weekly_run() -> str:
@@ -193,9 +193,15 @@ FIGURES: dict[str, Callable[[], object]] = {
     "dead-letter-retention-days": lambda: reporter.DEAD_LETTER_RETENTION_SECONDS // DAY_SECONDS,
     "reporter-user-agent": lambda: f"`{daily_report.USER_AGENT}`",
     "lambda-environment-limit-bytes": lambda: f"{reporter_interface.ENVIRONMENT_LIMIT_BYTES:,}",
+    "reporter-post-attempts": lambda: daily_report.Settings.max_attempts,
+    "release-check-timeout": lambda: f"{release_check.TIMEOUT_SECONDS:g} s",
     # Prod's stage throttle (Pulumi.prod.yaml over the defaults).
     "prod-throttle-rate": lambda: f"{_prod_endpoint().throttle_rate_limit:g}",
     "prod-throttle-burst": lambda: _prod_endpoint().throttle_burst_limit,
+    # API Gateway's quotas a product uses up (docs/products.md).
+    "resources-per-api": lambda: product_quotas.RESOURCES_PER_API.limit,
+    "account-throttle-rate": lambda: f"{product_quotas.ACCOUNT_RATE.limit:,}",
+    "account-throttle-burst": lambda: f"{product_quotas.ACCOUNT_BURST.limit:,}",
     # The demo, LocalStack and the Makefile's Pythons.
     "demo-invalid-reports": lambda: len(reports.INVALID_REPORTS),
     "demo-deployments": lambda: simulated_deployments.DEPLOYMENTS,

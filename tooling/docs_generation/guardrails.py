@@ -5,6 +5,7 @@ from __future__ import annotations
 from pulumi_policy import StackValidationPolicy
 
 from components.alarm_spec import MetricMath
+from components.api_routes import RELEASES_ROUTE
 from components.collector_monitoring import RESOURCE_NAME as MONITORING
 from components.collector_monitoring import CollectorMonitoringArgs
 from components.collector_monitoring import alarm_specs as collector_alarm_specs
@@ -12,6 +13,7 @@ from components.daily_aggregator import RESOURCE_NAME as REPORTER
 from components.daily_aggregator import DailyAggregatorArgs
 from components.daily_aggregator import alarm_specs as reporter_alarm_specs
 from contract.guardrails.client_identity import STORES
+from contract.products import DEFAULT_PRODUCT_ID
 from policy.catalog import POLICIES
 from policy.rule_kit import control_of
 from stack_config import SECTIONS, config_key
@@ -44,7 +46,7 @@ def alarm_table() -> str:
     # The opt-in alarms on too, so the table lists them (the Config key column says what turns each on).
     reporter = DailyAggregatorArgs(
         collector_url="https://collector.example.com",
-        releases_url="https://collector.example.com/v1/products/lunasec-tokenizer/releases",
+        releases_url=f"https://collector.example.com/v1/{RELEASES_ROUTE.format(product=DEFAULT_PRODUCT_ID)}",
         advisory_alarm=True,
         upgrade_alarm=True,
     )

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contract import products
+from stack_config import PRODUCTS_KEY, PROJECT
 from tooling.mocked_program.pulumi_mocks import ProgramRun, run_program, stack_config
 
 STACK = "prod"
-PRODUCTS_SETTING = "analytics-collector:products"
 RESOURCE = "aws:apigateway/resource:Resource"
 METHOD = "aws:apigateway/method:Method"
 MODEL = "aws:apigateway/model:Model"
@@ -68,7 +68,7 @@ def run_with(count: int, folder: Path) -> ProgramRun:
         path.write_text(json.dumps(_entry(index)), encoding="utf-8")
         references.append(str(path))
     config = stack_config(STACK)
-    config[PRODUCTS_SETTING] = json.dumps(references)
+    config[f"{PROJECT}:{PRODUCTS_KEY}"] = json.dumps(references)
     return run_program(STACK, config)
 
 
@@ -100,18 +100,18 @@ def product_costs() -> ProductCosts:
     )
 
 
+def quota_use(costs: ProductCosts) -> dict[Quota, tuple[float, float, str]]:
+    """Per quota: what the first product uses of it, what each further product adds, and in what."""
+    return {
+        RESOURCES_PER_API: (costs.at(RESOURCE, 1), costs.per_product[RESOURCE], "resources"),
+        ACCOUNT_RATE: (costs.at(METHOD, 1) * costs.rate, costs.per_product[METHOD] * costs.rate, "requests/s"),
+        ACCOUNT_BURST: (costs.at(METHOD, 1) * costs.burst, costs.per_product[METHOD] * costs.burst, "requests"),
+    }
+
+
 def largest_counts(costs: ProductCosts) -> dict[Quota, int]:
     """Per quota, the most products a collector holds while still within it."""
-
-    def most(used_by_first: float, per_product: float, limit: int) -> int:
-        return 1 + int((limit - used_by_first) // per_product)
-
-    methods_first, methods_each = costs.at(METHOD, 1), costs.per_product[METHOD]
-    return {
-        RESOURCES_PER_API: most(costs.at(RESOURCE, 1), costs.per_product[RESOURCE], RESOURCES_PER_API.limit),
-        ACCOUNT_RATE: most(methods_first * costs.rate, methods_each * costs.rate, ACCOUNT_RATE.limit),
-        ACCOUNT_BURST: most(methods_first * costs.burst, methods_each * costs.burst, ACCOUNT_BURST.limit),
-    }
+    return {quota: 1 + int((quota.limit - first) // each) for quota, (first, each, _) in quota_use(costs).items()}
 
 
 def _short(typ: str) -> str:
@@ -142,11 +142,7 @@ def quota_table() -> str:
         "| Quota | Limit | Used by one product | Each further product | Most products within it | Source |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    used = {
-        RESOURCES_PER_API: (costs.at(RESOURCE, 1), costs.per_product[RESOURCE], "resources"),
-        ACCOUNT_RATE: (costs.at(METHOD, 1) * costs.rate, costs.per_product[METHOD] * costs.rate, "requests/s"),
-        ACCOUNT_BURST: (costs.at(METHOD, 1) * costs.burst, costs.per_product[METHOD] * costs.burst, "requests"),
-    }
+    used = quota_use(costs)
     for quota, count in largest.items():
         first, each, unit = used[quota]
         rows.append(f"| {quota.what} | {quota.limit:,} | {first:,g} {unit} | +{each:,g} | {count:,} | {quota.source} |")
