@@ -63,15 +63,14 @@ def test_lowering_a_maximum_is_a_revision():
 
 
 @pytest.mark.parametrize(
-    "after",
+    ("after", "expected"),
     [
-        product([MADE, SOLD], id="acme-widgets"),
-        product([MADE, SOLD], display_name="Acme", legacy={"routes": []}),
+        (product([MADE, SOLD], id="acme-gadgets"), products.MODEL),
+        (product([MADE, SOLD], display_name="Acme", legacy={"routes": []}), products.ADDITION),
     ],
     ids=["another id", "same"],
 )
-def test_a_new_id_is_a_model_change(after):
-    expected = products.MODEL if after.id != BEFORE.id else products.ADDITION
+def test_a_new_id_is_a_model_change(after, expected):
     assert products.change_kind(BEFORE, after) == expected
 
 
