@@ -6,19 +6,13 @@ import jsonschema
 import pytest
 
 from contract import products, schemas
+from tests.support.made_up_product import acme_entry
 
 STACK = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 
 
 def product(counters, **changes):
-    data = {
-        "id": "acme-widgets",
-        "display_name": "Acme widgets",
-        "version_format": "semver",
-        "counters": counters,
-        **changes,
-    }
-    return products.parse(data, "inline")
+    return products.parse(acme_entry(counters=counters, **changes), "inline")
 
 
 MADE = {"name": "widgetsMade", "meaning": "Widgets made."}

@@ -15,6 +15,17 @@ REFERENCES = ("lunasec-tokenizer", str(ENTRY))
 RELEASE_FILES = {"lunasec-tokenizer": str(DATA / "lunasec-tokenizer-releases.json")}
 
 
+def acme_entry(**changes) -> dict:
+    """The smallest entry of a made-up product, as a vendor writes it: one counter; `changes` replace or add keys."""
+    return {
+        "id": "acme-widgets",
+        "display_name": "Acme widgets",
+        "version_format": "semver",
+        "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
+        **changes,
+    }
+
+
 def made_up_product() -> products.Product:
     return products.load_file(ENTRY)
 
