@@ -32,8 +32,7 @@ def made_up_product() -> products.Product:
 
 def served_products() -> dict[str, products.Product]:
     """The products that stack serves, by the id each route carries, with their releases."""
-    served = products.with_releases([products.default(), made_up_product()], RELEASE_FILES)
-    return {product.id: product for product in served}
+    return {product.id: product for product in products.catalogue(REFERENCES, release_files=RELEASE_FILES)}
 
 
 def config_with_products(stack: str = "dev") -> dict[str, str]:
