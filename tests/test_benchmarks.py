@@ -48,8 +48,8 @@ def test_reporter_cost_counts_two_cloudwatch_calls_for_every_counter():
 
 
 def fleet_rows(out: str) -> dict[str, list[int]]:
-    """The simulation's table: schedule -> [deployments, peak/s, 429s, first attempt, after retries, by a replay,
-    dead]."""
+    """The simulation's table: schedule (a product, in the products mode) -> [deployments, peak/s, 429s, first
+    attempt, after retries, by a replay, dead]."""
     return {schedule: counts for schedule, (counts, _) in _fleet_table(out).items()}
 
 
@@ -148,12 +148,6 @@ def test_the_commands_the_docs_give_say_what_a_default_run_takes():
     assert command_comment("localstack_ingest.py") == f"--reports {reports} --clients {clients}"
 
 
-def product_rows(out: str) -> dict[str, list[int]]:
-    """The products mode's table: product -> [deployments, peak/s, 429s, first attempt, after retries, by a replay,
-    dead]."""
-    return fleet_rows(out)
-
-
 def stage_found(out: str) -> tuple[float, int]:
     rate, burst = re.search(r"smallest that refuses nothing, ([\d.]+) requests/s steady, burst (\d+),", out).groups()
     return float(rate), int(burst)
@@ -165,7 +159,7 @@ def test_a_fleet_over_uneven_products_loses_none_at_the_stage_found_and_some_at_
     products = ["--deployments", "40000", "--products", "40", "30", "20", "10"]
     out = run_benchmark("fleet_simulation.py", *products, "--find-stage")
     assert "40,000 deployments over 4 products, one bucket per product's route" in out, out
-    rows = product_rows(out)
+    rows = fleet_rows(out)
     assert [row[0] for row in rows.values()] == [16000, 12000, 8000, 4000], out
     assert all(throttled == 0 and first == deployments for deployments, _, throttled, first, *_ in rows.values())
     assert "40,000 deployments, 0 429 answers, 0 dead-lettered" in out, out
@@ -183,7 +177,7 @@ def test_a_fleet_over_uneven_products_loses_none_at_the_stage_found_and_some_at_
     starved = run_benchmark(
         "fleet_simulation.py", *products[2:], "--deployments", "1000", "--rate", "0.002", "--burst", "1"
     )
-    largest = product_rows(starved)["product 1 (40%)"]
+    largest = fleet_rows(starved)["product 1 (40%)"]
     assert largest[0] == 400 and largest[-1] > 0, starved
     # docs/products.md states this run's losses: 146 of product 1's 400, 60 of product 2's 300, none of the others.
     assert [row[-1] for row in product_rows(starved).values()] == [146, 60, 0, 0], starved

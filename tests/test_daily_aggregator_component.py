@@ -580,6 +580,8 @@ def test_over_the_package_and_stack_config_the_key_is_the_settings_name():
 
 
 def test_a_mapping_of_every_counter_well_within_the_limit_is_deployed_as_given():
-    mapping = {name: {"metricName": "Calls", "dimensions": {"Operation": name}} for name in OVERSIZED_MAPPING}
-    args = DailyAggregatorArgs(collector_url=URL, counter_metrics=mapping)
-    assert set(args.counter_metrics) == set(mapping)
+    mapping = {name: {"metricName": "Calls", "dimensions": {"Operation": name}} for name in ORIGINAL_COUNTERS}
+    run = shared_run("dev", stack_config_with("dev", reporter={"counterMetrics": mapping}))
+    assert json.loads(function_variables(run)["COUNTER_METRICS"]) == {
+        name: {"metric_name": "Calls", "dimensions": {"Operation": name}} for name in ORIGINAL_COUNTERS
+    }

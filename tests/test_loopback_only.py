@@ -38,3 +38,12 @@ def test_a_connect_beyond_loopback_is_refused(family, address):
 )
 def test_loopback_and_local_sockets_pass(family, address):
     loopback_only.check(family, address)
+
+
+@pytest.mark.parametrize("connect", ["connect", "connect_ex"])
+def test_a_socket_of_the_test_process_is_refused_before_it_sends(connect):
+    # 192.0.2.1 is TEST-NET-1: were the guard not on the socket, the connect would time out or fail otherwise.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        with pytest.raises(loopback_only.BeyondLoopback, match="nothing but loopback"):
+            getattr(sock, connect)(("192.0.2.1", 9))

@@ -9,20 +9,10 @@ import jsonschema
 import pytest
 
 from contract import products, schemas
+from tests.support.made_up_product import acme_entry as entry
 from tooling.demo import made_up_product
 
 LUNASEC = "lunasec-tokenizer"
-
-
-def entry(**changes):
-    data = {
-        "id": "acme-widgets",
-        "display_name": "Acme widgets",
-        "version_format": "semver",
-        "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
-    }
-    data.update(changes)
-    return data
 
 
 def write(tmp_path, data, name="acme-widgets.json"):

@@ -6,19 +6,13 @@ import jsonschema
 import pytest
 
 from contract import products, schemas
+from tests.support.made_up_product import acme_entry
 
 STACK = "3d9c49ce-8367-43ec-8884-568c8d43faec"
 
 
 def product(counters, **changes):
-    data = {
-        "id": "acme-widgets",
-        "display_name": "Acme widgets",
-        "version_format": "semver",
-        "counters": counters,
-        **changes,
-    }
-    return products.parse(data, "inline")
+    return products.parse(acme_entry(counters=counters, **changes), "inline")
 
 
 MADE = {"name": "widgetsMade", "meaning": "Widgets made."}
@@ -63,15 +57,14 @@ def test_lowering_a_maximum_is_a_revision():
 
 
 @pytest.mark.parametrize(
-    "after",
+    ("after", "expected"),
     [
-        product([MADE, SOLD], id="acme-widgets"),
-        product([MADE, SOLD], display_name="Acme", legacy={"routes": []}),
+        (product([MADE, SOLD], id="acme-gadgets"), products.MODEL),
+        (product([MADE, SOLD], display_name="Acme", legacy={"routes": []}), products.ADDITION),
     ],
     ids=["another id", "same"],
 )
-def test_a_new_id_is_a_model_change(after):
-    expected = products.MODEL if after.id != BEFORE.id else products.ADDITION
+def test_a_new_id_is_a_model_change(after, expected):
     assert products.change_kind(BEFORE, after) == expected
 
 

@@ -10,16 +10,12 @@ import pytest
 
 from components import api_routes
 from contract import products, templates
+from tests.support.made_up_product import acme_entry
 from tests.support.shared_runs import shared_run
 from tooling.fixtures import apigateway_vtl
 from tooling.mocked_program.pulumi_mocks import run_program, stack_config
 
-ACME = {
-    "id": "acme-widgets",
-    "display_name": "Acme widgets",
-    "version_format": "semver",
-    "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
-}
+ACME = acme_entry()
 
 
 @pytest.fixture

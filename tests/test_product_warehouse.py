@@ -10,6 +10,7 @@ import pytest
 
 from contract import products
 from contract.warehouse.columns import PARTITION_COLUMN, columns
+from tests.support.made_up_product import acme_entry
 from tests.support.shared_runs import shared_run
 from tooling.fixtures import warehouse_files
 from tooling.mocked_program.pulumi_mocks import run_program, stack_config
@@ -99,12 +100,7 @@ def test_the_glue_table_changes_in_place_when_products_are_named():
     assert columns_after["metrics"] == "map<string,bigint>" and columns_after["product"] == "string"
 
 
-ACME = {
-    "id": "acme-widgets",
-    "display_name": "Acme widgets",
-    "version_format": "semver",
-    "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
-}
+ACME = acme_entry()
 
 
 def test_saved_queries_are_unchanged_without_products_and_filtered_per_product():

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from contract import products, releases
+from tests.support.made_up_product import acme_entry
 
 LUNASEC = "lunasec-tokenizer"
 
@@ -142,13 +143,7 @@ def test_a_running_version_that_is_not_semver_has_no_verdict():
 
 
 def entry_with(releases_data):
-    return {
-        "id": "acme-widgets",
-        "display_name": "Acme widgets",
-        "version_format": "semver",
-        "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
-        "releases": releases_data,
-    }
+    return acme_entry(releases=releases_data)
 
 
 def test_an_entry_may_declare_its_releases():

@@ -10,6 +10,7 @@ from contract import products, releases
 from handlers import release_check
 from handlers.daily_report import _OPENER, USER_AGENT
 from tests.support.docs import section
+from tests.support.made_up_product import acme_entry
 from tooling.fixtures import apigateway_vtl
 from tooling.fixtures.fake_collector import fake_collector
 
@@ -21,16 +22,7 @@ def json_blocks(title: str) -> list:
 
 
 def acme_widgets(data: dict) -> products.Product:
-    return products.parse(
-        {
-            "id": "acme-widgets",
-            "display_name": "Acme widgets",
-            "version_format": "semver",
-            "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
-            "releases": data,
-        },
-        "docs/releases.md",
-    )
+    return products.parse(acme_entry(releases=data), "docs/releases.md")
 
 
 def rendered(route: api_routes.AnsweredRoute) -> tuple[str, dict]:

@@ -10,9 +10,9 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from handlers import daily_report, release_check
+from tests.support.moto_aws import mocked_aws
 from tooling.fixtures.fake_collector import fake_collector, silent_collector, unreachable_url
 from tooling.fixtures.product_metrics import NAMESPACE, UTC, publish
 
@@ -36,7 +36,7 @@ def answer(latest="1.4.0", advisories=(ADVISORY,), product="lunasec-tokenizer") 
 
 @pytest.fixture
 def cloudwatch():
-    with mock_aws():
+    with mocked_aws():
         client = boto3.client("cloudwatch", region_name="us-east-1")
         publish(client, "tokenizeSuccess", 4, DAY + dt.timedelta(hours=2))
         yield client

@@ -8,6 +8,7 @@ import pytest
 from components.collector_endpoint import CollectorEndpoint
 from components.collector_waf import CollectorWaf
 from stack_config import PROJECT, SECTIONS, StackConfigError, config_key, config_keys, load_stack_config, section_keys
+from tests.support.made_up_product import acme_entry
 from tests.support.shared_runs import shared_run
 from tooling.mocked_program.pulumi_mocks import STACKS, run_program, stack_config, stack_config_with
 
@@ -187,12 +188,7 @@ def test_products_name_built_in_ids_and_vendor_entries(tmp_path, monkeypatch):
     import pulumi
 
     (tmp_path / "catalogue").mkdir()
-    entry = {
-        "id": "acme-widgets",
-        "display_name": "Acme widgets",
-        "version_format": "semver",
-        "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
-    }
+    entry = acme_entry()
     (tmp_path / "catalogue" / "acme.json").write_text(json.dumps(entry), encoding="utf-8")
     monkeypatch.chdir(tmp_path)  # Pulumi runs the program in the project folder
     pulumi.runtime.set_all_config(products_config(["lunasec-tokenizer", "catalogue/acme.json"]))

@@ -15,14 +15,24 @@ REFERENCES = ("lunasec-tokenizer", str(ENTRY))
 RELEASE_FILES = {"lunasec-tokenizer": str(DATA / "lunasec-tokenizer-releases.json")}
 
 
+def acme_entry(**changes) -> dict:
+    """The smallest entry of a made-up product, as a vendor writes it: one counter; `changes` replace or add keys."""
+    return {
+        "id": "acme-widgets",
+        "display_name": "Acme widgets",
+        "version_format": "semver",
+        "counters": [{"name": "widgetsMade", "meaning": "Widgets made."}],
+        **changes,
+    }
+
+
 def made_up_product() -> products.Product:
     return products.load_file(ENTRY)
 
 
 def served_products() -> dict[str, products.Product]:
     """The products that stack serves, by the id each route carries, with their releases."""
-    served = products.with_releases([products.default(), made_up_product()], RELEASE_FILES)
-    return {product.id: product for product in served}
+    return {product.id: product for product in products.catalogue(REFERENCES, release_files=RELEASE_FILES)}
 
 
 def config_with_products(stack: str = "dev") -> dict[str, str]:
