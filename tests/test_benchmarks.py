@@ -168,7 +168,7 @@ def test_a_fleet_over_uneven_products_loses_none_at_the_stage_found_and_some_at_
     # The smallest such stage (docs/products.md): one request/s less, burst in the same ratio, refuses some POSTs.
     below = int(rate) - 1
     slower = run_benchmark("fleet_simulation.py", *products, "--rate", str(below), "--burst", str(2 * below))
-    assert any(throttled > 0 for _, _, throttled, *_ in product_rows(slower).values()), slower
+    assert any(throttled > 0 for _, _, throttled, *_ in fleet_rows(slower).values()), slower
     # One bucket for all four products needs more than each route's own.
     shared = run_benchmark("fleet_simulation.py", *products, "--find-stage", "--shared-bucket")
     assert stage_found(shared)[0] > rate and "0 dead-lettered" in shared, shared
@@ -180,4 +180,4 @@ def test_a_fleet_over_uneven_products_loses_none_at_the_stage_found_and_some_at_
     largest = fleet_rows(starved)["product 1 (40%)"]
     assert largest[0] == 400 and largest[-1] > 0, starved
     # docs/products.md states this run's losses: 146 of product 1's 400, 60 of product 2's 300, none of the others.
-    assert [row[-1] for row in product_rows(starved).values()] == [146, 60, 0, 0], starved
+    assert [row[-1] for row in fleet_rows(starved).values()] == [146, 60, 0, 0], starved
