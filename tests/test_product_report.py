@@ -389,3 +389,21 @@ def test_a_deployment_reporting_for_two_products_has_one_number_in_both_parts(tm
         "LunaSec tokenizer": {"2019-01-01": "#1", "2018-01-01": "#2"},
         "Acme widgets": {"2017-01-01": "#3", "2019-01-01": "#1"},
     }, out
+
+
+def test_the_sql_and_the_python_count_a_line_for_the_same_product(both_products):
+    # The saved queries' rule (contract/queries/counted_product.sqlpart) and the Python one the demo uses agree.
+    from contract.warehouse.delivered import counted_product, decode
+    from usage_report.local_duckdb import products_found
+
+    def parsed(text: str) -> dict | None:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:  # the reference warehouse holds a torn line on purpose: no product to count
+            return None
+
+    files = sorted(f for f in (both_products / "reports").rglob("*") if f.is_file())
+    lines = [record for f in files for text in decode(f.read_bytes()).splitlines() if (record := parsed(text))]
+    assert {line.get("product") for line in lines} == {None, "lunasec-tokenizer", "acme-widgets"}
+    assert products_found(both_products) == ["acme-widgets", "lunasec-tokenizer"]
+    assert sorted({counted_product(line) for line in lines}) == products_found(both_products)

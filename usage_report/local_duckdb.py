@@ -162,12 +162,12 @@ def run_sql(
 def products_found(warehouse_dir: str | Path) -> list[str]:
     """The products the delivered lines count for, sorted: a line without one (a legacy route's, or delivered before
     the catalogue) is the default product's, as the saved queries count it."""
-    from contract.products import DEFAULT_PRODUCT_ID, default
+    from contract.products import default
+    from contract.queries import counted_product
 
     with _connect(warehouse_dir, (default(),)) as con:
         found = con.execute(
-            f"SELECT DISTINCT COALESCE(product, {_sql_string(DEFAULT_PRODUCT_ID)}) AS product FROM {TABLE_NAME} "
-            "ORDER BY product"
+            f"SELECT DISTINCT {counted_product()} AS product FROM {TABLE_NAME} ORDER BY product"
         ).fetchall()
     return [product for (product,) in found]
 

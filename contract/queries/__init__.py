@@ -23,11 +23,20 @@ _SHARED_PART = re.compile(r"\{(\w+)\}")
 PRODUCT_FILTER_PATH = QUERY_DIR / "product_filter.sqlpart"
 
 
+COUNTED_PRODUCT_PATH = QUERY_DIR / "counted_product.sqlpart"
+
+
+def counted_product() -> str:
+    """The SQL expression of the product a stored line counts for (the default one for a line naming none)."""
+    sql = _without_leading_comment(COUNTED_PRODUCT_PATH.read_text(encoding="utf-8"))
+    return _compose(COUNTED_PRODUCT_PATH.name, sql, {"default_product": products.DEFAULT_PRODUCT_ID}).strip()
+
+
 def product_filter(product: Optional[products.Product]) -> str:
     if product is None:
         return ""
     sql = _without_leading_comment(PRODUCT_FILTER_PATH.read_text(encoding="utf-8"))
-    values = {"default_product": products.DEFAULT_PRODUCT_ID, "product": product.id}
+    values = {"counted_product": counted_product(), "product": product.id}
     return " " + _compose(PRODUCT_FILTER_PATH.name, sql, values)
 
 

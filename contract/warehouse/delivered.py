@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract.products import DEFAULT_PRODUCT_ID
 from contract.warehouse import layout
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -129,6 +130,12 @@ def wait_for(
                 f"delivery not complete after {deadline_seconds:.0f}s; {len(objects)} object(s) under {prefix!r}"
             )
         time.sleep(POLL_SECONDS)
+
+
+def counted_product(record: dict) -> str:
+    """The product a stored line counts for, as contract/queries/counted_product.sqlpart says in SQL: the one it
+    names; a line from the legacy routes names none and is the default product's."""
+    return record.get("product") or DEFAULT_PRODUCT_ID
 
 
 def records(objects: list[DeliveredObject]) -> list[dict]:

@@ -49,7 +49,7 @@ def lines_per_product(objects: list[delivered.DeliveredObject]) -> dict[str, int
     counted: dict[str, int] = {}
     for obj in objects:
         for record in obj.records:
-            product = record.get("product", products.DEFAULT_PRODUCT_ID)
+            product = delivered.counted_product(record)
             counted[product] = counted.get(product, 0) + 1
     return counted
 
